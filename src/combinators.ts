@@ -1,0 +1,115 @@
+import { Suspension } from "./core/instructions.js";
+import { Link } from "./core/list.js";
+import { requireCurrent } from "./core/runtime.js";
+import { addJoiner, ended, outcome, requestCancel, type Body, type Joiner, type Task } from "./core/task.js";
+import { scoped, supervisor } from "./scope.js";
+import { spawn } from "./spawn.js";
+import type { Operation, Result } from "./types.js";
+import { checkBody } from "./validate.js";
+
+type Results<T extends readonly Operation<unknown>[]> = { -readonly [K in keyof T]: Result<T[K]> };
+
+export type Settled<T> = { status: "fulfilled"; value: T } | { status: "rejected"; reason: unknown };
+type SettledResults<T extends readonly Operation<unknown>[]> = { -readonly [K in keyof T]: Settled<Result<T[K]>> };
+
+function checkList(what: string, operations: unknown): Body<unknown>[] {
+  if (!Array.isArray(operations)) throw new TypeError(`${what}: operations must be an array of operations`);
+  return operations.map((operation, i) => checkBody(`${what}: operations[${i}]`, operation));
+}
+
+/**
+ * Runs every operation concurrently and returns their results in order. If one
+ * fails, the others are cancelled and the error is thrown (several errors come
+ * as one `AggregateError`).
+ *
+ * ```ts
+ * const [user, posts] = yield* all([fetchUser(id), fetchPosts(id)]);
+ * ```
+ */
+export function all<const T extends readonly Operation<unknown>[]>(operations: T): Operation<Results<T>> {
+  const bodies = checkList("all(operations)", operations);
+  return scoped(function* all() {
+    const tasks: Task<unknown>[] = [];
+    for (const body of bodies) tasks.push(yield* spawn(body));
+    const results: unknown[] = [];
+    for (const task of tasks) results.push(yield* task);
+    return results as Results<T>;
+  });
+}
+
+/**
+ * Runs every operation concurrently and reports how each ended, like
+ * `Promise.allSettled`; one failing does not cancel the others.
+ */
+export function allSettled<const T extends readonly Operation<unknown>[]>(operations: T): Operation<SettledResults<T>> {
+  const bodies = checkList("allSettled(operations)", operations);
+  return supervisor(function* allSettled() {
+    const tasks: Task<unknown>[] = [];
+    for (const body of bodies) tasks.push(yield* spawn(body));
+    const results: Settled<unknown>[] = [];
+    for (const task of tasks) {
+      try {
+        results.push({ status: "fulfilled", value: yield* task });
+      } catch (reason) {
+        results.push({ status: "rejected", reason });
+      }
+    }
+    return results as SettledResults<T>;
+  });
+}
+
+class AnyEnded extends Link implements Joiner {
+  constructor(
+    private readonly wait: FirstEnded,
+    readonly target: Task<unknown>,
+  ) {
+    super();
+  }
+  ended(task: Task<unknown>): void {
+    this.wait.ended(task);
+  }
+}
+
+/** Parks until the first of several tasks ends (the coop seed's "wait on any"). */
+class FirstEnded extends Suspension {
+  private readonly links: AnyEnded[] = [];
+
+  constructor(task: Task<unknown>, targets: readonly Task<unknown>[]) {
+    super(task);
+    for (const target of targets) {
+      const link = new AnyEnded(this, target);
+      this.links.push(link);
+      addJoiner(target, link);
+    }
+  }
+  ended(task: Task<unknown>): void {
+    this.abort();
+    this.wake(task);
+  }
+  abort(): void {
+    for (const link of this.links) link.target.joiners?.remove(link);
+  }
+}
+
+/**
+ * Runs the operations concurrently; the first to end wins: its result is
+ * returned (or its error thrown), and the others are cancelled and torn down
+ * before `race` returns.
+ *
+ * ```ts
+ * const reply = yield* race([receive(replies), timeoutAfter(1_000)]);
+ * ```
+ */
+export function race<const T extends readonly Operation<unknown>[]>(operations: T): Operation<Result<T[number]>> {
+  const bodies = checkList("race(operations)", operations);
+  if (bodies.length === 0) throw new TypeError("race(operations): needs at least one operation");
+  return scoped(function* race() {
+    const tasks: Task<unknown>[] = [];
+    for (const body of bodies) tasks.push(yield* spawn(body));
+    const me = requireCurrent("race()");
+    let winner = tasks.find(ended);
+    if (winner === undefined) winner = (yield new FirstEnded(me, tasks)) as Task<unknown>;
+    for (const task of tasks) if (task !== winner) requestCancel(task);
+    return outcome(winner) as Result<T[number]>;
+  });
+}

@@ -1,0 +1,74 @@
+import { requireCurrent } from "./core/runtime.js";
+import { extraOf, type Body, type Task } from "./core/task.js";
+import { scoped } from "./scope.js";
+import type { Operation } from "./types.js";
+import { checkBody } from "./validate.js";
+
+/**
+ * A value looked up through the task tree: a task sees the value set on itself
+ * or its nearest ancestor, else the default.
+ */
+export interface Context<T> {
+  readonly name: string;
+  /** The value visible to the current task. */
+  get(): Operation<T>;
+  /** Sets the value for the current task and its descendants; returns it. */
+  set(value: T): Operation<T>;
+  /** Runs `body` in a child scope that sees `value`. */
+  with<R>(value: T, body: Body<R>): Operation<R>;
+}
+
+const NO_DEFAULT: unique symbol = Symbol("no default");
+
+function lookup(task: Task<unknown> | null, key: object): { found: boolean; value: unknown } {
+  for (; task !== null; task = task.parent) {
+    const contexts = task.extra?.contexts;
+    if (contexts?.has(key)) return { found: true, value: contexts.get(key) };
+  }
+  return { found: false, value: undefined };
+}
+
+/**
+ * Creates a context. Without a default, `get()` throws where no task above has set it.
+ *
+ * ```ts
+ * const Logger = createContext<Log>("logger", console.log);
+ * yield* Logger.with(quietLog, function* () {
+ *   const log = yield* Logger.get(); // quietLog
+ * });
+ * ```
+ */
+export function createContext<T>(name: string, ...defaultValue: [] | [T]): Context<T> {
+  if (typeof name !== "string") throw new TypeError(`createContext(name): name must be a string, got ${String(name)}`);
+  const fallback: T | typeof NO_DEFAULT = defaultValue.length > 0 ? (defaultValue[0] as T) : NO_DEFAULT;
+  const context: Context<T> = {
+    name,
+    get() {
+      return {
+        *[Symbol.iterator]() {
+          const found = lookup(requireCurrent(`${name}.get()`), context);
+          if (found.found) return found.value as T;
+          if (fallback === NO_DEFAULT) throw new Error(`context "${name}" has no value here: set it with ${name}.set() or .with(), or give it a default`);
+          return fallback;
+        },
+      };
+    },
+    set(value: T) {
+      return {
+        *[Symbol.iterator]() {
+          (extraOf(requireCurrent(`${name}.set()`)).contexts ??= new Map()).set(context, value);
+          return value;
+        },
+      };
+    },
+    with<R>(value: T, body: Body<R>) {
+      checkBody(`${name}.with(value, body)`, body);
+      return scoped(function* () {
+        yield* context.set(value);
+        const operation = typeof body === "function" ? body() : body;
+        return (yield* operation) as R;
+      } as () => Operation<R>);
+    },
+  };
+  return context;
+}

@@ -1,0 +1,42 @@
+/**
+ * The clock the runtime reads. A runtime keeps its timers in its own heap and
+ * asks the clock for one alarm at a time: at the earliest deadline.
+ *
+ * The real clock reads `performance.now()` and sets one host timer; the
+ * virtual clock in `strand/testing` jumps to the alarm when the runtime reports
+ * that no task can run (`idle`).
+ */
+export interface Clock {
+  /** Milliseconds on this clock's time line. */
+  now(): number;
+  /** Calls `wake` once, when `now()` has reached `at`. Replaces any earlier alarm. */
+  setAlarm(at: number, wake: () => void): void;
+  /** Cancels the pending alarm, if any. */
+  clearAlarm(): void;
+  /** Called by the runtime when no task is ready and host callbacks have settled. */
+  idle?(): void;
+}
+
+/** Wall-clock time, host timers. One per runtime (it holds that runtime's alarm). */
+export class RealClock implements Clock {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  now(): number {
+    return performance.now();
+  }
+
+  setAlarm(at: number, wake: () => void): void {
+    this.clearAlarm();
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      wake();
+    }, Math.max(0, Math.ceil(at - performance.now())));
+  }
+
+  clearAlarm(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+  }
+}

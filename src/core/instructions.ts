@@ -1,0 +1,68 @@
+/**
+ * The instructions: the only values a coroutine ever yields to the run loop.
+ *
+ * User code never yields these directly; it writes `yield* operation`, and the
+ * operation's iterator yields one of these three:
+ *
+ * | instruction   | run loop does                                                      |
+ * |---------------|--------------------------------------------------------------------|
+ * | `YIELD_NOW`   | puts the task at the back of its ready queue                        |
+ * | a `Call`      | pushes the callee's generator as a new frame (trampolined `fn` call)|
+ * | a `Suspension`| parks the task until the suspension wakes it or it is cancelled     |
+ *
+ * Every blocking primitive reduces to the last one (Trio's "park with an abort
+ * function, reschedule later"): an operation registers a `Suspension` wherever
+ * it waits (a channel's queue, a timer heap, a task's joiners), yields it, and
+ * whoever completes the wait calls `wake`/`wakeThrow`. If the task is cancelled
+ * first, the run loop calls `abort()` exactly once, and the suspension undoes its
+ * registration — or, when it was already woken but its task has not run yet,
+ * gives back what it was handed. So an operation either completes, or is
+ * cancelled with everything as it was.
+ */
+import { Link } from "./list.js";
+import type { Task } from "./task.js";
+import { resume, NEXT, THROW } from "./resume.js";
+
+/** Parks the current task. Subclasses register themselves before being yielded. */
+export abstract class Suspension extends Link {
+  /** The task this suspension parks. Operations create it while that task runs. */
+  readonly task: Task<unknown>;
+
+  constructor(task: Task<unknown>) {
+    super();
+    this.task = task;
+  }
+
+  /**
+   * Undoes the registration. Called at most once, when the task is cancelled
+   * while it holds this suspension — also after `wake` if the task has not run
+   * since, in which case the suspension must give back what it was handed.
+   */
+  abstract abort(): void;
+
+  /** Resumes the task with `value`. False if the task no longer waits here. */
+  wake(value?: unknown): boolean {
+    return resume(this, NEXT, value);
+  }
+
+  /** Resumes the task by throwing `error` at its `yield*`. */
+  wakeThrow(error: unknown): boolean {
+    return resume(this, THROW, error);
+  }
+}
+
+/** Go to the back of the ready queue. */
+export class Yield {
+  private declare readonly yieldBrand: void;
+}
+export const YIELD_NOW: Yield = new Yield();
+
+/**
+ * Call a trampolined operation: the run loop opens the callee's iterator and
+ * drives it as the task's new top frame, so a resume costs the same at any depth.
+ */
+export abstract class Call {
+  abstract open(): Iterator<Instruction, unknown, unknown>;
+}
+
+export type Instruction = Suspension | Yield | Call;

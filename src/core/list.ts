@@ -1,0 +1,53 @@
+/**
+ * An intrusive doubly linked list: nodes carry their own links, so adding and
+ * removing a waiter allocates nothing (the coop seed's wait lists).
+ *
+ * Invariants: a node is in at most one list at a time, and `node.list` names it
+ * (null when the node is in none); `size` counts the nodes reachable from `head`.
+ */
+export class Link {
+  /** The list this node is in, or null. */
+  list: LinkedList<Link> | null = null;
+  prev: Link | null = null;
+  next: Link | null = null;
+}
+
+export class LinkedList<T extends Link> {
+  head: T | null = null;
+  tail: T | null = null;
+  size = 0;
+
+  push(node: T): void {
+    if (node.list !== null) throw new Error("internal: node is already in a list");
+    node.list = this as LinkedList<Link>;
+    node.prev = this.tail;
+    node.next = null;
+    if (this.tail === null) this.head = node;
+    else this.tail.next = node;
+    this.tail = node;
+    this.size++;
+  }
+
+  /** Removes `node` if it is in this list; returns whether it was. */
+  remove(node: T): boolean {
+    if (node.list !== (this as LinkedList<Link>)) return false;
+    const { prev, next } = node;
+    if (prev === null) this.head = next as T | null;
+    else prev.next = next;
+    if (next === null) this.tail = prev as T | null;
+    else next.prev = prev;
+    node.list = node.prev = node.next = null;
+    this.size--;
+    return true;
+  }
+
+  shift(): T | null {
+    const node = this.head;
+    if (node !== null) this.remove(node);
+    return node;
+  }
+
+  *[Symbol.iterator](): IterableIterator<T> {
+    for (let node = this.head; node !== null; node = node.next as T | null) yield node;
+  }
+}

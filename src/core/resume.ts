@@ -1,0 +1,26 @@
+/**
+ * How a parked task is resumed. Kept apart from the classes so that
+ * `instructions.ts` and `task.ts` can both use it without an import cycle.
+ */
+import type { Suspension } from "./instructions.js";
+
+/** What the run loop does with a task's top frame when it next runs it. */
+export const NONE = 0; // nothing pending: a queue entry for this task is stale
+export const NEXT = 1; // frame.next(value)
+export const THROW = 2; // frame.throw(value)
+export const RETURN = 3; // frame.return(): cancellation unwinds like `return`
+export type ResumeKind = typeof NONE | typeof NEXT | typeof THROW | typeof RETURN;
+
+/**
+ * Hands `value` to the task parked on `suspension` and queues it. The task keeps
+ * the suspension until it runs, so a cancellation arriving in between can still
+ * `abort()` it and have the value given back (prompt cancellation).
+ */
+export function resume(suspension: Suspension, kind: ResumeKind, value: unknown): boolean {
+  const task = suspension.task;
+  if (task.suspension !== suspension || task.resumeKind !== NONE) return false;
+  task.resumeKind = kind;
+  task.resumeValue = value;
+  task.runtime.schedule(task);
+  return true;
+}

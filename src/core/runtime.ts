@@ -1,0 +1,274 @@
+/**
+ * The run loop: drains the ready queue synchronously, resuming each task's top
+ * frame until it yields an instruction, and returns to the host event loop on a
+ * time slice so that timers and I/O never starve.
+ *
+ * Invariants:
+ * - At most one task executes at a time, and `current` names it (null between steps).
+ * - A task in the ready queue has a pending resumption (`resumeKind !== NONE`);
+ *   an entry whose task has none is stale and skipped.
+ * - Nothing is allocated per resume by the loop itself; promises appear only at
+ *   the edges (`run`'s promise, `call`).
+ */
+import type { Clock } from "./clock.js";
+import { Call, Suspension, YIELD_NOW, type Instruction } from "./instructions.js";
+import { ReadyQueue } from "./queue.js";
+import { NEXT, NONE, RETURN, THROW } from "./resume.js";
+import { TimerHeap, type TimerEntry } from "./timers.js";
+import { bodyDone, recordError, requestTeardownAtYield, type Task } from "./task.js";
+
+/** Immediate completions a task may make before it must go back to the queue. */
+export const BUDGET = 128;
+/** How long one drain may run before it returns to the host event loop. */
+const SLICE_MS = 8;
+
+let current: Task<unknown> | null = null;
+
+/** The task whose code is executing now, or null outside the run loop. */
+export function currentTask(): Task<unknown> | null {
+  return current;
+}
+
+/** The executing task; `what` names the operation in the error thrown outside a task. */
+export function requireCurrent(what: string): Task<unknown> {
+  if (current === null) {
+    throw new TypeError(
+      `${what} must be used inside a Strand task: start one with run(...) and compose operations with yield*`,
+    );
+  }
+  return current;
+}
+
+/**
+ * True when the current task has spent its budget of immediate completions:
+ * the operation must yield `YIELD_NOW` before completing (Tokio's cooperative
+ * budget), so loops of ready operations cannot starve other tasks.
+ */
+export function budgetSpent(task: Task<unknown>): boolean {
+  return --task.budget <= 0;
+}
+
+const macrotask: (callback: () => void) => void =
+  typeof setImmediate === "function" ? (callback) => setImmediate(callback) : (callback) => setTimeout(callback, 0);
+
+export class Runtime {
+  readonly ready = new ReadyQueue();
+  readonly timers = new TimerHeap();
+  private draining = false;
+  /** A drain is already scheduled (microtask or macrotask). */
+  private kicked = false;
+  private alarmAt = Infinity;
+  private idleScheduled = false;
+
+  constructor(readonly clock: Clock) {}
+
+  /** Queues a task that has a pending resumption; starts a drain if none is under way. */
+  schedule(task: Task<unknown>): void {
+    if (task.queuedAt < 0) this.ready.push(task);
+    if (!this.draining && !this.kicked) {
+      this.kicked = true;
+      queueMicrotask(this.drain);
+    }
+  }
+
+  addTimer(entry: TimerEntry, ms: number): void {
+    const deadline = this.clock.now() + ms;
+    this.timers.add(entry, deadline);
+    if (!this.draining && deadline < this.alarmAt) this.arm();
+  }
+
+  removeTimer(entry: TimerEntry): void {
+    // The alarm is left as it is: when it goes off with nothing due, it is re-armed.
+    this.timers.remove(entry);
+  }
+
+  readonly drain = (): void => {
+    this.kicked = false;
+    if (this.draining) return;
+    this.draining = true;
+    const start = performance.now();
+    let steps = 0;
+    try {
+      this.fireDue();
+      for (;;) {
+        const task = this.ready.shift();
+        if (task === undefined) break;
+        step(task);
+        if ((++steps & 255) === 0 && performance.now() - start > SLICE_MS) {
+          // Back to the host: timers and I/O callbacks get their turn.
+          this.kicked = true;
+          macrotask(this.drain);
+          break;
+        }
+      }
+    } finally {
+      current = null;
+      this.draining = false;
+    }
+    this.arm();
+    if (!this.kicked && this.timers.size > 0 && this.clock.idle !== undefined && !this.idleScheduled) {
+      this.idleScheduled = true;
+      macrotask(this.onIdle);
+    }
+  };
+
+  private fireDue(): void {
+    const timers = this.timers;
+    if (timers.size === 0) return;
+    const now = this.clock.now();
+    for (let entry = timers.peek(); entry !== undefined && entry.deadline <= now; entry = timers.peek()) {
+      timers.pop();
+      entry.fire();
+    }
+  }
+
+  private arm(): void {
+    const next = this.timers.peek();
+    if (next === undefined) {
+      if (this.alarmAt !== Infinity) {
+        this.alarmAt = Infinity;
+        this.clock.clearAlarm();
+      }
+    } else if (next.deadline !== this.alarmAt) {
+      this.alarmAt = next.deadline;
+      this.clock.setAlarm(next.deadline, this.onAlarm);
+    }
+  }
+
+  private readonly onAlarm = (): void => {
+    this.alarmAt = Infinity;
+    this.drain();
+  };
+
+  private readonly onIdle = (): void => {
+    this.idleScheduled = false;
+    if (!this.draining && !this.kicked && this.ready.isEmpty()) this.clock.idle?.();
+  };
+}
+
+/** Depth index of the task's top frame (0 for the body). */
+function topIndex(task: Task<unknown>): number {
+  return task.below === null ? 0 : task.below.length;
+}
+
+function isStackOverflow(error: unknown): boolean {
+  return error instanceof RangeError && !(error as { strandDepth?: true }).strandDepth && /call stack/i.test(error.message);
+}
+
+function depthError(task: Task<unknown>, cause: unknown): RangeError {
+  const error = new RangeError(
+    `${task} overflowed the call stack in nested yield* calls. ` +
+      `Write deeply recursive operations with fn(function* (...) {...}): the run loop trampolines fn calls, ` +
+      `so their depth is bounded by memory rather than the native stack.`,
+    { cause },
+  );
+  (error as { strandDepth?: true }).strandDepth = true;
+  return error;
+}
+
+function badInstruction(task: Task<unknown>, value: unknown): TypeError {
+  const shown = typeof value === "string" ? JSON.stringify(value) : String(value);
+  return new TypeError(
+    `${task} yielded ${shown} to the run loop; compose operations with yield* (not yield), ` +
+      `and yield* only Strand operations inside a task`,
+  );
+}
+
+/**
+ * Runs one task until it parks, yields, or ends. The loop resumes only the top
+ * frame, so a resume is O(1) in the depth of trampolined calls.
+ */
+export function step(task: Task<unknown>): void {
+  let kind = task.resumeKind;
+  if (kind === NONE) return; // stale entry
+  let value = task.resumeValue;
+  task.resumeKind = NONE;
+  task.resumeValue = undefined;
+  task.suspension = null;
+  task.budget = BUDGET;
+  current = task;
+  let frame = task.frame;
+  if (frame === null) {
+    try {
+      frame = task.open();
+    } catch (error) {
+      bodyDone(task, false, error);
+      return;
+    }
+  }
+  for (;;) {
+    let result: IteratorResult<unknown, unknown>;
+    let ok = true;
+    try {
+      if (kind === NEXT) result = frame.next(value);
+      else if (kind === THROW) result = throwInto(frame, value);
+      else result = frame.return !== undefined ? frame.return(value) : { done: true, value };
+    } catch (error) {
+      ok = false;
+      value = isStackOverflow(error) ? depthError(task, error) : error;
+      result = undefined!;
+    }
+    if (!ok || result.done) {
+      // The frame ended: returned `value`, or threw it.
+      if (ok) value = result.value;
+      const index = topIndex(task);
+      if (index === 0) {
+        bodyDone(task, ok, value);
+        return;
+      }
+      frame = task.below!.pop()!;
+      task.frame = frame;
+      if (index === task.unwindDepth) {
+        // This frame was being unwound by cancellation: keep unwinding below it.
+        if (!ok) recordError(task, value);
+        task.unwindDepth = index - 1;
+        kind = RETURN;
+        value = undefined;
+      } else {
+        kind = ok ? NEXT : THROW;
+      }
+      continue;
+    }
+    const instruction = result.value as Instruction;
+    if (task.halting && task.unwindDepth < 0 && task.status === 1 /* RUNNING */) {
+      // Cancelled while it ran: undo what it just registered and tear down.
+      if (instruction instanceof Suspension) instruction.abort();
+      requestTeardownAtYield(task);
+      return;
+    }
+    if (instruction instanceof Suspension) {
+      task.suspension = instruction;
+      return;
+    }
+    if (instruction === YIELD_NOW) {
+      task.resumeKind = NEXT;
+      task.runtime.schedule(task);
+      return;
+    }
+    if (instruction instanceof Call) {
+      let callee: Iterator<Instruction, unknown, unknown>;
+      try {
+        callee = instruction.open();
+      } catch (error) {
+        kind = THROW;
+        value = error;
+        continue;
+      }
+      if (task.below === null) task.below = [];
+      task.below.push(frame);
+      task.frame = frame = callee;
+      kind = NEXT;
+      value = undefined;
+      continue;
+    }
+    kind = THROW;
+    value = badInstruction(task, instruction);
+  }
+}
+
+function throwInto(frame: Iterator<unknown, unknown, unknown>, error: unknown): IteratorResult<unknown, unknown> {
+  if (frame.throw !== undefined) return frame.throw(error);
+  // An iterator without throw(): close it, then the error continues below it.
+  frame.return?.();
+  throw error;
+}

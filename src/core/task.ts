@@ -1,0 +1,600 @@
+/**
+ * Tasks: the tree of running coroutines, and how each one ends.
+ *
+ * A task owns a stack of frames (its body, plus any trampolined `fn` calls),
+ * its children, and its outcome. Its lifecycle:
+ *
+ * | status      | meaning                                                        |
+ * |-------------|----------------------------------------------------------------|
+ * | PENDING     | created and queued; the body has not started                   |
+ * | RUNNING     | the body runs (executing, queued, or parked on a suspension)    |
+ * | COMPLETING  | the body returned; waiting for its own children to finish      |
+ * | TEARDOWN    | cancelled or failing: children are torn down, then the body    |
+ * |             | is unwound with return() (its finally blocks run)              |
+ * | CLOSING     | the body is gone; `ensure` cleanups and leftover children are  |
+ * |             | torn down, last first                                          |
+ * | COMPLETED / FAILED / CANCELLED | ended; joiners have been woken          |
+ *
+ * ```
+ * PENDING ──start──▶ RUNNING ──body returns──▶ COMPLETING ──children done──▶ CLOSING ──▶ COMPLETED
+ *    │                  │                          │                            ▲
+ *    │          cancel or failure          cancel or child fails                │
+ *    │                  ▼                          ▼                            │
+ *    └─cancel──▶ TEARDOWN: own children, last first ─▶ unwind body ─────────────┘──▶ FAILED / CANCELLED
+ * ```
+ *
+ * Invariants:
+ * - `halting` is set once, by the first cancellation or failure; later cancels
+ *   change nothing, so a teardown cannot be cut short.
+ * - Children are torn down one at a time, in reverse start order, before the
+ *   parent's body is unwound; `ensure` cleanups (daemon children) go last.
+ * - The outcome is FAILED if any error was recorded, else CANCELLED if
+ *   `halting`, else COMPLETED: a cancelled task never also succeeds.
+ * - A finished task is unlinked from its parent, so nothing retains it but
+ *   whoever holds its handle.
+ */
+import { Link, LinkedList } from "./list.js";
+import { Suspension, YIELD_NOW, type Instruction } from "./instructions.js";
+import { NEXT, NONE, RETURN } from "./resume.js";
+import { budgetSpent, currentTask, requireCurrent, type Runtime } from "./runtime.js";
+import { Cancelled } from "../errors.js";
+import type { Operation } from "../types.js";
+import { isOperation } from "../validate.js";
+
+export const PENDING = 0;
+export const RUNNING = 1;
+export const COMPLETING = 2;
+export const TEARDOWN = 3;
+export const CLOSING = 4;
+export const COMPLETED = 5;
+export const FAILED = 6;
+export const CANCELLED = 7;
+type Status = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7;
+
+/** The states a user sees on `task.state`. */
+export type TaskState = "pending" | "running" | "completing" | "cancelling" | "completed" | "failed" | "cancelled";
+
+/** Flags fixed at creation. */
+export const BOUNDARY = 1; // failure goes to the joiner (scoped), not to the parent
+export const SUPERVISOR = 2; // children's failures do not fail this task
+export const DAEMON = 4; // runs an `ensure` cleanup while its parent closes
+
+/** A body: an operation, or a function returning one (a generator function). */
+export type Body<T> = Operation<T> | (() => Operation<T>);
+
+/** Someone waiting for a task to end. */
+export interface Joiner extends Link {
+  ended(task: Task<unknown>): void;
+}
+
+/** Where each error was first recorded, so reports can name the task it came from. */
+const origins = new WeakMap<object, Task<unknown>>();
+
+/** The task an error was first raised in, if Strand saw it. */
+export function originOf(error: unknown): Task<unknown> | undefined {
+  return typeof error === "object" && error !== null ? origins.get(error) : undefined;
+}
+
+let nextId = 1;
+
+export interface TaskOptions {
+  name?: string;
+  priority?: number;
+}
+
+/**
+ * A running coroutine in the task tree. It is an `Operation<T>` (`yield* task`
+ * joins it) and a `PromiseLike<T>` (`await task` joins it from async code).
+ */
+export class Task<T = unknown> implements Operation<T>, PromiseLike<T> {
+  // Run-loop state (see runtime.ts and queue.ts).
+  /** @internal */ frame: Iterator<Instruction, unknown, unknown> | null = null;
+  /** @internal */ below: Iterator<Instruction, unknown, unknown>[] | null = null;
+  /** @internal */ resumeKind: number = NONE;
+  /** @internal */ resumeValue: unknown = undefined;
+  /** @internal */ suspension: Suspension | null = null;
+  /** @internal */ queuedAt = -1;
+  /** @internal */ budget = 0;
+  /** @internal Index of the frame being unwound by cancellation; -1 when none. */
+  unwindDepth = -1;
+  /** @internal */ status: Status = PENDING;
+  /** @internal */ halting = false;
+
+  readonly id: number;
+  readonly name: string;
+  readonly priority: number;
+  readonly parent: Task<unknown> | null;
+  /** @internal */ readonly runtime: Runtime;
+  /** @internal */ readonly flags: number;
+  /** @internal */ body: Body<T> | null;
+
+  // The tree: children form an intrusive list, oldest first.
+  /** @internal */ firstChild: Task<unknown> | null = null;
+  /** @internal */ lastChild: Task<unknown> | null = null;
+  /** @internal */ prevSibling: Task<unknown> | null = null;
+  /** @internal */ nextSibling: Task<unknown> | null = null;
+  /** @internal Live children that are not daemons. */
+  ownChildren = 0;
+
+  /** @internal */ result: T | undefined = undefined;
+  /** @internal */ errors: unknown[] | null = null;
+  /** @internal */ joiners: LinkedList<Joiner> | null = null;
+  /** @internal Rarely used state, allocated on first use. */
+  extra: TaskExtra | null = null;
+
+  /** @internal */
+  constructor(
+    body: Body<T>,
+    name: string,
+    priority: number,
+    parent: Task<unknown> | null,
+    runtime: Runtime,
+    flags: number,
+  ) {
+    this.id = nextId++;
+    this.body = body;
+    this.name = name;
+    this.priority = priority;
+    this.parent = parent;
+    this.runtime = runtime;
+    this.flags = flags;
+  }
+
+  /** What the task is doing now. */
+  get state(): TaskState {
+    switch (this.status) {
+      case PENDING:
+        return "pending";
+      case RUNNING:
+        return "running";
+      case COMPLETING:
+        return "completing";
+      case TEARDOWN:
+        return "cancelling";
+      case CLOSING:
+        return this.halting ? "cancelling" : "completing";
+      case COMPLETED:
+        return "completed";
+      case FAILED:
+        return "failed";
+      default:
+        return "cancelled";
+    }
+  }
+
+  /** The live children, oldest first. */
+  get children(): Task<unknown>[] {
+    const children: Task<unknown>[] = [];
+    for (let child = this.firstChild; child !== null; child = child.nextSibling) children.push(child);
+    return children;
+  }
+
+  /** Names from the root down to this task, e.g. `main › server › conn#7`. */
+  get path(): string {
+    const names: string[] = [];
+    for (let task: Task<unknown> | null = this; task !== null; task = task.parent) names.push(`${task.name}#${task.id}`);
+    return names.reverse().join(" › ");
+  }
+
+  toString(): string {
+    return `task ${this.name}#${this.id}`;
+  }
+
+  /** Joins: returns the task's result, or throws its error (`Cancelled` if it was cancelled). */
+  *[Symbol.iterator](): Iterator<Instruction, T, unknown> {
+    const me = requireCurrent("yield* task");
+    if (this.status < COMPLETED) {
+      if (me === this) throw new Error(`${this} cannot join itself`);
+      yield new Join(me, this);
+    } else if (budgetSpent(me)) {
+      yield YIELD_NOW;
+    }
+    return outcome(this);
+  }
+
+  then<A = T, B = never>(
+    onfulfilled?: ((value: T) => A | PromiseLike<A>) | null,
+    onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    return this.promise().then(onfulfilled, onrejected);
+  }
+
+  /**
+   * Requests cancellation now and returns a handle that waits for the teardown:
+   * `yield* task.cancel()` in a task, `await task.cancel()` outside. It throws
+   * only if the teardown itself failed. Cancelling a finished or already
+   * cancelling task changes nothing.
+   */
+  cancel(): Teardown {
+    extraOf(this).cancelledByUser = true;
+    requestCancel(this);
+    return new Teardown(this);
+  }
+
+  /** `await using task = run(...)`: cancels the task and waits for its teardown. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return Promise.resolve(this.cancel());
+  }
+
+  /** @internal Opens the body as the first frame (the task's first step). */
+  open(): Iterator<Instruction, unknown, unknown> {
+    this.status = RUNNING;
+    const body = this.body!;
+    this.body = null;
+    const operation = typeof body === "function" ? body() : body;
+    if (operation === null || typeof operation !== "object" || typeof (operation as Operation<T>)[Symbol.iterator] !== "function") {
+      throw new TypeError(`${this}: its body returned ${String(operation)}, expected an operation (use a generator function)`);
+    }
+    const frame = (operation as Operation<T>)[Symbol.iterator]();
+    this.frame = frame;
+    return frame;
+  }
+
+  /** @internal */
+  promise(): Promise<T> {
+    const extra = extraOf(this);
+    if (extra.promise === null) {
+      extra.promise = new Promise<T>((resolve, reject) => {
+        if (this.status >= COMPLETED) settle(this, resolve, reject);
+        else joinersOf(this).push(new PromiseJoiner(resolve as (value: unknown) => void, reject));
+      });
+    }
+    return extra.promise;
+  }
+}
+
+/** @internal */
+export interface TaskExtra {
+  promise: Promise<T0> | null;
+  cancelledByUser: boolean;
+  onCancel: (() => void)[] | null;
+  contexts: Map<object, unknown> | null;
+  supervisorErrors: ((error: unknown, task: Task<unknown>) => void) | null;
+  cleanups: (() => unknown)[] | null;
+}
+type T0 = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export function extraOf(task: Task<unknown>): TaskExtra {
+  return (task.extra ??= {
+    promise: null,
+    cancelledByUser: false,
+    onCancel: null,
+    contexts: null,
+    supervisorErrors: null,
+    cleanups: null,
+  });
+}
+
+function joinersOf(task: Task<unknown>): LinkedList<Joiner> {
+  return (task.joiners ??= new LinkedList<Joiner>());
+}
+
+/** Registers `joiner` to be told when `task` ends (the task must not have ended). */
+export function addJoiner(task: Task<unknown>, joiner: Joiner): void {
+  joinersOf(task).push(joiner);
+}
+
+/** True once the task has ended (completed, failed or cancelled). */
+export function ended(task: Task<unknown>): boolean {
+  return task.status >= COMPLETED;
+}
+
+/** The result of a finished task, or its error thrown. */
+export function outcome<T>(task: Task<T>): T {
+  if (task.status === COMPLETED) return task.result as T;
+  if (task.status === FAILED) throw failure(task);
+  throw new Cancelled(task);
+}
+
+/** The error a failed task ended with. */
+export function failure(task: Task<unknown>): unknown {
+  const errors = task.errors!;
+  if (errors.length === 1) return errors[0];
+  const lines = errors.map((error, i) => {
+    const origin = originOf(error);
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return `  [${i}] ${origin !== undefined ? origin.path : "?"}: ${message}`;
+  });
+  const aggregate = new AggregateError(errors, `${errors.length} errors in ${task}:\n${lines.join("\n")}`);
+  task.errors = [aggregate];
+  return aggregate;
+}
+
+function settle<T>(task: Task<T>, resolve: (value: T) => void, reject: (error: unknown) => void): void {
+  try {
+    resolve(outcome(task));
+  } catch (error) {
+    reject(error);
+  }
+}
+
+class Join extends Suspension implements Joiner {
+  constructor(
+    task: Task<unknown>,
+    private readonly target: Task<unknown>,
+  ) {
+    super(task);
+    joinersOf(target).push(this);
+  }
+  ended(): void {
+    this.wake();
+  }
+  abort(): void {
+    this.target.joiners?.remove(this);
+  }
+}
+
+class PromiseJoiner extends Link implements Joiner {
+  constructor(
+    private readonly resolve: (value: unknown) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {
+    super();
+  }
+  ended(task: Task<unknown>): void {
+    settle(task, this.resolve, this.reject);
+  }
+}
+
+/** What `task.cancel()` returns: waits for the teardown, in a task or with await. */
+export class Teardown implements Operation<void>, PromiseLike<void> {
+  constructor(private readonly task: Task<unknown>) {}
+
+  *[Symbol.iterator](): Iterator<Instruction, void, unknown> {
+    const me = requireCurrent("yield* task.cancel()");
+    const task = this.task;
+    if (task.status < COMPLETED) {
+      // Cancelling yourself or an ancestor: your own teardown is what you wait for.
+      yield new Join(me, task);
+    }
+    if (task.status === FAILED) throw failure(task);
+  }
+
+  then<A = void, B = never>(
+    onfulfilled?: ((value: void) => A | PromiseLike<A>) | null,
+    onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    const task = this.task;
+    return task
+      .promise()
+      .then(
+        () => undefined,
+        (error) => {
+          if (task.status === FAILED) throw error;
+        },
+      )
+      .then(onfulfilled, onrejected);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Creation
+
+/** Creates a child of `parent` (or a root when null) and queues its first step. */
+export function createTask<T>(
+  body: Body<T>,
+  parent: Task<unknown> | null,
+  runtime: Runtime,
+  name: string,
+  priority: number,
+  flags: number,
+): Task<T> {
+  const task = new Task<T>(body, name, priority, parent, runtime, flags);
+  if (parent !== null) {
+    const last = parent.lastChild;
+    task.prevSibling = last;
+    if (last === null) parent.firstChild = task;
+    else last.nextSibling = task;
+    parent.lastChild = task;
+    if ((flags & DAEMON) === 0) parent.ownChildren++;
+    if (parent.halting && parent.status === RUNNING && parent.unwindDepth < 0) {
+      // Spawned into a task that is already cancelled: it never starts.
+      task.halting = true;
+      task.status = TEARDOWN;
+      notify(task);
+      return task;
+    }
+  }
+  task.resumeKind = NEXT;
+  runtime.schedule(task);
+  return task;
+}
+
+// ---------------------------------------------------------------------------
+// Cancellation and failure
+
+/** Records an error on the task, remembering where it came from. */
+export function recordError(task: Task<unknown>, error: unknown): void {
+  if (typeof error === "object" && error !== null && !origins.has(error)) origins.set(error, task);
+  (task.errors ??= []).push(error);
+}
+
+/** Cancels `task` (idempotent). Its teardown starts now, or at its next yield if it is executing. */
+export function requestCancel(task: Task<unknown>): void {
+  if (task.status >= COMPLETED || task.halting) return;
+  halt(task);
+}
+
+/** Fails `task` with `error`: it records the error and tears the task down. */
+export function fail(task: Task<unknown>, error: unknown): void {
+  if (task.status >= COMPLETED) return;
+  recordError(task, error);
+  if (!task.halting) halt(task);
+}
+
+function halt(task: Task<unknown>): void {
+  task.halting = true;
+  const handlers = task.extra?.onCancel;
+  if (handlers) {
+    task.extra!.onCancel = null;
+    for (let i = handlers.length - 1; i >= 0; i--) {
+      try {
+        handlers[i]();
+      } catch (error) {
+        recordError(task, error);
+      }
+    }
+  }
+  if (task === currentTask()) return; // the run loop calls requestTeardownAtYield
+  const status = task.status;
+  if (status === PENDING || status === RUNNING) {
+    const suspension = task.suspension;
+    if (suspension !== null) {
+      task.suspension = null;
+      try {
+        suspension.abort();
+      } catch (error) {
+        recordError(task, error);
+      }
+    }
+    task.resumeKind = NONE;
+    task.resumeValue = undefined;
+    task.runtime.ready.remove(task);
+  }
+  if (status <= COMPLETING) task.status = TEARDOWN;
+  notify(task);
+}
+
+/** Called by the run loop when a halting task yields: its teardown starts. */
+export function requestTeardownAtYield(task: Task<unknown>): void {
+  task.status = TEARDOWN;
+  notify(task);
+}
+
+/** Called by the run loop when the body's last frame returned (`ok`) or threw. */
+export function bodyDone(task: Task<unknown>, ok: boolean, value: unknown): void {
+  task.frame = null;
+  task.below = null;
+  if (task.status === RUNNING) {
+    if (!ok) {
+      fail(task, value);
+      if (task.status === RUNNING) task.status = TEARDOWN; // it was executing
+    } else if (task.halting) {
+      task.status = TEARDOWN; // the result of a cancelled task is dropped
+    } else {
+      task.result = value as never;
+      task.status = COMPLETING;
+    }
+  } else {
+    // TEARDOWN: the body finished unwinding.
+    if (!ok) recordError(task, value);
+    task.unwindDepth = -1;
+  }
+  notify(task);
+}
+
+// ---------------------------------------------------------------------------
+// Advancing a task that waits for its children
+
+const pending: Task<unknown>[] = [];
+let advancing = false;
+
+/**
+ * Lets `task` take its next lifecycle step. Steps that end other tasks call
+ * back here; the work list keeps that iterative, so tearing down 10⁵ children
+ * does not grow the stack.
+ */
+function notify(task: Task<unknown>): void {
+  pending.push(task);
+  if (advancing) return;
+  advancing = true;
+  try {
+    for (let i = 0; i < pending.length; i++) advance(pending[i]);
+  } finally {
+    pending.length = 0;
+    advancing = false;
+  }
+}
+
+function advance(task: Task<unknown>): void {
+  switch (task.status) {
+    case COMPLETING:
+      if (task.ownChildren > 0) return;
+      task.status = CLOSING;
+      break;
+    case TEARDOWN:
+      if (task.unwindDepth >= 0) return; // its finally blocks are running
+      if (task.ownChildren > 0) {
+        requestCancel(task.lastChild!);
+        return;
+      }
+      if (task.frame !== null) {
+        task.unwindDepth = task.below === null ? 0 : task.below.length;
+        task.resumeKind = RETURN;
+        task.runtime.schedule(task);
+        return;
+      }
+      task.status = CLOSING;
+      break;
+    case CLOSING:
+      break;
+    default:
+      return;
+  }
+  // CLOSING: children left over from finally blocks go first (last first), then
+  // the `ensure` cleanups, newest first; an operation cleanup runs as a daemon child.
+  for (;;) {
+    const last = task.lastChild;
+    if (last !== null) {
+      if ((last.flags & DAEMON) === 0) requestCancel(last);
+      return;
+    }
+    const cleanup = task.extra?.cleanups?.pop();
+    if (cleanup === undefined) break;
+    try {
+      const operation = cleanup();
+      if (isOperation(operation)) {
+        createTask(operation as Operation<unknown>, task, task.runtime, "ensure", task.priority, DAEMON);
+        return;
+      }
+    } catch (error) {
+      recordError(task, error);
+    }
+  }
+  finish(task);
+}
+
+function finish(task: Task<unknown>): void {
+  task.status = task.errors !== null ? FAILED : task.halting ? CANCELLED : COMPLETED;
+  task.body = null;
+  task.frame = null;
+  task.below = null;
+  const extra = task.extra;
+  if (extra !== null) {
+    extra.onCancel = null;
+    if (task.status === CANCELLED && extra.cancelledByUser && task.parent === null && extra.promise !== null) {
+      // Whoever cancelled a root task has seen its outcome; don't report it as unhandled.
+      extra.promise.catch(() => {});
+    }
+  }
+  const joiners = task.joiners;
+  if (joiners !== null) {
+    for (let joiner = joiners.shift(); joiner !== null; joiner = joiners.shift()) joiner.ended(task);
+  }
+  const parent = task.parent;
+  if (parent === null) return;
+  const { prevSibling, nextSibling } = task;
+  if (prevSibling === null) parent.firstChild = nextSibling;
+  else prevSibling.nextSibling = nextSibling;
+  if (nextSibling === null) parent.lastChild = prevSibling;
+  else nextSibling.prevSibling = prevSibling;
+  task.prevSibling = task.nextSibling = null;
+  if ((task.flags & DAEMON) === 0) parent.ownChildren--;
+  if (task.status === FAILED && (task.flags & BOUNDARY) === 0) {
+    if ((parent.flags & SUPERVISOR) !== 0) reportSupervised(parent, task);
+    else fail(parent, failure(task));
+  }
+  notify(parent);
+}
+
+function reportSupervised(supervisor: Task<unknown>, child: Task<unknown>): void {
+  const handler = supervisor.extra?.supervisorErrors;
+  const error = failure(child);
+  if (handler) {
+    try {
+      handler(error, child);
+    } catch (handlerError) {
+      fail(supervisor, handlerError);
+    }
+  }
+}

@@ -1,0 +1,16 @@
+export type { Operation, Result } from "./types.js";
+export type { Task, TaskState } from "./core/task.js";
+export type { Clock } from "./core/clock.js";
+export { run, type RunOptions } from "./run.js";
+export { main } from "./main.js";
+export { spawn, current, type SpawnOptions } from "./spawn.js";
+export { yieldNow, suspend, transfer } from "./scheduling.js";
+export { sleep, timeout, now } from "./time.js";
+export { scoped, supervisor, type SupervisorOptions } from "./scope.js";
+export { all, allSettled, race, type Settled } from "./combinators.js";
+export { ensure, onCancel } from "./lifecycle.js";
+export { call, action } from "./interop.js";
+export { createContext, type Context } from "./context.js";
+export { fn } from "./fn.js";
+export { Coroutine } from "./coroutine.js";
+export { Cancelled, TimeoutError } from "./errors.js";

@@ -1,0 +1,129 @@
+import { Suspension, YIELD_NOW } from "./core/instructions.js";
+import { budgetSpent, requireCurrent } from "./core/runtime.js";
+import type { Task } from "./core/task.js";
+import { Cancelled } from "./errors.js";
+import type { Operation } from "./types.js";
+import { checkFunction } from "./validate.js";
+
+const WAITING = 0; // executor running or callback pending
+const RESOLVED = 1;
+const REJECTED = 2;
+const ABORTED = 3; // the task was cancelled first; later settlements are ignored
+
+/** Parks until a callback settles it; runs the executor's cleanup exactly once. */
+class Settlement<T> extends Suspension {
+  state: number = WAITING;
+  value: unknown = undefined;
+  parked = false;
+  cleanup: (() => void) | null = null;
+
+  readonly resolve = (value: T): void => this.settle(RESOLVED, value);
+  readonly reject = (error: unknown): void => this.settle(REJECTED, error);
+
+  private settle(state: number, value: unknown): void {
+    if (this.state !== WAITING) return;
+    this.state = state;
+    this.value = value;
+    if (this.parked) this.wake();
+  }
+
+  abort(): void {
+    if (this.state === WAITING) this.state = ABORTED;
+    this.runCleanup();
+  }
+
+  runCleanup(): void {
+    const cleanup = this.cleanup;
+    this.cleanup = null;
+    if (cleanup !== null) cleanup();
+  }
+}
+
+/**
+ * Wraps a callback API: `executor` receives `resolve` and `reject`, and may
+ * return a cleanup that runs once, when the operation settles or is cancelled.
+ * Calls after the first settlement are ignored.
+ *
+ * ```ts
+ * function* once(emitter: EventEmitter, event: string): Operation<unknown> {
+ *   return yield* action((resolve) => {
+ *     emitter.once(event, resolve);
+ *     return () => emitter.off(event, resolve);
+ *   });
+ * }
+ * ```
+ */
+export function action<T>(
+  executor: (resolve: (value: T) => void, reject: (error: unknown) => void) => (() => void) | void,
+): Operation<T> {
+  checkFunction("action(executor)", "executor", executor);
+  return {
+    *[Symbol.iterator]() {
+      const me = requireCurrent("action()");
+      const settlement = new Settlement<T>(me);
+      try {
+        const cleanup = executor(settlement.resolve, settlement.reject);
+        if (typeof cleanup === "function") settlement.cleanup = cleanup;
+      } catch (error) {
+        settlement.reject(error);
+      }
+      try {
+        if (settlement.state === WAITING) {
+          settlement.parked = true;
+          yield settlement;
+        } else if (budgetSpent(me)) {
+          yield YIELD_NOW;
+        }
+      } finally {
+        settlement.runCleanup();
+      }
+      if (settlement.state === REJECTED) throw settlement.value;
+      return settlement.value as T;
+    },
+  };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === "object" || typeof value === "function") &&
+    value !== null &&
+    typeof (value as PromiseLike<unknown>).then === "function"
+  );
+}
+
+/**
+ * Calls async code from a task: `fn` receives an `AbortSignal` that aborts if the
+ * task is cancelled while waiting, and its promise (or plain value) becomes the
+ * operation's result.
+ *
+ * ```ts
+ * const response = yield* call((signal) => fetch(url, { signal }));
+ * ```
+ */
+export function call<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>): Operation<T> {
+  checkFunction("call(fn)", "fn", fn);
+  return {
+    *[Symbol.iterator]() {
+      const me: Task<unknown> = requireCurrent("call()");
+      const controller = new AbortController();
+      const result = fn(controller.signal);
+      if (!isThenable(result)) return result as T;
+      return yield* action<T>((resolve, reject) => {
+        let settled = false;
+        result.then(
+          (value) => {
+            settled = true;
+            resolve(value as T);
+          },
+          (error) => {
+            settled = true;
+            reject(error);
+          },
+        );
+        return () => {
+          if (!settled) controller.abort(new Cancelled(me));
+        };
+      });
+    },
+  };
+}

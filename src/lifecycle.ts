@@ -1,0 +1,49 @@
+import { requireCurrent } from "./core/runtime.js";
+import { extraOf } from "./core/task.js";
+import type { Operation } from "./types.js";
+import { checkFunction } from "./validate.js";
+
+/**
+ * Registers a cleanup that runs when the current task ends, however it ends:
+ * after its body (and its `finally` blocks) and its children are done, newest
+ * cleanup first. The cleanup may return an operation; the task waits for it.
+ *
+ * ```ts
+ * const socket = yield* connect(address);
+ * yield* ensure(() => socket.close());
+ * ```
+ */
+export function ensure(cleanup: () => void | Operation<unknown>): Operation<void> {
+  checkFunction("ensure(cleanup)", "cleanup", cleanup);
+  return {
+    *[Symbol.iterator]() {
+      const extra = extraOf(requireCurrent("ensure()"));
+      (extra.cleanups ??= []).push(cleanup);
+    },
+  };
+}
+
+/**
+ * Registers a handler called synchronously the moment the current task is
+ * cancelled (or starts failing), before any teardown — kotlinx's
+ * `invokeOnCancellation`. Returns a function that unregisters it. If the task is
+ * already being cancelled, the handler runs at once.
+ */
+export function onCancel(handler: () => void): Operation<() => void> {
+  checkFunction("onCancel(handler)", "handler", handler);
+  return {
+    *[Symbol.iterator]() {
+      const me = requireCurrent("onCancel()");
+      if (me.halting) {
+        handler();
+        return () => {};
+      }
+      const handlers = (extraOf(me).onCancel ??= []);
+      handlers.push(handler);
+      return () => {
+        const index = handlers.indexOf(handler);
+        if (index >= 0) handlers.splice(index, 1);
+      };
+    },
+  };
+}

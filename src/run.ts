@@ -1,0 +1,33 @@
+import { RealClock, type Clock } from "./core/clock.js";
+import { Runtime } from "./core/runtime.js";
+import { createTask, type Body, type Task } from "./core/task.js";
+import { checkBody, checkName, checkOptions, nameOf } from "./validate.js";
+
+export interface RunOptions {
+  /** The task's name in errors, paths and dumps. Defaults to the body function's name, or "run". */
+  name?: string;
+  /** The clock its timers read; `strand/testing` has a virtual one. Defaults to wall-clock time. */
+  clock?: Clock;
+}
+
+/**
+ * Starts a root task from ordinary (async or sync) code and returns it at once.
+ * The task is a `PromiseLike`: `await run(...)` gives its result or throws its
+ * error, and a failure nobody awaits is reported as an unhandled rejection.
+ *
+ * ```ts
+ * const answer = await run(function* () {
+ *   yield* sleep(10);
+ *   return 42;
+ * });
+ * ```
+ */
+export function run<T>(body: Body<T>, options?: RunOptions): Task<T> {
+  checkBody("run(body)", body);
+  checkOptions("run(body, options)", options);
+  checkName("run(body, options)", options?.name);
+  const runtime = new Runtime(options?.clock ?? new RealClock());
+  const task = createTask(body, null, runtime, options?.name ?? nameOf(body, "run"), 0, 0);
+  task.promise();
+  return task;
+}

@@ -1,0 +1,54 @@
+import type { Clock } from "../core/clock.js";
+
+/**
+ * A clock whose time moves only when told to. With `autoJump` (the default), it
+ * jumps to the next timer whenever the runtime reports that no task can run, so a
+ * test that sleeps an hour finishes at once — deterministically, in timer order.
+ */
+export class VirtualClock implements Clock {
+  private time: number;
+  private alarmAt = Infinity;
+  private wake: (() => void) | null = null;
+  private readonly autoJump: boolean;
+
+  constructor(options?: { start?: number; autoJump?: boolean }) {
+    this.time = options?.start ?? 0;
+    this.autoJump = options?.autoJump ?? true;
+  }
+
+  now(): number {
+    return this.time;
+  }
+
+  setAlarm(at: number, wake: () => void): void {
+    this.alarmAt = at;
+    this.wake = wake;
+  }
+
+  clearAlarm(): void {
+    this.alarmAt = Infinity;
+    this.wake = null;
+  }
+
+  idle(): void {
+    if (this.autoJump) this.jump();
+  }
+
+  /** Moves to the next alarm and fires it; false if none is set. */
+  jump(): boolean {
+    const wake = this.wake;
+    if (wake === null) return false;
+    if (this.alarmAt > this.time) this.time = this.alarmAt;
+    this.clearAlarm();
+    wake();
+    return true;
+  }
+
+  /** Moves time forward by `ms`, firing every timer due on the way, in order. */
+  advance(ms: number): void {
+    if (typeof ms !== "number" || !(ms >= 0)) throw new RangeError(`advance(ms): ms must be a number ≥ 0, got ${String(ms)}`);
+    const target = this.time + ms;
+    while (this.wake !== null && this.alarmAt <= target) this.jump();
+    this.time = target;
+  }
+}

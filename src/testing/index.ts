@@ -1,0 +1,3 @@
+export { VirtualClock } from "./clock.js";
+export { runTest, type TestContext } from "./run-test.js";
+export { Steps, seededRandom } from "./steps.js";

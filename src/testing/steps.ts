@@ -1,0 +1,48 @@
+/**
+ * Checks the order of steps across tasks, as kotlinx's `expect(n)`/`finish(n)`:
+ * each `expect(n)` must be the n-th step taken.
+ *
+ * ```ts
+ * const steps = new Steps();
+ * steps.expect(1);
+ * yield* spawn(function* () { steps.expect(3); });
+ * steps.expect(2);
+ * yield* yieldNow();
+ * steps.finish(4);
+ * ```
+ */
+export class Steps {
+  private taken = 0;
+  private finished = false;
+
+  expect(n: number): void {
+    if (this.finished) throw new Error(`step ${n} was taken after finish()`);
+    this.taken++;
+    if (n !== this.taken) throw new Error(`expected step ${n}, but this is step ${this.taken}`);
+  }
+
+  finish(n: number): void {
+    this.expect(n);
+    this.finished = true;
+  }
+
+  /** How many steps have been taken. */
+  get count(): number {
+    return this.taken;
+  }
+}
+
+/**
+ * A small seeded random number generator (mulberry32) for reproducible schedules:
+ * print the seed when a test fails and run it again with the same one.
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,132 @@
+import { Suspension } from "./core/instructions.js";
+import { Link } from "./core/list.js";
+import { requireCurrent } from "./core/runtime.js";
+import {
+  addJoiner,
+  BOUNDARY,
+  CANCELLED,
+  createTask,
+  ended,
+  outcome,
+  requestCancel,
+  Teardown,
+  type Body,
+  type Joiner,
+  type Task,
+} from "./core/task.js";
+import type { TimerEntry } from "./core/timers.js";
+import { TimeoutError } from "./errors.js";
+import { Forever } from "./scheduling.js";
+import type { Operation } from "./types.js";
+import { checkBody, checkMs, nameOf } from "./validate.js";
+
+class Sleep extends Suspension implements TimerEntry {
+  deadline = 0;
+  seq = 0;
+  heapIndex = -1;
+  fire(): void {
+    this.wake();
+  }
+  abort(): void {
+    this.task.runtime.removeTimer(this);
+  }
+}
+
+/**
+ * Parks the current task for `ms` milliseconds on its runtime's clock (virtual
+ * under `runTest`). `sleep(Infinity)` parks until cancelled.
+ *
+ * ```ts
+ * yield* sleep(100);
+ * ```
+ */
+export function sleep(ms: number): Operation<void> {
+  checkMs("sleep(ms)", "ms", ms);
+  return {
+    *[Symbol.iterator]() {
+      const me = requireCurrent("sleep()");
+      if (ms === Infinity) {
+        yield new Forever(me);
+        return;
+      }
+      const sleeper = new Sleep(me);
+      me.runtime.addTimer(sleeper, ms);
+      yield sleeper;
+    },
+  };
+}
+
+class TargetEnded extends Link implements Joiner {
+  constructor(private readonly deadline: Deadline) {
+    super();
+  }
+  ended(): void {
+    this.deadline.task.runtime.removeTimer(this.deadline);
+    this.deadline.wake();
+  }
+}
+
+/** Parks until a task ends or a deadline passes, whichever comes first. */
+class Deadline extends Suspension implements TimerEntry {
+  deadline = 0;
+  seq = 0;
+  heapIndex = -1;
+  expired = false;
+  private readonly joiner = new TargetEnded(this);
+
+  constructor(task: Task<unknown>, private readonly target: Task<unknown>, ms: number) {
+    super(task);
+    addJoiner(target, this.joiner);
+    task.runtime.addTimer(this, ms);
+  }
+  fire(): void {
+    this.expired = true;
+    this.target.joiners?.remove(this.joiner);
+    this.wake();
+  }
+  abort(): void {
+    this.task.runtime.removeTimer(this);
+    this.target.joiners?.remove(this.joiner);
+  }
+}
+
+/**
+ * Runs `body` as a child and returns its result, or cancels it after `ms`
+ * milliseconds (waiting for its teardown) and throws `TimeoutError`. A body that
+ * finished by the time the deadline is noticed keeps its result.
+ *
+ * ```ts
+ * const page = yield* timeout(5_000, fetchPage(url));
+ * ```
+ */
+export function timeout<T>(ms: number, body: Body<T>): Operation<T> {
+  checkMs("timeout(ms, body)", "ms", ms);
+  checkBody("timeout(ms, body)", body);
+  const name = nameOf(body, "timeout");
+  return {
+    *[Symbol.iterator]() {
+      const me = requireCurrent("timeout()");
+      const child = createTask(body, me, me.runtime, name, me.priority, BOUNDARY);
+      if (ms === Infinity) return yield* child;
+      const wait = new Deadline(me, child, ms);
+      yield wait;
+      if (!ended(child)) {
+        requestCancel(child);
+        yield* new Teardown(child);
+      }
+      if (wait.expired && child.status === CANCELLED) throw new TimeoutError(ms);
+      return outcome(child);
+    },
+  };
+}
+
+const nowOperation: Operation<number> = {
+  *[Symbol.iterator]() {
+    return requireCurrent("now()").runtime.clock.now();
+  },
+};
+
+/** The current time on the task's clock, in milliseconds (virtual under `runTest`). */
+export function now(): Operation<number> {
+  return nowOperation;
+}
