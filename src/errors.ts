@@ -19,3 +19,18 @@ export class TimeoutError extends Error {
     super(`timed out after ${ms} ms`);
   }
 }
+
+/**
+ * Thrown by sending to a closed channel, and by receiving from a closed channel
+ * once it is drained. `cause` is what was passed to `close(cause)` / `cancel(cause)`.
+ */
+export class ChannelClosed extends Error {
+  override readonly name = "ChannelClosed";
+  constructor(channel: string, cancelled: boolean, cause?: unknown) {
+    super(
+      `${channel} is ${cancelled ? "cancelled" : "closed"}` +
+        (cause === undefined ? "" : `: ${cause instanceof Error ? cause.message : String(cause)}`),
+      cause === undefined ? undefined : { cause },
+    );
+  }
+}

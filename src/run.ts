@@ -8,6 +8,8 @@ export interface RunOptions {
   name?: string;
   /** The clock its timers read; `strand/testing` has a virtual one. Defaults to wall-clock time. */
   clock?: Clock;
+  /** Random numbers in [0, 1) for unbiased choices such as `select`'s; pass a seeded one for reproducible runs. */
+  random?: () => number;
 }
 
 /**
@@ -26,7 +28,10 @@ export function run<T>(body: Body<T>, options?: RunOptions): Task<T> {
   checkBody("run(body)", body);
   checkOptions("run(body, options)", options);
   checkName("run(body, options)", options?.name);
-  const runtime = new Runtime(options?.clock ?? new RealClock());
+  if (options?.random !== undefined && typeof options.random !== "function") {
+    throw new TypeError("run(body, options): random must be a function returning numbers in [0, 1)");
+  }
+  const runtime = new Runtime(options?.clock ?? new RealClock(), options?.random);
   const task = createTask(body, null, runtime, options?.name ?? nameOf(body, "run"), 0, 0);
   task.promise();
   return task;

@@ -25,12 +25,15 @@ import { resume, NEXT, THROW } from "./resume.js";
 
 /** Parks the current task. Subclasses register themselves before being yielded. */
 export abstract class Suspension extends Link {
-  /** The task this suspension parks. Operations create it while that task runs. */
-  readonly task: Task<unknown>;
+  /**
+   * The task this suspension parks. Set when the operation starts running in
+   * that task (operations may be created earlier and double as their own token).
+   */
+  task: Task<unknown>;
 
-  constructor(task: Task<unknown>) {
+  constructor(task: Task<unknown> | null) {
     super();
-    this.task = task;
+    this.task = task!;
   }
 
   /**

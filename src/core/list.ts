@@ -8,8 +8,8 @@
 export class Link {
   /** The list this node is in, or null. */
   list: LinkedList<Link> | null = null;
-  prev: Link | null = null;
-  next: Link | null = null;
+  prevLink: Link | null = null;
+  nextLink: Link | null = null;
 }
 
 export class LinkedList<T extends Link> {
@@ -20,10 +20,10 @@ export class LinkedList<T extends Link> {
   push(node: T): void {
     if (node.list !== null) throw new Error("internal: node is already in a list");
     node.list = this as LinkedList<Link>;
-    node.prev = this.tail;
-    node.next = null;
+    node.prevLink = this.tail;
+    node.nextLink = null;
     if (this.tail === null) this.head = node;
-    else this.tail.next = node;
+    else this.tail.nextLink = node;
     this.tail = node;
     this.size++;
   }
@@ -31,12 +31,12 @@ export class LinkedList<T extends Link> {
   /** Removes `node` if it is in this list; returns whether it was. */
   remove(node: T): boolean {
     if (node.list !== (this as LinkedList<Link>)) return false;
-    const { prev, next } = node;
+    const { prevLink: prev, nextLink: next } = node;
     if (prev === null) this.head = next as T | null;
-    else prev.next = next;
+    else prev.nextLink = next;
     if (next === null) this.tail = prev as T | null;
-    else next.prev = prev;
-    node.list = node.prev = node.next = null;
+    else next.prevLink = prev;
+    node.list = node.prevLink = node.nextLink = null;
     this.size--;
     return true;
   }
@@ -48,6 +48,6 @@ export class LinkedList<T extends Link> {
   }
 
   *[Symbol.iterator](): IterableIterator<T> {
-    for (let node = this.head; node !== null; node = node.next as T | null) yield node;
+    for (let node = this.head; node !== null; node = node.nextLink as T | null) yield node;
   }
 }

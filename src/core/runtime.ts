@@ -60,7 +60,11 @@ export class Runtime {
   private alarmAt = Infinity;
   private idleScheduled = false;
 
-  constructor(readonly clock: Clock) {}
+  constructor(
+    readonly clock: Clock,
+    /** Random numbers for unbiased choices (select); seeded under `runTest`. */
+    readonly random: () => number = Math.random,
+  ) {}
 
   /** Queues a task that has a pending resumption; starts a drain if none is under way. */
   schedule(task: Task<unknown>): void {

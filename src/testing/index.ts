@@ -1,3 +1,3 @@
 export { VirtualClock } from "./clock.js";
-export { runTest, type TestContext } from "./run-test.js";
+export { runTest, type TestContext, type RunTestOptions } from "./run-test.js";
 export { Steps, seededRandom } from "./steps.js";

@@ -1,0 +1,718 @@
+/**
+ * Channels: one state machine for rendezvous, buffered, unlimited and conflated
+ * channels (after kotlinx's BufferedChannel and the kcoro seed's cells).
+ *
+ * A channel is a buffer of `capacity` elements (0 for rendezvous, Infinity for
+ * unlimited) and two queues of waiter tokens: senders that wait with an element,
+ * and receivers that wait for one. Elements are handed over by reference, never
+ * copied (zero-copy within a thread).
+ *
+ * Channel states:
+ *
+ * | state     | send                                   | receive                                       |
+ * |-----------|----------------------------------------|-----------------------------------------------|
+ * | OPEN      | to a waiting receiver, else the buffer,| from the buffer (refilled from a waiting      |
+ * |           | else the overflow policy, else wait    | sender), else from a waiting sender, else wait|
+ * | CLOSED    | throws ChannelClosed                   | drains the buffer and waiting senders, then   |
+ * |           |                                        | reports closed                                |
+ * | CANCELLED | throws ChannelClosed                   | reports closed (the buffer went to onUndelivered) |
+ *
+ * ```
+ * OPEN ──close()──▶ CLOSED ──cancel()──▶ CANCELLED
+ *   └──────────────cancel()────────────────▲
+ * ```
+ *
+ * Waiter token states (`Waiter.state`):
+ *
+ * | state     | meaning                                                           |
+ * |-----------|-------------------------------------------------------------------|
+ * | ENQUEUED  | in a queue, waiting                                               |
+ * | CLAIMED   | matched: its element was handed over (sender) or received         |
+ * | CLOSED    | woken because the channel closed or was cancelled                 |
+ * | CANCELLED | its task or select gave up; it left the queue                     |
+ *
+ * ENQUEUED → CLAIMED | CLOSED | CANCELLED, and nothing else. A token in a select
+ * is claimed only if its select has not chosen another clause.
+ *
+ * Invariants:
+ * 1. `buffer.length > 0` ⇒ no receiver waits (it would have taken the element).
+ * 2. A sender waits only when the buffer is full and the policy is "suspend".
+ * 3. At most one of the queues is non-empty, except that one select may wait on
+ *    both ends of a channel; it never pairs with itself.
+ * 4. Every token in a queue is ENQUEUED.
+ * 5. Every element passed to `send()` is received, or handed to `onUndelivered`,
+ *    exactly once. `trySend` and select's `onSend` only offer an element: if
+ *    they do not complete, the caller still owns it.
+ * 6. A receiver cancelled after it was handed an element, before it ran, gives
+ *    the element back to the head of the channel (or to onUndelivered if the
+ *    channel was cancelled): never lost, never delivered twice.
+ */
+import { Deque } from "./core/deque.js";
+import { Suspension, YIELD_NOW, type Instruction } from "./core/instructions.js";
+import { LinkedList } from "./core/list.js";
+import { budgetSpent, requireCurrent, run } from "./internal-run.js";
+import { ChannelClosed } from "./errors.js";
+import type { Operation } from "./types.js";
+
+// Channel states.
+const OPEN = 0;
+const CLOSED = 1;
+const CANCELLED = 2;
+
+// Waiter token states.
+export const ENQUEUED = 0;
+export const CLAIMED = 1;
+export const WOKEN_CLOSED = 2;
+export const GAVE_UP = 3;
+
+// What a waiter waits to do.
+export const SEND = 0;
+export const RECEIVE = 1; // throws ChannelClosed when closed
+export const RECEIVE_CATCHING = 2; // gets a closed result when closed
+
+// Overflow policies.
+const SUSPEND = 0;
+const DROP_OLDEST = 1;
+const DROP_LATEST = 2;
+
+/** Results of the channel's internal offer/poll (named, never bare booleans). */
+const OFFERED = 0;
+const FULL = 1;
+const REFUSED = 2; // closed for send
+type Offer = typeof OFFERED | typeof FULL | typeof REFUSED;
+const EMPTY: unique symbol = Symbol("empty");
+const DRAINED: unique symbol = Symbol("closed");
+
+export type Capacity = number | "unlimited" | "conflated";
+export type Overflow = "suspend" | "drop-oldest" | "drop-latest";
+
+export interface ChannelOptions<T> {
+  /** What a send does when the buffer is full (buffered channels only). Default "suspend". */
+  onOverflow?: Overflow;
+  /** Called exactly once for every element that was sent but will never be received. */
+  onUndelivered?: (element: T) => void;
+  /** Names the channel in errors and stats. */
+  name?: string;
+}
+
+export type SendResult = { ok: true } | { ok: false; reason: "full" | "closed"; cause?: unknown };
+export type ReceiveResult<T> = { ok: true; value: T } | { ok: false; reason: "empty" | "closed"; cause?: unknown };
+export type ClosedResult = { ok: false; reason: "closed"; cause?: unknown };
+
+/** A snapshot of a channel's counters; cheap enough to leave on. */
+export interface ChannelStats {
+  name: string;
+  capacity: number;
+  /** Elements accepted: handed over, buffered, or dropped by the overflow policy. */
+  sent: number;
+  /** Elements taken by receivers. */
+  received: number;
+  /** Elements in the buffer now. */
+  buffered: number;
+  waitingSenders: number;
+  waitingReceivers: number;
+  /** Waiters that left because their task was cancelled or their select chose nothing here. */
+  cancelledWaiters: number;
+  /** Elements dropped by the overflow policy (also counted in `undelivered`). */
+  dropped: number;
+  /** Elements handed to `onUndelivered` (or discarded, without one). */
+  undelivered: number;
+  closed: boolean;
+  cancelled: boolean;
+}
+
+/** What a select does when one of its clauses' tokens is matched. */
+export interface Chooser {
+  /** True if `waiter` wins the select (no other clause has). */
+  choose(waiter: Waiter): boolean;
+  /** Resumes the select's task with its winning token. */
+  resumeWith(waiter: Waiter): void;
+}
+
+const SENT: SendResult = Object.freeze({ ok: true });
+
+/**
+ * A token in a channel's queue. A plain send/receive is its own token (and its
+ * own iterator and suspension: one allocation per operation); a select makes one
+ * token per channel clause.
+ */
+export class Waiter extends Suspension {
+  state = ENQUEUED;
+  /** SEND: the element offered. RECEIVE: the element handed over, once CLAIMED. */
+  element: unknown;
+  constructor(
+    readonly channel: ChannelImpl<unknown>,
+    readonly kind: number,
+    element: unknown,
+    /** The select this token belongs to, or null for a plain send/receive. */
+    readonly select: Chooser | null,
+    /** The clause's index in its select. */
+    readonly clause = 0,
+  ) {
+    super(null);
+    this.element = element;
+  }
+
+  /** Claims the token for a match; false if it (or its select) is no longer available. */
+  claim(): boolean {
+    if (this.state !== ENQUEUED) return false;
+    if (this.select !== null && !this.select.choose(this)) return false;
+    this.state = CLAIMED;
+    return true;
+  }
+
+  /** Resumes the waiting task after a match (`element` holds what a receiver got). */
+  complete(): void {
+    if (this.select !== null) this.select.resumeWith(this);
+    else if (this.kind === SEND) this.wake();
+    else if (this.kind === RECEIVE) this.wake(this.element);
+    else this.wake({ ok: true, value: this.element });
+  }
+
+  /** Wakes the token because the channel closed; false if its select had already chosen. */
+  close(): boolean {
+    if (this.state !== ENQUEUED) return false;
+    if (this.select !== null) {
+      if (!this.select.choose(this)) return false;
+      this.state = WOKEN_CLOSED;
+      this.select.resumeWith(this);
+      return true;
+    }
+    this.state = WOKEN_CLOSED;
+    if (this.kind === RECEIVE_CATCHING) this.wake(this.channel.closedResult());
+    else this.wakeThrow(this.channel.closedError());
+    return true;
+  }
+
+  /** Leaves the queue without a match (select lost, or task cancelled). */
+  withdraw(): void {
+    if (this.state !== ENQUEUED) return;
+    this.state = GAVE_UP;
+    this.channel.withdraw(this);
+  }
+
+  /** The task was cancelled while it held this token. */
+  abort(): void {
+    if (this.state === ENQUEUED) {
+      this.withdraw();
+      // send() takes ownership: a send cancelled while waiting hands its element over.
+      if (this.kind === SEND) this.channel.undeliver(this.element);
+    } else if (this.state === CLAIMED && this.kind !== SEND) {
+      this.channel.giveBack(this.element);
+    }
+  }
+}
+
+// Phases of a plain send/receive operation's iterator.
+const START = 0;
+const PARKED = 1;
+const RETRY = 2; // yielded first because the budget was spent; now try
+const DONE = 3;
+
+/**
+ * A plain `send` or `receive`: operation, iterator, iterator result and waiter
+ * token in one object, so the hot path allocates one object per operation.
+ */
+class ChannelOperation<R> extends Waiter implements Operation<R>, Iterator<Instruction, R, unknown> {
+  private phase = START;
+  private iterated = false;
+  // IteratorResult fields: `next()` returns this object itself.
+  done = false;
+  value: unknown = undefined;
+
+  [Symbol.iterator](): Iterator<Instruction, R, unknown> {
+    if (!this.iterated) {
+      this.iterated = true;
+      return this;
+    }
+    return new ChannelOperation<R>(this.channel, this.kind, this.kind === SEND ? this.element : undefined, null)[
+      Symbol.iterator
+    ]();
+  }
+
+  next(resumed?: unknown): IteratorResult<Instruction, R> {
+    switch (this.phase) {
+      case START:
+        this.task = requireCurrent(this.kind === SEND ? "send()" : "receive()");
+        if (budgetSpent(this.task)) {
+          // Yield before taking anything, so a cancellation now loses nothing.
+          this.phase = RETRY;
+          return this.yielding(YIELD_NOW);
+        }
+        return this.attempt();
+      case RETRY:
+        return this.attempt();
+      case PARKED:
+        return this.finish(resumed);
+      default:
+        return this.finish(undefined);
+    }
+  }
+
+  private attempt(): IteratorResult<Instruction, R> {
+    const ready = this.kind === SEND ? this.channel.sendNow(this) : this.channel.receiveNow(this);
+    if (ready === PARKED) {
+      this.phase = PARKED;
+      return this.yielding(this);
+    }
+    return this.finish(this.element);
+  }
+
+  throw(error: unknown): IteratorResult<Instruction, R> {
+    this.phase = DONE;
+    throw error;
+  }
+
+  return(value?: unknown): IteratorResult<Instruction, R> {
+    this.phase = DONE;
+    return this.finish(value);
+  }
+
+  private yielding(instruction: Instruction): IteratorResult<Instruction, R> {
+    this.done = false;
+    this.value = instruction;
+    return this as IteratorResult<Instruction, R>;
+  }
+
+  private finish(value: unknown): IteratorResult<Instruction, R> {
+    this.phase = DONE;
+    this.done = true;
+    this.value = this.kind === SEND ? undefined : value;
+    return this as IteratorResult<Instruction, R>;
+  }
+}
+
+let nextChannelId = 1;
+
+/** A channel: see `channel()`. */
+export interface Channel<T> extends AsyncIterable<T> {
+  readonly name: string;
+  /** Sends `value`, waiting while the buffer is full. Throws `ChannelClosed` if the channel is closed. */
+  send(value: T): Operation<void>;
+  /** Sends without waiting: `{ ok: true }`, or why not (`"full"`, `"closed"`); the caller keeps a refused value. */
+  trySend(value: T): SendResult;
+  /** A select clause that sends `value`; `handler`'s result becomes the select's. */
+  onSend<R = void>(value: T, handler?: () => R): SelectClause<R>;
+  /** Receives the next element, waiting for one. Throws `ChannelClosed` once closed and drained. */
+  receive(): Operation<T>;
+  /** Receives without waiting: `{ ok: true, value }`, or why not (`"empty"`, `"closed"`). */
+  tryReceive(): ReceiveResult<T>;
+  /** A select clause that receives; `handler(value)`'s result becomes the select's. Throws `ChannelClosed` if closed. */
+  onReceive<R = T>(handler?: (value: T) => R): SelectClause<R>;
+  /** Receives the next element, or tells that the channel is closed (instead of throwing). */
+  receiveCatching(): Operation<{ ok: true; value: T } | ClosedResult>;
+  /** A select clause like `receiveCatching`. */
+  onReceiveCatching<R = { ok: true; value: T } | ClosedResult>(
+    handler?: (result: { ok: true; value: T } | ClosedResult) => R,
+  ): SelectClause<R>;
+  /** Stops new sends. Buffered elements and senders already waiting still deliver; then receivers see closed. False if already closed. */
+  close(cause?: unknown): boolean;
+  /** Closes and drops everything: buffered and waiting senders' elements go to `onUndelivered`. False if already cancelled. */
+  cancel(cause?: unknown): boolean;
+  readonly isClosedForSend: boolean;
+  readonly isClosedForReceive: boolean;
+  /** Receives every element until the channel is closed, calling `body` (a function or generator function) for each. */
+  each(body: (value: T) => void | Operation<unknown>): Operation<void>;
+  stats(): ChannelStats;
+}
+
+/** A clause of `select`; made by `onSend`, `onReceive`, `onReceiveCatching`, `onTimeout`, `onDefault`. */
+export interface SelectClause<R> {
+  /** @internal */ readonly kind: number;
+  /** @internal */ readonly result?: R;
+}
+
+/** @internal The clause objects select.ts interprets. */
+export class ChannelClause<R> implements SelectClause<R> {
+  constructor(
+    readonly kind: number,
+    readonly channel: ChannelImpl<unknown>,
+    readonly element: unknown,
+    readonly handler: ((value: never) => R) | undefined,
+  ) {}
+}
+
+export class ChannelImpl<T> implements Channel<T> {
+  readonly name: string;
+  readonly capacity: number;
+  private readonly overflow: number;
+  private readonly onUndelivered: ((element: T) => void) | undefined;
+  private readonly buffer = new Deque<T>();
+  private readonly senders = new LinkedList<Waiter>();
+  private readonly receivers = new LinkedList<Waiter>();
+  private state = OPEN;
+  private cause: unknown = undefined;
+  // Counters for stats().
+  private sent = 0;
+  private received = 0;
+  private dropped = 0;
+  private undelivered = 0;
+  private cancelledWaiters = 0;
+
+  constructor(capacity: number, overflow: number, options: ChannelOptions<T> | undefined) {
+    this.capacity = capacity;
+    this.overflow = overflow;
+    this.onUndelivered = options?.onUndelivered;
+    this.name = options?.name !== undefined ? `channel "${options.name}"` : `channel #${nextChannelId++}`;
+  }
+
+  // -- The state machine. Callers hold nothing; these run to completion. ------
+
+  /**
+   * Offers `element` without waiting: to a waiting receiver, the buffer, or the
+   * overflow policy. `from` is the offering select (to skip its own tokens).
+   */
+  offer(element: T, from: Chooser | null): Offer {
+    if (this.state !== OPEN) return REFUSED;
+    const receivers = this.receivers;
+    for (let receiver = receivers.head; receiver !== null; ) {
+      const next = receiver.nextLink as Waiter | null;
+      if (from === null || receiver.select !== from) {
+        receivers.remove(receiver);
+        if (receiver.claim()) {
+          receiver.element = element;
+          this.sent++;
+          this.received++;
+          receiver.complete();
+          return OFFERED;
+        }
+      }
+      receiver = next;
+    }
+    const buffer = this.buffer;
+    if (buffer.length < this.capacity) {
+      buffer.push(element);
+      this.sent++;
+      return OFFERED;
+    }
+    if (this.overflow === SUSPEND) return FULL;
+    this.sent++;
+    this.dropped++;
+    if (this.overflow === DROP_OLDEST) {
+      const oldest = buffer.shift();
+      buffer.push(element);
+      this.undeliver(oldest);
+    } else {
+      this.undeliver(element);
+    }
+    return OFFERED;
+  }
+
+  /**
+   * Takes the next element without waiting: from the buffer (refilling it from
+   * the first waiting sender), else straight from a waiting sender.
+   */
+  poll(from: Chooser | null): T | typeof EMPTY | typeof DRAINED {
+    const buffer = this.buffer;
+    if (buffer.length > 0) {
+      const element = buffer.shift();
+      this.received++;
+      if (buffer.length < this.capacity) {
+        const sender = this.claimSender(from);
+        if (sender !== null) {
+          buffer.push(sender.element as T);
+          this.sent++;
+          sender.complete();
+        }
+      }
+      return element;
+    }
+    const sender = this.claimSender(from);
+    if (sender !== null) {
+      this.sent++;
+      this.received++;
+      sender.complete();
+      return sender.element as T;
+    }
+    return this.state === OPEN ? EMPTY : DRAINED;
+  }
+
+  private claimSender(from: Chooser | null): Waiter | null {
+    const senders = this.senders;
+    for (let sender = senders.head; sender !== null; ) {
+      const next = sender.nextLink as Waiter | null;
+      if (from === null || sender.select !== from) {
+        senders.remove(sender);
+        if (sender.claim()) return sender;
+      }
+      sender = next;
+    }
+    return null;
+  }
+
+  /** Whether a send could complete (or fail as closed) without waiting. */
+  canSend(from: Chooser | null): boolean {
+    if (this.state !== OPEN || this.buffer.length < this.capacity || this.overflow !== SUSPEND) return true;
+    for (let receiver = this.receivers.head; receiver !== null; receiver = receiver.nextLink as Waiter | null) {
+      if (from === null || receiver.select !== from) return true;
+    }
+    return false;
+  }
+
+  /** Whether a receive could complete (or report closed) without waiting. */
+  canReceive(from: Chooser | null): boolean {
+    if (this.buffer.length > 0 || this.isClosedForReceive) return true;
+    for (let sender = this.senders.head; sender !== null; sender = sender.nextLink as Waiter | null) {
+      if (from === null || sender.select !== from) return true;
+    }
+    return false;
+  }
+
+  /** Queues a token to wait (the caller found nothing ready). */
+  enqueue(waiter: Waiter): void {
+    (waiter.kind === SEND ? this.senders : this.receivers).push(waiter);
+  }
+
+  withdraw(waiter: Waiter): void {
+    if ((waiter.kind === SEND ? this.senders : this.receivers).remove(waiter)) this.cancelledWaiters++;
+  }
+
+  /** A receiver cancelled after being handed `element` gives it back to the head. */
+  giveBack(element: unknown): void {
+    this.received--;
+    if (this.state === CANCELLED) {
+      this.undeliver(element);
+      return;
+    }
+    for (let receiver = this.receivers.shift(); receiver !== null; receiver = this.receivers.shift()) {
+      if (receiver.claim()) {
+        receiver.element = element;
+        this.received++;
+        receiver.complete();
+        return;
+      }
+    }
+    this.buffer.unshift(element as T);
+  }
+
+  undeliver(element: unknown): void {
+    this.undelivered++;
+    this.onUndelivered?.(element as T);
+  }
+
+  closedError(): ChannelClosed {
+    return new ChannelClosed(this.name, this.state === CANCELLED, this.cause);
+  }
+
+  closedResult(): ClosedResult {
+    return this.cause === undefined ? { ok: false, reason: "closed" } : { ok: false, reason: "closed", cause: this.cause };
+  }
+
+  // -- Plain operations ------------------------------------------------------
+
+  /** send(): completes now (returns START) or enqueues the token (returns PARKED). */
+  sendNow(operation: Waiter): number {
+    const offer = this.offer(operation.element as T, null);
+    if (offer === OFFERED) return START;
+    if (offer === REFUSED) {
+      this.undeliver(operation.element);
+      throw this.closedError();
+    }
+    this.senders.push(operation);
+    return PARKED;
+  }
+
+  /** receive(): takes an element now (into `operation.element`) or enqueues the token. */
+  receiveNow(operation: Waiter): number {
+    const element = this.poll(null);
+    if (element === EMPTY) {
+      this.receivers.push(operation);
+      return PARKED;
+    }
+    if (element === DRAINED) {
+      if (operation.kind === RECEIVE) throw this.closedError();
+      operation.element = this.closedResult();
+      return START;
+    }
+    operation.element = operation.kind === RECEIVE ? element : { ok: true, value: element };
+    return START;
+  }
+
+  send(value: T): Operation<void> {
+    return new ChannelOperation<void>(this as ChannelImpl<unknown>, SEND, value, null);
+  }
+
+  receive(): Operation<T> {
+    return new ChannelOperation<T>(this as ChannelImpl<unknown>, RECEIVE, undefined, null);
+  }
+
+  receiveCatching(): Operation<{ ok: true; value: T } | ClosedResult> {
+    return new ChannelOperation(this as ChannelImpl<unknown>, RECEIVE_CATCHING, undefined, null);
+  }
+
+  trySend(value: T): SendResult {
+    const offer = this.offer(value, null);
+    if (offer === OFFERED) return SENT;
+    if (offer === FULL) return { ok: false, reason: "full" };
+    return this.cause === undefined ? { ok: false, reason: "closed" } : { ok: false, reason: "closed", cause: this.cause };
+  }
+
+  tryReceive(): ReceiveResult<T> {
+    const element = this.poll(null);
+    if (element === EMPTY) return { ok: false, reason: "empty" };
+    if (element === DRAINED) return this.closedResult();
+    return { ok: true, value: element };
+  }
+
+  onSend<R = void>(value: T, handler?: () => R): SelectClause<R> {
+    if (handler !== undefined && typeof handler !== "function") throw new TypeError(`onSend(value, handler): handler must be a function`);
+    return new ChannelClause<R>(SEND, this as ChannelImpl<unknown>, value, handler as (value: never) => R);
+  }
+
+  onReceive<R = T>(handler?: (value: T) => R): SelectClause<R> {
+    if (handler !== undefined && typeof handler !== "function") throw new TypeError(`onReceive(handler): handler must be a function`);
+    return new ChannelClause<R>(RECEIVE, this as ChannelImpl<unknown>, undefined, handler as (value: never) => R);
+  }
+
+  onReceiveCatching<R = { ok: true; value: T } | ClosedResult>(
+    handler?: (result: { ok: true; value: T } | ClosedResult) => R,
+  ): SelectClause<R> {
+    if (handler !== undefined && typeof handler !== "function") throw new TypeError(`onReceiveCatching(handler): handler must be a function`);
+    return new ChannelClause<R>(RECEIVE_CATCHING, this as ChannelImpl<unknown>, undefined, handler as (value: never) => R);
+  }
+
+  close(cause?: unknown): boolean {
+    if (this.state !== OPEN) return false;
+    this.state = CLOSED;
+    this.cause = cause;
+    // Receivers wait only when nothing is buffered or sending (invariants 1, 3): all see closed now.
+    if (this.senders.size === 0 && this.buffer.length === 0) this.closeReceivers();
+    return true;
+  }
+
+  cancel(cause?: unknown): boolean {
+    if (this.state === CANCELLED) return false;
+    if (this.state === OPEN) this.cause = cause;
+    this.state = CANCELLED;
+    const dropped = this.buffer.drain();
+    const senders: Waiter[] = [];
+    for (let sender = this.senders.shift(); sender !== null; sender = this.senders.shift()) {
+      if (sender.close()) senders.push(sender);
+    }
+    this.closeReceivers();
+    for (const element of dropped) this.undeliver(element);
+    for (const sender of senders) if (sender.select === null) this.undeliver(sender.element);
+    return true;
+  }
+
+  private closeReceivers(): void {
+    for (let receiver = this.receivers.shift(); receiver !== null; receiver = this.receivers.shift()) receiver.close();
+  }
+
+  get isClosedForSend(): boolean {
+    return this.state !== OPEN;
+  }
+
+  get isClosedForReceive(): boolean {
+    return this.state === CANCELLED || (this.state === CLOSED && this.buffer.length === 0 && this.senders.size === 0);
+  }
+
+  each(body: (value: T) => void | Operation<unknown>): Operation<void> {
+    if (typeof body !== "function") throw new TypeError(`${this.name}.each(body): body must be a function or generator function`);
+    const channel = this;
+    return {
+      *[Symbol.iterator]() {
+        for (;;) {
+          const result = yield* channel.receiveCatching();
+          if (!result.ok) {
+            if (result.cause !== undefined) throw channel.closedError();
+            return;
+          }
+          const operation = body(result.value);
+          if (operation !== undefined && operation !== null && typeof (operation as Operation<unknown>)[Symbol.iterator] === "function") {
+            yield* operation as Operation<unknown>;
+          }
+        }
+      },
+    };
+  }
+
+  /** `for await (const x of channel)` from async code; ends when closed (throws if closed with a cause). */
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    for (;;) {
+      const result = await run(() => this.receiveCatching(), { name: `${this.name} iterator` });
+      if (!result.ok) {
+        if (result.cause !== undefined) throw this.closedError();
+        return;
+      }
+      yield result.value;
+    }
+  }
+
+  stats(): ChannelStats {
+    return {
+      name: this.name,
+      capacity: this.capacity,
+      sent: this.sent,
+      received: this.received,
+      buffered: this.buffer.length,
+      waitingSenders: this.senders.size,
+      waitingReceivers: this.receivers.size,
+      cancelledWaiters: this.cancelledWaiters,
+      dropped: this.dropped,
+      undelivered: this.undelivered,
+      closed: this.state !== OPEN,
+      cancelled: this.state === CANCELLED,
+    };
+  }
+}
+
+export { EMPTY, DRAINED, OFFERED, REFUSED, FULL };
+
+/**
+ * Creates a channel.
+ *
+ * - `channel<T>()` or `channel<T>(0)`: rendezvous — a send waits for a receiver.
+ * - `channel<T>(n)`: buffered — sends wait (or drop, per `onOverflow`) when `n` are buffered.
+ * - `channel<T>("unlimited")`: sends never wait.
+ * - `channel<T>("conflated")`: keeps only the latest element; older ones go to `onUndelivered`.
+ *
+ * ```ts
+ * const jobs = channel<Job>(16);
+ * yield* spawn(function* () {
+ *   for (const job of todo) yield* jobs.send(job);
+ *   jobs.close();
+ * });
+ * yield* jobs.each(function* (job) { yield* process(job); });
+ * ```
+ */
+export function channel<T>(capacity: Capacity = 0, options?: ChannelOptions<T>): Channel<T> {
+  let size: number;
+  let overflow = SUSPEND;
+  if (capacity === "unlimited") size = Infinity;
+  else if (capacity === "conflated") {
+    size = 1;
+    overflow = DROP_OLDEST;
+  } else if (typeof capacity === "number") {
+    if (!Number.isInteger(capacity) || capacity < 0) {
+      throw new RangeError(`channel(capacity): capacity must be an integer ≥ 0, "unlimited" or "conflated", got ${capacity}`);
+    }
+    size = capacity;
+  } else {
+    throw new TypeError(
+      `channel(capacity): capacity must be an integer ≥ 0, "unlimited" or "conflated", got ${typeof capacity === "string" ? JSON.stringify(capacity) : String(capacity)}`,
+    );
+  }
+  if (options !== undefined && (typeof options !== "object" || options === null)) {
+    throw new TypeError(`channel(capacity, options): options must be an object`);
+  }
+  const policy = options?.onOverflow;
+  if (policy !== undefined) {
+    if (policy !== "suspend" && policy !== "drop-oldest" && policy !== "drop-latest") {
+      throw new TypeError(`channel(capacity, options): onOverflow must be "suspend", "drop-oldest" or "drop-latest", got ${String(policy)}`);
+    }
+    if (capacity === 0 || capacity === "conflated" || capacity === "unlimited") {
+      throw new TypeError(
+        `channel(capacity, options): onOverflow applies to buffered channels (capacity ≥ 1); a ${capacity === 0 ? "rendezvous" : capacity} channel cannot overflow or has its own policy`,
+      );
+    }
+    overflow = policy === "suspend" ? SUSPEND : policy === "drop-oldest" ? DROP_OLDEST : DROP_LATEST;
+  }
+  if (options?.onUndelivered !== undefined && typeof options.onUndelivered !== "function") {
+    throw new TypeError(`channel(capacity, options): onUndelivered must be a function`);
+  }
+  if (options?.name !== undefined && typeof options.name !== "string") {
+    throw new TypeError(`channel(capacity, options): name must be a string`);
+  }
+  return new ChannelImpl<T>(size, overflow, options);
+}
