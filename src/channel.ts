@@ -131,26 +131,47 @@ export interface Chooser {
 
 const SENT: SendResult = Object.freeze({ ok: true });
 
+// Phases of a plain send/receive operation's iterator.
+const START = 0;
+const PARKED = 1;
+const RETRY = 2; // yielded first because the budget was spent; now try
+const DONE = 3;
+
 /**
- * A token in a channel's queue. A plain send/receive is its own token (and its
- * own iterator and suspension: one allocation per operation); a select makes one
- * token per channel clause.
+ * A token in a channel's queue. A plain `send`/`receive` is its own token, its
+ * own operation, its own iterator and its own iterator result: one allocation
+ * per operation on the hot path. A select makes one token per channel clause
+ * (those are never iterated).
  */
-export class Waiter extends Suspension {
-  state = ENQUEUED;
+export class Waiter<R = unknown> extends Suspension implements Operation<R>, Iterator<Instruction, R, unknown> {
+  declare state: number;
   /** SEND: the element offered. RECEIVE: the element handed over, once CLAIMED. */
-  element: unknown;
-  constructor(
-    readonly channel: ChannelImpl<unknown>,
-    readonly kind: number,
-    element: unknown,
-    /** The select this token belongs to, or null for a plain send/receive. */
-    readonly select: Chooser | null,
-    /** The clause's index in its select. */
-    readonly clause = 0,
-  ) {
+  declare element: unknown;
+  declare readonly channel: ChannelImpl<unknown>;
+  declare readonly kind: number;
+  /** The select this token belongs to, or null for a plain send/receive. */
+  declare readonly select: Chooser | null;
+  /** The clause's index in its select. */
+  declare readonly clause: number;
+  private declare phase: number;
+  private declare iterated: boolean;
+  // IteratorResult fields: `next()` returns this object itself.
+  declare done: boolean;
+  declare value: unknown;
+
+  constructor(channel: ChannelImpl<unknown>, kind: number, element: unknown, select: Chooser | null, clause: number) {
     super(null);
+    // Plain stores (not class-field definitions): this constructor is on the hot path.
+    this.state = ENQUEUED;
     this.element = element;
+    (this as { channel: ChannelImpl<unknown> }).channel = channel;
+    (this as { kind: number }).kind = kind;
+    (this as { select: Chooser | null }).select = select;
+    (this as { clause: number }).clause = clause;
+    this.phase = START;
+    this.iterated = false;
+    this.done = false;
+    this.value = undefined;
   }
 
   /** Claims the token for a match; false if it (or its select) is no longer available. */
@@ -201,33 +222,16 @@ export class Waiter extends Suspension {
       this.channel.giveBack(this.element);
     }
   }
-}
 
-// Phases of a plain send/receive operation's iterator.
-const START = 0;
-const PARKED = 1;
-const RETRY = 2; // yielded first because the budget was spent; now try
-const DONE = 3;
-
-/**
- * A plain `send` or `receive`: operation, iterator, iterator result and waiter
- * token in one object, so the hot path allocates one object per operation.
- */
-class ChannelOperation<R> extends Waiter implements Operation<R>, Iterator<Instruction, R, unknown> {
-  private phase = START;
-  private iterated = false;
-  // IteratorResult fields: `next()` returns this object itself.
-  done = false;
-  value: unknown = undefined;
+  // -- As a plain send/receive operation -------------------------------------
 
   [Symbol.iterator](): Iterator<Instruction, R, unknown> {
     if (!this.iterated) {
       this.iterated = true;
       return this;
     }
-    return new ChannelOperation<R>(this.channel, this.kind, this.kind === SEND ? this.element : undefined, null)[
-      Symbol.iterator
-    ]();
+    // Iterated again: a fresh operation with the same arguments.
+    return new Waiter<R>(this.channel, this.kind, this.kind === SEND ? this.element : undefined, null, 0);
   }
 
   next(resumed?: unknown): IteratorResult<Instruction, R> {
@@ -264,7 +268,6 @@ class ChannelOperation<R> extends Waiter implements Operation<R>, Iterator<Instr
   }
 
   return(value?: unknown): IteratorResult<Instruction, R> {
-    this.phase = DONE;
     return this.finish(value);
   }
 
@@ -529,15 +532,15 @@ export class ChannelImpl<T> implements Channel<T> {
   }
 
   send(value: T): Operation<void> {
-    return new ChannelOperation<void>(this as ChannelImpl<unknown>, SEND, value, null);
+    return new Waiter<void>(this as ChannelImpl<unknown>, SEND, value, null, 0);
   }
 
   receive(): Operation<T> {
-    return new ChannelOperation<T>(this as ChannelImpl<unknown>, RECEIVE, undefined, null);
+    return new Waiter<T>(this as ChannelImpl<unknown>, RECEIVE, undefined, null, 0);
   }
 
   receiveCatching(): Operation<{ ok: true; value: T } | ClosedResult> {
-    return new ChannelOperation(this as ChannelImpl<unknown>, RECEIVE_CATCHING, undefined, null);
+    return new Waiter(this as ChannelImpl<unknown>, RECEIVE_CATCHING, undefined, null, 0);
   }
 
   trySend(value: T): SendResult {
