@@ -14,3 +14,4 @@ export { createContext, type Context } from "./context.js";
 export { fn } from "./fn.js";
 export { Coroutine } from "./coroutine.js";
 export { Cancelled, TimeoutError } from "./errors.js";
+export * from "./channels.js";
