@@ -15,3 +15,4 @@ export { fn } from "./fn.js";
 export { Coroutine } from "./coroutine.js";
 export { Cancelled, TimeoutError } from "./errors.js";
 export * from "./channels.js";
+export { actor, ActorStopped, type Actor, type ActorOptions, type ActorStats, type Reply, type AskMessage, type AskResult } from "./actor.js";

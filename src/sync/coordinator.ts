@@ -1,0 +1,565 @@
+/**
+ * Coordinator: the one park/unpark hook the sync primitives wait on (the coop
+ * seed's `Coordinator`): an intrusive FIFO list of wait handles, woken one at a
+ * time (`notify`) or all at once (`notifyAll`).
+ *
+ * Two ways to wait, as in coop: `yield* c.wait()` parks at once; the set-up API
+ * `c.prepare()` registers a wait without blocking and returns a `WaitHandle`,
+ * so several waits (on one coordinator or many) can be lined up and then
+ * awaited together with `waitAll(handles)` or `waitAny(handles)`, or alone with
+ * `yield* handle`.
+ *
+ * Handle states (`WaitHandle.status`):
+ *
+ * | status    | meaning                                                                |
+ * |-----------|------------------------------------------------------------------------|
+ * | ENQUEUED  | in its coordinator's list, waiting                                     |
+ * | NOTIFIED  | chosen by `notify()`: holds the value, and owes it onward if never seen |
+ * | BROADCAST | woken by `notifyAll()`: holds the value, owes nothing                   |
+ * | CONSUMED  | a wait returned its value (reading it again returns it again)          |
+ * | CANCELLED | withdrawn by `cancel()`, a lost `waitAny`, or its task's cancellation   |
+ *
+ * ```
+ * ENQUEUED ──notify()─────▶ NOTIFIED ──a wait returns it──▶ CONSUMED
+ *    │  └────notifyAll()──▶ BROADCAST ─a wait returns it──▶ CONSUMED
+ *    │                         │ cancelled before consumed (a NOTIFIED value goes back: rule 3)
+ *    └──cancelled──────────────┴───────────────────────────▶ CANCELLED
+ * ```
+ *
+ * Invariants:
+ * 1. Every handle in the list is ENQUEUED, and the list is in registration order
+ *    (FIFO): `notify()` wakes the oldest registration.
+ * 2. At most one task waits on a handle at a time (`waiter`), and a handle that
+ *    a task waits on is cancelled only through that task.
+ * 3. Prompt cancellation: a notification `notify()` handed to a handle whose
+ *    task is cancelled before it ran (or to a handle cancelled or lost in a
+ *    `waitAny` before anyone consumed it) is never lost: it is given back —
+ *    to `onReturned(value)` when the coordinator has one (Mutex uses this to
+ *    pass the lock on or release it), else to the next waiter in the list, and
+ *    dropped only if no one waits. The value of `notify()` therefore reaches
+ *    exactly one consumer, if any waits. A `notifyAll()` owes nothing: every
+ *    registration present then was woken, so a cancelled one gives nothing back.
+ * 4. Cancelling a waiting task leaves no registration behind: the handles it
+ *    waited on are withdrawn in its `abort()`, before anything else runs. (One
+ *    internal exception: the shielded wait `Condition` re-locks with keeps its
+ *    place; see `ShieldedWait`.) A prepared handle that no task awaits is the
+ *    preparer's to cancel: `using handle = c.prepare()` cancels it when the
+ *    block is left, cancellation included.
+ * 5. `waitAny` is a select over handles: exactly one handle is consumed, every
+ *    other one is cancelled (a notification one of them had received goes back
+ *    by rule 3).
+ */
+import { Suspension, YIELD_NOW, type Instruction } from "../core/instructions.js";
+import { LinkedList } from "../core/list.js";
+import { resume, RETURN } from "../core/resume.js";
+import { budgetSpent, requireCurrent } from "../core/runtime.js";
+import type { Task } from "../core/task.js";
+import type { Operation } from "../types.js";
+import { checkFunction, checkName, checkOptions } from "../validate.js";
+
+// Handle states.
+const ENQUEUED = 0;
+const NOTIFIED = 1;
+const BROADCAST = 2;
+const CONSUMED = 3;
+const CANCELLED = 4;
+
+// Who waits on a handle (`WaitHandle.waiter`).
+const NOBODY = 0;
+const ALONE = 1; // a task parked on the handle itself (`yield* handle`, `c.wait()`)
+const GROUP = 2; // a task parked in waitAll/waitAny
+
+// Modes of a group wait.
+const ALL = 0;
+const ANY = 1;
+
+/** What `WaitHandle.state` reports. */
+export type WaitState = "waiting" | "notified" | "consumed" | "cancelled";
+
+/** `notify(value)`: the value is optional only for a `Coordinator<void>`. */
+export type NotifyArgs<T> = [T] extends [void] ? [value?: T] : [value: T];
+
+export interface CoordinatorOptions<T> {
+  /** Names the coordinator in errors and stats. */
+  name?: string;
+  /**
+   * Takes back a `notify()` value whose waiter was cancelled before it could
+   * use it (prompt cancellation). Without it, the value goes to the next waiter
+   * (or is dropped if none waits).
+   */
+  onReturned?: (value: T) => void;
+}
+
+/** A snapshot of a coordinator's counters. */
+export interface CoordinatorStats {
+  name: string;
+  /** Registrations waiting now (parked tasks and prepared handles). */
+  waiting: number;
+  /** Values delivered by `notify` and `notifyAll` (a value given back and re-delivered counts again). */
+  notified: number;
+  /** Registrations withdrawn before being notified (cancel(), a lost waitAny, a cancelled task). */
+  cancelled: number;
+  /** `notify()` values given back by waiters cancelled before they used them. */
+  returned: number;
+}
+
+let nextCoordinatorId = 1;
+
+/**
+ * A registered wait on a `Coordinator`, made by `c.prepare()`. Await it with
+ * `yield* handle`, `waitAll` or `waitAny`; or `cancel()` it (it is `Disposable`,
+ * so `using handle = c.prepare()` cancels it when the block is left).
+ */
+export class WaitHandle<T = void> extends Suspension implements Operation<T> {
+  /** @internal */ status: number = ENQUEUED;
+  /** @internal */ value: T | undefined = undefined;
+  /** @internal */ waiter: number = NOBODY;
+  /** @internal */ group: Group | null = null;
+  /** @internal It was consumed after a `notify()` (not a `notifyAll()`). */ single = false;
+  /** @internal It keeps its registration when its task is cancelled (see `ShieldedWait`). */ shielded = false;
+  /** @internal Its task is unwinding: a notification resumes it with return(). */ rearm = false;
+
+  /** @internal */
+  constructor(readonly coordinator: Coordinator<T>) {
+    super(null);
+  }
+
+  /** Where the wait stands. */
+  get state(): WaitState {
+    switch (this.status) {
+      case ENQUEUED:
+        return "waiting";
+      case NOTIFIED:
+      case BROADCAST:
+        return "notified";
+      case CONSUMED:
+        return "consumed";
+      default:
+        return "cancelled";
+    }
+  }
+
+  /**
+   * Withdraws the registration; a notification it received and nobody consumed
+   * goes back (to `onReturned`, or the next waiter). True if there was anything
+   * to withdraw. Throws if a task is waiting on the handle: cancel that task.
+   */
+  cancel(): boolean {
+    if (this.waiter !== NOBODY) {
+      throw new Error(
+        `${this.coordinator.name}: cannot cancel a wait handle that ${this.task} is waiting on; cancel that task instead`,
+      );
+    }
+    return this.withdraw();
+  }
+
+  [Symbol.dispose](): void {
+    if (this.waiter === NOBODY) this.withdraw();
+  }
+
+  /** Waits for the notification and returns its value (at once if it has come). */
+  *[Symbol.iterator](): Iterator<Instruction, T, unknown> {
+    const me = requireCurrent("yield* handle");
+    checkWaitable("yield* handle", this as WaitHandle<unknown>);
+    this.waiter = ALONE;
+    this.task = me;
+    let ok = false;
+    try {
+      if (this.status === ENQUEUED) yield this;
+      else if (budgetSpent(me)) yield YIELD_NOW; // before taking anything: a cancel now loses nothing
+      const value = this.consume();
+      ok = true;
+      return value;
+    } finally {
+      this.waiter = NOBODY;
+      if (!ok) this.withdraw();
+    }
+  }
+
+  /** @internal The task was cancelled while parked on this handle. */
+  abort(): void {
+    if (!this.shielded) this.withdraw();
+  }
+
+  /** @internal Leaves without consuming: see the state table. */
+  withdraw(): boolean {
+    switch (this.status) {
+      case ENQUEUED:
+        this.coordinator.unlink(this);
+        this.status = CANCELLED;
+        return true;
+      case NOTIFIED: {
+        this.status = CANCELLED;
+        const value = this.value as T;
+        this.value = undefined;
+        this.coordinator.giveBack(value);
+        return true;
+      }
+      case BROADCAST:
+        this.status = CANCELLED;
+        this.value = undefined;
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** @internal Called by the coordinator, which has taken the handle off its list. */
+  deliver(status: number, value: T): void {
+    this.status = status;
+    this.value = value;
+    if (this.waiter === ALONE) {
+      if (this.rearm) resume(this, RETURN, undefined);
+      else this.wake(value);
+    } else if (this.waiter === GROUP) {
+      this.group!.delivered(this as WaitHandle<unknown>);
+    }
+  }
+
+  /** @internal Takes the value of a notified handle. */
+  consume(): T {
+    if (this.status === NOTIFIED || this.status === BROADCAST) {
+      this.single = this.status === NOTIFIED;
+      this.status = CONSUMED;
+    } else if (this.status !== CONSUMED) {
+      throw new Error(`internal: consumed a wait handle in status ${this.status}`);
+    }
+    return this.value as T;
+  }
+
+  /** @internal Notified, or consumed: a wait on it completes at once. */
+  get ready(): boolean {
+    return this.status === NOTIFIED || this.status === BROADCAST || this.status === CONSUMED;
+  }
+}
+
+function checkWaitable(what: string, handle: WaitHandle<unknown>): void {
+  if (handle.status === CANCELLED) throw new Error(`${what}: this wait handle on ${handle.coordinator.name} was cancelled`);
+  if (handle.waiter !== NOBODY) throw new Error(`${what}: ${handle.task} is already waiting on this handle`);
+}
+
+/**
+ * Parks tasks until they are notified: the low-level primitive the other sync
+ * primitives are built on (the coop seed's blocking/unblocking hook). No
+ * allocation beyond the wait handle: waiters are an intrusive list.
+ *
+ * ```ts
+ * const ready = new Coordinator<string>();
+ * yield* spawn(function* () {
+ *   const message = yield* ready.wait(); // parks until notified
+ * });
+ * yield* yieldNow();
+ * ready.notify("go"); // wakes the first waiter: true
+ * ```
+ */
+export class Coordinator<T = void> {
+  readonly name: string;
+  private readonly list = new LinkedList<WaitHandle<T>>();
+  private readonly onReturned: ((value: T) => void) | undefined;
+  private notifiedCount = 0;
+  private cancelledCount = 0;
+  private returnedCount = 0;
+
+  constructor(options?: CoordinatorOptions<T>) {
+    checkOptions("new Coordinator(options)", options);
+    checkName("new Coordinator(options)", options?.name);
+    if (options?.onReturned !== undefined) checkFunction("new Coordinator(options)", "onReturned", options.onReturned);
+    this.name = options?.name !== undefined ? `coordinator "${options.name}"` : `coordinator #${nextCoordinatorId++}`;
+    this.onReturned = options?.onReturned;
+  }
+
+  /** How many registrations wait now (parked tasks and prepared handles). */
+  get waiting(): number {
+    return this.list.size;
+  }
+
+  /** Parks the current task until a `notify` or `notifyAll` wakes it; returns the value passed. */
+  wait(): Operation<T> {
+    const coordinator = this;
+    return {
+      *[Symbol.iterator]() {
+        requireCurrent("coordinator.wait()");
+        return yield* coordinator.prepare();
+      },
+    };
+  }
+
+  /**
+   * Registers a wait now, without blocking (the set-up API), and returns its
+   * handle: later notifications are kept by the handle until it is awaited.
+   * Await it (`yield* handle`, `waitAll`, `waitAny`) or `cancel()` it.
+   */
+  prepare(): WaitHandle<T> {
+    const handle = new WaitHandle<T>(this);
+    this.list.push(handle);
+    return handle;
+  }
+
+  /** Wakes the oldest waiter with `value`; false if none waits (nothing is stored). */
+  notify(...[value]: NotifyArgs<T>): boolean {
+    const handle = this.list.shift();
+    if (handle === null) return false;
+    this.notifiedCount++;
+    handle.deliver(NOTIFIED, value as T);
+    return true;
+  }
+
+  /** Wakes every waiter registered now with `value`; returns how many. */
+  notifyAll(...[value]: NotifyArgs<T>): number {
+    let count = 0;
+    for (let handle = this.list.shift(); handle !== null; handle = this.list.shift()) {
+      count++;
+      handle.deliver(BROADCAST, value as T);
+    }
+    this.notifiedCount += count;
+    return count;
+  }
+
+  stats(): CoordinatorStats {
+    return {
+      name: this.name,
+      waiting: this.list.size,
+      notified: this.notifiedCount,
+      cancelled: this.cancelledCount,
+      returned: this.returnedCount,
+    };
+  }
+
+  /** @internal */
+  unlink(handle: WaitHandle<T>): void {
+    if (this.list.remove(handle)) this.cancelledCount++;
+  }
+
+  /** @internal A `notify()` value whose waiter gave up before using it (invariant 3). */
+  giveBack(value: T): void {
+    this.returnedCount++;
+    if (this.onReturned !== undefined) this.onReturned(value);
+    else this.notify(...([value] as NotifyArgs<T>));
+  }
+}
+
+/** Parks a task on several handles at once: until all, or the first, are notified. */
+class Group extends Suspension {
+  winner = -1;
+
+  constructor(
+    task: Task<unknown>,
+    readonly mode: number,
+    readonly handles: readonly WaitHandle<unknown>[],
+    public remaining: number,
+  ) {
+    super(task);
+    for (const handle of handles) {
+      handle.waiter = GROUP;
+      handle.group = this;
+      handle.task = task;
+    }
+  }
+
+  delivered(handle: WaitHandle<unknown>): void {
+    if (this.mode === ALL) {
+      if (--this.remaining === 0) this.wake();
+    } else if (this.winner < 0) {
+      // Like a select: one wins, the others leave their lists now (invariant 5).
+      this.winner = this.handles.indexOf(handle);
+      for (const other of this.handles) {
+        if (other === handle) continue;
+        release(other);
+        other.withdraw();
+      }
+      this.wake();
+    }
+  }
+
+  abort(): void {
+    withdrawAll(this.handles);
+  }
+}
+
+function release(handle: WaitHandle<unknown>): void {
+  handle.waiter = NOBODY;
+  handle.group = null;
+}
+
+/**
+ * Withdraws handles that were not consumed: the waiting ones first, so that a
+ * notification given back by the others cannot land on a sibling that is
+ * leaving too.
+ */
+function withdrawAll(handles: readonly WaitHandle<unknown>[]): void {
+  for (const handle of handles) if (handle.status === ENQUEUED) handle.withdraw();
+  for (const handle of handles) handle.withdraw();
+}
+
+function checkHandles(what: string, handles: unknown): WaitHandle<unknown>[] {
+  if (!Array.isArray(handles)) throw new TypeError(`${what}: handles must be an array of wait handles (from coordinator.prepare())`);
+  handles.forEach((handle, i) => {
+    if (!(handle instanceof WaitHandle)) throw new TypeError(`${what}: handles[${i}] is not a wait handle; make one with coordinator.prepare()`);
+    if (handles.indexOf(handle) !== i) throw new TypeError(`${what}: handles[${i}] appears twice`);
+  });
+  return handles as WaitHandle<unknown>[];
+}
+
+type ValueOf<H> = H extends WaitHandle<infer T> ? T : never;
+
+/** What `waitAll` returns: each handle's value, in order. */
+export type AllValues<H extends readonly WaitHandle<unknown>[]> = { -readonly [K in keyof H]: ValueOf<H[K]> };
+
+/** What `waitAny` returns: which handle was notified, and its value. */
+export type AnyValue<H extends readonly WaitHandle<unknown>[]> = {
+  [K in keyof H]: K extends `${infer I extends number}` ? { index: I; value: ValueOf<H[K]> } : never;
+}[number];
+
+/**
+ * Waits until every handle is notified and returns their values in order (the
+ * coop seed's blocking wrapper over the set-up API). If the task is cancelled
+ * meanwhile, every handle is withdrawn (rule 3 of the file header).
+ *
+ * ```ts
+ * const a = left.prepare();
+ * const b = right.prepare();
+ * const [x, y] = yield* waitAll([a, b]);
+ * ```
+ */
+export function waitAll<const H extends readonly WaitHandle<any>[]>(handles: H): Operation<AllValues<H>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const list = checkHandles("waitAll(handles)", handles);
+  return { [Symbol.iterator]: () => groupWait(list, ALL) as Iterator<Instruction, AllValues<H>, unknown> };
+}
+
+/**
+ * Waits until one of the handles is notified; returns its index and value. Like
+ * a select, exactly one handle is consumed: the others are cancelled, and a
+ * notification one of them had already received goes back (to the next waiter).
+ *
+ * ```ts
+ * const { index, value } = yield* waitAny([jobs.prepare(), shutdown.prepare()]);
+ * ```
+ */
+export function waitAny<const H extends readonly WaitHandle<any>[]>(handles: H): Operation<AnyValue<H>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const list = checkHandles("waitAny(handles)", handles);
+  if (list.length === 0) throw new TypeError("waitAny(handles): needs at least one handle (it would wait forever)");
+  return { [Symbol.iterator]: () => groupWait(list, ANY) as Iterator<Instruction, AnyValue<H>, unknown> };
+}
+
+function* groupWait(handles: WaitHandle<unknown>[], mode: number): Generator<Instruction, unknown, unknown> {
+  const what = mode === ALL ? "waitAll(handles)" : "waitAny(handles)";
+  const me = requireCurrent(what);
+  for (const handle of handles) checkWaitable(what, handle);
+  let ok = false;
+  let group: Group | null = null;
+  try {
+    let pending = 0;
+    for (const handle of handles) if (!handle.ready) pending++;
+    const completes = mode === ALL ? pending === 0 : pending < handles.length;
+    if (completes && budgetSpent(me)) {
+      // Yield before taking anything; hold the handles meanwhile so no one else takes them.
+      for (const handle of handles) handle.waiter = ALONE;
+      yield YIELD_NOW;
+      for (const handle of handles) handle.waiter = NOBODY;
+    } else if (!completes) {
+      group = new Group(me, mode, handles, pending);
+      yield group;
+    }
+    let result: unknown;
+    if (mode === ALL) {
+      result = handles.map((handle) => handle.consume());
+    } else {
+      const index = group !== null ? group.winner : handles.findIndex((handle) => handle.ready);
+      const value = handles[index].consume();
+      for (const other of handles) if (other !== handles[index]) other.withdraw();
+      result = { index, value };
+    }
+    ok = true;
+    return result;
+  } finally {
+    for (const handle of handles) release(handle);
+    if (!ok) withdrawAll(handles);
+  }
+}
+
+// Phases of a shielded wait.
+const START = 0;
+const PARKED = 1;
+const DONE = 2;
+
+/**
+ * @internal A wait that cancellation cannot cut short: `Condition.wait` re-locks
+ * its mutex with it, so the lock is held again before the cancellation unwinds
+ * past the caller's `finally` (as pthread_cond_wait, Trio and asyncio do).
+ *
+ * The handle keeps its registration when the task is cancelled. When the
+ * caller's `yield*` chain is being returned through (a cancellation's return()
+ * reached this wait, or the caller runs it from a `finally` that a return()
+ * entered), the notification resumes the task with `return()` rather than
+ * `next()`: JS delegation forgets a pending return across a `next()`, so the
+ * callers' generators would carry on after their `yield*` as if nothing had
+ * happened. Resumed with `return()`, this iterator completes (the lock is
+ * held) and the return goes on unwinding them.
+ */
+export class ShieldedWait<T> implements Iterator<Instruction, T, unknown> {
+  private phase = START;
+  private interrupted = false;
+
+  constructor(
+    private readonly handle: WaitHandle<T>,
+    /** Called once if the task is cancelled or unwinding while it waits. */
+    private readonly onInterrupted: (() => void) | null,
+    /**
+     * The caller is being returned through already (it runs this from a
+     * `finally` that a cancellation's return() entered), so a notification
+     * must resume the task with return(), not next().
+     */
+    private readonly unwinding: boolean,
+  ) {
+    handle.shielded = true;
+  }
+
+  next(): IteratorResult<Instruction, T> {
+    const handle = this.handle;
+    if (this.phase === START) {
+      this.start();
+      if (handle.status === ENQUEUED) {
+        if (this.unwinding) this.interrupt();
+        this.phase = PARKED;
+        return { done: false, value: handle };
+      }
+    }
+    return this.finish();
+  }
+
+  return(): IteratorResult<Instruction, T> {
+    if (this.phase === DONE) return { done: true, value: undefined as T };
+    if (this.phase === START) this.start();
+    this.interrupt();
+    if (this.handle.status === ENQUEUED) {
+      this.phase = PARKED;
+      return { done: false, value: this.handle };
+    }
+    return this.finish();
+  }
+
+  throw(error: unknown): IteratorResult<Instruction, T> {
+    this.phase = DONE;
+    this.handle.waiter = NOBODY;
+    this.handle.withdraw();
+    throw error;
+  }
+
+  private start(): void {
+    this.handle.task = requireCurrent("a shielded wait");
+    this.handle.waiter = ALONE;
+  }
+
+  private interrupt(): void {
+    this.handle.rearm = true;
+    if (this.interrupted) return;
+    this.interrupted = true;
+    this.onInterrupted?.();
+  }
+
+  private finish(): IteratorResult<Instruction, T> {
+    this.phase = DONE;
+    this.handle.waiter = NOBODY;
+    return { done: true, value: this.handle.consume() };
+  }
+}

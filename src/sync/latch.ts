@@ -1,0 +1,122 @@
+/**
+ * Latch and Event: one-way gates that open once and stay open.
+ *
+ * A `Latch(count)` opens when `countDown()` has been called `count` times; an
+ * `Event` opens on `set()`. States: CLOSED (waiters park on the coordinator) →
+ * OPEN (every waiter released with `notifyAll`; later `wait()`s return at
+ * once). Nothing closes a gate again, so a waiter released but cancelled before
+ * it ran owes nothing back. Invariant: while open, nobody waits.
+ */
+import type { Operation } from "../types.js";
+import { Coordinator } from "./coordinator.js";
+import { checkInteger, displayName, waitUnless, type SyncOptions } from "./shared.js";
+
+/** A snapshot of a latch's counters. */
+export interface LatchStats {
+  name: string;
+  count: number;
+  waiting: number;
+  /** Waiters released when the count reached zero. */
+  released: number;
+  /** Waiters that left because their task was cancelled while they waited. */
+  cancelledWaiters: number;
+}
+
+/** A snapshot of an event's counters. */
+export interface EventStats {
+  name: string;
+  isSet: boolean;
+  waiting: number;
+  /** Waiters released by `set()`. */
+  released: number;
+  /** Waiters that left because their task was cancelled while they waited. */
+  cancelledWaiters: number;
+}
+
+let nextLatchId = 1;
+let nextEventId = 1;
+
+/**
+ * Opens after `count` calls to `countDown()` (Java's `CountDownLatch`): `wait()`
+ * parks until then, and returns at once afterwards.
+ *
+ * ```ts
+ * const started = new Latch(workers.length);
+ * for (const worker of workers) yield* spawn(function* () { yield* worker.init(); started.countDown(); yield* worker.run(); });
+ * yield* started.wait(); // every worker is initialised
+ * ```
+ */
+export class Latch {
+  readonly name: string;
+  private remaining: number;
+  private readonly waiters: Coordinator<void>;
+
+  constructor(count: number, options?: SyncOptions) {
+    this.remaining = checkInteger("new Latch(count)", "count", count, 0);
+    this.name = displayName("new Latch(count, options)", "latch", options, nextLatchId++);
+    this.waiters = new Coordinator<void>({ name: this.name });
+  }
+
+  /** Count-downs still needed to open. */
+  get count(): number {
+    return this.remaining;
+  }
+
+  /** Counts down by one; the last one releases every waiter. Does nothing once open. */
+  countDown(): void {
+    if (this.remaining === 0) return;
+    if (--this.remaining === 0) this.waiters.notifyAll();
+  }
+
+  /** Waits until the count reaches zero. */
+  wait(): Operation<void> {
+    return { [Symbol.iterator]: () => waitUnless("latch.wait()", () => this.remaining === 0, this.waiters) };
+  }
+
+  stats(): LatchStats {
+    const waiters = this.waiters.stats();
+    return { name: this.name, count: this.remaining, waiting: waiters.waiting, released: waiters.notified, cancelledWaiters: waiters.cancelled };
+  }
+}
+
+/**
+ * A one-shot signal: `set()` releases every current and future waiter.
+ *
+ * ```ts
+ * const shutdown = new Event();
+ * yield* spawn(function* () { yield* shutdown.wait(); yield* flush(); });
+ * shutdown.set();
+ * ```
+ */
+export class Event {
+  readonly name: string;
+  private open = false;
+  private readonly waiters: Coordinator<void>;
+
+  constructor(options?: SyncOptions) {
+    this.name = displayName("new Event(options)", "event", options, nextEventId++);
+    this.waiters = new Coordinator<void>({ name: this.name });
+  }
+
+  get isSet(): boolean {
+    return this.open;
+  }
+
+  /** Sets the event, releasing every waiter; false if it was already set. */
+  set(): boolean {
+    if (this.open) return false;
+    this.open = true;
+    this.waiters.notifyAll();
+    return true;
+  }
+
+  /** Waits until the event is set (returns at once if it is). */
+  wait(): Operation<void> {
+    return { [Symbol.iterator]: () => waitUnless("event.wait()", () => this.open, this.waiters) };
+  }
+
+  stats(): EventStats {
+    const waiters = this.waiters.stats();
+    return { name: this.name, isSet: this.open, waiting: waiters.waiting, released: waiters.notified, cancelledWaiters: waiters.cancelled };
+  }
+}

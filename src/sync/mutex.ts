@@ -1,0 +1,190 @@
+/**
+ * Mutex: mutual exclusion between tasks, FIFO-fair, built on a `Coordinator`.
+ *
+ * States:
+ *
+ * | state     | meaning                                                              |
+ * |-----------|----------------------------------------------------------------------|
+ * | UNLOCKED  | `held` false; nobody waits                                           |
+ * | LOCKED    | `held` true; waiters queue in FIFO order on the coordinator          |
+ * | HANDED    | `held` true; `unlock()` handed the lock to the oldest waiter, which   |
+ * |           | has not run yet (it owns the lock already)                           |
+ *
+ * ```
+ * UNLOCKED ──lock()/tryLock()──▶ LOCKED ──unlock(), waiters──▶ HANDED ──waiter runs──▶ LOCKED
+ *    ▲                             │                             │
+ *    └──────unlock(), no waiter────┘◀──waiter cancelled, none left┘ (cancelled with others left: HANDED to the next)
+ * ```
+ *
+ * Invariants:
+ * 1. `!held` ⇒ no waiter: a lock is only ever waited for while it is held.
+ * 2. No barging: `unlock()` hands the lock to the oldest waiter directly
+ *    (`held` stays true), so a `tryLock()` or `lock()` arriving meanwhile queues
+ *    behind it. Locks are granted in the order `lock()` was called.
+ * 3. Prompt cancellation: a waiter handed the lock but cancelled before it ran
+ *    passes it on to the next waiter, or releases it if none waits (the
+ *    coordinator's `onReturned`). A cancelled `lock()` never also succeeds.
+ * 4. `acquired - released` is 1 while held, else 0 (a hand-off counts as an
+ *    acquisition, and a hand-off given back uncounts it).
+ *
+ * The mutex has no owner (as Go's `sync.Mutex`): any task may unlock it, so
+ * pair `lock()` with `unlock()` in `finally`, or use `withLock`.
+ *
+ * No `onLock()` select clause: select (select.ts) interprets only its own
+ * channel, timeout and default clauses; a lock clause needs select to grow a
+ * clause protocol (ready / perform / enqueue with a chooser / withdraw).
+ */
+import { YIELD_NOW, type Instruction } from "../core/instructions.js";
+import { budgetSpent, requireCurrent } from "../core/runtime.js";
+import type { Body } from "../core/task.js";
+import type { Operation } from "../types.js";
+import { checkBody } from "../validate.js";
+import { Coordinator, ShieldedWait } from "./coordinator.js";
+import { bodyOperation, displayName, type SyncOptions } from "./shared.js";
+
+/** A snapshot of a mutex's counters. */
+export interface MutexStats {
+  name: string;
+  locked: boolean;
+  /** Tasks waiting for the lock now. */
+  waiting: number;
+  /** Times the lock was taken (lock, tryLock, or a hand-off its waiter kept). */
+  acquired: number;
+  /** unlock() calls. */
+  released: number;
+  /** Waiters that left because their task was cancelled while they waited. */
+  cancelledWaiters: number;
+  /** Hand-offs given back by waiters cancelled before they ran (passed on or released). */
+  handedBack: number;
+}
+
+let nextMutexId = 1;
+
+/**
+ * A FIFO-fair lock for tasks. Waiters get the lock in the order they asked for
+ * it, handed over directly on unlock.
+ *
+ * ```ts
+ * const mutex = new Mutex();
+ * yield* mutex.withLock(function* () {
+ *   const balance = yield* read();
+ *   yield* write(balance + 1); // no other task is between the read and the write
+ * });
+ * ```
+ */
+export class Mutex {
+  readonly name: string;
+  private held = false;
+  private readonly queue: Coordinator<void>;
+  private acquiredCount = 0;
+  private releasedCount = 0;
+  private readonly lockOperation: Operation<void>;
+
+  constructor(options?: SyncOptions) {
+    this.name = displayName("new Mutex(options)", "mutex", options, nextMutexId++);
+    this.queue = new Coordinator<void>({
+      name: this.name,
+      onReturned: () => {
+        this.acquiredCount--;
+        this.handOff();
+      },
+    });
+    const mutex = this;
+    this.lockOperation = {
+      *[Symbol.iterator]() {
+        const me = requireCurrent("mutex.lock()");
+        if (!mutex.held && budgetSpent(me)) yield YIELD_NOW; // before taking anything
+        if (mutex.held) {
+          yield* mutex.queue.wait(); // when it returns, unlock() has handed us the lock
+          return;
+        }
+        mutex.held = true;
+        mutex.acquiredCount++;
+      },
+    };
+  }
+
+  /** True while some task holds the lock (or it is being handed to one). */
+  get locked(): boolean {
+    return this.held;
+  }
+
+  /** Takes the lock, waiting in FIFO order while it is held. Pair it with `unlock()` in `finally`. */
+  lock(): Operation<void> {
+    return this.lockOperation;
+  }
+
+  /** Takes the lock if it is free (and nobody waits); never waits. */
+  tryLock(): boolean {
+    if (this.held) return false;
+    this.held = true;
+    this.acquiredCount++;
+    return true;
+  }
+
+  /** Releases the lock, handing it to the oldest waiter if there is one. Throws if it is not locked. */
+  unlock(): void {
+    if (!this.held) {
+      throw new Error(`${this.name}.unlock(): the mutex is not locked; call unlock() once after each lock() or successful tryLock()`);
+    }
+    this.releasedCount++;
+    this.handOff();
+  }
+
+  /**
+   * Runs `body` holding the lock, and unlocks when it ends — however it ends,
+   * cancellation included.
+   */
+  withLock<T>(body: Body<T>): Operation<T> {
+    checkBody("mutex.withLock(body)", body);
+    const mutex = this;
+    return {
+      *[Symbol.iterator]() {
+        yield* mutex.lock();
+        try {
+          return yield* bodyOperation("mutex.withLock(body)", body);
+        } finally {
+          mutex.unlock();
+        }
+      },
+    };
+  }
+
+  stats(): MutexStats {
+    const queue = this.queue.stats();
+    return {
+      name: this.name,
+      locked: this.held,
+      waiting: queue.waiting,
+      acquired: this.acquiredCount,
+      released: this.releasedCount,
+      cancelledWaiters: queue.cancelled,
+      handedBack: queue.returned,
+    };
+  }
+
+  /**
+   * @internal Takes the lock again for `Condition.wait`, and cannot be cut short
+   * by cancellation (see `ShieldedWait`). `onInterrupted` is called if the task
+   * is cancelled, or already unwinding, while it waits; `unwinding` says that
+   * the caller runs this from a `finally` entered by a cancellation's return().
+   */
+  relock(onInterrupted: () => void, unwinding: boolean): Operation<void> {
+    const mutex = this;
+    return {
+      [Symbol.iterator](): Iterator<Instruction, void, unknown> {
+        if (!mutex.held) {
+          mutex.held = true;
+          mutex.acquiredCount++;
+          return [][Symbol.iterator]() as Iterator<never, void, unknown>;
+        }
+        return new ShieldedWait(mutex.queue.prepare(), onInterrupted, unwinding);
+      },
+    };
+  }
+
+  private handOff(): void {
+    if (this.queue.notify()) this.acquiredCount++;
+    else this.held = false;
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * Semaphore: a fixed number of permits shared by tasks, granted in FIFO order.
+ *
+ * A waiter asks for `n` permits and waits in a FIFO queue of tokens. Token
+ * states (`Acquire.status`):
+ *
+ * | status    | meaning                                                          |
+ * |-----------|------------------------------------------------------------------|
+ * | ENQUEUED  | in the queue, waiting for its permits                            |
+ * | GRANTED   | its permits were taken for it; its task is woken (may not have run)|
+ * | CANCELLED | its task was cancelled: it left the queue, or gave its permits back |
+ *
+ * ENQUEUED → GRANTED → (task runs: done) | CANCELLED;  ENQUEUED → CANCELLED.
+ *
+ * Invariants:
+ * 1. Conservation: `free + (permits held by tasks, granted ones included) = permits`.
+ *    Releasing more than was acquired throws, so the count can never grow.
+ * 2. FIFO without barging: permits go to the head of the queue first; while
+ *    anyone waits, `tryAcquire` fails and `acquire` queues, even if enough
+ *    permits are free for it (a large request at the head is not starved by
+ *    small ones behind it).
+ * 3. Every token in the queue is ENQUEUED; whenever the queue or `free`
+ *    changes, `grant()` serves the head while its request fits.
+ * 4. Prompt cancellation: a waiter granted its permits but cancelled before it
+ *    ran gives them back (and they are granted again at once). A waiter
+ *    cancelled at the head leaves, and the new head is served if it fits.
+ */
+import { Suspension, YIELD_NOW } from "../core/instructions.js";
+import { LinkedList } from "../core/list.js";
+import { budgetSpent, requireCurrent } from "../core/runtime.js";
+import type { Body, Task } from "../core/task.js";
+import type { Operation } from "../types.js";
+import { checkBody } from "../validate.js";
+import { bodyOperation, checkInteger, displayName, type SyncOptions } from "./shared.js";
+
+const ENQUEUED = 0;
+const GRANTED = 1;
+const CANCELLED = 2;
+
+/** A snapshot of a semaphore's counters. */
+export interface SemaphoreStats {
+  name: string;
+  permits: number;
+  available: number;
+  /** Tasks waiting for permits now. */
+  waiting: number;
+  /** Permits granted (acquire, tryAcquire, or a grant its waiter kept). */
+  acquired: number;
+  /** Permits released. */
+  released: number;
+  /** Waiters that left because their task was cancelled while they waited. */
+  cancelledWaiters: number;
+  /** Permits given back by waiters cancelled after the grant, before they ran. */
+  returned: number;
+}
+
+/** A task waiting for permits. */
+class Acquire extends Suspension {
+  status = ENQUEUED;
+
+  constructor(
+    task: Task<unknown>,
+    private readonly semaphore: Semaphore,
+    readonly count: number,
+  ) {
+    super(task);
+  }
+
+  abort(): void {
+    this.semaphore.abandon(this);
+  }
+}
+
+let nextSemaphoreId = 1;
+
+/**
+ * Limits how many tasks do something at once: each holds a permit while it
+ * works. Permits are granted in the order they were asked for.
+ *
+ * ```ts
+ * const connections = new Semaphore(4);
+ * for (const url of urls) {
+ *   yield* spawn(() => connections.withPermit(() => fetchPage(url))); // at most 4 at a time
+ * }
+ * ```
+ */
+export class Semaphore {
+  readonly name: string;
+  /** The total number of permits. */
+  readonly permits: number;
+  private free: number;
+  private readonly queue = new LinkedList<Acquire>();
+  private acquiredCount = 0;
+  private releasedCount = 0;
+  private cancelledCount = 0;
+  private returnedCount = 0;
+
+  constructor(permits: number, options?: SyncOptions) {
+    this.permits = checkInteger("new Semaphore(permits)", "permits", permits, 1);
+    this.free = permits;
+    this.name = displayName("new Semaphore(permits, options)", "semaphore", options, nextSemaphoreId++);
+  }
+
+  /** Permits free now. */
+  get available(): number {
+    return this.free;
+  }
+
+  /** Takes `n` permits, waiting in FIFO order until they are free. */
+  acquire(n = 1): Operation<void> {
+    const count = this.checkCount("acquire", n);
+    const semaphore = this;
+    return {
+      *[Symbol.iterator]() {
+        const me = requireCurrent("semaphore.acquire()");
+        if (semaphore.fits(count) && budgetSpent(me)) yield YIELD_NOW; // before taking anything
+        if (semaphore.fits(count)) {
+          semaphore.take(count);
+          return;
+        }
+        const waiter = new Acquire(me, semaphore, count);
+        semaphore.queue.push(waiter);
+        yield waiter;
+      },
+    };
+  }
+
+  /** Takes `n` permits if they are free and nobody waits; never waits. */
+  tryAcquire(n = 1): boolean {
+    const count = this.checkCount("tryAcquire", n);
+    if (!this.fits(count)) return false;
+    this.take(count);
+    return true;
+  }
+
+  /** Gives back `n` permits; waiters are served in order. Throws if more are released than were acquired. */
+  release(n = 1): void {
+    const count = this.checkCount("release", n);
+    if (this.free + count > this.permits) {
+      throw new Error(
+        `${this.name}.release(${count}): only ${this.permits - this.free} of ${this.permits} permits are held; release what was acquired`,
+      );
+    }
+    this.releasedCount += count;
+    this.free += count;
+    this.grant();
+  }
+
+  /** Runs `body` holding one permit, and releases it when it ends — however it ends. */
+  withPermit<T>(body: Body<T>): Operation<T> {
+    checkBody("semaphore.withPermit(body)", body);
+    const semaphore = this;
+    return {
+      *[Symbol.iterator]() {
+        yield* semaphore.acquire(1);
+        try {
+          return yield* bodyOperation("semaphore.withPermit(body)", body);
+        } finally {
+          semaphore.release(1);
+        }
+      },
+    };
+  }
+
+  stats(): SemaphoreStats {
+    return {
+      name: this.name,
+      permits: this.permits,
+      available: this.free,
+      waiting: this.queue.size,
+      acquired: this.acquiredCount,
+      released: this.releasedCount,
+      cancelledWaiters: this.cancelledCount,
+      returned: this.returnedCount,
+    };
+  }
+
+  /** @internal The waiter's task was cancelled while it held the token. */
+  abandon(waiter: Acquire): void {
+    if (waiter.status === ENQUEUED) {
+      this.queue.remove(waiter);
+      this.cancelledCount++;
+    } else if (waiter.status === GRANTED) {
+      this.returnedCount += waiter.count;
+      this.acquiredCount -= waiter.count;
+      this.free += waiter.count;
+    } else {
+      return;
+    }
+    waiter.status = CANCELLED;
+    this.grant();
+  }
+
+  private fits(count: number): boolean {
+    return this.queue.size === 0 && this.free >= count;
+  }
+
+  private take(count: number): void {
+    this.free -= count;
+    this.acquiredCount += count;
+  }
+
+  private grant(): void {
+    for (let head = this.queue.head; head !== null && head.count <= this.free; head = this.queue.head) {
+      this.queue.shift();
+      this.take(head.count);
+      head.status = GRANTED;
+      head.wake();
+    }
+  }
+
+  private checkCount(method: string, n: unknown): number {
+    return checkInteger(`${this.name}.${method}(n)`, "n", n, 1, this.permits);
+  }
+}

@@ -1,0 +1,50 @@
+/** Pieces the sync primitives share: options, argument checks, running a body. */
+import { YIELD_NOW, type Instruction } from "../core/instructions.js";
+import { budgetSpent, requireCurrent } from "../core/runtime.js";
+import type { Body } from "../core/task.js";
+import type { Operation } from "../types.js";
+import { checkName, checkOptions } from "../validate.js";
+import type { Coordinator } from "./coordinator.js";
+
+export interface SyncOptions {
+  /** Names the primitive in errors and stats. */
+  name?: string;
+}
+
+/** Checks `options` and returns the primitive's display name, e.g. `mutex "db"` or `mutex #3`. */
+export function displayName(what: string, kind: string, options: SyncOptions | undefined, id: number): string {
+  checkOptions(what, options);
+  checkName(what, options?.name);
+  return options?.name !== undefined ? `${kind} "${options.name}"` : `${kind} #${id}`;
+}
+
+/** Opens `body` (an operation, or a function returning one). */
+export function bodyOperation<T>(what: string, body: Body<T>): Operation<T> {
+  const operation = typeof body === "function" ? body() : body;
+  if (operation === null || typeof operation !== "object" || typeof (operation as Operation<T>)[Symbol.iterator] !== "function") {
+    throw new TypeError(`${what}: body returned ${String(operation)}, expected an operation (use a generator function)`);
+  }
+  return operation;
+}
+
+function show(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
+}
+
+/** An integer argument within [min, max]: TypeError if not a number, RangeError otherwise. */
+export function checkInteger(what: string, name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const range = max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer from ${min} to ${max}`;
+  if (typeof value !== "number") throw new TypeError(`${what}: ${name} must be ${range}, got ${show(value)}`);
+  if (!Number.isSafeInteger(value) || value < min || value > max) throw new RangeError(`${what}: ${name} must be ${range}, got ${show(value)}`);
+  return value;
+}
+
+/**
+ * Waits on `coordinator` unless `done()` holds; when it holds at once, completes
+ * without parking (yielding first if the task's budget is spent).
+ */
+export function* waitUnless(what: string, done: () => boolean, coordinator: Coordinator<void>): Generator<Instruction, void, unknown> {
+  const me = requireCurrent(what);
+  if (done() && budgetSpent(me)) yield YIELD_NOW;
+  if (!done()) yield* coordinator.wait();
+}
