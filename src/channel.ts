@@ -44,8 +44,14 @@
  *    exactly once. `trySend` and select's `onSend` only offer an element: if
  *    they do not complete, the caller still owns it.
  * 6. A receiver cancelled after it was handed an element, before it ran, gives
- *    the element back to the head of the channel (or to onUndelivered if the
- *    channel was cancelled): never lost, never delivered twice.
+ *    the element back to the head of the channel: never lost, never delivered
+ *    twice. It goes to onUndelivered instead if the channel was cancelled or is
+ *    already closed for receive (every later receiver sees closed, so nobody
+ *    would take it, and closed-for-receive never reopens), and a drop-oldest
+ *    or conflated channel whose buffer is full drops it (it is the oldest).
+ *    Otherwise the buffer may hold one more than its capacity until drained.
+ * 7. A send cancelled before it offered its element (at its budget yield)
+ *    hands the element to onUndelivered: send() owns it from the call.
  */
 import { Deque } from "./core/deque.js";
 import { Suspension, YIELD_NOW, type Instruction } from "./core/instructions.js";
@@ -132,10 +138,11 @@ export interface Chooser {
 const SENT: SendResult = Object.freeze({ ok: true });
 
 // Phases of a plain send/receive operation's iterator.
-const START = 0;
-const PARKED = 1;
-const RETRY = 2; // yielded first because the budget was spent; now try
-const DONE = 3;
+const NEW = 0; // not iterated yet
+const START = 1;
+const PARKED = 2;
+const RETRY = 3; // yielded first because the budget was spent; now try
+const DONE = 4;
 
 /**
  * A token in a channel's queue. A plain `send`/`receive` is its own token, its
@@ -151,15 +158,13 @@ export class Waiter<R = unknown> extends Suspension implements Operation<R>, Ite
   declare readonly kind: number;
   /** The select this token belongs to, or null for a plain send/receive. */
   declare readonly select: Chooser | null;
-  /** The clause's index in its select. */
-  declare readonly clause: number;
+  /** Where a plain operation's iterator is: NEW until iterated, then START → PARKED/RETRY → DONE. */
   private declare phase: number;
-  private declare iterated: boolean;
   // IteratorResult fields: `next()` returns this object itself.
   declare done: boolean;
   declare value: unknown;
 
-  constructor(channel: ChannelImpl<unknown>, kind: number, element: unknown, select: Chooser | null, clause: number) {
+  constructor(channel: ChannelImpl<unknown>, kind: number, element: unknown, select: Chooser | null) {
     super(null);
     // Plain stores (not class-field definitions): this constructor is on the hot path.
     this.state = ENQUEUED;
@@ -167,9 +172,7 @@ export class Waiter<R = unknown> extends Suspension implements Operation<R>, Ite
     (this as { channel: ChannelImpl<unknown> }).channel = channel;
     (this as { kind: number }).kind = kind;
     (this as { select: Chooser | null }).select = select;
-    (this as { clause: number }).clause = clause;
-    this.phase = START;
-    this.iterated = false;
+    this.phase = NEW;
     this.done = false;
     this.value = undefined;
   }
@@ -226,12 +229,12 @@ export class Waiter<R = unknown> extends Suspension implements Operation<R>, Ite
   // -- As a plain send/receive operation -------------------------------------
 
   [Symbol.iterator](): Iterator<Instruction, R, unknown> {
-    if (!this.iterated) {
-      this.iterated = true;
+    if (this.phase === NEW) {
+      this.phase = START;
       return this;
     }
     // Iterated again: a fresh operation with the same arguments.
-    return new Waiter<R>(this.channel, this.kind, this.kind === SEND ? this.element : undefined, null, 0);
+    return new Waiter<R>(this.channel, this.kind, this.kind === SEND ? this.element : undefined, null)[Symbol.iterator]();
   }
 
   next(resumed?: unknown): IteratorResult<Instruction, R> {
@@ -268,6 +271,8 @@ export class Waiter<R = unknown> extends Suspension implements Operation<R>, Ite
   }
 
   return(value?: unknown): IteratorResult<Instruction, R> {
+    // Cancelled at the budget yield, before the element was offered (invariant 7).
+    if (this.phase === RETRY && this.kind === SEND) this.channel.undeliver(this.element);
     return this.finish(value);
   }
 
@@ -470,10 +475,11 @@ export class ChannelImpl<T> implements Channel<T> {
     if ((waiter.kind === SEND ? this.senders : this.receivers).remove(waiter)) this.cancelledWaiters++;
   }
 
-  /** A receiver cancelled after being handed `element` gives it back to the head. */
+  /** A receiver cancelled after being handed `element` gives it back to the head, or to onUndelivered (invariant 6). */
   giveBack(element: unknown): void {
     this.received--;
-    if (this.state === CANCELLED) {
+    if (this.isClosedForReceive) {
+      // Cancelled, or closed and drained: nobody will receive it (invariant 6).
       this.undeliver(element);
       return;
     }
@@ -484,6 +490,12 @@ export class ChannelImpl<T> implements Channel<T> {
         receiver.complete();
         return;
       }
+    }
+    if (this.overflow === DROP_OLDEST && this.buffer.length >= this.capacity) {
+      // Older than everything buffered: the policy drops it (conflated keeps only the latest).
+      this.dropped++;
+      this.undeliver(element);
+      return;
     }
     this.buffer.unshift(element as T);
   }
@@ -532,15 +544,15 @@ export class ChannelImpl<T> implements Channel<T> {
   }
 
   send(value: T): Operation<void> {
-    return new Waiter<void>(this as ChannelImpl<unknown>, SEND, value, null, 0);
+    return new Waiter<void>(this as ChannelImpl<unknown>, SEND, value, null);
   }
 
   receive(): Operation<T> {
-    return new Waiter<T>(this as ChannelImpl<unknown>, RECEIVE, undefined, null, 0);
+    return new Waiter<T>(this as ChannelImpl<unknown>, RECEIVE, undefined, null);
   }
 
   receiveCatching(): Operation<{ ok: true; value: T } | ClosedResult> {
-    return new Waiter(this as ChannelImpl<unknown>, RECEIVE_CATCHING, undefined, null, 0);
+    return new Waiter(this as ChannelImpl<unknown>, RECEIVE_CATCHING, undefined, null);
   }
 
   trySend(value: T): SendResult {
@@ -593,8 +605,19 @@ export class ChannelImpl<T> implements Channel<T> {
       if (sender.close()) senders.push(sender);
     }
     this.closeReceivers();
-    for (const element of dropped) this.undeliver(element);
-    for (const sender of senders) if (sender.select === null) this.undeliver(sender.element);
+    // Every element reaches onUndelivered even if a call throws (invariant 5); errors are rethrown after.
+    const errors: unknown[] = [];
+    const undeliver = (element: unknown) => {
+      try {
+        this.undeliver(element);
+      } catch (error) {
+        errors.push(error);
+      }
+    };
+    for (const element of dropped) undeliver(element);
+    for (const sender of senders) if (sender.select === null) undeliver(sender.element);
+    if (errors.length === 1) throw errors[0];
+    if (errors.length > 1) throw new AggregateError(errors, `${this.name}: ${errors.length} onUndelivered calls threw during cancel()`);
     return true;
   }
 

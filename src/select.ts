@@ -18,6 +18,10 @@
  * `selectBiased` takes the first ready clause in order (kotlinx). A clause on a
  * closed channel is ready, as in kotlinx: `onReceive` and `onSend` then throw
  * `ChannelClosed`; `onReceiveCatching` gets a closed result.
+ *
+ * Budget: a select that completes at once — a ready clause, or its default —
+ * spends the task's budget like any immediate operation, so a polling loop of
+ * selects yields to other tasks and notices its cancellation.
  */
 import { Suspension, YIELD_NOW, type Instruction } from "./core/instructions.js";
 import type { Task } from "./core/task.js";
@@ -97,6 +101,8 @@ class SelectWait extends Suspension implements Chooser {
   winner = -2;
   token: Waiter | null = null;
   readonly tokens: Waiter[] = [];
+  /** The clause index of each token. */
+  readonly clauses: number[] = [];
   timer: SelectTimer | null = null;
 
   constructor(task: Task<unknown>) {
@@ -106,7 +112,7 @@ class SelectWait extends Suspension implements Chooser {
   choose(waiter: Waiter): boolean {
     if (this.state !== WAITING) return false;
     this.state = CHOSEN;
-    this.winner = waiter.clause;
+    this.winner = this.clauses[this.tokens.indexOf(waiter)];
     this.token = waiter;
     this.withdrawAll(waiter);
     return true;
@@ -180,6 +186,7 @@ function perform(clause: ChannelClause<unknown>): unknown {
 
 function* selectOperation(clauses: Clause[], biased: boolean): Generator<Instruction, unknown, unknown> {
   const me = requireCurrent(biased ? "selectBiased()" : "select()");
+  const fallback = clauses.find((clause) => clause instanceof DefaultClause) as DefaultClause<unknown> | undefined;
   for (;;) {
     let pick: ChannelClause<unknown> | null = null;
     let candidates = 0;
@@ -192,18 +199,22 @@ function* selectOperation(clauses: Clause[], biased: boolean): Generator<Instruc
       // Reservoir sampling: each ready clause is kept with probability 1/candidates.
       if (me.runtime.random() * ++candidates < 1) pick = clause as ChannelClause<unknown>;
     }
-    if (pick === null) break;
-    if (!budgetSpent(me)) return perform(pick);
+    if (pick === null) {
+      if (fallback === undefined) break;
+      // Taking the default is an immediate completion too: it spends the budget,
+      // so a polling loop of selects with a default cannot starve other tasks.
+      if (!budgetSpent(me)) return fallback.handler();
+    } else if (!budgetSpent(me)) return perform(pick);
     yield YIELD_NOW; // then look again: what was ready may have changed
   }
-  for (const clause of clauses) if (clause instanceof DefaultClause) return clause.handler();
 
   const wait = new SelectWait(me);
   clauses.forEach((clause, index) => {
     if (clause instanceof ChannelClause) {
-      const token = new Waiter(clause.channel, clause.kind, clause.element, wait, index);
+      const token = new Waiter(clause.channel, clause.kind, clause.element, wait);
       token.task = me;
       wait.tokens.push(token);
+      wait.clauses.push(index);
       clause.channel.enqueue(token);
     } else if (clause instanceof TimeoutClause && clause.ms !== Infinity) {
       wait.timer = new SelectTimer(wait);
