@@ -1,7 +1,7 @@
 import { Call, type Instruction } from "./core/instructions.js";
 import { requireCurrent } from "./core/runtime.js";
 import type { Operation } from "./types.js";
-import { checkFunction } from "./validate.js";
+import { checkFunction, isOperation } from "./validate.js";
 
 /**
  * One call of an `fn` operation. Its iterator yields itself as a `Call`
@@ -18,7 +18,13 @@ class FnCall<T> extends Call implements Iterator<Instruction, T, unknown> {
 
   open(): Iterator<Instruction, unknown, unknown> {
     const { body, self, args } = this.operation;
-    return body.apply(self, args)[Symbol.iterator]();
+    const operation = body.apply(self, args);
+    if (!isOperation(operation)) {
+      throw new TypeError(
+        `fn(body): ${body.name === "" ? "the body" : body.name} returned ${String(operation)}, expected an operation (write the body as a generator function)`,
+      );
+    }
+    return operation[Symbol.iterator]();
   }
 
   next(value?: unknown): IteratorResult<Instruction, T> {

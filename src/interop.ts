@@ -106,8 +106,18 @@ export function call<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>): Operat
     *[Symbol.iterator]() {
       const me: Task<unknown> = requireCurrent("call()");
       const controller = new AbortController();
-      const result = fn(controller.signal);
-      if (!isThenable(result)) return result as T;
+      let result: T | PromiseLike<T>;
+      try {
+        result = fn(controller.signal);
+      } catch (error) {
+        // An immediate completion like any other: it counts against the budget.
+        if (budgetSpent(me)) yield YIELD_NOW;
+        throw error;
+      }
+      if (!isThenable(result)) {
+        if (budgetSpent(me)) yield YIELD_NOW;
+        return result as T;
+      }
       return yield* action<T>((resolve, reject) => {
         let settled = false;
         result.then(

@@ -36,6 +36,11 @@ export async function main<T>(body: Body<T>, options?: RunOptions): Promise<void
     host?.on(signal, listener);
     return [signal, listener] as const;
   });
+  // Holds the host's event loop while the tree runs: a task tree parked on
+  // nothing but a signal (e.g. `yield* suspend()`) must wait for that signal,
+  // not end with Node's "unsettled top-level await" (exit code 13). Effection's
+  // main does the same.
+  const hold = typeof setInterval === "function" ? setInterval(() => {}, 2 ** 30) : undefined;
   let code = 0;
   try {
     await task;
@@ -49,6 +54,7 @@ export async function main<T>(body: Body<T>, options?: RunOptions): Promise<void
       console.error(error);
     }
   } finally {
+    if (hold !== undefined) clearInterval(hold);
     for (const [signal, listener] of listeners) host?.off(signal, listener);
   }
   if (host !== undefined) host.exitCode = code;

@@ -17,6 +17,13 @@ export interface Clock {
   idle?(): void;
 }
 
+/**
+ * The longest delay a host timer holds (2³¹ − 1 ms, about 24.8 days); longer
+ * ones fire after 1 ms with a warning. A farther alarm goes off early instead,
+ * finds nothing due, and the runtime sets it again.
+ */
+const MAX_HOST_DELAY = 2_147_483_647;
+
 /** Wall-clock time, host timers. One per runtime (it holds that runtime's alarm). */
 export class RealClock implements Clock {
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -30,7 +37,7 @@ export class RealClock implements Clock {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       wake();
-    }, Math.max(0, Math.ceil(at - performance.now())));
+    }, Math.min(MAX_HOST_DELAY, Math.max(0, Math.ceil(at - performance.now()))));
   }
 
   clearAlarm(): void {

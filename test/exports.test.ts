@@ -1,0 +1,148 @@
+// The exported surface, snapshotted so that every change to it is deliberate
+// (STYLE.md: "Internals never leak through exports; a test checks the exported
+// surface"). When you add or remove an export on purpose, update the lists here.
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+/** Runtime (value) exports of each entry, sorted. */
+const VALUES: Record<string, string[]> = {
+  "src/index.ts": [
+    "ActorStopped",
+    "Cancelled",
+    "ChannelClosed",
+    "Coroutine",
+    "TimeoutError",
+    "action",
+    "actor",
+    "all",
+    "allSettled",
+    "call",
+    "channel",
+    "createContext",
+    "current",
+    "ensure",
+    "fn",
+    "main",
+    "now",
+    "onCancel",
+    "onDefault",
+    "onTimeout",
+    "race",
+    "run",
+    "scoped",
+    "select",
+    "selectBiased",
+    "sleep",
+    "spawn",
+    "supervisor",
+    "suspend",
+    "timeout",
+    "transfer",
+    "yieldNow",
+  ],
+  "src/testing/index.ts": ["Steps", "VirtualClock", "runTest", "seededRandom"],
+};
+
+/** Type-only exports of each entry, sorted. */
+const TYPES: Record<string, string[]> = {
+  "src/index.ts": [
+    "Actor",
+    "ActorOptions",
+    "ActorStats",
+    "AskMessage",
+    "AskResult",
+    "Capacity",
+    "Channel",
+    "ChannelOptions",
+    "ChannelStats",
+    "Clock",
+    "ClosedResult",
+    "Context",
+    "Operation",
+    "Overflow",
+    "ReceiveResult",
+    "Reply",
+    "Result",
+    "RunOptions",
+    "SelectClause",
+    "SendResult",
+    "Settled",
+    "SpawnOptions",
+    "SupervisorOptions",
+    "Task",
+    "TaskState",
+  ],
+  "src/testing/index.ts": ["RunTestOptions", "TestContext"],
+};
+
+describe("exported surface", () => {
+  for (const entry of Object.keys(VALUES)) {
+    test(`${entry}: value exports`, async () => {
+      const module = (await import(new URL(`../${entry.replace(/\.ts$/, ".js")}`, import.meta.url).href)) as Record<string, unknown>;
+      assert.deepEqual(Object.keys(module).sort(), VALUES[entry]);
+    });
+  }
+
+  test("value and type exports, as the TypeScript compiler sees them", async () => {
+    const { default: ts } = await import("typescript");
+    const entries = Object.keys(VALUES).map((entry) => `${root}${entry}`);
+    // Names only: no default library and no type checking is needed to list exports.
+    const program = ts.createProgram(entries, {
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      target: ts.ScriptTarget.ES2022,
+      noLib: true,
+      types: [],
+      noEmit: true,
+    });
+    const checker = program.getTypeChecker();
+    for (const entry of Object.keys(VALUES)) {
+      const source = program.getSourceFile(`${root}${entry}`);
+      assert.ok(source !== undefined, entry);
+      const symbol = checker.getSymbolAtLocation(source)!;
+      const names = checker.getExportsOfModule(symbol).map((exported) => exported.name);
+      assert.deepEqual(names.sort(), [...VALUES[entry], ...TYPES[entry]].sort(), `${entry}: every export, values and types`);
+    }
+  });
+});
+
+describe("package.json", () => {
+  const pkg = JSON.parse(readFileSync(`${root}package.json`, "utf8")) as {
+    name: string;
+    type: string;
+    sideEffects: unknown;
+    exports: Record<string, null | string | { types: string; import: string }>;
+  };
+
+  test("is an ESM package without side effects", () => {
+    assert.equal(pkg.name, "strand");
+    assert.equal(pkg.type, "module");
+    assert.equal(pkg.sideEffects, false);
+  });
+
+  test('closes the internals: "./internal/*" is null', () => {
+    assert.ok("./internal/*" in pkg.exports);
+    assert.equal(pkg.exports["./internal/*"], null);
+  });
+
+  test("exports the main entry and strand/testing, each with types, built from an existing source file", () => {
+    for (const subpath of [".", "./testing"]) assert.ok(subpath in pkg.exports, subpath);
+    for (const [subpath, target] of Object.entries(pkg.exports)) {
+      if (target === null || typeof target === "string") continue;
+      assert.match(target.import, /^\.\/dist\/.+\.js$/, subpath);
+      assert.equal(target.types, target.import.replace(/\.js$/, ".d.ts"), subpath);
+      const source = target.import.replace(/^\.\/dist\//, "src/").replace(/\.js$/, ".ts");
+      assert.ok(existsSync(`${root}${source}`), `${subpath} → ${source} exists`);
+    }
+  });
+
+  test("deep imports of the package are refused by Node's resolver", async () => {
+    for (const specifier of ["strand/internal/core/task.js", "strand/dist/core/task.js", "strand/src/core/task.js"]) {
+      await assert.rejects(import(specifier), { code: "ERR_PACKAGE_PATH_NOT_EXPORTED" }, specifier);
+    }
+  });
+});
