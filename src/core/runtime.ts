@@ -91,14 +91,19 @@ export class Runtime {
     if (this.draining) return;
     this.draining = true;
     const start = performance.now();
-    let steps = 0;
+    let work = 0;
     try {
       this.fireDue();
       for (;;) {
         const task = this.ready.shift();
         if (task === undefined) break;
         step(task);
-        if ((++steps & 255) === 0 && performance.now() - start > SLICE_MS) {
+        // A step may include up to BUDGET immediate completions: count them as work too,
+        // so a loop of ready operations still returns to the host within the slice.
+        work += 1 + BUDGET - task.budget;
+        if (work >= 256) {
+          work = 0;
+          if (performance.now() - start <= SLICE_MS) continue;
           // Back to the host: timers and I/O callbacks get their turn.
           this.kicked = true;
           macrotask(this.drain);

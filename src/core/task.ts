@@ -202,8 +202,9 @@ export class Task<T = unknown> implements Operation<T>, PromiseLike<T> {
   /**
    * Requests cancellation now and returns a handle that waits for the teardown:
    * `yield* task.cancel()` in a task, `await task.cancel()` outside. It throws
-   * only if the teardown itself failed. Cancelling a finished or already
-   * cancelling task changes nothing.
+   * only if the teardown failed. Cancelling a task that has already ended
+   * changes nothing and does not throw; cancelling one that is already
+   * cancelling waits for that teardown.
    */
   cancel(): Teardown {
     extraOf(this).cancelledByUser = true;
@@ -251,6 +252,10 @@ export interface TaskExtra {
   contexts: Map<object, unknown> | null;
   supervisorErrors: ((error: unknown, task: Task<unknown>) => void) | null;
   cleanups: (() => unknown)[] | null;
+  /** Someone has taken this task's outcome (joined it, awaited it). */
+  observed: boolean;
+  /** A supervisor's failed children that nobody has handled yet. */
+  unobserved: Task<unknown>[] | null;
 }
 type T0 = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -262,6 +267,8 @@ export function extraOf(task: Task<unknown>): TaskExtra {
     contexts: null,
     supervisorErrors: null,
     cleanups: null,
+    observed: false,
+    unobserved: null,
   });
 }
 
@@ -282,6 +289,7 @@ export function ended(task: Task<unknown>): boolean {
 /** The result of a finished task, or its error thrown. */
 export function outcome<T>(task: Task<T>): T {
   if (task.status === COMPLETED) return task.result as T;
+  extraOf(task).observed = true;
   if (task.status === FAILED) throw failure(task);
   throw new Cancelled(task);
 }
@@ -338,7 +346,12 @@ class PromiseJoiner extends Link implements Joiner {
 
 /** What `task.cancel()` returns: waits for the teardown, in a task or with await. */
 export class Teardown implements Operation<void>, PromiseLike<void> {
-  constructor(private readonly task: Task<unknown>) {}
+  /** The task had already ended when cancelled: its old outcome is not this teardown's. */
+  private readonly endedBefore: boolean;
+
+  constructor(private readonly task: Task<unknown>) {
+    this.endedBefore = task.status >= COMPLETED;
+  }
 
   *[Symbol.iterator](): Iterator<Instruction, void, unknown> {
     const me = requireCurrent("yield* task.cancel()");
@@ -347,7 +360,10 @@ export class Teardown implements Operation<void>, PromiseLike<void> {
       // Cancelling yourself or an ancestor: your own teardown is what you wait for.
       yield new Join(me, task);
     }
-    if (task.status === FAILED) throw failure(task);
+    if (task.status === FAILED && !this.endedBefore) {
+      extraOf(task).observed = true;
+      throw failure(task);
+    }
   }
 
   then<A = void, B = never>(
@@ -360,7 +376,7 @@ export class Teardown implements Operation<void>, PromiseLike<void> {
       .then(
         () => undefined,
         (error) => {
-          if (task.status === FAILED) throw error;
+          if (task.status === FAILED && !this.endedBefore) throw error;
         },
       )
       .then(onfulfilled, onrejected);
@@ -555,6 +571,7 @@ function advance(task: Task<unknown>): void {
 }
 
 function finish(task: Task<unknown>): void {
+  if ((task.flags & SUPERVISOR) !== 0) unobservedFailures(task);
   task.status = task.errors !== null ? FAILED : task.halting ? CANCELLED : COMPLETED;
   task.body = null;
   task.frame = null;
@@ -587,14 +604,29 @@ function finish(task: Task<unknown>): void {
   notify(parent);
 }
 
+/**
+ * A supervised child failed: `onChildError` handles it, or whoever joins the
+ * child does. If neither does by the time the supervisor closes, the
+ * supervisor fails with it — an error is never dropped silently.
+ */
 function reportSupervised(supervisor: Task<unknown>, child: Task<unknown>): void {
-  const handler = supervisor.extra?.supervisorErrors;
-  const error = failure(child);
+  const extra = extraOf(supervisor);
+  const handler = extra.supervisorErrors;
   if (handler) {
     try {
-      handler(error, child);
+      handler(failure(child), child);
     } catch (handlerError) {
       fail(supervisor, handlerError);
     }
+  } else if (!child.extra?.observed) {
+    (extra.unobserved ??= []).push(child);
   }
+}
+
+/** At a supervisor's close: its failed children nobody joined fail it. */
+function unobservedFailures(task: Task<unknown>): void {
+  const unobserved = task.extra?.unobserved;
+  if (!unobserved) return;
+  task.extra!.unobserved = null;
+  for (const child of unobserved) if (!child.extra?.observed) recordError(task, failure(child));
 }
