@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { coroutinesDemo } from "../../examples/coroutines-demo.js";
+import { run, timeout, TimeoutError, type Operation } from "../../src/index.js";
+import { FsAwareClock } from "./fs-aware-clock.js";
+
+/** Runs `body` on a virtual clock that does not jump while file I/O is in flight. */
+async function capture(body: (write: (line: string) => void) => Operation<void>) {
+  const lines: string[] = [];
+  const clock = new FsAwareClock();
+  const task = run(() => body((line) => lines.push(line)), { clock });
+  let error: unknown;
+  try {
+    await task;
+  } catch (caught) {
+    error = caught;
+  }
+  return { lines, error, elapsed: clock.now() };
+}
+
+describe("examples/coroutines-demo", () => {
+  test("the printer and the file streamer interleave by their sleeps, then main reports completion", async () => {
+    const { lines, error, elapsed } = await capture((write) => coroutinesDemo(write));
+    assert.equal(error, undefined);
+    assert.deepEqual(lines, [
+      "[printer] message 1 of 3", // t=0
+      "[cat] Two coroutines share one thread.", // t=0 (reading takes no virtual time)
+      "[cat] One prints, then sleeps;", // t=70
+      "[printer] message 2 of 3", // t=100
+      "[cat] this one reads a file, a line at a time.", // t=140
+      "[printer] message 3 of 3", // t=200
+      "[cat] Whenever one is parked,", // t=210
+      "[cat] the other runs:", // t=280
+      "[cat] nobody waits for anybody.", // t=350
+      "[main] both coroutines finished",
+    ]);
+    assert.equal(elapsed, 350);
+  });
+
+  test("a file that cannot be opened fails the demo and cancels the printer", async () => {
+    const { lines, error, elapsed } = await capture((write) => coroutinesDemo(write, fileURLToPath(new URL("../../examples/data/no-such-file.txt", import.meta.url))));
+    assert.equal((error as NodeJS.ErrnoException).code, "ENOENT");
+    assert.deepEqual(lines, ["[printer] message 1 of 3"]);
+    assert.equal(elapsed, 0, "the printer's sleep was cancelled, not waited out");
+  });
+
+  test("cancelled mid-file by a timeout, neither coroutine writes again", async () => {
+    const { lines, error } = await capture((write) => timeout(150, () => coroutinesDemo(write)));
+    assert.ok(error instanceof TimeoutError);
+    assert.deepEqual(lines, [
+      "[printer] message 1 of 3",
+      "[cat] Two coroutines share one thread.",
+      "[cat] One prints, then sleeps;",
+      "[printer] message 2 of 3",
+      "[cat] this one reads a file, a line at a time.",
+    ]);
+  });
+});
