@@ -72,7 +72,9 @@ function toModule(code: string, file: string): string {
   const src = relative(join(file, ".."), join(root, "src")).split("\\").join("/");
   const rewritten = code
     .replace(/from "strand"/g, `from "${src}/index.js"`)
-    .replace(/from "strand\/testing"/g, `from "${src}/testing/index.js"`);
+    .replace(/from "strand\/testing"/g, `from "${src}/testing/index.js"`)
+    .replace(/from "strand\/sync"/g, `from "${src}/sync/index.js"`)
+    .replace(/from "strand\/channel"/g, `from "${src}/channels.js"`);
   return `${rewritten}\nexport {};\n`;
 }
 
