@@ -56,6 +56,7 @@
 import { Deque } from "./core/deque.js";
 import { Suspension, YIELD_NOW, type Instruction } from "./core/instructions.js";
 import { LinkedList } from "./core/list.js";
+import { operation } from "./core/operation.js";
 import { budgetSpent, requireCurrent, run } from "./internal-run.js";
 import { ChannelClosed } from "./errors.js";
 import type { Operation } from "./types.js";
@@ -635,22 +636,7 @@ export class ChannelImpl<T> implements Channel<T> {
 
   each(body: (value: T) => void | Operation<unknown>): Operation<void> {
     if (typeof body !== "function") throw new TypeError(`${this.name}.each(body): body must be a function or generator function`);
-    const channel = this;
-    return {
-      *[Symbol.iterator]() {
-        for (;;) {
-          const result = yield* channel.receiveCatching();
-          if (!result.ok) {
-            if (result.cause !== undefined) throw channel.closedError();
-            return;
-          }
-          const operation = body(result.value);
-          if (operation !== undefined && operation !== null && typeof (operation as Operation<unknown>)[Symbol.iterator] === "function") {
-            yield* operation as Operation<unknown>;
-          }
-        }
-      },
-    };
+    return operation(receivingEach<T>, this, body);
   }
 
   /** `for await (const x of channel)` from async code; ends when closed (throws if closed with a cause). */
@@ -680,6 +666,23 @@ export class ChannelImpl<T> implements Channel<T> {
       closed: this.state !== OPEN,
       cancelled: this.state === CANCELLED,
     };
+  }
+}
+
+function* receivingEach<T>(
+  channel: ChannelImpl<T>,
+  body: (value: T) => void | Operation<unknown>,
+): Iterator<Instruction, void, unknown> {
+  for (;;) {
+    const result = yield* channel.receiveCatching();
+    if (!result.ok) {
+      if (result.cause !== undefined) throw channel.closedError();
+      return;
+    }
+    const step = body(result.value);
+    if (step !== undefined && step !== null && typeof (step as Operation<unknown>)[Symbol.iterator] === "function") {
+      yield* step as Operation<unknown>;
+    }
   }
 }
 

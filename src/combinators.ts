@@ -1,4 +1,5 @@
-import { Suspension } from "./core/instructions.js";
+import { Suspension, type Instruction } from "./core/instructions.js";
+import { operation } from "./core/operation.js";
 import { Link } from "./core/list.js";
 import { requireCurrent } from "./core/runtime.js";
 import { addJoiner, ended, outcome, requestCancel, type Body, type Joiner, type Task } from "./core/task.js";
@@ -27,14 +28,15 @@ function checkList(what: string, operations: unknown): Body<unknown>[] {
  * ```
  */
 export function all<const T extends readonly Operation<unknown>[]>(operations: T): Operation<Results<T>> {
-  const bodies = checkList("all(operations)", operations);
-  return scoped(function* all() {
-    const tasks: Task<unknown>[] = [];
-    for (const body of bodies) tasks.push(yield* spawn(body));
-    const results: unknown[] = [];
-    for (const task of tasks) results.push(yield* task);
-    return results as Results<T>;
-  });
+  return scoped(operation(allOf, checkList("all(operations)", operations))) as Operation<Results<T>>;
+}
+
+function* allOf(bodies: Body<unknown>[]): Iterator<Instruction, unknown[], unknown> {
+  const tasks: Task<unknown>[] = [];
+  for (const body of bodies) tasks.push(yield* spawn(body));
+  const results: unknown[] = [];
+  for (const task of tasks) results.push(yield* task);
+  return results;
 }
 
 /**
@@ -42,20 +44,21 @@ export function all<const T extends readonly Operation<unknown>[]>(operations: T
  * `Promise.allSettled`; one failing does not cancel the others.
  */
 export function allSettled<const T extends readonly Operation<unknown>[]>(operations: T): Operation<SettledResults<T>> {
-  const bodies = checkList("allSettled(operations)", operations);
-  return supervisor(function* allSettled() {
-    const tasks: Task<unknown>[] = [];
-    for (const body of bodies) tasks.push(yield* spawn(body));
-    const results: Settled<unknown>[] = [];
-    for (const task of tasks) {
-      try {
-        results.push({ status: "fulfilled", value: yield* task });
-      } catch (reason) {
-        results.push({ status: "rejected", reason });
-      }
+  return supervisor(operation(allSettledOf, checkList("allSettled(operations)", operations))) as Operation<SettledResults<T>>;
+}
+
+function* allSettledOf(bodies: Body<unknown>[]): Iterator<Instruction, Settled<unknown>[], unknown> {
+  const tasks: Task<unknown>[] = [];
+  for (const body of bodies) tasks.push(yield* spawn(body));
+  const results: Settled<unknown>[] = [];
+  for (const task of tasks) {
+    try {
+      results.push({ status: "fulfilled", value: yield* task });
+    } catch (reason) {
+      results.push({ status: "rejected", reason });
     }
-    return results as SettledResults<T>;
-  });
+  }
+  return results;
 }
 
 class AnyEnded extends Link implements Joiner {
@@ -103,13 +106,15 @@ class FirstEnded extends Suspension {
 export function race<const T extends readonly Operation<unknown>[]>(operations: T): Operation<Result<T[number]>> {
   const bodies = checkList("race(operations)", operations);
   if (bodies.length === 0) throw new TypeError("race(operations): needs at least one operation");
-  return scoped(function* race() {
-    const tasks: Task<unknown>[] = [];
-    for (const body of bodies) tasks.push(yield* spawn(body));
-    const me = requireCurrent("race()");
-    let winner = tasks.find(ended);
-    if (winner === undefined) winner = (yield new FirstEnded(me, tasks)) as Task<unknown>;
-    for (const task of tasks) if (task !== winner) requestCancel(task);
-    return outcome(winner) as Result<T[number]>;
-  });
+  return scoped(operation(raceOf, bodies)) as Operation<Result<T[number]>>;
+}
+
+function* raceOf(bodies: Body<unknown>[]): Iterator<Instruction, unknown, unknown> {
+  const tasks: Task<unknown>[] = [];
+  for (const body of bodies) tasks.push(yield* spawn(body));
+  const me = requireCurrent("race()");
+  let winner = tasks.find(ended);
+  if (winner === undefined) winner = (yield new FirstEnded(me, tasks)) as Task<unknown>;
+  for (const task of tasks) if (task !== winner) requestCancel(task);
+  return outcome(winner);
 }

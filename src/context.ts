@@ -1,3 +1,5 @@
+import type { Instruction } from "./core/instructions.js";
+import { operation } from "./core/operation.js";
 import { requireCurrent } from "./core/runtime.js";
 import { extraOf, type Body, type Task } from "./core/task.js";
 import { scoped } from "./scope.js";
@@ -44,31 +46,36 @@ export function createContext<T>(name: string, ...defaultValue: [] | [T]): Conte
   const context: Context<T> = {
     name,
     get() {
-      return {
-        *[Symbol.iterator]() {
-          const found = lookup(requireCurrent(`${name}.get()`), context);
-          if (found.found) return found.value as T;
-          if (fallback === NO_DEFAULT) throw new Error(`context "${name}" has no value here: set it with ${name}.set() or .with(), or give it a default`);
-          return fallback;
-        },
-      };
+      return operation(getting<T>, context, fallback);
     },
     set(value: T) {
-      return {
-        *[Symbol.iterator]() {
-          (extraOf(requireCurrent(`${name}.set()`)).contexts ??= new Map()).set(context, value);
-          return value;
-        },
-      };
+      return operation(setting<T>, context, value);
     },
     with<R>(value: T, body: Body<R>) {
       checkBody(`${name}.with(value, body)`, body);
-      return scoped(function* () {
-        yield* context.set(value);
-        const operation = typeof body === "function" ? body() : body;
-        return (yield* operation) as R;
-      } as () => Operation<R>);
+      return scoped(operation(setWithin<T, R>, context, value, body));
     },
   };
   return context;
+}
+
+// eslint-disable-next-line require-yield
+function* getting<T>(context: Context<T>, fallback: T | typeof NO_DEFAULT): Iterator<Instruction, T, unknown> {
+  const found = lookup(requireCurrent(`${context.name}.get()`), context);
+  if (found.found) return found.value as T;
+  if (fallback === NO_DEFAULT) {
+    throw new Error(`context "${context.name}" has no value here: set it with ${context.name}.set() or .with(), or give it a default`);
+  }
+  return fallback;
+}
+
+// eslint-disable-next-line require-yield
+function* setting<T>(context: Context<T>, value: T): Iterator<Instruction, T, unknown> {
+  (extraOf(requireCurrent(`${context.name}.set()`)).contexts ??= new Map()).set(context, value);
+  return value;
+}
+
+function* setWithin<T, R>(context: Context<T>, value: T, body: Body<R>): Iterator<Instruction, R, unknown> {
+  yield* context.set(value);
+  return (yield* typeof body === "function" ? body() : body) as R;
 }

@@ -1,4 +1,5 @@
-import { Suspension, YIELD_NOW } from "./core/instructions.js";
+import { Suspension, YIELD_NOW, type Instruction } from "./core/instructions.js";
+import { operation } from "./core/operation.js";
 import { budgetSpent, requireCurrent } from "./core/runtime.js";
 import type { Task } from "./core/task.js";
 import { Cancelled } from "./errors.js";
@@ -17,10 +18,7 @@ class Settlement<T> extends Suspension {
   parked = false;
   cleanup: (() => void) | null = null;
 
-  readonly resolve = (value: T): void => this.settle(RESOLVED, value);
-  readonly reject = (error: unknown): void => this.settle(REJECTED, error);
-
-  private settle(state: number, value: unknown): void {
+  settle(state: number, value: unknown): void {
     if (this.state !== WAITING) return;
     this.state = state;
     this.value = value;
@@ -57,30 +55,40 @@ export function action<T>(
   executor: (resolve: (value: T) => void, reject: (error: unknown) => void) => (() => void) | void,
 ): Operation<T> {
   checkFunction("action(executor)", "executor", executor);
-  return {
-    *[Symbol.iterator]() {
-      const me = requireCurrent("action()");
-      const settlement = new Settlement<T>(me);
-      try {
-        const cleanup = executor(settlement.resolve, settlement.reject);
-        if (typeof cleanup === "function") settlement.cleanup = cleanup;
-      } catch (error) {
-        settlement.reject(error);
-      }
-      try {
-        if (settlement.state === WAITING) {
-          settlement.parked = true;
-          yield settlement;
-        } else if (budgetSpent(me)) {
-          yield YIELD_NOW;
-        }
-      } finally {
-        settlement.runCleanup();
-      }
-      if (settlement.state === REJECTED) throw settlement.value;
-      return settlement.value as T;
-    },
-  };
+  return operation(acting<T>, executor);
+}
+
+type Executor<T> = (resolve: (value: T) => void, reject: (error: unknown) => void) => (() => void) | void;
+
+function* acting<T>(executor: Executor<T>): Iterator<Instruction, T, unknown> {
+  const me = requireCurrent("action()");
+  const settlement = new Settlement<T>(me);
+  try {
+    const cleanup = executor(
+      (value) => settlement.settle(RESOLVED, value),
+      (error) => settlement.settle(REJECTED, error),
+    );
+    if (typeof cleanup === "function") settlement.cleanup = cleanup;
+  } catch (error) {
+    settlement.settle(REJECTED, error);
+  }
+  return (yield* awaiting(me, settlement)) as T;
+}
+
+/** Parks on a settlement unless it settled already (then spends budget), and runs its cleanup. */
+function* awaiting(me: Task<unknown>, settlement: Settlement<unknown>): Generator<Instruction, unknown, unknown> {
+  try {
+    if (settlement.state === WAITING) {
+      settlement.parked = true;
+      yield settlement;
+    } else if (budgetSpent(me)) {
+      yield YIELD_NOW;
+    }
+  } finally {
+    settlement.runCleanup();
+  }
+  if (settlement.state === REJECTED) throw settlement.value;
+  return settlement.value;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -102,38 +110,32 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  */
 export function call<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>): Operation<T> {
   checkFunction("call(fn)", "fn", fn);
-  return {
-    *[Symbol.iterator]() {
-      const me: Task<unknown> = requireCurrent("call()");
-      const controller = new AbortController();
-      let result: T | PromiseLike<T>;
-      try {
-        result = fn(controller.signal);
-      } catch (error) {
-        // An immediate completion like any other: it counts against the budget.
-        if (budgetSpent(me)) yield YIELD_NOW;
-        throw error;
-      }
-      if (!isThenable(result)) {
-        if (budgetSpent(me)) yield YIELD_NOW;
-        return result as T;
-      }
-      return yield* action<T>((resolve, reject) => {
-        let settled = false;
-        result.then(
-          (value) => {
-            settled = true;
-            resolve(value as T);
-          },
-          (error) => {
-            settled = true;
-            reject(error);
-          },
-        );
-        return () => {
-          if (!settled) controller.abort(new Cancelled(me));
-        };
-      });
-    },
+  return operation(calling<T>, fn);
+}
+
+function* calling<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>): Iterator<Instruction, T, unknown> {
+  const me: Task<unknown> = requireCurrent("call()");
+  const controller = new AbortController();
+  let result: T | PromiseLike<T>;
+  try {
+    result = fn(controller.signal);
+  } catch (error) {
+    // An immediate completion like any other: it counts against the budget.
+    if (budgetSpent(me)) yield YIELD_NOW;
+    throw error;
+  }
+  if (!isThenable(result)) {
+    if (budgetSpent(me)) yield YIELD_NOW;
+    return result as T;
+  }
+  const settlement = new Settlement<T>(me);
+  result.then(
+    (value) => settlement.settle(RESOLVED, value),
+    (error) => settlement.settle(REJECTED, error),
+  );
+  // Cancelled while waiting: abort the signal (the late settlement is ignored).
+  settlement.cleanup = () => {
+    if (settlement.state === ABORTED) controller.abort(new Cancelled(me));
   };
+  return (yield* awaiting(me, settlement)) as T;
 }

@@ -1,3 +1,5 @@
+import type { Instruction } from "./core/instructions.js";
+import { operation } from "./core/operation.js";
 import { requireCurrent } from "./core/runtime.js";
 import { extraOf } from "./core/task.js";
 import type { Operation } from "./types.js";
@@ -15,12 +17,13 @@ import { checkFunction } from "./validate.js";
  */
 export function ensure(cleanup: () => void | Operation<unknown>): Operation<void> {
   checkFunction("ensure(cleanup)", "cleanup", cleanup);
-  return {
-    *[Symbol.iterator]() {
-      const extra = extraOf(requireCurrent("ensure()"));
-      (extra.cleanups ??= []).push(cleanup);
-    },
-  };
+  return operation(ensuring, cleanup);
+}
+
+// eslint-disable-next-line require-yield
+function* ensuring(cleanup: () => unknown): Iterator<Instruction, void, unknown> {
+  const extra = extraOf(requireCurrent("ensure()"));
+  (extra.cleanups ??= []).push(cleanup);
 }
 
 /**
@@ -31,19 +34,20 @@ export function ensure(cleanup: () => void | Operation<unknown>): Operation<void
  */
 export function onCancel(handler: () => void): Operation<() => void> {
   checkFunction("onCancel(handler)", "handler", handler);
-  return {
-    *[Symbol.iterator]() {
-      const me = requireCurrent("onCancel()");
-      if (me.halting) {
-        handler();
-        return () => {};
-      }
-      const handlers = (extraOf(me).onCancel ??= []);
-      handlers.push(handler);
-      return () => {
-        const index = handlers.indexOf(handler);
-        if (index >= 0) handlers.splice(index, 1);
-      };
-    },
+  return operation(registering, handler);
+}
+
+// eslint-disable-next-line require-yield
+function* registering(handler: () => void): Iterator<Instruction, () => void, unknown> {
+  const me = requireCurrent("onCancel()");
+  if (me.halting) {
+    handler();
+    return () => {};
+  }
+  const handlers = (extraOf(me).onCancel ??= []);
+  handlers.push(handler);
+  return () => {
+    const index = handlers.indexOf(handler);
+    if (index >= 0) handlers.splice(index, 1);
   };
 }

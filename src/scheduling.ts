@@ -1,4 +1,5 @@
-import { Suspension, YIELD_NOW } from "./core/instructions.js";
+import { Suspension, YIELD_NOW, type Instruction } from "./core/instructions.js";
+import { operation } from "./core/operation.js";
 import { requireCurrent } from "./core/runtime.js";
 import { COMPLETED, Task } from "./core/task.js";
 import type { Operation } from "./types.js";
@@ -49,16 +50,16 @@ export { Forever };
  */
 export function transfer(target: Task<unknown>): Operation<void> {
   if (!(target instanceof Task)) throw new TypeError(`transfer(target): target must be a task, got ${String(target)}`);
-  return {
-    *[Symbol.iterator]() {
-      const me = requireCurrent("transfer()");
-      if (target !== me) {
-        if (target.runtime !== me.runtime) throw new Error(`transfer(target): ${target} runs under another run() and cannot be switched to`);
-        if (target.status >= COMPLETED) throw new Error(`transfer(target): ${target} has already ended`);
-        if (target.queuedAt < 0) throw new Error(`transfer(target): ${target} is not ready to run (it is parked waiting for something)`);
-        me.runtime.ready.runFirst(target);
-      }
-      yield YIELD_NOW;
-    },
-  };
+  return operation(transferring, target);
+}
+
+function* transferring(target: Task<unknown>): Iterator<Instruction, void, unknown> {
+  const me = requireCurrent("transfer()");
+  if (target !== me) {
+    if (target.runtime !== me.runtime) throw new Error(`transfer(target): ${target} runs under another run() and cannot be switched to`);
+    if (target.status >= COMPLETED) throw new Error(`transfer(target): ${target} has already ended`);
+    if (target.queuedAt < 0) throw new Error(`transfer(target): ${target} is not ready to run (it is parked waiting for something)`);
+    me.runtime.ready.runFirst(target);
+  }
+  yield YIELD_NOW;
 }

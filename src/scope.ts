@@ -1,3 +1,5 @@
+import type { Instruction } from "./core/instructions.js";
+import { operation } from "./core/operation.js";
 import { requireCurrent } from "./core/runtime.js";
 import { BOUNDARY, createTask, extraOf, SUPERVISOR, type Body, type Task } from "./core/task.js";
 import type { Operation } from "./types.js";
@@ -21,13 +23,20 @@ import { checkBody, checkFunction, checkOptions, nameOf } from "./validate.js";
  */
 export function scoped<T>(body: Body<T>): Operation<T> {
   checkBody("scoped(body)", body);
-  const name = nameOf(body, "scoped");
-  return {
-    *[Symbol.iterator]() {
-      const me = requireCurrent("scoped()");
-      return yield* createTask(body, me, me.runtime, name, me.priority, BOUNDARY);
-    },
-  };
+  return operation(scoping<T>, body, nameOf(body, "scoped"), undefined);
+}
+
+function* scoping<T>(
+  body: Body<T>,
+  name: string,
+  /** undefined: a plain scope; null or a handler: a supervisor. */
+  onChildError: SupervisorOptions["onChildError"] | null | undefined,
+): Iterator<Instruction, T, unknown> {
+  const supervising = onChildError !== undefined;
+  const me = requireCurrent(supervising ? "supervisor()" : "scoped()");
+  const scope = createTask(body, me, me.runtime, name, me.priority, supervising ? BOUNDARY | SUPERVISOR : BOUNDARY);
+  if (onChildError) extraOf(scope).supervisorErrors = onChildError;
+  return yield* scope;
 }
 
 export interface SupervisorOptions {
@@ -51,13 +60,6 @@ export function supervisor<T>(body: Body<T>, options?: SupervisorOptions): Opera
   checkOptions("supervisor(body, options)", options);
   const onChildError = options?.onChildError;
   if (onChildError !== undefined) checkFunction("supervisor(body, options)", "onChildError", onChildError);
-  const name = nameOf(body, "supervisor");
-  return {
-    *[Symbol.iterator]() {
-      const me = requireCurrent("supervisor()");
-      const scope = createTask(body, me, me.runtime, name, me.priority, BOUNDARY | SUPERVISOR);
-      if (onChildError !== undefined) extraOf(scope).supervisorErrors = onChildError;
-      return yield* scope;
-    },
-  };
+  // A supervisor without onChildError still needs the flag: `null` marks it (undefined means scoped).
+  return operation(scoping<T>, body, nameOf(body, "supervisor"), onChildError ?? null);
 }

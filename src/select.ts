@@ -24,6 +24,7 @@
  * selects yields to other tasks and notices its cancellation.
  */
 import { Suspension, YIELD_NOW, type Instruction } from "./core/instructions.js";
+import { operation } from "./core/operation.js";
 import type { Task } from "./core/task.js";
 import type { TimerEntry } from "./core/timers.js";
 import {
@@ -253,11 +254,11 @@ type Results<C extends readonly SelectClause<unknown>[]> = C[number] extends Sel
  */
 export function select<const C extends readonly SelectClause<unknown>[]>(...clauses: C): Operation<Results<C>> {
   const checked = checkClauses("select(...clauses)", clauses);
-  return { [Symbol.iterator]: () => selectOperation(checked, false) as Iterator<Instruction, Results<C>, unknown> };
+  return operation(selectOperation, checked, false) as Operation<Results<C>>;
 }
 
 /** Like `select`, but prefers the first ready clause in the order given (kotlinx's select). */
 export function selectBiased<const C extends readonly SelectClause<unknown>[]>(...clauses: C): Operation<Results<C>> {
   const checked = checkClauses("selectBiased(...clauses)", clauses);
-  return { [Symbol.iterator]: () => selectOperation(checked, true) as Iterator<Instruction, Results<C>, unknown> };
+  return operation(selectOperation, checked, true) as Operation<Results<C>>;
 }

@@ -1,4 +1,5 @@
-import { YIELD_NOW } from "./core/instructions.js";
+import { YIELD_NOW, type Instruction } from "./core/instructions.js";
+import { operation } from "./core/operation.js";
 import { budgetSpent, requireCurrent } from "./core/runtime.js";
 import { createTask, type Body, type Task } from "./core/task.js";
 import type { Operation } from "./types.js";
@@ -28,14 +29,14 @@ export function spawn<T>(body: Body<T>, options?: SpawnOptions): Operation<Task<
   checkName("spawn(body, options)", options?.name);
   const priority = options?.priority === undefined ? undefined : checkPriority("spawn(body, options)", options.priority);
   const name = options?.name ?? nameOf(body, "task");
-  return {
-    *[Symbol.iterator]() {
-      const parent = requireCurrent("spawn()");
-      const task = createTask(body, parent, parent.runtime, name, priority ?? parent.priority, 0);
-      if (budgetSpent(parent)) yield YIELD_NOW;
-      return task;
-    },
-  };
+  return operation(spawning<T>, body, name, priority);
+}
+
+function* spawning<T>(body: Body<T>, name: string, priority: number | undefined): Iterator<Instruction, Task<T>, unknown> {
+  const parent = requireCurrent("spawn()");
+  const task = createTask(body, parent, parent.runtime, name, priority ?? parent.priority, 0);
+  if (budgetSpent(parent)) yield YIELD_NOW;
+  return task;
 }
 
 const currentOperation: Operation<Task<unknown>> = {

@@ -1,4 +1,5 @@
-import { Suspension } from "./core/instructions.js";
+import { Suspension, type Instruction } from "./core/instructions.js";
+import { operation } from "./core/operation.js";
 import { Link } from "./core/list.js";
 import { requireCurrent } from "./core/runtime.js";
 import {
@@ -42,18 +43,18 @@ class Sleep extends Suspension implements TimerEntry {
  */
 export function sleep(ms: number): Operation<void> {
   checkMs("sleep(ms)", "ms", ms);
-  return {
-    *[Symbol.iterator]() {
-      const me = requireCurrent("sleep()");
-      if (ms === Infinity) {
-        yield new Forever(me);
-        return;
-      }
-      const sleeper = new Sleep(me);
-      me.runtime.addTimer(sleeper, ms);
-      yield sleeper;
-    },
-  };
+  return operation(sleeping, ms);
+}
+
+function* sleeping(ms: number): Iterator<Instruction, void, unknown> {
+  const me = requireCurrent("sleep()");
+  if (ms === Infinity) {
+    yield new Forever(me);
+    return;
+  }
+  const sleeper = new Sleep(me);
+  me.runtime.addTimer(sleeper, ms);
+  yield sleeper;
 }
 
 class TargetEnded extends Link implements Joiner {
@@ -102,22 +103,21 @@ class Deadline extends Suspension implements TimerEntry {
 export function timeout<T>(ms: number, body: Body<T>): Operation<T> {
   checkMs("timeout(ms, body)", "ms", ms);
   checkBody("timeout(ms, body)", body);
-  const name = nameOf(body, "timeout");
-  return {
-    *[Symbol.iterator]() {
-      const me = requireCurrent("timeout()");
-      const child = createTask(body, me, me.runtime, name, me.priority, BOUNDARY);
-      if (ms === Infinity) return yield* child;
-      const wait = new Deadline(me, child, ms);
-      yield wait;
-      if (!ended(child)) {
-        requestCancel(child);
-        yield* new Teardown(child);
-      }
-      if (wait.expired && child.status === CANCELLED) throw new TimeoutError(ms);
-      return outcome(child);
-    },
-  };
+  return operation(timing<T>, ms, body, nameOf(body, "timeout"));
+}
+
+function* timing<T>(ms: number, body: Body<T>, name: string): Iterator<Instruction, T, unknown> {
+  const me = requireCurrent("timeout()");
+  const child = createTask(body, me, me.runtime, name, me.priority, BOUNDARY);
+  if (ms === Infinity) return yield* child;
+  const wait = new Deadline(me, child, ms);
+  yield wait;
+  if (!ended(child)) {
+    requestCancel(child);
+    yield* new Teardown(child);
+  }
+  if (wait.expired && child.status === CANCELLED) throw new TimeoutError(ms);
+  return outcome(child);
 }
 
 const nowOperation: Operation<number> = {
