@@ -45,8 +45,12 @@ export function requireCurrent(what: string): Task<unknown> {
  * budget), so loops of ready operations cannot starve other tasks.
  */
 export function budgetSpent(task: Task<unknown>): boolean {
-  return --task.budget <= 0;
+  void task; // the budget belongs to the executing task, which `task` must be
+  return --budget <= 0;
 }
+
+/** What is left of the executing task's budget (reset at each step). */
+let budget = BUDGET;
 
 const macrotask: (callback: () => void) => void =
   typeof setImmediate === "function" ? (callback) => setImmediate(callback) : (callback) => setTimeout(callback, 0);
@@ -100,7 +104,7 @@ export class Runtime {
         step(task);
         // A step may include up to BUDGET immediate completions: count them as work too,
         // so a loop of ready operations still returns to the host within the slice.
-        work += 1 + BUDGET - task.budget;
+        work += 1 + BUDGET - budget;
         if (work >= 256) {
           work = 0;
           if (performance.now() - start <= SLICE_MS) continue;
@@ -194,7 +198,7 @@ export function step(task: Task<unknown>): void {
   task.resumeKind = NONE;
   task.resumeValue = undefined;
   task.suspension = null;
-  task.budget = BUDGET;
+  budget = BUDGET;
   current = task;
   let frame = task.frame;
   if (frame === null) {

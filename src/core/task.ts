@@ -94,7 +94,6 @@ export class Task<T = unknown> implements Operation<T>, PromiseLike<T> {
   /** @internal */ resumeValue: unknown = undefined;
   /** @internal */ suspension: Suspension | null = null;
   /** @internal */ queuedAt = -1;
-  /** @internal */ budget = 0;
   /** @internal Index of the frame being unwound by cancellation; -1 when none. */
   unwindDepth = -1;
   /** @internal */ status: Status = PENDING;
@@ -117,7 +116,6 @@ export class Task<T = unknown> implements Operation<T>, PromiseLike<T> {
   ownChildren = 0;
 
   /** @internal */ result: T | undefined = undefined;
-  /** @internal */ errors: unknown[] | null = null;
   /** @internal */ joiners: LinkedList<Joiner> | null = null;
   /** @internal Rarely used state, allocated on first use. */
   extra: TaskExtra | null = null;
@@ -256,6 +254,8 @@ export interface TaskExtra {
   observed: boolean;
   /** A supervisor's failed children that nobody has handled yet. */
   unobserved: Task<unknown>[] | null;
+  /** Errors recorded so far, in order: any makes the outcome FAILED. */
+  errors: unknown[] | null;
 }
 type T0 = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -269,6 +269,7 @@ export function extraOf(task: Task<unknown>): TaskExtra {
     cleanups: null,
     observed: false,
     unobserved: null,
+    errors: null,
   });
 }
 
@@ -296,7 +297,8 @@ export function outcome<T>(task: Task<T>): T {
 
 /** The error a failed task ended with. */
 export function failure(task: Task<unknown>): unknown {
-  const errors = task.errors!;
+  const extra = task.extra!;
+  const errors = extra.errors!;
   if (errors.length === 1) return errors[0];
   const lines = errors.map((error, i) => {
     const origin = originOf(error);
@@ -304,7 +306,7 @@ export function failure(task: Task<unknown>): unknown {
     return `  [${i}] ${origin !== undefined ? origin.path : "?"}: ${message}`;
   });
   const aggregate = new AggregateError(errors, `${errors.length} errors in ${task}:\n${lines.join("\n")}`);
-  task.errors = [aggregate];
+  extra.errors = [aggregate];
   return aggregate;
 }
 
@@ -422,7 +424,7 @@ export function createTask<T>(
 /** Records an error on the task, remembering where it came from. */
 export function recordError(task: Task<unknown>, error: unknown): void {
   if (typeof error === "object" && error !== null && !origins.has(error)) origins.set(error, task);
-  (task.errors ??= []).push(error);
+  (extraOf(task).errors ??= []).push(error);
 }
 
 /** Cancels `task` (idempotent). Its teardown starts now, or at its next yield if it is executing. */
@@ -572,7 +574,7 @@ function advance(task: Task<unknown>): void {
 
 function finish(task: Task<unknown>): void {
   if ((task.flags & SUPERVISOR) !== 0) unobservedFailures(task);
-  task.status = task.errors !== null ? FAILED : task.halting ? CANCELLED : COMPLETED;
+  task.status = task.extra?.errors ? FAILED : task.halting ? CANCELLED : COMPLETED;
   task.body = null;
   task.frame = null;
   task.below = null;
