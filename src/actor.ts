@@ -34,6 +34,7 @@
  */
 import { Suspension, YIELD_NOW, type Instruction } from "./core/instructions.js";
 import { Link, LinkedList } from "./core/list.js";
+import { operation } from "./core/operation.js";
 import { budgetSpent, requireCurrent } from "./core/runtime.js";
 import { addJoiner, ended, failure, type Joiner, type Task } from "./core/task.js";
 import { channel, type Capacity, type Channel, type ChannelStats, type SendResult } from "./channel.js";
@@ -186,33 +187,7 @@ class ActorImpl<M> extends Link implements Actor<M>, Joiner {
 
   ask<X extends AskMessage<M>>(make: (reply: Reply<any>) => X): Operation<AskResult<M, X>> { // eslint-disable-line @typescript-eslint/no-explicit-any
     checkFunction("actor.ask(make)", "make", make);
-    const actor = this;
-    return {
-      *[Symbol.iterator](): Iterator<Instruction, AskResult<M, X>, unknown> {
-        const me = requireCurrent("actor.ask()");
-        const reply = new ReplyImpl<unknown>(me, actor as ActorImpl<unknown>);
-        actor.pending.push(reply);
-        try {
-          const message = make(reply);
-          try {
-            yield* actor.mailbox.send(message as unknown as M);
-          } catch (error) {
-            if (error instanceof ChannelClosed) throw actor.stopped(error);
-            throw error;
-          }
-          if (reply.status === PENDING) {
-            reply.parked = true;
-            yield reply;
-          } else if (budgetSpent(me)) {
-            yield YIELD_NOW;
-          }
-          if (reply.status === REJECTED) throw reply.value;
-          return reply.value as AskResult<M, X>;
-        } finally {
-          reply.abandon();
-        }
-      },
-    };
+    return operation(asking<M, X>, this, make);
   }
 
   close(): boolean {
@@ -247,6 +222,32 @@ class ActorImpl<M> extends Link implements Actor<M>, Joiner {
   }
 }
 
+/** `actor.ask(make)`. */
+function* asking<M, X extends AskMessage<M>>(actor: ActorImpl<M>, make: (reply: Reply<any>) => X): Iterator<Instruction, AskResult<M, X>, unknown> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const me = requireCurrent("actor.ask()");
+  const reply = new ReplyImpl<unknown>(me, actor as ActorImpl<unknown>);
+  actor.pending.push(reply);
+  try {
+    const message = make(reply);
+    try {
+      yield* actor.mailbox.send(message as unknown as M);
+    } catch (error) {
+      if (error instanceof ChannelClosed) throw actor.stopped(error);
+      throw error;
+    }
+    if (reply.status === PENDING) {
+      reply.parked = true;
+      yield reply;
+    } else if (budgetSpent(me)) {
+      yield YIELD_NOW;
+    }
+    if (reply.status === REJECTED) throw reply.value;
+    return reply.value as AskResult<M, X>;
+  } finally {
+    reply.abandon();
+  }
+}
+
 function isThenable(value: unknown): boolean {
   return typeof value === "object" && value !== null && typeof (value as PromiseLike<unknown>).then === "function";
 }
@@ -277,26 +278,36 @@ export function actor<M>(handler: (message: M) => void | Operation<unknown>, opt
   const onUndelivered = options?.onUndelivered;
   if (onUndelivered !== undefined) checkFunction("actor(handler, options)", "onUndelivered", onUndelivered);
   channel<M>(capacity, { name: "actor(handler, options)" }); // checks the capacity now, with channel()'s own messages
-  return {
-    *[Symbol.iterator]() {
-      requireCurrent("actor()");
-      const mailbox = channel<M>(capacity, { name: `${name} mailbox`, ...(onUndelivered !== undefined ? { onUndelivered } : {}) });
-      const impl = new ActorImpl<M>(name, mailbox);
-      impl.task = yield* spawn(function* (): Operation<void> {
-        for (;;) {
-          const next = yield* mailbox.receiveCatching();
-          if (!next.ok) return;
-          const result = handler(next.value);
-          if (isOperation(result)) yield* result as Operation<unknown>;
-          else if (isThenable(result)) {
-            throw new TypeError(`actor "${name}": the handler returned a promise; handlers are functions or generator functions (wrap async work in call())`);
-          }
-          impl.processed++;
-        }
-      }, { name });
-      if (ended(impl.task)) impl.ended();
-      else addJoiner(impl.task, impl);
-      return impl as Actor<M>;
-    },
-  };
+  return operation(starting<M>, handler, name, { capacity, onUndelivered });
+}
+
+/** `actor(handler, options)`: starts the actor's task. */
+function* starting<M>(
+  handler: (message: M) => void | Operation<unknown>,
+  name: string,
+  { capacity, onUndelivered }: { capacity: Capacity; onUndelivered: ((message: M) => void) | undefined },
+): Iterator<Instruction, Actor<M>, unknown> {
+  requireCurrent("actor()");
+  const mailbox = channel<M>(capacity, { name: `${name} mailbox`, ...(onUndelivered !== undefined ? { onUndelivered } : {}) });
+  const impl = new ActorImpl<M>(name, mailbox);
+  impl.task = yield* spawn(operation(handling<M>, impl, handler), { name });
+  if (ended(impl.task)) impl.ended();
+  else addJoiner(impl.task, impl);
+  return impl as Actor<M>;
+}
+
+/** The actor's task: handles the mailbox's messages one at a time until it is closed and drained. */
+function* handling<M>(impl: ActorImpl<M>, handler: (message: M) => void | Operation<unknown>): Iterator<Instruction, void, unknown> {
+  const mailbox = impl.mailbox;
+  const name = impl.name;
+  for (;;) {
+    const next = yield* mailbox.receiveCatching();
+    if (!next.ok) return;
+    const result = handler(next.value);
+    if (isOperation(result)) yield* result as Operation<unknown>;
+    else if (isThenable(result)) {
+      throw new TypeError(`actor "${name}": the handler returned a promise; handlers are functions or generator functions (wrap async work in call())`);
+    }
+    impl.processed++;
+  }
 }

@@ -38,6 +38,8 @@
  * allows: always wait in a loop on the predicate (`waitFor` does).
  */
 import type { Operation } from "../types.js";
+import type { Instruction } from "../core/instructions.js";
+import { operation } from "../core/operation.js";
 import { requireCurrent } from "../core/runtime.js";
 import { checkFunction } from "../validate.js";
 import { Coordinator } from "./coordinator.js";
@@ -98,42 +100,13 @@ export class Condition {
    * in a loop, or use `waitFor`.
    */
   wait(): Operation<void> {
-    const condition = this;
-    return {
-      *[Symbol.iterator]() {
-        requireCurrent("condition.wait()");
-        const mutex = condition.mutex;
-        if (!mutex.locked) throw new Error(`${condition.name}.wait(): lock ${mutex.name} first; wait() must be called holding it`);
-        const handle = condition.waiters.prepare();
-        mutex.unlock();
-        let signalled = false;
-        try {
-          yield* handle;
-          signalled = true;
-        } finally {
-          // Reached without a signal only by a cancellation's return(). Nothing
-          // may follow the relock here: when unwinding, it completes through
-          // return() (see ShieldedWait).
-          yield* mutex.relock(() => {
-            if (handle.state === "consumed" && handle.single) {
-              condition.passedOn++;
-              condition.waiters.notify();
-            }
-          }, !signalled);
-        }
-      },
-    };
+    return operation(Condition.waiting, this);
   }
 
   /** Waits (as `wait()`, in a loop) until `predicate()` is true; the caller must hold the mutex. */
   waitFor(predicate: () => boolean): Operation<void> {
     checkFunction("condition.waitFor(predicate)", "predicate", predicate);
-    const condition = this;
-    return {
-      *[Symbol.iterator]() {
-        while (!predicate()) yield* condition.wait();
-      },
-    };
+    return operation(waitingFor, this, predicate);
   }
 
   /** Wakes the longest-waiting task; false if none waits (a signal is not stored). */
@@ -156,4 +129,36 @@ export class Condition {
       passedOn: waiters.returned + this.passedOn,
     };
   }
+
+  /**
+   * `wait()`. A static generator method, not a closure per call: one function
+   * (and hidden class) for every wait, with the private members in reach.
+   */
+  private static *waiting(condition: Condition): Iterator<Instruction, void, unknown> {
+    requireCurrent("condition.wait()");
+    const mutex = condition.mutex;
+    if (!mutex.locked) throw new Error(`${condition.name}.wait(): lock ${mutex.name} first; wait() must be called holding it`);
+    const handle = condition.waiters.prepare();
+    mutex.unlock();
+    let signalled = false;
+    try {
+      yield* handle;
+      signalled = true;
+    } finally {
+      // Reached without a signal only by a cancellation's return(). Nothing
+      // may follow the relock here: when unwinding, it completes through
+      // return() (see ShieldedWait).
+      yield* mutex.relock(() => {
+        if (handle.state === "consumed" && handle.single) {
+          condition.passedOn++;
+          condition.waiters.notify();
+        }
+      }, !signalled);
+    }
+  }
+}
+
+/** `condition.waitFor(predicate)`. */
+function* waitingFor(condition: Condition, predicate: () => boolean): Iterator<Instruction, void, unknown> {
+  while (!predicate()) yield* condition.wait();
 }

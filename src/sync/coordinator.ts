@@ -51,6 +51,7 @@
  */
 import { Suspension, YIELD_NOW, type Instruction } from "../core/instructions.js";
 import { LinkedList } from "../core/list.js";
+import { operation } from "../core/operation.js";
 import { resume, RETURN } from "../core/resume.js";
 import { budgetSpent, requireCurrent } from "../core/runtime.js";
 import type { Task } from "../core/task.js";
@@ -275,13 +276,7 @@ export class Coordinator<T = void> {
 
   /** Parks the current task until a `notify` or `notifyAll` wakes it; returns the value passed. */
   wait(): Operation<T> {
-    const coordinator = this;
-    return {
-      *[Symbol.iterator]() {
-        requireCurrent("coordinator.wait()");
-        return yield* coordinator.prepare();
-      },
-    };
+    return operation(waiting<T>, this);
   }
 
   /**
@@ -336,6 +331,12 @@ export class Coordinator<T = void> {
     if (this.onReturned !== undefined) this.onReturned(value);
     else this.notify(...([value] as NotifyArgs<T>));
   }
+}
+
+/** `coordinator.wait()`. */
+function* waiting<T>(coordinator: Coordinator<T>): Iterator<Instruction, T, unknown> {
+  requireCurrent("coordinator.wait()");
+  return yield* coordinator.prepare();
 }
 
 /** Parks a task on several handles at once: until all, or the first, are notified. */

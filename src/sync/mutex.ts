@@ -35,6 +35,7 @@
  * clause protocol (ready / perform / enqueue with a chooser / withdraw).
  */
 import { YIELD_NOW, type Instruction } from "../core/instructions.js";
+import { operation } from "../core/operation.js";
 import { budgetSpent, requireCurrent } from "../core/runtime.js";
 import type { Body } from "../core/task.js";
 import type { Operation } from "../types.js";
@@ -89,19 +90,7 @@ export class Mutex {
         this.handOff();
       },
     });
-    const mutex = this;
-    this.lockOperation = {
-      *[Symbol.iterator]() {
-        const me = requireCurrent("mutex.lock()");
-        if (!mutex.held && budgetSpent(me)) yield YIELD_NOW; // before taking anything
-        if (mutex.held) {
-          yield* mutex.queue.wait(); // when it returns, unlock() has handed us the lock
-          return;
-        }
-        mutex.held = true;
-        mutex.acquiredCount++;
-      },
-    };
+    this.lockOperation = operation(locking, this, this.queue);
   }
 
   /** True while some task holds the lock (or it is being handed to one). */
@@ -137,17 +126,7 @@ export class Mutex {
    */
   withLock<T>(body: Body<T>): Operation<T> {
     checkBody("mutex.withLock(body)", body);
-    const mutex = this;
-    return {
-      *[Symbol.iterator]() {
-        yield* mutex.lock();
-        try {
-          return yield* bodyOperation("mutex.withLock(body)", body);
-        } finally {
-          mutex.unlock();
-        }
-      },
-    };
+    return operation(lockedRun<T>, this, body);
   }
 
   stats(): MutexStats {
@@ -186,5 +165,22 @@ export class Mutex {
   private handOff(): void {
     if (this.queue.notify()) this.acquiredCount++;
     else this.held = false;
+  }
+}
+
+/** `mutex.lock()`: `queue` is the mutex's own coordinator. */
+function* locking(mutex: Mutex, queue: Coordinator<void>): Iterator<Instruction, void, unknown> {
+  const me = requireCurrent("mutex.lock()");
+  if (!mutex.locked && budgetSpent(me)) yield YIELD_NOW; // before taking anything
+  if (!mutex.tryLock()) yield* queue.wait(); // when it returns, unlock() has handed us the lock
+}
+
+/** `mutex.withLock(body)`. */
+function* lockedRun<T>(mutex: Mutex, body: Body<T>): Iterator<Instruction, T, unknown> {
+  yield* mutex.lock();
+  try {
+    return yield* bodyOperation("mutex.withLock(body)", body);
+  } finally {
+    mutex.unlock();
   }
 }

@@ -25,8 +25,9 @@
  *    ran gives them back (and they are granted again at once). A waiter
  *    cancelled at the head leaves, and the new head is served if it fits.
  */
-import { Suspension, YIELD_NOW } from "../core/instructions.js";
+import { Suspension, YIELD_NOW, type Instruction } from "../core/instructions.js";
 import { LinkedList } from "../core/list.js";
+import { operation } from "../core/operation.js";
 import { budgetSpent, requireCurrent } from "../core/runtime.js";
 import type { Body, Task } from "../core/task.js";
 import type { Operation } from "../types.js";
@@ -108,21 +109,7 @@ export class Semaphore {
 
   /** Takes `n` permits, waiting in FIFO order until they are free. */
   acquire(n = 1): Operation<void> {
-    const count = this.checkCount("acquire", n);
-    const semaphore = this;
-    return {
-      *[Symbol.iterator]() {
-        const me = requireCurrent("semaphore.acquire()");
-        if (semaphore.fits(count) && budgetSpent(me)) yield YIELD_NOW; // before taking anything
-        if (semaphore.fits(count)) {
-          semaphore.take(count);
-          return;
-        }
-        const waiter = new Acquire(me, semaphore, count);
-        semaphore.queue.push(waiter);
-        yield waiter;
-      },
-    };
+    return operation(Semaphore.acquiring, this, this.checkCount("acquire", n));
   }
 
   /** Takes `n` permits if they are free and nobody waits; never waits. */
@@ -149,17 +136,7 @@ export class Semaphore {
   /** Runs `body` holding one permit, and releases it when it ends — however it ends. */
   withPermit<T>(body: Body<T>): Operation<T> {
     checkBody("semaphore.withPermit(body)", body);
-    const semaphore = this;
-    return {
-      *[Symbol.iterator]() {
-        yield* semaphore.acquire(1);
-        try {
-          return yield* bodyOperation("semaphore.withPermit(body)", body);
-        } finally {
-          semaphore.release(1);
-        }
-      },
-    };
+    return operation(permittedRun<T>, this, body);
   }
 
   stats(): SemaphoreStats {
@@ -191,6 +168,23 @@ export class Semaphore {
     this.grant();
   }
 
+  /**
+   * `acquire(count)`. A static generator method, not a closure per call: one
+   * function (and hidden class) for every acquire, with the private members in
+   * reach.
+   */
+  private static *acquiring(semaphore: Semaphore, count: number): Iterator<Instruction, void, unknown> {
+    const me = requireCurrent("semaphore.acquire()");
+    if (semaphore.fits(count) && budgetSpent(me)) yield YIELD_NOW; // before taking anything
+    if (semaphore.fits(count)) {
+      semaphore.take(count);
+      return;
+    }
+    const waiter = new Acquire(me, semaphore, count);
+    semaphore.queue.push(waiter);
+    yield waiter;
+  }
+
   private fits(count: number): boolean {
     return this.queue.size === 0 && this.free >= count;
   }
@@ -211,5 +205,15 @@ export class Semaphore {
 
   private checkCount(method: string, n: unknown): number {
     return checkInteger(`${this.name}.${method}(n)`, "n", n, 1, this.permits);
+  }
+}
+
+/** `semaphore.withPermit(body)`. */
+function* permittedRun<T>(semaphore: Semaphore, body: Body<T>): Iterator<Instruction, T, unknown> {
+  yield* semaphore.acquire(1);
+  try {
+    return yield* bodyOperation("semaphore.withPermit(body)", body);
+  } finally {
+    semaphore.release(1);
   }
 }
