@@ -1,5 +1,5 @@
 import { YIELD_NOW, type Instruction } from "./core/instructions.js";
-import { operation } from "./core/operation.js";
+import { AT_ONCE, OneShot } from "./core/one-shot.js";
 import { budgetSpent, requireCurrent } from "./core/runtime.js";
 import { createTask, type Body, type Task } from "./core/task.js";
 import type { Operation } from "./types.js";
@@ -28,16 +28,34 @@ export function spawn<T>(body: Body<T>, options?: SpawnOptions): Operation<Task<
   checkOptions("spawn(body, options)", options);
   checkName("spawn(body, options)", options?.name);
   const priority = options?.priority === undefined ? undefined : checkPriority("spawn(body, options)", options.priority);
-  const name = options?.name ?? nameOf(body, "task");
-  return operation(spawning<T>, body, name, priority);
+  return new Spawn(body, options?.name ?? nameOf(body, "task"), priority);
 }
 
-function* spawning<T>(body: Body<T>, name: string, priority: number | undefined): Iterator<Instruction, Task<T>, unknown> {
-  const parent = requireCurrent("spawn()");
-  const task = createTask(body, parent, parent.runtime, name, priority ?? parent.priority, 0);
-  if (budgetSpent(parent)) yield YIELD_NOW;
-  return task;
+/** spawn(): creates the child at once (then yields first if the budget is spent). */
+class Spawn<T> extends OneShot<Task<T>> {
+  protected declare readonly what: string;
+  private child: Task<T> | null = null;
+
+  constructor(
+    private readonly body: Body<T>,
+    private readonly name: string,
+    private readonly priority: number | undefined,
+  ) {
+    super();
+  }
+  protected begin(parent: Task<unknown>): number {
+    this.child = createTask(this.body, parent, parent.runtime, this.name, this.priority ?? parent.priority, 0);
+    return AT_ONCE;
+  }
+  protected result(): Task<T> {
+    return this.child!;
+  }
+  protected again(): Spawn<T> {
+    return new Spawn(this.body, this.name, this.priority);
+  }
+  abort(): void {}
 }
+(Spawn.prototype as unknown as { what: string }).what = "spawn()";
 
 const currentOperation: Operation<Task<unknown>> = {
   *[Symbol.iterator]() {

@@ -1,5 +1,6 @@
 import { Suspension, type Instruction } from "./core/instructions.js";
 import { operation } from "./core/operation.js";
+import { OneShot, PARK } from "./core/one-shot.js";
 import { Link } from "./core/list.js";
 import { requireCurrent } from "./core/runtime.js";
 import {
@@ -21,10 +22,27 @@ import { Forever } from "./scheduling.js";
 import type { Operation } from "./types.js";
 import { checkBody, checkMs, nameOf } from "./validate.js";
 
-class Sleep extends Suspension implements TimerEntry {
-  deadline = 0;
-  seq = 0;
-  heapIndex = -1;
+/** sleep(ms): parks on a timer (or forever, for Infinity). */
+class Sleep extends OneShot<void> implements TimerEntry {
+  declare deadline: number;
+  declare seq: number;
+  declare heapIndex: number;
+  protected declare readonly what: string;
+
+  constructor(private readonly ms: number) {
+    super();
+    this.deadline = 0;
+    this.seq = 0;
+    this.heapIndex = -1;
+  }
+  protected begin(task: Task<unknown>): number {
+    if (this.ms !== Infinity) task.runtime.addTimer(this, this.ms);
+    return PARK;
+  }
+  protected result(): void {}
+  protected again(): Sleep {
+    return new Sleep(this.ms);
+  }
   fire(): void {
     this.wake();
   }
@@ -32,6 +50,7 @@ class Sleep extends Suspension implements TimerEntry {
     this.task.runtime.removeTimer(this);
   }
 }
+(Sleep.prototype as unknown as { what: string }).what = "sleep()";
 
 /**
  * Parks the current task for `ms` milliseconds on its runtime's clock (virtual
@@ -43,18 +62,7 @@ class Sleep extends Suspension implements TimerEntry {
  */
 export function sleep(ms: number): Operation<void> {
   checkMs("sleep(ms)", "ms", ms);
-  return operation(sleeping, ms);
-}
-
-function* sleeping(ms: number): Iterator<Instruction, void, unknown> {
-  const me = requireCurrent("sleep()");
-  if (ms === Infinity) {
-    yield new Forever(me);
-    return;
-  }
-  const sleeper = new Sleep(me);
-  me.runtime.addTimer(sleeper, ms);
-  yield sleeper;
+  return new Sleep(ms);
 }
 
 class TargetEnded extends Link implements Joiner {

@@ -34,6 +34,7 @@
  *   whoever holds its handle.
  */
 import { Link, LinkedList } from "./list.js";
+import { AT_ONCE, OneShot, PARK } from "./one-shot.js";
 import { Suspension, YIELD_NOW, type Instruction } from "./instructions.js";
 import { NEXT, NONE, RETURN } from "./resume.js";
 import { budgetSpent, currentTask, requireCurrent, type Runtime } from "./runtime.js";
@@ -179,15 +180,8 @@ export class Task<T = unknown> implements Operation<T>, PromiseLike<T> {
   }
 
   /** Joins: returns the task's result, or throws its error (`Cancelled` if it was cancelled). */
-  *[Symbol.iterator](): Iterator<Instruction, T, unknown> {
-    const me = requireCurrent("yield* task");
-    if (this.status < COMPLETED) {
-      if (me === this) throw new Error(`${this} cannot join itself`);
-      yield new Join(me, this);
-    } else if (budgetSpent(me)) {
-      yield YIELD_NOW;
-    }
-    return outcome(this);
+  [Symbol.iterator](): Iterator<Instruction, T, unknown> {
+    return new JoinOperation(this);
   }
 
   then<A = T, B = never>(
@@ -345,6 +339,35 @@ class PromiseJoiner extends Link implements Joiner {
     settle(task, this.resolve, this.reject);
   }
 }
+
+/** `yield* task`: parks until the task ends, then returns its result or throws its error. */
+class JoinOperation<T> extends OneShot<T> implements Joiner {
+  protected declare readonly what: string;
+
+  constructor(private readonly target: Task<T>) {
+    super();
+  }
+  protected begin(me: Task<unknown>): number {
+    const target = this.target;
+    if (target.status >= COMPLETED) return AT_ONCE;
+    if (me === target) throw new Error(`${target} cannot join itself`);
+    joinersOf(target).push(this);
+    return PARK;
+  }
+  protected result(): T {
+    return outcome(this.target);
+  }
+  protected again(): JoinOperation<T> {
+    return new JoinOperation(this.target);
+  }
+  ended(): void {
+    this.wake();
+  }
+  abort(): void {
+    this.target.joiners?.remove(this);
+  }
+}
+(JoinOperation.prototype as unknown as { what: string }).what = "yield* task";
 
 /** What `task.cancel()` returns: waits for the teardown, in a task or with await. */
 export class Teardown implements Operation<void>, PromiseLike<void> {
