@@ -3,7 +3,7 @@ import { AT_ONCE, OneShot } from "./core/one-shot.js";
 import { budgetSpent, requireCurrent } from "./core/runtime.js";
 import { createTask, type Body, type Task } from "./core/task.js";
 import type { Operation } from "./types.js";
-import { checkBody, checkName, checkOptions, checkPriority, nameOf } from "./validate.js";
+import { checkBody, checkName, checkOptions, checkPriority } from "./validate.js";
 
 export interface SpawnOptions {
   /** The child's name in errors, paths and dumps. Defaults to the body function's name, or "task". */
@@ -28,7 +28,7 @@ export function spawn<T>(body: Body<T>, options?: SpawnOptions): Operation<Task<
   checkOptions("spawn(body, options)", options);
   checkName("spawn(body, options)", options?.name);
   const priority = options?.priority === undefined ? undefined : checkPriority("spawn(body, options)", options.priority);
-  return new Spawn(body, options?.name ?? nameOf(body, "task"), priority);
+  return new Spawn(body, options?.name ?? (typeof body === "function" ? body : "task"), priority);
 }
 
 /** spawn(): creates the child at once (then yields first if the budget is spent). */
@@ -38,7 +38,7 @@ class Spawn<T> extends OneShot<Task<T>> {
 
   constructor(
     private readonly body: Body<T>,
-    private readonly name: string,
+    private readonly name: string | (() => unknown),
     private readonly priority: number | undefined,
   ) {
     super();

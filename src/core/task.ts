@@ -101,7 +101,8 @@ export class Task<T = unknown> implements Operation<T>, PromiseLike<T> {
   /** @internal */ halting = false;
 
   readonly id: number;
-  readonly name: string;
+  /** @internal The name, or the body function to take it from when first asked (reading `fn.name` is slow). */
+  private label: string | (() => unknown);
   readonly priority: number;
   readonly parent: Task<unknown> | null;
   /** @internal */ readonly runtime: Runtime;
@@ -124,7 +125,7 @@ export class Task<T = unknown> implements Operation<T>, PromiseLike<T> {
   /** @internal */
   constructor(
     body: Body<T>,
-    name: string,
+    name: string | (() => unknown),
     priority: number,
     parent: Task<unknown> | null,
     runtime: Runtime,
@@ -132,11 +133,18 @@ export class Task<T = unknown> implements Operation<T>, PromiseLike<T> {
   ) {
     this.id = nextId++;
     this.body = body;
-    this.name = name;
+    this.label = name;
     this.priority = priority;
     this.parent = parent;
     this.runtime = runtime;
     this.flags = flags;
+  }
+
+  /** The task's name in errors, paths and dumps: the one given, else the body function's name, else "task". */
+  get name(): string {
+    const label = this.label;
+    if (typeof label === "string") return label;
+    return (this.label = label.name !== "" ? label.name : this.parent === null ? "run" : "task");
   }
 
   /** What the task is doing now. */
@@ -416,7 +424,8 @@ export function createTask<T>(
   body: Body<T>,
   parent: Task<unknown> | null,
   runtime: Runtime,
-  name: string,
+  /** A name, or the body function to take the name from lazily. */
+  name: string | (() => unknown),
   priority: number,
   flags: number,
 ): Task<T> {
@@ -528,6 +537,7 @@ export function bodyDone(task: Task<unknown>, ok: boolean, value: unknown): void
 // Advancing a task that waits for its children
 
 const pending: Task<unknown>[] = [];
+let pendingCount = 0;
 let advancing = false;
 
 /**
@@ -536,13 +546,17 @@ let advancing = false;
  * does not grow the stack.
  */
 function notify(task: Task<unknown>): void {
-  pending.push(task);
+  pending[pendingCount++] = task;
   if (advancing) return;
   advancing = true;
   try {
-    for (let i = 0; i < pending.length; i++) advance(pending[i]);
+    for (let i = 0; i < pendingCount; i++) {
+      const next = pending[i];
+      pending[i] = undefined!; // hold no finished task
+      advance(next);
+    }
   } finally {
-    pending.length = 0;
+    pendingCount = 0;
     advancing = false;
   }
 }
