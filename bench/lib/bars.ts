@@ -1,0 +1,138 @@
+/**
+ * The bars from the benchmarks issue ("The bar"), checked against this run.
+ *
+ * Go is not part of the suite. Where a bar is relative to Go on one thread, Go's
+ * time is estimated from this run's raw baseline and the Go ÷ raw ratio measured
+ * in one run when the issue was written (/work/shared/peer-bench/RESULTS.md, main
+ * run): ratios held across that machine's drift, absolute times did not.
+ */
+import type { BarResult, CaseResult, GroupResult } from "./results.js";
+import { formatNs, formatRatio } from "./results.js";
+import type { System } from "./case.js";
+
+/** Go (GOMAXPROCS=1) ÷ raw, from the issue's run: [Go ns, raw ns, raw case this run]. */
+const GO_ANCHORS = {
+  prodcons64: { go: 32.5, raw: 28.6, rawCase: "prodcons/raw/fast-path/64" },
+  prodcons1024: { go: 45.8, raw: 29.8, rawCase: "prodcons/raw/fast-path/1024" },
+  fanin: { go: 50.2, raw: 137, rawCase: "fanin/raw/fast-path" },
+  timers: { go: 2065, raw: 3901, rawCase: "timers/raw/set-timeout/100000" },
+};
+
+export function checkBars(groups: GroupResult[]): BarResult[] {
+  const byId = new Map<string, CaseResult>();
+  for (const group of groups) for (const c of group.cases) byId.set(c.id, c);
+  const ns = (id: string): number | undefined => (byId.get(id)?.status === "ok" ? byId.get(id)!.nsPerOp : undefined);
+  const bars: BarResult[] = [];
+
+  /** Adds a bar; `value` undefined means a figure it needs is missing (pending, failed). */
+  function bar(text: string, value: { ok: boolean; measured: string } | undefined): void {
+    bars.push(value === undefined ? { bar: text, measured: "not measured", status: "pending" } : { bar: text, measured: value.measured, status: value.ok ? "met" : "missed" });
+  }
+  function both(a: number | undefined, b: number | undefined, f: (a: number, b: number) => { ok: boolean; measured: string }) {
+    return a === undefined || b === undefined ? undefined : f(a, b);
+  }
+  /** The fastest case of `system` in the group of `refId`, and its id. */
+  function best(refId: string, system: System): { ns: number; id: string } | undefined {
+    const group = groups.find((g) => g.cases.some((c) => c.id === refId));
+    const ok = group?.cases.filter((c) => c.system === system && c.status === "ok") ?? [];
+    if (ok.length === 0) return undefined;
+    const fastest = ok.reduce((a, b) => (a.nsPerOp! <= b.nsPerOp! ? a : b));
+    return { ns: fastest.nsPerOp!, id: fastest.variant };
+  }
+  function faster(refId: string, system: System, times: number, label: string): void {
+    const peer = best(refId, system);
+    bar(`${label}: ≥ ${times}× faster than ${system}`, both(ns(refId), peer?.ns, (s, p) => ({ ok: p / s >= times, measured: `${formatRatio(p / s)} (${system}: ${peer!.id})` })));
+  }
+  function goBar(refId: string, anchor: keyof typeof GO_ANCHORS, label: string): void {
+    const { go, raw, rawCase } = GO_ANCHORS[anchor];
+    const rawNow = ns(rawCase);
+    bar(
+      `${label}: within 2× of Go on one thread (estimated)`,
+      both(ns(refId), rawNow, (s, r) => {
+        const goNow = (r * go) / raw;
+        return { ok: s <= 2 * goNow, measured: `${formatNs(s)} vs Go ≈ ${formatNs(goNow)}: ${formatRatio(s / goNow)}` };
+      }),
+    );
+  }
+
+  // Resume
+  bar(
+    "Coroutine resume ≥ 0.8× the speed of raw gen.next()",
+    both(ns("resume/strand/coroutine"), ns("resume/raw/gen-next"), (s, r) => ({ ok: r / s >= 0.8, measured: `${(r / s).toPrecision(3)}× (${formatNs(s)} vs ${formatNs(r)})` })),
+  );
+
+  // Ping-pong
+  const pp = "pingpong/strand/channel";
+  bar(
+    "ping-pong ≤ 2× the raw hand-off (2 async fns, promise per hop; Go's speed)",
+    both(ns(pp), ns("pingpong/raw/resolvers"), (s, r) => ({ ok: s <= 2 * r, measured: `${formatNs(s)} vs ${formatNs(r)}: ${formatRatio(s / r)}` })),
+  );
+  faster(pp, "effection", 10, "ping-pong");
+  faster(pp, "effect", 4, "ping-pong (Effect's fastest primitive)");
+
+  // Channels vs Go
+  goBar("prodcons/strand/channel/64", "prodcons64", "producer→consumer, capacity 64");
+  goBar("prodcons/strand/channel/1024", "prodcons1024", "producer→consumer, capacity 1,024");
+  goBar("fanin/strand/channel", "fanin", "fan-in 1,000 × 1,000");
+
+  // Spawn/join
+  for (const mode of ["idle", "parked"] as const) {
+    const id = `spawn/strand/${mode}`;
+    bar(
+      `spawn+join (${mode}): per task no slower than Promise.all over async fns`,
+      both(ns(id), ns(`spawn/raw/${mode}`), (s, r) => ({ ok: s <= r, measured: `${formatNs(s)} vs ${formatNs(r)}: ${formatRatio(s / r)}` })),
+    );
+    faster(id, "effect", 4, `spawn+join (${mode})`);
+    const kept = byId.get(id)?.memory?.retainedBytesPerTask;
+    bar(
+      `spawn+join (${mode}): no heap retained per joined task after GC (≤ 16 B: measurement noise)`,
+      kept === undefined ? undefined : { ok: kept <= 16, measured: `${kept.toFixed(1)} B/task` },
+    );
+  }
+  const live = byId.get("spawn/strand/parked")?.memory?.liveBytesPerTask;
+  bar("≤ 400 B per live parked task", live === undefined ? undefined : { ok: live <= 400, measured: `${live.toFixed(0)} B/task` });
+
+  // Timers
+  const { go, raw, rawCase } = GO_ANCHORS.timers;
+  bar(
+    "10⁵ sleepers: faster per task than Go on one thread (estimated)",
+    both(ns("timers/strand/real/100000"), ns(rawCase), (s, r) => {
+      const goNow = (r * go) / raw;
+      return { ok: s < goNow, measured: `${formatNs(s)} vs Go ≈ ${formatNs(goNow)}` };
+    }),
+  );
+  const growth = (system: "strand/real" | "raw/set-timeout"): number | undefined => {
+    const small = ns(`timers/${system}/10000`);
+    const large = ns(`timers/${system}/1000000`);
+    return small === undefined || large === undefined ? undefined : large / small;
+  };
+  const strandGrowth = growth("strand/real");
+  const rawGrowth = growth("raw/set-timeout");
+  bar(
+    "timers O(n log n), 10⁴ → 10⁶ sleepers: time per task grows ≤ 1.5× (the log ratio), or ≤ 1.5× raw setTimeout's own growth",
+    strandGrowth === undefined || rawGrowth === undefined
+      ? undefined
+      : { ok: strandGrowth <= 1.5 * Math.max(1, rawGrowth), measured: `Strand ×${strandGrowth.toFixed(2)}, raw setTimeout ×${rawGrowth.toFixed(2)}` },
+  );
+
+  // Depth
+  bar(
+    "depth: resume at depth 10,000 within 2× of depth 1 (fn operations)",
+    both(ns("depth/strand/fn/10000"), ns("depth/strand/fn/1"), (deep, shallow) => ({ ok: deep <= 2 * shallow, measured: `${formatNs(deep)} vs ${formatNs(shallow)}: ${formatRatio(deep / shallow)}` })),
+  );
+
+  // Every other workload
+  for (const [refId, label] of [
+    ["resume/strand/yield-now", "task resume via run loop"],
+    ["depth/strand/fn/1", "depth 1"],
+    ["depth/strand/fn/1000", "depth 1,000"],
+    ["select/strand/select", "select"],
+    ["cancel/strand/receive", "cancellation"],
+    ["mutex/strand/with-lock", "mutex"],
+  ] as const) {
+    const id = refId === "cancel/strand/receive" && ns(refId) === undefined ? "cancel/strand/suspend" : refId;
+    faster(id, "effection", 5, label + (id !== refId ? " (Strand parked in suspend())" : ""));
+    faster(id, "effect", 2, label + (id !== refId ? " (Strand parked in suspend())" : ""));
+  }
+  return bars;
+}

@@ -1,0 +1,36 @@
+/**
+ * Where the Strand under test comes from, and which of its modules exist yet.
+ *
+ * run.ts compiles this suite and src/ to JavaScript (lib/build.ts) and runs the
+ * compiled files, so these imports load Strand as users get it. Running the
+ * TypeScript through tsx instead (`--tsx`) measures tsx's transform too: it
+ * compiles with esbuild's `keepNames`, which redefines each class's `name`, and
+ * in V8 11 (Node 20) that makes `new` of a derived class — every `Suspension`
+ * subclass, allocated per send, receive and sleep — hundreds of times slower.
+ *
+ * Cases that need modules Strand does not have yet name them in `needs`; the
+ * runner reports those cases as pending instead of running them.
+ */
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { Feature } from "./case.js";
+
+export type Strand = typeof import("../../src/index.js");
+export type StrandTesting = typeof import("../../src/testing/index.js");
+export type StrandSync = typeof import("../../src/sync/index.js");
+
+export const strand = (): Promise<Strand> => import("../../src/index.js");
+export const strandTesting = (): Promise<StrandTesting> => import("../../src/testing/index.js");
+export const strandSync = (): Promise<StrandSync> => import("../../src/sync/index.js");
+
+/** The source file each feature needs, relative to this file in the source tree. */
+const sources: Record<Feature, string> = {
+  channel: "../../src/channel.ts",
+  select: "../../src/select.ts",
+  mutex: "../../src/sync/mutex.ts",
+};
+
+/** Whether the Strand module a feature needs has been written yet (run.ts asks, from the source tree). */
+export function available(feature: Feature): boolean {
+  return existsSync(fileURLToPath(new URL(sources[feature], import.meta.url)));
+}

@@ -1,0 +1,181 @@
+/**
+ * `npm run bench`: every workload on Strand and its peers, in one run.
+ *
+ * Each case runs in fresh processes (child.ts), so no case inherits another's
+ * JIT state or garbage; processes run one at a time (the machine has 2 cores),
+ * and the rounds are interleaved — every case once, then every case again — so
+ * drift in the machine's speed hits all systems alike. The figure per case is
+ * the median over processes of each process's median iteration; the ratios
+ * compare cases of one run only.
+ *
+ *   npm run bench                    full run (a few minutes): bench/results/latest.json, chart.svg
+ *   npm run bench -- --quick         smoke run (under a minute): bench/results/quick.json, quick.svg
+ *   npm run bench -- --filter depth  only cases whose id matches (regex; repeatable): partial.json
+ *   npm run bench -- --list          the cases, and which are pending
+ *   npm run bench -- --procs 5       processes per case (default 3 full, 1 quick; slow peers 1)
+ *   npm run bench -- --tsx           run the TypeScript through tsx instead of compiling it first (see lib/strand.ts)
+ *   npm run bench -- --redraw bench/results/latest.json   print a stored run again, re-check the bars, redraw its chart
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import os from "node:os";
+import { parseArgs } from "node:util";
+import type { Case } from "./lib/case.js";
+import type { ChildResult } from "./child.js";
+import { checkBars } from "./lib/bars.js";
+import { build } from "./lib/build.js";
+import { chart } from "./lib/chart.js";
+import { machine, versions } from "./lib/machine.js";
+import { printReport } from "./lib/report.js";
+import { caseResult, formatCount, formatNs, groupResults, type CaseResult, type Report } from "./lib/results.js";
+import { available } from "./lib/strand.js";
+import { cases as allCases } from "./workloads/index.js";
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    filter: { type: "string", multiple: true },
+    procs: { type: "string" },
+    list: { type: "boolean", default: false },
+    tsx: { type: "boolean", default: false },
+    redraw: { type: "string" },
+    out: { type: "string", default: fileURLToPath(new URL("results/", import.meta.url)) },
+  },
+});
+
+const quick = values.quick!;
+const mode = quick ? "quick" : "full";
+const filters = (values.filter ?? []).map((f) => new RegExp(f));
+const selected = allCases.filter((c) => (filters.length === 0 || filters.some((f) => f.test(c.id))) && !(quick && c.full === true));
+const procsPerCase = values.procs !== undefined ? Number(values.procs) : quick ? 1 : 3;
+const iterations = quick ? "1 warm-up + 2" : "1 warm-up + 3";
+const root = fileURLToPath(new URL("../", import.meta.url));
+const timeoutMs = (quick ? 60 : 300) * 1000;
+
+function pendingReason(c: Case): string | undefined {
+  const missing = (c.needs ?? []).filter((feature) => !available(feature));
+  if (missing.length === 0) return undefined;
+  return `needs Strand ${missing.map((f) => (f === "mutex" ? "Mutex (src/sync)" : `src/${f}.ts`)).join(" and ")}`;
+}
+
+if (values.redraw !== undefined) {
+  const report = JSON.parse(readFileSync(values.redraw, "utf8")) as Report;
+  report.bars = checkBars(report.groups);
+  printReport(report);
+  writeFileSync(values.redraw, JSON.stringify(report, null, 2) + "\n");
+  const svg = values.redraw.replace(/latest\.json$/, "chart.svg").replace(/\.json$/, ".svg");
+  writeFileSync(svg, chart(report));
+  console.log(`\nrewrote ${values.redraw} and ${svg}`);
+  process.exit(0);
+}
+
+if (values.list) {
+  for (const c of selected) {
+    const pending = pendingReason(c);
+    console.log(`${c.id.padEnd(40)} ${c.system.padEnd(10)} n=${formatCount(quick ? c.n.quick : c.n.full).padEnd(6)} ${pending ? `[pending: ${pending}] ` : ""}${c.variant}`);
+  }
+  process.exit(0);
+}
+
+type Run = ChildResult | { status: "timeout" | "error"; detail: string };
+
+/** Runs one case in a fresh process and returns what it printed. */
+function runChild(c: Case): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--expose-gc", ...childArgs, c.id, mode], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr = (stderr + chunk).slice(-4000)));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      const line = stdout.split("\n").find((l) => l.startsWith("RESULT "));
+      if (line !== undefined) resolve(JSON.parse(line.slice("RESULT ".length)) as ChildResult);
+      else if (signal === "SIGKILL") resolve({ status: "timeout", detail: `killed after ${timeoutMs / 1000} s` });
+      else resolve({ status: "error", detail: `exit ${code ?? signal}: ${stderr.trim().split("\n").slice(-3).join(" ").slice(0, 300)}` });
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------
+
+const started = Date.now();
+const startedAt = new Date();
+const info = machine();
+const vers = versions();
+const method = `each case in ${procsPerCase} fresh process${procsPerCase > 1 ? "es" : ""} (slow peers: 1), rounds interleaved; ${iterations} timed iterations per process (mitata, GC between), median of process medians`;
+
+console.log(`Strand benchmarks · ${mode} run · ${startedAt.toISOString()}`);
+console.log(`machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB · ${info.os} · Linux ${info.kernel} · Node ${info.node} (V8 ${info.v8}) · load ${info.loadAverage.start.toFixed(2)}`);
+console.log(`versions: strand ${vers.strand} · effect ${vers.effect} · effection ${vers.effection} · mitata ${vers.mitata} · tsx ${vers.tsx}`);
+let childArgs = ["--import", "tsx", fileURLToPath(new URL("child.ts", import.meta.url))];
+let strandSource = "src/ and the suite through tsx (esbuild transform, keepNames)";
+if (!values.tsx) {
+  const built = build();
+  childArgs = [built.child];
+  strandSource = "src/ and the suite compiled to JavaScript by TypeScript";
+  console.log(`build: ${built.compiled} changed file(s) compiled to bench/.build in ${built.seconds.toFixed(1)} s`);
+}
+console.log(`method: ${method}; code measured: ${strandSource}\n`);
+
+const pending = new Map<string, string>();
+for (const c of selected) {
+  const reason = pendingReason(c);
+  if (reason !== undefined) pending.set(c.id, reason);
+}
+const runnable = selected.filter((c) => !pending.has(c.id));
+const jobs: Case[] = [];
+for (let round = 0; round < procsPerCase; round++) {
+  for (const c of runnable) if (round === 0 || !c.slow) jobs.push(c);
+}
+if (pending.size > 0) console.log(`${pending.size} Strand case(s) pending, skipped: ${[...new Set(pending.values())].join("; ")}\n`);
+
+const runs = new Map<string, Run[]>();
+let done = 0;
+for (const c of jobs) {
+  const run = await runChild(c);
+  (runs.get(c.id) ?? runs.set(c.id, []).get(c.id)!).push(run);
+  done++;
+  const elapsed = ((Date.now() - started) / 1000).toFixed(0).padStart(4);
+  const shown =
+    run.status === "ok"
+      ? `${formatNs((run as ChildResult).nsPerOp!)}/${c.unit}`
+      : run.status === "overflow"
+        ? "overflow"
+        : `${run.status}: ${"detail" in run ? run.detail : (run as ChildResult).error}`;
+  console.log(`[${elapsed}s] ${String(done).padStart(3)}/${jobs.length} ${c.id.padEnd(40)} ${shown}`);
+}
+
+const results = new Map<string, CaseResult>();
+for (const c of selected) {
+  const n = quick ? c.n.quick : c.n.full;
+  results.set(c.id, caseResult(c, n, runs.get(c.id) ?? [], pending.get(c.id)));
+}
+const groups = groupResults(selected, results);
+const bars = checkBars(groups);
+info.loadAverage.end = os.loadavg()[0];
+const report: Report = {
+  generatedAt: startedAt.toISOString(),
+  mode,
+  durationSeconds: (Date.now() - started) / 1000,
+  machine: info,
+  versions: vers,
+  method,
+  strandSource,
+  groups,
+  bars,
+};
+
+printReport(report);
+
+const name = filters.length > 0 ? "partial" : quick ? "quick" : "latest";
+const svgName = filters.length > 0 ? "partial.svg" : quick ? "quick.svg" : "chart.svg";
+mkdirSync(values.out!, { recursive: true });
+writeFileSync(`${values.out}/${name}.json`, JSON.stringify(report, null, 2) + "\n");
+writeFileSync(`${values.out}/${svgName}`, chart(report));
+console.log(`\nwrote ${values.out}${name}.json and ${svgName} in ${report.durationSeconds.toFixed(0)} s`);
