@@ -12,7 +12,7 @@ const REJECTED = 2;
 const ABORTED = 3; // the task was cancelled first; later settlements are ignored
 
 /** Parks until a callback settles it; runs the executor's cleanup exactly once. */
-class Settlement<T> extends Suspension {
+class Settlement extends Suspension {
   state: number = WAITING;
   value: unknown = undefined;
   parked = false;
@@ -62,7 +62,7 @@ type Executor<T> = (resolve: (value: T) => void, reject: (error: unknown) => voi
 
 function* acting<T>(executor: Executor<T>): Iterator<Instruction, T, unknown> {
   const me = requireCurrent("action()");
-  const settlement = new Settlement<T>(me);
+  const settlement = new Settlement(me);
   try {
     const cleanup = executor(
       (value) => settlement.settle(RESOLVED, value),
@@ -76,7 +76,7 @@ function* acting<T>(executor: Executor<T>): Iterator<Instruction, T, unknown> {
 }
 
 /** Parks on a settlement unless it settled already (then spends budget), and runs its cleanup. */
-function* awaiting(me: Task<unknown>, settlement: Settlement<unknown>): Generator<Instruction, unknown, unknown> {
+function* awaiting(me: Task<unknown>, settlement: Settlement): Generator<Instruction, unknown, unknown> {
   try {
     if (settlement.state === WAITING) {
       settlement.parked = true;
@@ -128,7 +128,7 @@ function* calling<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>): Iterator<
     if (budgetSpent(me)) yield YIELD_NOW;
     return result as T;
   }
-  const settlement = new Settlement<T>(me);
+  const settlement = new Settlement(me);
   result.then(
     (value) => settlement.settle(RESOLVED, value),
     (error) => settlement.settle(REJECTED, error),

@@ -1,6 +1,5 @@
-import { YIELD_NOW, type Instruction } from "./core/instructions.js";
 import { AT_ONCE, OneShot } from "./core/one-shot.js";
-import { budgetSpent, requireCurrent } from "./core/runtime.js";
+import { requireCurrent } from "./core/runtime.js";
 import { createTask, type Body, type Task } from "./core/task.js";
 import type { Operation } from "./types.js";
 import { checkBody, checkName, checkOptions, checkPriority } from "./validate.js";

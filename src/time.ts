@@ -18,7 +18,6 @@ import {
 } from "./core/task.js";
 import type { TimerEntry } from "./core/timers.js";
 import { TimeoutError } from "./errors.js";
-import { Forever } from "./scheduling.js";
 import type { Operation } from "./types.js";
 import { checkBody, checkMs, nameOf } from "./validate.js";
 

@@ -35,9 +35,9 @@
  */
 import { Link, LinkedList } from "./list.js";
 import { AT_ONCE, OneShot, PARK } from "./one-shot.js";
-import { Suspension, YIELD_NOW, type Instruction } from "./instructions.js";
+import { Suspension, type Instruction } from "./instructions.js";
 import { NEXT, NONE, RETURN } from "./resume.js";
-import { budgetSpent, currentTask, requireCurrent, type Runtime } from "./runtime.js";
+import { currentTask, requireCurrent, type Runtime } from "./runtime.js";
 import { Cancelled } from "../errors.js";
 import type { Operation } from "../types.js";
 import { isOperation } from "../validate.js";
