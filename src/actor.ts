@@ -238,7 +238,7 @@ function* asking<M, X extends AskMessage<M>>(actor: ActorImpl<M>, make: (reply: 
     if (reply.status === PENDING) {
       reply.parked = true;
       yield reply;
-    } else if (budgetSpent(me)) {
+    } else if (budgetSpent()) {
       yield YIELD_NOW;
     }
     if (reply.status === REJECTED) throw reply.value;

@@ -57,7 +57,8 @@ import { Deque } from "./core/deque.js";
 import { Suspension, YIELD_NOW, type Instruction } from "./core/instructions.js";
 import { LinkedList } from "./core/list.js";
 import { operation } from "./core/operation.js";
-import { budgetSpent, requireCurrent, run } from "./internal-run.js";
+import { budgetSpent, requireCurrent } from "./core/runtime.js";
+import { run } from "./run.js";
 import { ChannelClosed } from "./errors.js";
 import type { Operation } from "./types.js";
 
@@ -242,7 +243,7 @@ export class Waiter<R = unknown> extends Suspension implements Operation<R>, Ite
     switch (this.phase) {
       case START:
         this.task = requireCurrent(this.kind === SEND ? "send()" : "receive()");
-        if (budgetSpent(this.task)) {
+        if (budgetSpent()) {
           // Yield before taking anything, so a cancellation now loses nothing.
           this.phase = RETRY;
           return this.yielding(YIELD_NOW);

@@ -81,7 +81,7 @@ function* awaiting(me: Task<unknown>, settlement: Settlement): Generator<Instruc
     if (settlement.state === WAITING) {
       settlement.parked = true;
       yield settlement;
-    } else if (budgetSpent(me)) {
+    } else if (budgetSpent()) {
       yield YIELD_NOW;
     }
   } finally {
@@ -121,11 +121,11 @@ function* calling<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>): Iterator<
     result = fn(controller.signal);
   } catch (error) {
     // An immediate completion like any other: it counts against the budget.
-    if (budgetSpent(me)) yield YIELD_NOW;
+    if (budgetSpent()) yield YIELD_NOW;
     throw error;
   }
   if (!isThenable(result)) {
-    if (budgetSpent(me)) yield YIELD_NOW;
+    if (budgetSpent()) yield YIELD_NOW;
     return result as T;
   }
   const settlement = new Settlement(me);

@@ -23,19 +23,13 @@ import { checkBody, checkFunction, checkOptions, nameOf } from "./validate.js";
  */
 export function scoped<T>(body: Body<T>): Operation<T> {
   checkBody("scoped(body)", body);
-  return operation(scoping<T>, body, nameOf(body, "scoped"), undefined);
+  return operation(scoping<T>, body, nameOf(body, "scoped"), null);
 }
 
-function* scoping<T>(
-  body: Body<T>,
-  name: string,
-  /** undefined: a plain scope; null or a handler: a supervisor. */
-  onChildError: SupervisorOptions["onChildError"] | null | undefined,
-): Iterator<Instruction, T, unknown> {
-  const supervising = onChildError !== undefined;
-  const me = requireCurrent(supervising ? "supervisor()" : "scoped()");
-  const scope = createTask(body, me, me.runtime, name, me.priority, supervising ? BOUNDARY | SUPERVISOR : BOUNDARY);
-  if (onChildError) extraOf(scope).supervisorErrors = onChildError;
+function* scoping<T>(body: Body<T>, name: string, supervise: SupervisorOptions | null): Iterator<Instruction, T, unknown> {
+  const me = requireCurrent(supervise === null ? "scoped()" : "supervisor()");
+  const scope = createTask(body, me, me.runtime, name, me.priority, supervise === null ? BOUNDARY : BOUNDARY | SUPERVISOR);
+  if (supervise?.onChildError !== undefined) extraOf(scope).supervisorErrors = supervise.onChildError;
   return yield* scope;
 }
 
@@ -60,6 +54,5 @@ export function supervisor<T>(body: Body<T>, options?: SupervisorOptions): Opera
   checkOptions("supervisor(body, options)", options);
   const onChildError = options?.onChildError;
   if (onChildError !== undefined) checkFunction("supervisor(body, options)", "onChildError", onChildError);
-  // A supervisor without onChildError still needs the flag: `null` marks it (undefined means scoped).
-  return operation(scoping<T>, body, nameOf(body, "supervisor"), onChildError ?? null);
+  return operation(scoping<T>, body, nameOf(body, "supervisor"), { onChildError });
 }

@@ -40,7 +40,7 @@ import {
   type Chooser,
   type SelectClause,
 } from "./channel.js";
-import { budgetSpent, requireCurrent } from "./internal-run.js";
+import { budgetSpent, requireCurrent } from "./core/runtime.js";
 import type { Operation } from "./types.js";
 import { checkMs } from "./validate.js";
 
@@ -204,8 +204,8 @@ function* selectOperation(clauses: Clause[], biased: boolean): Generator<Instruc
       if (fallback === undefined) break;
       // Taking the default is an immediate completion too: it spends the budget,
       // so a polling loop of selects with a default cannot starve other tasks.
-      if (!budgetSpent(me)) return fallback.handler();
-    } else if (!budgetSpent(me)) return perform(pick);
+      if (!budgetSpent()) return fallback.handler();
+    } else if (!budgetSpent()) return perform(pick);
     yield YIELD_NOW; // then look again: what was ready may have changed
   }
 

@@ -32,7 +32,9 @@ export function spawn<T>(body: Body<T>, options?: SpawnOptions): Operation<Task<
 
 /** spawn(): creates the child at once (then yields first if the budget is spent). */
 class Spawn<T> extends OneShot<Task<T>> {
-  protected declare readonly what: string;
+  protected get what(): string {
+    return "spawn()";
+  }
   private child: Task<T> | null = null;
 
   constructor(
@@ -54,7 +56,6 @@ class Spawn<T> extends OneShot<Task<T>> {
   }
   abort(): void {}
 }
-(Spawn.prototype as unknown as { what: string }).what = "spawn()";
 
 const currentOperation: Operation<Task<unknown>> = {
   *[Symbol.iterator]() {

@@ -26,7 +26,9 @@ class Sleep extends OneShot<void> implements TimerEntry {
   declare deadline: number;
   declare seq: number;
   declare heapIndex: number;
-  protected declare readonly what: string;
+  protected get what(): string {
+    return "sleep()";
+  }
 
   constructor(private readonly ms: number) {
     super();
@@ -49,7 +51,6 @@ class Sleep extends OneShot<void> implements TimerEntry {
     this.task.runtime.removeTimer(this);
   }
 }
-(Sleep.prototype as unknown as { what: string }).what = "sleep()";
 
 /**
  * Parks the current task for `ms` milliseconds on its runtime's clock (virtual

@@ -42,7 +42,7 @@ export abstract class OneShot<T> extends Suspension implements Operation<T>, Ite
   }
 
   /** The operation's name in the error thrown outside a task, e.g. "sleep()". */
-  protected abstract readonly what: string;
+  protected abstract get what(): string;
   /** Runs in the task: register and return PARK, or return AT_ONCE. May throw. */
   protected abstract begin(task: Task<unknown>): number;
   /** The result: from the value it was woken with (PARK), or undefined (AT_ONCE). May throw. */
@@ -67,7 +67,7 @@ export abstract class OneShot<T> extends Suspension implements Operation<T>, Ite
           this.value = this;
           return this as IteratorResult<Instruction, T>;
         }
-        if (budgetSpent(task)) {
+        if (budgetSpent()) {
           this.phase = YIELDED;
           this.value = YIELD_NOW;
           return this as IteratorResult<Instruction, T>;

@@ -350,7 +350,9 @@ class PromiseJoiner extends Link implements Joiner {
 
 /** `yield* task`: parks until the task ends, then returns its result or throws its error. */
 class JoinOperation<T> extends OneShot<T> implements Joiner {
-  protected declare readonly what: string;
+  protected get what(): string {
+    return "yield* task";
+  }
 
   constructor(private readonly target: Task<T>) {
     super();
@@ -375,7 +377,6 @@ class JoinOperation<T> extends OneShot<T> implements Joiner {
     this.target.joiners?.remove(this);
   }
 }
-(JoinOperation.prototype as unknown as { what: string }).what = "yield* task";
 
 /** What `task.cancel()` returns: waits for the teardown, in a task or with await. */
 export class Teardown implements Operation<void>, PromiseLike<void> {

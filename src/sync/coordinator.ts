@@ -167,7 +167,7 @@ export class WaitHandle<T = void> extends Suspension implements Operation<T> {
     let ok = false;
     try {
       if (this.status === ENQUEUED) yield this;
-      else if (budgetSpent(me)) yield YIELD_NOW; // before taking anything: a cancel now loses nothing
+      else if (budgetSpent()) yield YIELD_NOW; // before taking anything: a cancel now loses nothing
       const value = this.consume();
       ok = true;
       return value;
@@ -452,7 +452,7 @@ function* groupWait(handles: WaitHandle<unknown>[], mode: number): Generator<Ins
     let pending = 0;
     for (const handle of handles) if (!handle.ready) pending++;
     const completes = mode === ALL ? pending === 0 : pending < handles.length;
-    if (completes && budgetSpent(me)) {
+    if (completes && budgetSpent()) {
       // Yield before taking anything; hold the handles meanwhile so no one else takes them.
       for (const handle of handles) handle.waiter = ALONE;
       yield YIELD_NOW;

@@ -175,7 +175,7 @@ export class Semaphore {
    */
   private static *acquiring(semaphore: Semaphore, count: number): Iterator<Instruction, void, unknown> {
     const me = requireCurrent("semaphore.acquire()");
-    if (semaphore.fits(count) && budgetSpent(me)) yield YIELD_NOW; // before taking anything
+    if (semaphore.fits(count) && budgetSpent()) yield YIELD_NOW; // before taking anything
     if (semaphore.fits(count)) {
       semaphore.take(count);
       return;

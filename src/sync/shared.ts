@@ -45,6 +45,6 @@ export function checkInteger(what: string, name: string, value: unknown, min: nu
  */
 export function* waitUnless(what: string, done: () => boolean, coordinator: Coordinator<void>): Generator<Instruction, void, unknown> {
   const me = requireCurrent(what);
-  if (done() && budgetSpent(me)) yield YIELD_NOW;
+  if (done() && budgetSpent()) yield YIELD_NOW;
   if (!done()) yield* coordinator.wait();
 }
