@@ -87,6 +87,9 @@ class FirstEnded extends Suspension {
   }
   ended(task: Task<unknown>): void {
     this.abort();
+    // The losers are cancelled now, not when the race's task next runs: one that
+    // was handed a value (a received element) but has not run yet gives it back.
+    for (const link of this.links) if (link.target !== task) requestCancel(link.target);
     this.wake(task);
   }
   abort(): void {

@@ -15,7 +15,7 @@ import { Call, Suspension, YIELD_NOW, type Instruction } from "./instructions.js
 import { ReadyQueue } from "./queue.js";
 import { NEXT, NONE, RETURN, THROW } from "./resume.js";
 import { TimerHeap, type TimerEntry } from "./timers.js";
-import { bodyDone, recordError, requestTeardownAtYield, type Task } from "./task.js";
+import { bodyDone, fail, recordError, requestTeardownAtYield, type Task } from "./task.js";
 
 /** Immediate completions a task may make before it must go back to the queue. */
 export const BUDGET = 128;
@@ -62,6 +62,10 @@ export class Runtime {
   private kicked = false;
   private alarmAt = Infinity;
   private idleScheduled = false;
+  /** The clock threw: its error failed the root, and the clock is not called again. */
+  private clockBroken = false;
+  /** The run's root task: a failure of the clock fails it. */
+  root: Task<unknown> | null = null;
 
   constructor(
     readonly clock: Clock,
@@ -79,7 +83,7 @@ export class Runtime {
   }
 
   addTimer(entry: TimerEntry, ms: number): void {
-    const deadline = this.clock.now() + ms;
+    const deadline = this.clock.now() + ms; // a throwing now() fails the operation that set the timer
     this.timers.add(entry, deadline);
     if (!this.draining && deadline < this.alarmAt) this.arm();
   }
@@ -93,6 +97,10 @@ export class Runtime {
     this.kicked = false;
     if (this.draining) return;
     this.draining = true;
+    // A drain may run inside a step of another runtime (a task that advances
+    // another runtime's virtual clock): that task's run context comes back after.
+    const outerTask = current;
+    const outerBudget = budget;
     const start = performance.now();
     let work = 0;
     try {
@@ -114,11 +122,12 @@ export class Runtime {
         }
       }
     } finally {
-      current = null;
+      current = outerTask;
+      budget = outerBudget;
       this.draining = false;
     }
     this.arm();
-    if (!this.kicked && this.timers.size > 0 && this.clock.idle !== undefined && !this.idleScheduled) {
+    if (!this.kicked && this.timers.size > 0 && this.clock.idle !== undefined && !this.idleScheduled && !this.clockBroken) {
       this.idleScheduled = true;
       macrotask(this.onIdle);
     }
@@ -126,8 +135,14 @@ export class Runtime {
 
   private fireDue(): void {
     const timers = this.timers;
-    if (timers.size === 0) return;
-    const now = this.clock.now();
+    if (timers.size === 0 || this.clockBroken) return;
+    let now: number;
+    try {
+      now = this.clock.now();
+    } catch (error) {
+      this.clockFailed(error);
+      return;
+    }
     for (let entry = timers.peek(); entry !== undefined && entry.deadline <= now; entry = timers.peek()) {
       timers.pop();
       entry.fire();
@@ -135,26 +150,48 @@ export class Runtime {
   }
 
   private arm(): void {
+    if (this.clockBroken) return;
     const next = this.timers.peek();
-    if (next === undefined) {
-      if (this.alarmAt !== Infinity) {
-        this.alarmAt = Infinity;
-        this.clock.clearAlarm();
+    try {
+      if (next === undefined) {
+        if (this.alarmAt !== Infinity) {
+          this.alarmAt = Infinity;
+          this.clock.clearAlarm();
+        }
+      } else if (next.deadline !== this.alarmAt) {
+        this.alarmAt = next.deadline;
+        this.clock.setAlarm(next.deadline, this.onAlarm);
       }
-    } else if (next.deadline !== this.alarmAt) {
-      this.alarmAt = next.deadline;
-      this.clock.setAlarm(next.deadline, this.onAlarm);
+    } catch (error) {
+      this.clockFailed(error);
     }
+  }
+
+  /**
+   * The clock threw: the run fails with its error (nothing else could report
+   * it: this runs in a host callback or between steps). Timers no longer fire;
+   * the teardown cancels whoever waits on them.
+   */
+  private clockFailed(error: unknown): void {
+    this.clockBroken = true;
+    if (this.root !== null) fail(this.root, error);
   }
 
   private readonly onAlarm = (): void => {
     this.alarmAt = Infinity;
-    this.drain();
+    // Inside a drain (a task advanced a virtual clock): the drain re-arms when it
+    // ends, and the clock fires that due alarm once the drain is over.
+    if (!this.draining) this.drain();
   };
 
   private readonly onIdle = (): void => {
     this.idleScheduled = false;
-    if (!this.draining && !this.kicked && this.ready.isEmpty()) this.clock.idle?.();
+    if (this.draining || this.kicked || !this.ready.isEmpty() || this.clockBroken) return;
+    try {
+      this.clock.idle?.();
+    } catch (error) {
+      this.clockFailed(error);
+    }
   };
 }
 
@@ -179,7 +216,13 @@ function depthError(task: Task<unknown>, cause: unknown): RangeError {
 }
 
 function badInstruction(task: Task<unknown>, value: unknown): TypeError {
-  const shown = typeof value === "string" ? JSON.stringify(value) : String(value);
+  const isOperation = typeof value === "object" && value !== null && typeof (value as Iterable<unknown>)[Symbol.iterator] === "function";
+  const kind = isOperation ? (value as object).constructor?.name : undefined;
+  const shown = isOperation
+    ? kind !== undefined && kind !== "Object" ? `an operation (${kind})` : "an operation"
+    : typeof value === "string"
+      ? JSON.stringify(value)
+      : String(value);
   return new TypeError(
     `${task} yielded ${shown} to the run loop; compose operations with yield* (not yield), ` +
       `and yield* only Strand operations inside a task`,
@@ -244,11 +287,18 @@ export function step(task: Task<unknown>): void {
     const instruction = result.value as Instruction;
     if (task.halting && task.unwindDepth < 0 && task.status === 1 /* RUNNING */) {
       // Cancelled while it ran: undo what it just registered and tear down.
-      if (instruction instanceof Suspension) instruction.abort();
+      if (instruction instanceof Suspension && instruction.task === task) instruction.abort();
       requestTeardownAtYield(task);
       return;
     }
     if (instruction instanceof Suspension) {
+      if (instruction.task !== task) {
+        // `yield op` instead of `yield* op`: an operation object that is also a
+        // suspension (sleep, spawn, receive...) but was never started by this task.
+        kind = THROW;
+        value = badInstruction(task, instruction);
+        continue;
+      }
       task.suspension = instruction;
       return;
     }

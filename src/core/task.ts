@@ -35,9 +35,9 @@
  */
 import { Link, LinkedList } from "./list.js";
 import { AT_ONCE, OneShot, PARK } from "./one-shot.js";
-import { Suspension, type Instruction } from "./instructions.js";
+import { Suspension, YIELD_NOW, type Instruction } from "./instructions.js";
 import { NEXT, NONE, RETURN } from "./resume.js";
-import { currentTask, requireCurrent, type Runtime } from "./runtime.js";
+import { budgetSpent, currentTask, requireCurrent, type Runtime } from "./runtime.js";
 import { Cancelled } from "../errors.js";
 import type { Operation } from "../types.js";
 import { isOperation } from "../validate.js";
@@ -66,7 +66,14 @@ export type Body<T> = Operation<T> | (() => Operation<T>);
 /** Someone waiting for a task to end. */
 export interface Joiner extends Link {
   ended(task: Task<unknown>): void;
+  /**
+   * Set by those who await `task.cancel()`: the task's failure is theirs (they
+   * get it, catchable) and does not also fail the task's parent.
+   */
+  readonly awaitsCancel?: true;
 }
+
+const ignore = (): void => {};
 
 /** Where each error was first recorded, so reports can name the task it came from. */
 const origins = new WeakMap<object, Task<unknown>>();
@@ -292,8 +299,13 @@ export function ended(task: Task<unknown>): boolean {
 /** The result of a finished task, or its error thrown. */
 export function outcome<T>(task: Task<T>): T {
   if (task.status === COMPLETED) return task.result as T;
-  extraOf(task).observed = true;
-  if (task.status === FAILED) throw failure(task);
+  const extra = extraOf(task);
+  extra.observed = true;
+  if (task.status === FAILED) {
+    // A root's failure taken by a join is handled: its promise must not be reported as unhandled.
+    extra.promise?.catch(ignore);
+    throw failure(task);
+  }
   throw new Cancelled(task);
 }
 
@@ -320,12 +332,15 @@ function settle<T>(task: Task<T>, resolve: (value: T) => void, reject: (error: u
   }
 }
 
-class Join extends Suspension implements Joiner {
+/** `yield* task.cancel()` parks on this until the teardown is over. */
+class CancelJoin extends Suspension implements Joiner {
+  declare readonly awaitsCancel: true;
   constructor(
     task: Task<unknown>,
     private readonly target: Task<unknown>,
   ) {
     super(task);
+    this.awaitsCancel = true as const;
     joinersOf(target).push(this);
   }
   ended(): void {
@@ -336,7 +351,9 @@ class Join extends Suspension implements Joiner {
   }
 }
 
+/** `await task` (and `await task.cancel()`, which sets `awaitsCancel`). */
 class PromiseJoiner extends Link implements Joiner {
+  declare readonly awaitsCancel?: true;
   constructor(
     private readonly resolve: (value: unknown) => void,
     private readonly reject: (error: unknown) => void,
@@ -392,28 +409,44 @@ export class Teardown implements Operation<void>, PromiseLike<void> {
     const task = this.task;
     if (task.status < COMPLETED) {
       // Cancelling yourself or an ancestor: your own teardown is what you wait for.
-      yield new Join(me, task);
+      yield new CancelJoin(me, task);
+    } else if (budgetSpent()) {
+      yield YIELD_NOW; // an immediate completion like any other
     }
-    if (task.status === FAILED && !this.endedBefore) {
-      extraOf(task).observed = true;
-      throw failure(task);
-    }
+    this.rethrow();
   }
 
   then<A = void, B = never>(
     onfulfilled?: ((value: void) => A | PromiseLike<A>) | null,
     onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
   ): Promise<A | B> {
+    return new Promise<void>((resolve, reject) => {
+      const settle = () => {
+        try {
+          this.rethrow();
+          resolve();
+        } catch (error) {
+          reject(error);
+        }
+      };
+      if (this.task.status >= COMPLETED) settle();
+      else {
+        const joiner = new PromiseJoiner(settle, settle);
+        (joiner as { awaitsCancel: true }).awaitsCancel = true;
+        joinersOf(this.task).push(joiner);
+      }
+    }).then(onfulfilled, onrejected);
+  }
+
+  /** A teardown that failed throws its error to whoever awaits it, and counts as handled. */
+  private rethrow(): void {
     const task = this.task;
-    return task
-      .promise()
-      .then(
-        () => undefined,
-        (error) => {
-          if (task.status === FAILED && !this.endedBefore) throw error;
-        },
-      )
-      .then(onfulfilled, onrejected);
+    if (task.status === FAILED && !this.endedBefore) {
+      const extra = extraOf(task);
+      extra.observed = true;
+      extra.promise?.catch(ignore);
+      throw failure(task);
+    }
   }
 }
 
@@ -431,7 +464,8 @@ export function createTask<T>(
   flags: number,
 ): Task<T> {
   const task = new Task<T>(body, name, priority, parent, runtime, flags);
-  if (parent !== null) {
+  if (parent === null) runtime.root ??= task;
+  else {
     const last = parent.lastChild;
     task.prevSibling = last;
     if (last === null) parent.firstChild = task;
@@ -624,9 +658,17 @@ function finish(task: Task<unknown>): void {
       extra.promise.catch(() => {});
     }
   }
+  // Who takes a failure: those awaiting cancel() (then nobody else), else a
+  // joining task, else the parent.
+  let awaitedCancel = false;
+  let joined = false;
   const joiners = task.joiners;
   if (joiners !== null) {
-    for (let joiner = joiners.shift(); joiner !== null; joiner = joiners.shift()) joiner.ended(task);
+    for (let joiner = joiners.shift(); joiner !== null; joiner = joiners.shift()) {
+      if (joiner.awaitsCancel === true) awaitedCancel = true;
+      else if (!(joiner instanceof PromiseJoiner)) joined = true;
+      joiner.ended(task);
+    }
   }
   const parent = task.parent;
   if (parent === null) return;
@@ -637,9 +679,15 @@ function finish(task: Task<unknown>): void {
   else nextSibling.prevSibling = prevSibling;
   task.prevSibling = task.nextSibling = null;
   if ((task.flags & DAEMON) === 0) parent.ownChildren--;
-  if (task.status === FAILED && (task.flags & BOUNDARY) === 0) {
-    if ((parent.flags & SUPERVISOR) !== 0) reportSupervised(parent, task);
-    else fail(parent, failure(task));
+  if (task.status === FAILED && !awaitedCancel) {
+    if ((task.flags & BOUNDARY) === 0) {
+      if ((parent.flags & SUPERVISOR) !== 0) reportSupervised(parent, task);
+      else fail(parent, failure(task));
+    } else if (!joined && parent.halting) {
+      // A boundary hands its failure to its joiner; when the parent's join was
+      // aborted by the parent's own cancellation, nobody else will take it.
+      fail(parent, failure(task));
+    }
   }
   notify(parent);
 }

@@ -23,7 +23,19 @@ export class VirtualClock implements Clock {
   setAlarm(at: number, wake: () => void): void {
     this.alarmAt = at;
     this.wake = wake;
+    // Already due (time was advanced past it, e.g. by a task, while its timer was
+    // being set): it goes off as soon as the current host callback returns.
+    if (at <= this.time && !this.dueQueued) {
+      this.dueQueued = true;
+      queueMicrotask(this.fireIfDue);
+    }
   }
+
+  private dueQueued = false;
+  private readonly fireIfDue = (): void => {
+    this.dueQueued = false;
+    if (this.wake !== null && this.alarmAt <= this.time) this.jump();
+  };
 
   clearAlarm(): void {
     this.alarmAt = Infinity;

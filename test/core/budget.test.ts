@@ -40,6 +40,14 @@ const kinds: Kind[] = [
     },
   },
   {
+    name: "yield* finishedTask.cancel()",
+    *prepare() {
+      const finished = yield* spawn(function* () {});
+      yield* finished;
+      return () => finished.cancel();
+    },
+  },
+  {
     name: "call(() => 1)",
     *prepare() {
       return () => call(() => 1);
