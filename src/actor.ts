@@ -36,7 +36,7 @@ import { Suspension, YIELD_NOW, type Instruction } from "./core/instructions.js"
 import { Link, LinkedList } from "./core/list.js";
 import { operation } from "./core/operation.js";
 import { budgetSpent, requireCurrent } from "./core/runtime.js";
-import { addJoiner, ended, failure, type Joiner, type Task } from "./core/task.js";
+import { addCleanup, addJoiner, ended, failure, type Joiner, type Task } from "./core/task.js";
 import { channel, type Capacity, type Channel, type ChannelStats, type SendResult } from "./channel.js";
 import { ChannelClosed } from "./errors.js";
 import { spawn } from "./spawn.js";
@@ -207,16 +207,15 @@ class ActorImpl<M> extends Link implements Actor<M>, Joiner {
     return new ActorStopped(this.name, state === "cancelled" ? "was cancelled before replying" : "ended before replying", cause);
   }
 
-  /** The actor's task ended (invariant 1). */
+  /**
+   * The actor's task ended (invariant 1). Its mailbox was cancelled by the
+   * task's last cleanup, inside the task, so a throwing onUndelivered failed the
+   * task like any other error of it; this cancel only matters for a task that
+   * had ended before the cleanup was registered (then the error goes to the
+   * spawning operation).
+   */
   ended(): void {
-    try {
-      this.mailbox.cancel(); // calls onUndelivered for each message left
-    } catch (error) {
-      // A throwing onUndelivered must not break the task's ending (this runs inside it): report it to the host.
-      queueMicrotask(() => {
-        throw error;
-      });
-    }
+    this.mailbox.cancel();
     const error = this.stopped();
     for (let reply = this.pending.shift(); reply !== null; reply = this.pending.shift()) reply.settle(REJECTED, error);
   }
@@ -292,7 +291,11 @@ function* starting<M>(
   const impl = new ActorImpl<M>(name, mailbox);
   impl.task = yield* spawn(operation(handling<M>, impl, handler), { name });
   if (ended(impl.task)) impl.ended();
-  else addJoiner(impl.task, impl);
+  else {
+    // Messages left when the actor ends go to onUndelivered, inside its task.
+    addCleanup(impl.task, () => void mailbox.cancel());
+    addJoiner(impl.task, impl);
+  }
   return impl as Actor<M>;
 }
 

@@ -57,9 +57,11 @@ import { Deque } from "./core/deque.js";
 import { Suspension, YIELD_NOW, type Instruction } from "./core/instructions.js";
 import { LinkedList } from "./core/list.js";
 import { operation } from "./core/operation.js";
-import { budgetSpent, requireCurrent } from "./core/runtime.js";
+import { budgetSpent, currentTask, requireCurrent } from "./core/runtime.js";
+import { fail } from "./core/task.js";
 import { run } from "./run.js";
-import { ChannelClosed } from "./errors.js";
+import { Cancelled, ChannelClosed } from "./errors.js";
+import type { Task } from "./core/task.js";
 import type { Operation } from "./types.js";
 
 // Channel states.
@@ -401,9 +403,9 @@ export class ChannelImpl<T> implements Channel<T> {
     if (this.overflow === DROP_OLDEST) {
       const oldest = buffer.shift();
       buffer.push(element);
-      this.undeliver(oldest);
+      this.undeliverFor(oldest);
     } else {
-      this.undeliver(element);
+      this.undeliverFor(element);
     }
     return OFFERED;
   }
@@ -507,6 +509,27 @@ export class ChannelImpl<T> implements Channel<T> {
     this.onUndelivered?.(element as T);
   }
 
+  /**
+   * onUndelivered for an element dropped by an operation that completes all
+   * the same (an overflow drop, a send refused as closed). The callback's error
+   * must not change that outcome, or the caller could not tell whether its
+   * element was taken: inside a task the error fails the task (it is torn down
+   * at its next yield); outside any task it waits in `lateError` for the
+   * operation to throw once it is done.
+   */
+  private undeliverFor(element: unknown): void {
+    try {
+      this.undeliver(element);
+    } catch (error) {
+      const task = currentTask();
+      if (task !== null) fail(task, error);
+      else this.lateError = { error };
+    }
+  }
+
+  /** A callback error kept by `undeliverFor` outside a task, for the caller to throw. */
+  private lateError: { error: unknown } | null = null;
+
   closedError(): ChannelClosed {
     return new ChannelClosed(this.name, this.state === CANCELLED, this.cause);
   }
@@ -522,7 +545,7 @@ export class ChannelImpl<T> implements Channel<T> {
     const offer = this.offer(operation.element as T, null);
     if (offer === OFFERED) return START;
     if (offer === REFUSED) {
-      this.undeliver(operation.element);
+      this.undeliverFor(operation.element); // send() owns its element (invariant 7)
       throw this.closedError();
     }
     this.senders.push(operation);
@@ -559,6 +582,14 @@ export class ChannelImpl<T> implements Channel<T> {
 
   trySend(value: T): SendResult {
     const offer = this.offer(value, null);
+    if (this.lateError !== null) {
+      const { error } = this.lateError;
+      this.lateError = null;
+      throw new Error(
+        `${this.name}: trySend took the element (do not send it again), but onUndelivered threw for the element the overflow policy dropped`,
+        { cause: error },
+      );
+    }
     if (offer === OFFERED) return SENT;
     if (offer === FULL) return { ok: false, reason: "full" };
     return this.cause === undefined ? { ok: false, reason: "closed" } : { ok: false, reason: "closed", cause: this.cause };
@@ -641,15 +672,8 @@ export class ChannelImpl<T> implements Channel<T> {
   }
 
   /** `for await (const x of channel)` from async code; ends when closed (throws if closed with a cause). */
-  async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    for (;;) {
-      const result = await run(() => this.receiveCatching(), { name: `${this.name} iterator` });
-      if (!result.ok) {
-        if (result.cause !== undefined) throw this.closedError();
-        return;
-      }
-      yield result.value;
-    }
+  [Symbol.asyncIterator](): AsyncIterator<T, undefined> {
+    return new ChannelIterator<T>(this);
   }
 
   stats(): ChannelStats {
@@ -667,6 +691,51 @@ export class ChannelImpl<T> implements Channel<T> {
       closed: this.state !== OPEN,
       cancelled: this.state === CANCELLED,
     };
+  }
+}
+
+const DONE_RESULT: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * A channel's async iterator. Each `next()` receives in a task of its own, so
+ * `return()` (a `break` out of `for await`, or an abandoned `next()`) can
+ * cancel the receives still pending: prompt cancellation gives an element that
+ * was handed to one of them back to the channel, and `return()` settles at once
+ * instead of waiting behind them.
+ */
+class ChannelIterator<T> implements AsyncIterator<T, undefined> {
+  private finished = false;
+  private readonly pending = new Set<Task<{ ok: true; value: T } | ClosedResult>>();
+
+  constructor(private readonly channel: ChannelImpl<T>) {}
+
+  next(): Promise<IteratorResult<T, undefined>> {
+    if (this.finished) return Promise.resolve(DONE_RESULT);
+    const channel = this.channel;
+    const receiving = run(() => channel.receiveCatching(), { name: `${channel.name} iterator` });
+    this.pending.add(receiving);
+    return receiving.promise().then(
+      (result): IteratorResult<T, undefined> => {
+        this.pending.delete(receiving);
+        if (result.ok) return { done: false, value: result.value };
+        this.finished = true;
+        if (result.cause !== undefined) throw channel.closedError();
+        return DONE_RESULT;
+      },
+      (error: unknown): IteratorResult<T, undefined> => {
+        this.pending.delete(receiving);
+        if (this.finished && error instanceof Cancelled && error.task === receiving) return DONE_RESULT; // withdrawn by return()
+        this.finished = true;
+        throw error;
+      },
+    );
+  }
+
+  return(): Promise<IteratorResult<T, undefined>> {
+    this.finished = true;
+    // Cancelling withdraws each parked receive synchronously (or gives back what it was handed).
+    for (const receiving of this.pending) receiving.cancel();
+    return Promise.resolve(DONE_RESULT);
   }
 }
 

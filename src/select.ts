@@ -210,7 +210,12 @@ function* selectOperation(clauses: Clause[], biased: boolean): Generator<Instruc
   }
 
   const wait = new SelectWait(me);
-  clauses.forEach((clause, index) => {
+  // Unbiased: the tokens are queued in random order (Go's select locks and
+  // enqueues in a shuffled order too), so when a partner arrives later for two
+  // clauses on one channel, neither is always first in its queue.
+  const order = biased ? clauses.map((_, index) => index) : shuffled(clauses.length, me.runtime.random);
+  for (const index of order) {
+    const clause = clauses[index];
     if (clause instanceof ChannelClause) {
       const token = new Waiter(clause.channel, clause.kind, clause.element, wait);
       token.task = me;
@@ -221,7 +226,7 @@ function* selectOperation(clauses: Clause[], biased: boolean): Generator<Instruc
       wait.timer = new SelectTimer(wait);
       me.runtime.addTimer(wait.timer, clause.ms);
     }
-  });
+  }
   yield wait;
   if (wait.winner === -1) {
     const timeout = clauses.find((clause) => clause instanceof TimeoutClause) as TimeoutClause<unknown>;
@@ -235,6 +240,17 @@ function* selectOperation(clauses: Clause[], biased: boolean): Generator<Instruc
   }
   if (clause.kind === SEND) return handle(clause, undefined);
   return handle(clause, clause.kind === RECEIVE_CATCHING ? { ok: true, value: token.element } : token.element);
+}
+
+/** The indices 0..n-1 in a random order (Fisher–Yates). */
+function shuffled(n: number, random: () => number): number[] {
+  const order: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const j = Math.floor(random() * (i + 1));
+    order.push(order[j]);
+    order[j] = i;
+  }
+  return order;
 }
 
 type Results<C extends readonly SelectClause<unknown>[]> = C[number] extends SelectClause<infer R> ? R : never;

@@ -291,6 +291,15 @@ export function addJoiner(task: Task<unknown>, joiner: Joiner): void {
   joinersOf(task).push(joiner);
 }
 
+/**
+ * Registers a cleanup that runs when `task` ends, however it ends — even if its
+ * body never started — as `ensure` does for the current task. Its error fails
+ * the task.
+ */
+export function addCleanup(task: Task<unknown>, cleanup: () => unknown): void {
+  (extraOf(task).cleanups ??= []).push(cleanup);
+}
+
 /** True once the task has ended (completed, failed or cancelled). */
 export function ended(task: Task<unknown>): boolean {
   return task.status >= COMPLETED;
