@@ -37,7 +37,7 @@ import { Link, LinkedList } from "./core/list.js";
 import { operation } from "./core/operation.js";
 import { budgetSpent, requireCurrent } from "./core/runtime.js";
 import { addCleanup, addJoiner, ended, failure, type Joiner, type Task } from "./core/task.js";
-import { channel, type Capacity, type Channel, type ChannelStats, type SendResult } from "./channel.js";
+import { channel, checkCapacity, type Capacity, type Channel, type ChannelStats, type SendResult } from "./channel.js";
 import { ChannelClosed } from "./errors.js";
 import { spawn } from "./spawn.js";
 import type { Operation } from "./types.js";
@@ -274,9 +274,9 @@ export function actor<M>(handler: (message: M) => void | Operation<unknown>, opt
   checkName("actor(handler, options)", options?.name);
   const name = options?.name ?? (handler.name !== "" ? handler.name : "actor");
   const capacity = options?.capacity ?? 0;
+  if (options !== undefined && "capacity" in options && options.capacity !== undefined) checkCapacity("actor(handler, options)", options.capacity);
   const onUndelivered = options?.onUndelivered;
   if (onUndelivered !== undefined) checkFunction("actor(handler, options)", "onUndelivered", onUndelivered);
-  channel<M>(capacity, { name: "actor(handler, options)" }); // checks the capacity now, with channel()'s own messages
   return operation(starting<M>, handler, name, { capacity, onUndelivered });
 }
 

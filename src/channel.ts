@@ -61,6 +61,8 @@ import { budgetSpent, currentTask, requireCurrent } from "./core/runtime.js";
 import { fail } from "./core/task.js";
 import { run } from "./run.js";
 import { Cancelled, ChannelClosed } from "./errors.js";
+import { awaitable } from "./interop.js";
+import { isOperation, show } from "./validate.js";
 import type { Task } from "./core/task.js";
 import type { Operation } from "./types.js";
 
@@ -304,17 +306,17 @@ export interface Channel<T> extends AsyncIterable<T> {
   /** Sends without waiting: `{ ok: true }`, or why not (`"full"`, `"closed"`); the caller keeps a refused value. */
   trySend(value: T): SendResult;
   /** A select clause that sends `value`; `handler`'s result becomes the select's. */
-  onSend<R = void>(value: T, handler?: () => R): SelectClause<R>;
+  onSend<const R = void>(value: T, handler?: () => R): SelectClause<R>;
   /** Receives the next element, waiting for one. Throws `ChannelClosed` once closed and drained. */
   receive(): Operation<T>;
   /** Receives without waiting: `{ ok: true, value }`, or why not (`"empty"`, `"closed"`). */
   tryReceive(): ReceiveResult<T>;
   /** A select clause that receives; `handler(value)`'s result becomes the select's. Throws `ChannelClosed` if closed. */
-  onReceive<R = T>(handler?: (value: T) => R): SelectClause<R>;
+  onReceive<const R = T>(handler?: (value: T) => R): SelectClause<R>;
   /** Receives the next element, or tells that the channel is closed (instead of throwing). */
   receiveCatching(): Operation<{ ok: true; value: T } | ClosedResult>;
   /** A select clause like `receiveCatching`. */
-  onReceiveCatching<R = { ok: true; value: T } | ClosedResult>(
+  onReceiveCatching<const R = { ok: true; value: T } | ClosedResult>(
     handler?: (result: { ok: true; value: T } | ClosedResult) => R,
   ): SelectClause<R>;
   /** Stops new sends. Buffered elements and senders already waiting still deliver; then receivers see closed. False if already closed. */
@@ -323,8 +325,8 @@ export interface Channel<T> extends AsyncIterable<T> {
   cancel(cause?: unknown): boolean;
   readonly isClosedForSend: boolean;
   readonly isClosedForReceive: boolean;
-  /** Receives every element until the channel is closed, calling `body` (a function or generator function) for each. */
-  each(body: (value: T) => void | Operation<unknown>): Operation<void>;
+  /** Receives every element until the channel is closed, calling `body` (a function, generator function or async function, awaited) for each. */
+  each(body: (value: T) => void | Operation<unknown> | PromiseLike<unknown>): Operation<void>;
   stats(): ChannelStats;
 }
 
@@ -602,17 +604,17 @@ export class ChannelImpl<T> implements Channel<T> {
     return { ok: true, value: element };
   }
 
-  onSend<R = void>(value: T, handler?: () => R): SelectClause<R> {
+  onSend<const R = void>(value: T, handler?: () => R): SelectClause<R> {
     if (handler !== undefined && typeof handler !== "function") throw new TypeError(`onSend(value, handler): handler must be a function`);
     return new ChannelClause<R>(SEND, this as ChannelImpl<unknown>, value, handler as (value: never) => R);
   }
 
-  onReceive<R = T>(handler?: (value: T) => R): SelectClause<R> {
+  onReceive<const R = T>(handler?: (value: T) => R): SelectClause<R> {
     if (handler !== undefined && typeof handler !== "function") throw new TypeError(`onReceive(handler): handler must be a function`);
     return new ChannelClause<R>(RECEIVE, this as ChannelImpl<unknown>, undefined, handler as (value: never) => R);
   }
 
-  onReceiveCatching<R = { ok: true; value: T } | ClosedResult>(
+  onReceiveCatching<const R = { ok: true; value: T } | ClosedResult>(
     handler?: (result: { ok: true; value: T } | ClosedResult) => R,
   ): SelectClause<R> {
     if (handler !== undefined && typeof handler !== "function") throw new TypeError(`onReceiveCatching(handler): handler must be a function`);
@@ -666,7 +668,7 @@ export class ChannelImpl<T> implements Channel<T> {
     return this.state === CANCELLED || (this.state === CLOSED && this.buffer.length === 0 && this.senders.size === 0);
   }
 
-  each(body: (value: T) => void | Operation<unknown>): Operation<void> {
+  each(body: (value: T) => void | Operation<unknown> | PromiseLike<unknown>): Operation<void> {
     if (typeof body !== "function") throw new TypeError(`${this.name}.each(body): body must be a function or generator function`);
     return operation(receivingEach<T>, this, body);
   }
@@ -741,7 +743,7 @@ class ChannelIterator<T> implements AsyncIterator<T, undefined> {
 
 function* receivingEach<T>(
   channel: ChannelImpl<T>,
-  body: (value: T) => void | Operation<unknown>,
+  body: (value: T) => void | Operation<unknown> | PromiseLike<unknown>,
 ): Iterator<Instruction, void, unknown> {
   for (;;) {
     const result = yield* channel.receiveCatching();
@@ -749,14 +751,25 @@ function* receivingEach<T>(
       if (result.cause !== undefined) throw channel.closedError();
       return;
     }
-    const step = body(result.value);
-    if (step !== undefined && step !== null && typeof (step as Operation<unknown>)[Symbol.iterator] === "function") {
-      yield* step as Operation<unknown>;
-    }
+    const step = awaitable(body(result.value)); // an async body's promise is awaited too
+    if (isOperation(step)) yield* step as Operation<unknown>;
   }
 }
 
 export { EMPTY, DRAINED, OFFERED, REFUSED, FULL };
+
+/** A channel's capacity, as a buffer size (Infinity for "unlimited", 1 for "conflated"); `what` names the call in errors. */
+export function checkCapacity(what: string, capacity: unknown): number {
+  if (capacity === "unlimited") return Infinity;
+  if (capacity === "conflated") return 1;
+  if (typeof capacity !== "number") {
+    throw new TypeError(`${what}: capacity must be an integer ≥ 0, "unlimited" or "conflated", got ${show(capacity)}`);
+  }
+  if (!Number.isInteger(capacity) || capacity < 0) {
+    throw new RangeError(`${what}: capacity must be an integer ≥ 0, "unlimited" or "conflated", got ${capacity}`);
+  }
+  return capacity;
+}
 
 /**
  * Creates a channel.
@@ -776,22 +789,8 @@ export { EMPTY, DRAINED, OFFERED, REFUSED, FULL };
  * ```
  */
 export function channel<T>(capacity: Capacity = 0, options?: ChannelOptions<T>): Channel<T> {
-  let size: number;
-  let overflow = SUSPEND;
-  if (capacity === "unlimited") size = Infinity;
-  else if (capacity === "conflated") {
-    size = 1;
-    overflow = DROP_OLDEST;
-  } else if (typeof capacity === "number") {
-    if (!Number.isInteger(capacity) || capacity < 0) {
-      throw new RangeError(`channel(capacity): capacity must be an integer ≥ 0, "unlimited" or "conflated", got ${capacity}`);
-    }
-    size = capacity;
-  } else {
-    throw new TypeError(
-      `channel(capacity): capacity must be an integer ≥ 0, "unlimited" or "conflated", got ${typeof capacity === "string" ? JSON.stringify(capacity) : String(capacity)}`,
-    );
-  }
+  const size = checkCapacity("channel(capacity)", capacity);
+  let overflow = capacity === "conflated" ? DROP_OLDEST : SUSPEND;
   if (options !== undefined && (typeof options !== "object" || options === null)) {
     throw new TypeError(`channel(capacity, options): options must be an object`);
   }

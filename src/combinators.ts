@@ -15,7 +15,7 @@ type SettledResults<T extends readonly Operation<unknown>[]> = { -readonly [K in
 
 function checkList(what: string, operations: unknown): Body<unknown>[] {
   if (!Array.isArray(operations)) throw new TypeError(`${what}: operations must be an array of operations`);
-  return operations.map((operation, i) => checkBody(`${what}: operations[${i}]`, operation));
+  return operations.map((operation, i) => checkBody(what, operation, `operations[${i}]`));
 }
 
 /**

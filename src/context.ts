@@ -4,7 +4,7 @@ import { requireCurrent } from "./core/runtime.js";
 import { extraOf, type Body, type Task } from "./core/task.js";
 import { scoped } from "./scope.js";
 import type { Operation } from "./types.js";
-import { checkBody } from "./validate.js";
+import { checkBody, isOperation, show } from "./validate.js";
 
 /**
  * A value looked up through the task tree: a task sees the value set on itself
@@ -77,5 +77,11 @@ function* setting<T>(context: Context<T>, value: T): Iterator<Instruction, T, un
 
 function* setWithin<T, R>(context: Context<T>, value: T, body: Body<R>): Iterator<Instruction, R, unknown> {
   yield* context.set(value);
-  return (yield* typeof body === "function" ? body() : body) as R;
+  const operation = typeof body === "function" ? body() : body;
+  if (!isOperation(operation)) {
+    throw new TypeError(
+      `${context.name}.with(value, body): body returned ${show(operation)}, expected an operation (write the body as a generator function)`,
+    );
+  }
+  return (yield* operation) as R;
 }

@@ -1,10 +1,29 @@
 import { Suspension, YIELD_NOW, type Instruction } from "./core/instructions.js";
-import { operation } from "./core/operation.js";
+import { Bound, operation } from "./core/operation.js";
 import { budgetSpent, requireCurrent } from "./core/runtime.js";
-import type { Task } from "./core/task.js";
 import { Cancelled } from "./errors.js";
 import type { Operation } from "./types.js";
-import { checkFunction } from "./validate.js";
+import { Task } from "./core/task.js";
+import { checkFunction, isGeneratorObject, isOperation } from "./validate.js";
+
+const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor as unknown;
+
+/**
+ * Whether `value` is unmistakably an operation rather than a value that
+ * happens to be iterable (call() may well return Headers or a Map): a
+ * generator object, an object whose iterator is a generator function, or one
+ * of Strand's own operation objects.
+ */
+function looksLikeOperation(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  if (isGeneratorObject(value) || value instanceof Suspension || value instanceof Task || value instanceof Bound) return true;
+  const iterate = (value as { [Symbol.iterator]?: unknown })[Symbol.iterator];
+  return typeof iterate === "function" && iterate instanceof (GeneratorFunction as typeof Function);
+}
+
+function describe(value: object): string {
+  return isGeneratorObject(value) ? "a generator object: did you pass a generator function?" : (value.constructor?.name ?? "an object");
+}
 
 const WAITING = 0; // executor running or callback pending
 const RESOLVED = 1;
@@ -91,7 +110,16 @@ function* awaiting(me: Task<unknown>, settlement: Settlement): Generator<Instruc
   return settlement.value;
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+/**
+ * What a callback returned, as something a task can wait for: a promise (an
+ * async callback) becomes an operation that awaits it; anything else is
+ * returned as it is.
+ */
+export function awaitable(value: unknown): unknown {
+  return isThenable(value) && !isOperation(value) ? call(() => value) : value;
+}
+
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     (typeof value === "object" || typeof value === "function") &&
     value !== null &&
@@ -125,6 +153,11 @@ function* calling<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>): Iterator<
     throw error;
   }
   if (!isThenable(result)) {
+    if (looksLikeOperation(result)) {
+      throw new TypeError(
+        `call(fn): fn returned an operation (${describe(result as object)}); call() is for promises and plain values: use yield* on it directly`,
+      );
+    }
     if (budgetSpent()) yield YIELD_NOW;
     return result as T;
   }

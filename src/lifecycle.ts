@@ -1,29 +1,30 @@
 import type { Instruction } from "./core/instructions.js";
 import { operation } from "./core/operation.js";
 import { requireCurrent } from "./core/runtime.js";
-import { extraOf } from "./core/task.js";
+import { addCleanup, extraOf } from "./core/task.js";
+import { awaitable } from "./interop.js";
 import type { Operation } from "./types.js";
 import { checkFunction } from "./validate.js";
 
 /**
  * Registers a cleanup that runs when the current task ends, however it ends:
  * after its body (and its `finally` blocks) and its children are done, newest
- * cleanup first. The cleanup may return an operation; the task waits for it.
+ * cleanup first. The cleanup may return an operation or a promise (an async
+ * function); the task waits for it, and its failure fails the task.
  *
  * ```ts
  * const socket = yield* connect(address);
  * yield* ensure(() => socket.close());
  * ```
  */
-export function ensure(cleanup: () => void | Operation<unknown>): Operation<void> {
+export function ensure(cleanup: () => void | Operation<unknown> | PromiseLike<unknown>): Operation<void> {
   checkFunction("ensure(cleanup)", "cleanup", cleanup);
   return operation(ensuring, cleanup);
 }
 
 // eslint-disable-next-line require-yield
 function* ensuring(cleanup: () => unknown): Iterator<Instruction, void, unknown> {
-  const extra = extraOf(requireCurrent("ensure()"));
-  (extra.cleanups ??= []).push(cleanup);
+  addCleanup(requireCurrent("ensure()"), () => awaitable(cleanup()));
 }
 
 /**

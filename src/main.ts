@@ -1,6 +1,7 @@
 import { originOf, type Body } from "./core/task.js";
 import { Cancelled } from "./errors.js";
 import { run, type RunOptions } from "./run.js";
+import { checkOptions } from "./validate.js";
 
 const SIGNALS = { SIGINT: 2, SIGTERM: 15 } as const;
 
@@ -24,6 +25,7 @@ interface ProcessLike {
  * ```
  */
 export async function main<T>(body: Body<T>, options?: RunOptions): Promise<void> {
+  checkOptions("main(body, options)", options);
   const host = (globalThis as { process?: ProcessLike }).process;
   const task = run(body, { name: "main", ...options });
   let signalled: keyof typeof SIGNALS | null = null;

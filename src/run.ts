@@ -1,7 +1,7 @@
 import { RealClock, type Clock } from "./core/clock.js";
 import { Runtime } from "./core/runtime.js";
 import { createTask, type Body, type Task } from "./core/task.js";
-import { checkBody, checkName, checkOptions, nameOf } from "./validate.js";
+import { checkBody, checkClock, checkName, checkOptions, nameOf } from "./validate.js";
 
 export interface RunOptions {
   /** The task's name in errors, paths and dumps. Defaults to the body function's name, or "run". */
@@ -28,6 +28,7 @@ export function run<T>(body: Body<T>, options?: RunOptions): Task<T> {
   checkBody("run(body)", body);
   checkOptions("run(body, options)", options);
   checkName("run(body, options)", options?.name);
+  if (options !== undefined && "clock" in options) checkClock("run(body, options)", options.clock);
   if (options?.random !== undefined && typeof options.random !== "function") {
     throw new TypeError("run(body, options): random must be a function returning numbers in [0, 1)");
   }

@@ -64,14 +64,14 @@ class DefaultClause<R> implements SelectClause<R> {
  * A select clause that wins when `ms` milliseconds pass with no other clause
  * ready; `handler()`'s result becomes the select's.
  */
-export function onTimeout<R = undefined>(ms: number, handler?: () => R): SelectClause<R> {
+export function onTimeout<const R = undefined>(ms: number, handler?: () => R): SelectClause<R> {
   checkMs("onTimeout(ms)", "ms", ms);
   if (handler !== undefined && typeof handler !== "function") throw new TypeError("onTimeout(ms, handler): handler must be a function");
   return new TimeoutClause(ms, handler);
 }
 
 /** A select clause that wins at once when no other clause is ready: the select never waits. */
-export function onDefault<R>(handler: () => R): SelectClause<R> {
+export function onDefault<const R>(handler: () => R): SelectClause<R> {
   if (typeof handler !== "function") throw new TypeError("onDefault(handler): handler must be a function");
   return new DefaultClause(handler);
 }

@@ -1,24 +1,66 @@
 /** Argument checks shared by the public API: each error names the argument and what it expects. */
 import type { Body } from "./core/task.js";
 
-function show(value: unknown): string {
+export function show(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "bigint") return `${value}n`;
   if (typeof value === "function") return "a function";
   if (typeof value === "object" && value !== null) return Array.isArray(value) ? "an array" : "an object";
   return String(value);
 }
 
+/**
+ * Whether `value` can be an operation: an object with `[Symbol.iterator]`.
+ * Collections are iterable too but never operations (`run([])` would otherwise
+ * complete with undefined), so arrays, typed arrays, maps and sets are not.
+ */
 export function isOperation(value: unknown): boolean {
   return (
     typeof value === "object" &&
     value !== null &&
-    typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function"
+    typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function" &&
+    !Array.isArray(value) &&
+    !ArrayBuffer.isView(value) &&
+    !(value instanceof Map) &&
+    !(value instanceof Set)
   );
 }
 
-export function checkBody<T>(what: string, body: unknown): Body<T> {
-  if (typeof body === "function" || isOperation(body)) return body as Body<T>;
-  throw new TypeError(`${what}: body must be an operation or a function returning one (a generator function), got ${show(body)}`);
+const toTag = Object.prototype.toString;
+
+/** A generator object (what calling a generator function returns): it can be run once. */
+export function isGeneratorObject(value: unknown): boolean {
+  return typeof value === "object" && value !== null && toTag.call(value) === "[object Generator]";
+}
+
+/** Generator objects that a task has started as its body: running one again would silently do nothing. */
+export const startedGenerators = new WeakSet<object>();
+
+/**
+ * A body: an operation, or a function returning one. `name` is how the error
+ * names the argument ("body", or "operations[2]" in a list).
+ */
+export function checkBody<T>(what: string, body: unknown, name = "body"): Body<T> {
+  if (typeof body === "function") {
+    const tag = toTag.call(body);
+    if (tag === "[object AsyncFunction]" || tag === "[object AsyncGeneratorFunction]") {
+      throw new TypeError(
+        `${what}: ${name} is an async function; Strand bodies are generator functions (function* () {...}) ` +
+          `that compose operations with yield*, and await a promise with yield* call(() => promise)`,
+      );
+    }
+    return body as Body<T>;
+  }
+  if (isOperation(body)) {
+    if (startedGenerators.has(body as object)) {
+      throw new TypeError(
+        `${what}: ${name} is a generator object that already ran in another task; a generator object runs once: ` +
+          `pass the generator function instead (spawn(work), not spawn(work())), or call it again`,
+      );
+    }
+    return body as Body<T>;
+  }
+  throw new TypeError(`${what}: ${name} must be an operation or a function returning one (a generator function), got ${show(body)}`);
 }
 
 /** A duration in milliseconds: a number ≥ 0 (Infinity allowed where `infinite` is set). */
@@ -54,4 +96,19 @@ export function checkPriority(what: string, priority: unknown): number {
 
 export function nameOf(body: unknown, fallback: string): string {
   return typeof body === "function" && body.name !== "" ? body.name : fallback;
+}
+
+/** A `Clock` (see core/clock.ts): checked when a run starts, not when a task first sets a timer. */
+export function checkClock(what: string, clock: unknown): void {
+  const c = clock as { now?: unknown; setAlarm?: unknown; clearAlarm?: unknown; idle?: unknown } | null;
+  if (
+    typeof c !== "object" ||
+    c === null ||
+    typeof c.now !== "function" ||
+    typeof c.setAlarm !== "function" ||
+    typeof c.clearAlarm !== "function" ||
+    (c.idle !== undefined && typeof c.idle !== "function")
+  ) {
+    throw new TypeError(`${what}: clock must have now(), setAlarm() and clearAlarm() methods (and optionally idle()), got ${show(clock)}`);
+  }
 }

@@ -13,7 +13,7 @@ import type { Operation } from "../types.js";
 
 type Body<T, A, B, C> = (a: A, b: B, c: C) => Iterator<Instruction, T, unknown>;
 
-class Bound<T, A, B, C> implements Operation<T> {
+export class Bound<T, A, B, C> implements Operation<T> {
   constructor(
     private readonly body: Body<T, A, B, C>,
     private readonly a: A,

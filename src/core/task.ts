@@ -40,7 +40,7 @@ import { NEXT, NONE, RETURN } from "./resume.js";
 import { budgetSpent, currentTask, requireCurrent, type Runtime } from "./runtime.js";
 import { Cancelled } from "../errors.js";
 import type { Operation } from "../types.js";
-import { isOperation } from "../validate.js";
+import { isGeneratorObject, isOperation, startedGenerators } from "../validate.js";
 
 export const PENDING = 0;
 export const RUNNING = 1;
@@ -229,11 +229,23 @@ export class Task<T = unknown> implements Operation<T>, PromiseLike<T> {
     this.status = RUNNING;
     const body = this.body!;
     this.body = null;
-    const operation = typeof body === "function" ? body() : body;
-    if (operation === null || typeof operation !== "object" || typeof (operation as Operation<T>)[Symbol.iterator] !== "function") {
-      throw new TypeError(`${this}: its body returned ${String(operation)}, expected an operation (use a generator function)`);
+    let frame: Iterator<Instruction, unknown, unknown>;
+    if (typeof body === "function") {
+      const operation = body();
+      if (!isOperation(operation)) {
+        throw new TypeError(`${this}: its body returned ${String(operation)}, expected an operation (use a generator function)`);
+      }
+      frame = operation[Symbol.iterator]();
+    } else {
+      frame = body[Symbol.iterator]();
+      if (isGeneratorObject(frame)) {
+        // A generator object given as the body: it runs once, in one task.
+        if (startedGenerators.has(frame)) {
+          throw new TypeError(`${this}: its body is a generator object that already ran in another task; pass the generator function instead`);
+        }
+        startedGenerators.add(frame);
+      }
     }
-    const frame = (operation as Operation<T>)[Symbol.iterator]();
     this.frame = frame;
     return frame;
   }

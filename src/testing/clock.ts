@@ -1,4 +1,5 @@
 import type { Clock } from "../core/clock.js";
+import { checkMs, checkOptions, show } from "../validate.js";
 
 /**
  * A clock whose time moves only when told to. With `autoJump` (the default), it
@@ -12,8 +13,14 @@ export class VirtualClock implements Clock {
   private readonly autoJump: boolean;
 
   constructor(options?: { start?: number; autoJump?: boolean }) {
-    this.time = options?.start ?? 0;
-    this.autoJump = options?.autoJump ?? true;
+    checkOptions("new VirtualClock(options)", options);
+    const start = options?.start ?? 0;
+    if (typeof start !== "number") throw new TypeError(`new VirtualClock(options): start must be a finite number of milliseconds, got ${show(start)}`);
+    if (!Number.isFinite(start)) throw new RangeError(`new VirtualClock(options): start must be a finite number of milliseconds, got ${start}`);
+    const autoJump = options?.autoJump ?? true;
+    if (typeof autoJump !== "boolean") throw new TypeError(`new VirtualClock(options): autoJump must be a boolean, got ${show(autoJump)}`);
+    this.time = start;
+    this.autoJump = autoJump;
   }
 
   now(): number {
@@ -58,7 +65,7 @@ export class VirtualClock implements Clock {
 
   /** Moves time forward by `ms`, firing every timer due on the way, in order. */
   advance(ms: number): void {
-    if (typeof ms !== "number" || !(ms >= 0)) throw new RangeError(`advance(ms): ms must be a number ≥ 0, got ${String(ms)}`);
+    checkMs("advance(ms)", "ms", ms, false);
     const target = this.time + ms;
     while (this.wake !== null && this.alarmAt <= target) this.jump();
     this.time = target;

@@ -2,6 +2,14 @@ import { run } from "../run.js";
 import type { Operation } from "../types.js";
 import { VirtualClock } from "./clock.js";
 import { seededRandom } from "./steps.js";
+import { checkName, checkOptions, show } from "../validate.js";
+
+/** A seed replays a run exactly only if it is a safe integer: anything else would silently replay another seed. */
+function checkSeed(what: string, seed: unknown): number {
+  if (typeof seed !== "number") throw new TypeError(`${what}: seed must be a safe integer, got ${show(seed)}`);
+  if (!Number.isSafeInteger(seed)) throw new RangeError(`${what}: seed must be a safe integer, got ${seed}`);
+  return seed;
+}
 
 /** What a test body receives. */
 export interface TestContext {
@@ -26,8 +34,10 @@ export interface TestContext {
  */
 export function runTest<T>(body: (context: TestContext) => Operation<T>, options?: RunTestOptions): Promise<T> {
   if (typeof body !== "function") throw new TypeError(`runTest(body): body must be a generator function, got ${String(body)}`);
+  checkOptions("runTest(body, options)", options);
+  checkName("runTest(body, options)", options?.name);
+  const seed = options?.seed === undefined ? 1 : checkSeed("runTest(body, options)", options.seed);
   const clock = new VirtualClock();
-  const seed = options?.seed ?? 1;
   const task = run(() => body({ clock, seed }), { clock, random: seededRandom(seed), name: options?.name ?? (body.name || "test") });
   return task.promise();
 }

@@ -1,3 +1,5 @@
+import { show } from "../validate.js";
+
 /**
  * Checks the order of steps across tasks, as kotlinx's `expect(n)`/`finish(n)`:
  * each `expect(n)` must be the n-th step taken.
@@ -16,20 +18,32 @@ export class Steps {
   private finished = false;
 
   expect(n: number): void {
+    checkStep("expect(n)", n);
+    this.step(n);
+  }
+
+  finish(n: number): void {
+    checkStep("finish(n)", n);
+    this.step(n);
+    this.finished = true;
+  }
+
+  private step(n: number): void {
     if (this.finished) throw new Error(`step ${n} was taken after finish()`);
     this.taken++;
     if (n !== this.taken) throw new Error(`expected step ${n}, but this is step ${this.taken}`);
   }
 
-  finish(n: number): void {
-    this.expect(n);
-    this.finished = true;
-  }
 
   /** How many steps have been taken. */
   get count(): number {
     return this.taken;
   }
+}
+
+function checkStep(what: string, n: unknown): void {
+  if (typeof n !== "number") throw new TypeError(`steps.${what}: n must be a positive integer (the step's number), got ${show(n)}`);
+  if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`steps.${what}: n must be a positive integer (the step's number), got ${n}`);
 }
 
 /**
