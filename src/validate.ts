@@ -1,5 +1,8 @@
 /** Argument checks shared by the public API: each error names the argument and what it expects. */
+import { isGeneratorObject, isOperation, startedGenerators } from "./core/operation.js";
 import type { Body } from "./core/task.js";
+
+export { isGeneratorObject, isOperation };
 
 export function show(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
@@ -9,32 +12,7 @@ export function show(value: unknown): string {
   return String(value);
 }
 
-/**
- * Whether `value` can be an operation: an object with `[Symbol.iterator]`.
- * Collections are iterable too but never operations (`run([])` would otherwise
- * complete with undefined), so arrays, typed arrays, maps and sets are not.
- */
-export function isOperation(value: unknown): boolean {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function" &&
-    !Array.isArray(value) &&
-    !ArrayBuffer.isView(value) &&
-    !(value instanceof Map) &&
-    !(value instanceof Set)
-  );
-}
-
 const toTag = Object.prototype.toString;
-
-/** A generator object (what calling a generator function returns): it can be run once. */
-export function isGeneratorObject(value: unknown): boolean {
-  return typeof value === "object" && value !== null && toTag.call(value) === "[object Generator]";
-}
-
-/** Generator objects that a task has started as its body: running one again would silently do nothing. */
-export const startedGenerators = new WeakSet<object>();
 
 /**
  * A body: an operation, or a function returning one. `name` is how the error

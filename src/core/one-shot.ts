@@ -16,7 +16,7 @@
 import { Suspension, YIELD_NOW, type Instruction } from "./instructions.js";
 import { budgetSpent, requireCurrent } from "./runtime.js";
 import type { Task } from "./task.js";
-import type { Operation } from "../types.js";
+import type { Operation } from "./operation.js";
 
 const NEW = 0;
 const START = 1;

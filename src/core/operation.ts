@@ -9,7 +9,50 @@
  * level — one function, one hidden class — and stores only the arguments.
  */
 import type { Instruction } from "./instructions.js";
-import type { Operation } from "../types.js";
+
+/**
+ * An operation: anything whose iterator yields instructions to the Strand run
+ * loop and returns a `T`. Write them as generator functions and compose them
+ * with `yield*`, so TypeScript infers every result:
+ *
+ * ```ts
+ * function* twice(): Operation<number> {
+ *   yield* sleep(10);
+ *   return 2;
+ * }
+ * ```
+ */
+export interface Operation<T> {
+  [Symbol.iterator](): Iterator<Instruction, T, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+
+/**
+ * Whether `value` can be an operation: an object with `[Symbol.iterator]`.
+ * Collections are iterable too but never operations (`run([])` would otherwise
+ * complete with undefined), so arrays, typed arrays, maps and sets are not.
+ */
+export function isOperation(value: unknown): value is Operation<unknown> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function" &&
+    !Array.isArray(value) &&
+    !ArrayBuffer.isView(value) &&
+    !(value instanceof Map) &&
+    !(value instanceof Set)
+  );
+}
+
+const toTag = Object.prototype.toString;
+
+/** A generator object (what calling a generator function returns): it can be run once. */
+export function isGeneratorObject(value: unknown): boolean {
+  return typeof value === "object" && value !== null && toTag.call(value) === "[object Generator]";
+}
+
+/** Generator objects that a task has started as its body: running one again would silently do nothing. */
+export const startedGenerators = new WeakSet<object>();
 
 type Body<T, A, B, C> = (a: A, b: B, c: C) => Iterator<Instruction, T, unknown>;
 

@@ -38,9 +38,8 @@ import { AT_ONCE, OneShot, PARK } from "./one-shot.js";
 import { Suspension, YIELD_NOW, type Instruction } from "./instructions.js";
 import { NEXT, NONE, RETURN } from "./resume.js";
 import { budgetSpent, currentTask, requireCurrent, type Runtime } from "./runtime.js";
-import { Cancelled } from "../errors.js";
-import type { Operation } from "../types.js";
-import { isGeneratorObject, isOperation, startedGenerators } from "../validate.js";
+import { Cancelled } from "./errors.js";
+import { isGeneratorObject, isOperation, startedGenerators, type Operation } from "./operation.js";
 
 export const PENDING = 0;
 export const RUNNING = 1;
