@@ -170,7 +170,7 @@ export class Mutex {
 
 /** `mutex.lock()`: `queue` is the mutex's own coordinator. */
 function* locking(mutex: Mutex, queue: Coordinator<void>): Iterator<Instruction, void, unknown> {
-  const me = requireCurrent("mutex.lock()");
+  requireCurrent("mutex.lock()");
   if (!mutex.locked && budgetSpent()) yield YIELD_NOW; // before taking anything
   if (!mutex.tryLock()) yield* queue.wait(); // when it returns, unlock() has handed us the lock
 }

@@ -44,7 +44,7 @@ export function checkInteger(what: string, name: string, value: unknown, min: nu
  * without parking (yielding first if the task's budget is spent).
  */
 export function* waitUnless(what: string, done: () => boolean, coordinator: Coordinator<void>): Generator<Instruction, void, unknown> {
-  const me = requireCurrent(what);
+  requireCurrent(what);
   if (done() && budgetSpent()) yield YIELD_NOW;
   if (!done()) yield* coordinator.wait();
 }
