@@ -4,7 +4,8 @@
  * time slice so that timers and I/O never starve.
  *
  * Invariants:
- * - At most one task executes at a time, and `current` names it (null between steps).
+ * - At most one task executes at a time, and the active run context names it
+ *   (null between steps).
  * - A task in the ready queue has a pending resumption (`resumeKind !== NONE`);
  *   an entry whose task has none is stale and skipped.
  * - Nothing is allocated per resume by the loop itself; promises appear only at
@@ -22,21 +23,41 @@ export const BUDGET = 128;
 /** How long one drain may run before it returns to the host event loop. */
 const SLICE_MS = 8;
 
-let current: Task<unknown> | null = null;
+/**
+ * The run context: what a drain binds — the executing task, what is left of
+ * its budget, and the lifecycle work list (task.ts) — one per runtime. `active`
+ * is the context of the runtime draining now (IDLE between drains); a drain
+ * binds its own and restores the outer one however it ends, so a task that
+ * drains another runtime (advancing its virtual clock) keeps its own.
+ */
+export class RunContext {
+  /** The task whose code is executing, or null between steps. */
+  task: Task<unknown> | null = null;
+  /** Immediate completions left to the executing task in this step. */
+  budget = BUDGET;
+  /** Tasks waiting for their next lifecycle step (task.ts `notify`). */
+  readonly work: Task<unknown>[] = [];
+  workCount = 0;
+  advancing = false;
+}
+
+const IDLE = new RunContext();
+let active: RunContext = IDLE;
 
 /** The task whose code is executing now, or null outside the run loop. */
 export function currentTask(): Task<unknown> | null {
-  return current;
+  return active.task;
 }
 
 /** The executing task; `what` names the operation in the error thrown outside a task. */
 export function requireCurrent(what: string): Task<unknown> {
-  if (current === null) {
+  const task = active.task;
+  if (task === null) {
     throw new TypeError(
       `${what} must be used inside a Strand task: start one with run(...) and compose operations with yield*`,
     );
   }
-  return current;
+  return task;
 }
 
 /**
@@ -45,16 +66,14 @@ export function requireCurrent(what: string): Task<unknown> {
  * budget), so loops of ready operations cannot starve other tasks.
  */
 export function budgetSpent(): boolean {
-  return --budget <= 0;
+  return --active.budget <= 0;
 }
-
-/** What is left of the executing task's budget (reset at each step). */
-let budget = BUDGET;
 
 const macrotask: (callback: () => void) => void =
   typeof setImmediate === "function" ? (callback) => setImmediate(callback) : (callback) => setTimeout(callback, 0);
 
 export class Runtime {
+  readonly context = new RunContext();
   readonly ready = new ReadyQueue();
   readonly timers = new TimerHeap();
   private draining = false;
@@ -97,10 +116,9 @@ export class Runtime {
     this.kicked = false;
     if (this.draining) return;
     this.draining = true;
-    // A drain may run inside a step of another runtime (a task that advances
-    // another runtime's virtual clock): that task's run context comes back after.
-    const outerTask = current;
-    const outerBudget = budget;
+    const context = this.context;
+    const outer = active;
+    active = context;
     const start = performance.now();
     let work = 0;
     try {
@@ -111,7 +129,7 @@ export class Runtime {
         step(task);
         // A step may include up to BUDGET immediate completions: count them as work too,
         // so a loop of ready operations still returns to the host within the slice.
-        work += 1 + BUDGET - budget;
+        work += 1 + BUDGET - context.budget;
         if (work >= 256) {
           work = 0;
           if (performance.now() - start <= SLICE_MS) continue;
@@ -122,8 +140,8 @@ export class Runtime {
         }
       }
     } finally {
-      current = outerTask;
-      budget = outerBudget;
+      context.task = null;
+      active = outer;
       this.draining = false;
     }
     this.arm();
@@ -240,8 +258,9 @@ export function step(task: Task<unknown>): void {
   task.resumeKind = NONE;
   task.resumeValue = undefined;
   task.suspension = null;
-  budget = BUDGET;
-  current = task;
+  const context = active;
+  context.budget = BUDGET;
+  context.task = task;
   let frame = task.frame;
   if (frame === null) {
     try {

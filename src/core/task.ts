@@ -591,28 +591,26 @@ export function bodyDone(task: Task<unknown>, ok: boolean, value: unknown): void
 // ---------------------------------------------------------------------------
 // Advancing a task that waits for its children
 
-const pending: Task<unknown>[] = [];
-let pendingCount = 0;
-let advancing = false;
-
 /**
  * Lets `task` take its next lifecycle step. Steps that end other tasks call
- * back here; the work list keeps that iterative, so tearing down 10⁵ children
- * does not grow the stack.
+ * back here; the runtime's work list keeps that iterative, so tearing down 10⁵
+ * children does not grow the stack.
  */
 function notify(task: Task<unknown>): void {
-  pending[pendingCount++] = task;
-  if (advancing) return;
-  advancing = true;
+  const context = task.runtime.context;
+  context.work[context.workCount++] = task;
+  if (context.advancing) return;
+  context.advancing = true;
+  const work = context.work;
   try {
-    for (let i = 0; i < pendingCount; i++) {
-      const next = pending[i];
-      pending[i] = undefined!; // hold no finished task
+    for (let i = 0; i < context.workCount; i++) {
+      const next = work[i];
+      work[i] = undefined!; // hold no finished task
       advance(next);
     }
   } finally {
-    pendingCount = 0;
-    advancing = false;
+    context.workCount = 0;
+    context.advancing = false;
   }
 }
 

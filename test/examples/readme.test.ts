@@ -106,7 +106,9 @@ describe("README.md", () => {
   test("the examples type-check", () => {
     writeFileSync(
       join(work, "tsconfig.json"),
-      JSON.stringify({ extends: "../../../tsconfig.json", include: ["*.ts"], compilerOptions: { noEmit: true } }),
+      // Examples are judged as user code, by the compiler's strict checks, not by the project's unused-name rule
+      // (`await using ticker = ...` binds a name only for its disposal).
+      JSON.stringify({ extends: "../../../tsconfig.json", include: ["*.ts"], compilerOptions: { noEmit: true, noUnusedLocals: false } }),
     );
     const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
     const { status, stdout, stderr } = spawnSync(process.execPath, [tsc, "-p", join(work, "tsconfig.json")], {
