@@ -36,10 +36,10 @@ import { Suspension, YIELD_NOW, type Instruction } from "./core/instructions.js"
 import { Link, LinkedList } from "./core/list.js";
 import { operation } from "./core/operation.js";
 import { budgetSpent, requireCurrent } from "./core/runtime.js";
-import { addCleanup, addJoiner, ended, failure, type Joiner, type Task } from "./core/task.js";
+import { addCleanup, addJoiner, ended, failure, type Joiner, type Task, type TaskRecord } from "./core/task.js";
 import { channel, checkCapacity, type Capacity, type Channel, type ChannelStats, type SendResult } from "./channel.js";
 import { ChannelClosed } from "./errors.js";
-import { spawn } from "./spawn.js";
+import { spawnRecord } from "./spawn.js";
 import type { Operation } from "./types.js";
 import { checkFunction, checkName, checkOptions, isOperation } from "./validate.js";
 
@@ -132,7 +132,7 @@ class ReplyImpl<R> extends Suspension implements Reply<R> {
   parked = false;
 
   constructor(
-    task: Task<unknown>,
+    task: TaskRecord<unknown>,
     private readonly owner: ActorImpl<unknown>,
   ) {
     super(task);
@@ -166,7 +166,7 @@ class ReplyImpl<R> extends Suspension implements Reply<R> {
 }
 
 class ActorImpl<M> extends Link implements Actor<M>, Joiner {
-  task!: Task<void>;
+  task!: TaskRecord<void>;
   readonly pending = new LinkedList<ReplyImpl<unknown>>();
   processed = 0;
 
@@ -289,7 +289,7 @@ function* starting<M>(
   requireCurrent("actor()");
   const mailbox = channel<M>(capacity, { name: `${name} mailbox`, ...(onUndelivered !== undefined ? { onUndelivered } : {}) });
   const impl = new ActorImpl<M>(name, mailbox);
-  impl.task = yield* spawn(operation(handling<M>, impl, handler), { name });
+  impl.task = yield* spawnRecord(operation(handling<M>, impl, handler), name);
   if (ended(impl.task)) impl.ended();
   else {
     // Messages left when the actor ends go to onUndelivered, inside its task.

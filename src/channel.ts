@@ -59,11 +59,11 @@ import { LinkedList } from "./core/list.js";
 import { operation } from "./core/operation.js";
 import { budgetSpent, currentTask, requireCurrent } from "./core/runtime.js";
 import { fail } from "./core/task.js";
-import { run } from "./run.js";
+import { startRoot } from "./run.js";
 import { Cancelled, ChannelClosed } from "./errors.js";
 import { awaitable } from "./interop.js";
 import { isOperation, show } from "./validate.js";
-import type { Task } from "./core/task.js";
+import type { TaskRecord } from "./core/task.js";
 import type { Operation } from "./types.js";
 
 // Channel states.
@@ -707,14 +707,14 @@ const DONE_RESULT: IteratorReturnResult<undefined> = Object.freeze({ done: true,
  */
 class ChannelIterator<T> implements AsyncIterator<T, undefined> {
   private finished = false;
-  private readonly pending = new Set<Task<{ ok: true; value: T } | ClosedResult>>();
+  private readonly pending = new Set<TaskRecord<{ ok: true; value: T } | ClosedResult>>();
 
   constructor(private readonly channel: ChannelImpl<T>) {}
 
   next(): Promise<IteratorResult<T, undefined>> {
     if (this.finished) return Promise.resolve(DONE_RESULT);
     const channel = this.channel;
-    const receiving = run(() => channel.receiveCatching(), { name: `${channel.name} iterator` });
+    const receiving = startRoot(() => channel.receiveCatching(), { name: `${channel.name} iterator` });
     this.pending.add(receiving);
     return receiving.promise().then(
       (result): IteratorResult<T, undefined> => {

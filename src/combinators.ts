@@ -2,9 +2,9 @@ import { Suspension, type Instruction } from "./core/instructions.js";
 import { operation } from "./core/operation.js";
 import { Link } from "./core/list.js";
 import { requireCurrent } from "./core/runtime.js";
-import { addJoiner, ended, outcome, requestCancel, type Body, type Joiner, type Task } from "./core/task.js";
+import { addJoiner, ended, outcome, requestCancel, type Body, type Joiner, type TaskRecord } from "./core/task.js";
 import { scoped, supervisor } from "./scope.js";
-import { spawn } from "./spawn.js";
+import { spawnRecord } from "./spawn.js";
 import type { Operation, Result } from "./types.js";
 import { checkBody } from "./validate.js";
 
@@ -32,8 +32,8 @@ export function all<const T extends readonly Operation<unknown>[]>(operations: T
 }
 
 function* allOf(bodies: Body<unknown>[]): Iterator<Instruction, unknown[], unknown> {
-  const tasks: Task<unknown>[] = [];
-  for (const body of bodies) tasks.push(yield* spawn(body));
+  const tasks: TaskRecord<unknown>[] = [];
+  for (const body of bodies) tasks.push(yield* spawnRecord(body));
   const results: unknown[] = [];
   for (const task of tasks) results.push(yield* task);
   return results;
@@ -48,8 +48,8 @@ export function allSettled<const T extends readonly Operation<unknown>[]>(operat
 }
 
 function* allSettledOf(bodies: Body<unknown>[]): Iterator<Instruction, Settled<unknown>[], unknown> {
-  const tasks: Task<unknown>[] = [];
-  for (const body of bodies) tasks.push(yield* spawn(body));
+  const tasks: TaskRecord<unknown>[] = [];
+  for (const body of bodies) tasks.push(yield* spawnRecord(body));
   const results: Settled<unknown>[] = [];
   for (const task of tasks) {
     try {
@@ -64,11 +64,11 @@ function* allSettledOf(bodies: Body<unknown>[]): Iterator<Instruction, Settled<u
 class AnyEnded extends Link implements Joiner {
   constructor(
     private readonly wait: FirstEnded,
-    readonly target: Task<unknown>,
+    readonly target: TaskRecord<unknown>,
   ) {
     super();
   }
-  ended(task: Task<unknown>): void {
+  ended(task: TaskRecord<unknown>): void {
     this.wait.ended(task);
   }
 }
@@ -77,7 +77,7 @@ class AnyEnded extends Link implements Joiner {
 class FirstEnded extends Suspension {
   private readonly links: AnyEnded[] = [];
 
-  constructor(task: Task<unknown>, targets: readonly Task<unknown>[]) {
+  constructor(task: TaskRecord<unknown>, targets: readonly TaskRecord<unknown>[]) {
     super(task);
     for (const target of targets) {
       const link = new AnyEnded(this, target);
@@ -85,7 +85,7 @@ class FirstEnded extends Suspension {
       addJoiner(target, link);
     }
   }
-  ended(task: Task<unknown>): void {
+  ended(task: TaskRecord<unknown>): void {
     this.abort();
     // The losers are cancelled now, not when the race's task next runs: one that
     // was handed a value (a received element) but has not run yet gives it back.
@@ -113,11 +113,11 @@ export function race<const T extends readonly Operation<unknown>[]>(operations: 
 }
 
 function* raceOf(bodies: Body<unknown>[]): Iterator<Instruction, unknown, unknown> {
-  const tasks: Task<unknown>[] = [];
-  for (const body of bodies) tasks.push(yield* spawn(body));
+  const tasks: TaskRecord<unknown>[] = [];
+  for (const body of bodies) tasks.push(yield* spawnRecord(body));
   const me = requireCurrent("race()");
   let winner = tasks.find(ended);
-  if (winner === undefined) winner = (yield new FirstEnded(me, tasks)) as Task<unknown>;
+  if (winner === undefined) winner = (yield new FirstEnded(me, tasks)) as TaskRecord<unknown>;
   for (const task of tasks) if (task !== winner) requestCancel(task);
   return outcome(winner);
 }

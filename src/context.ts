@@ -1,7 +1,7 @@
 import type { Instruction } from "./core/instructions.js";
 import { operation } from "./core/operation.js";
 import { requireCurrent } from "./core/runtime.js";
-import { extraOf, type Body, type Task } from "./core/task.js";
+import { extraOf, type Body, type TaskRecord } from "./core/task.js";
 import { scoped } from "./scope.js";
 import type { Operation } from "./types.js";
 import { checkBody, isOperation, show } from "./validate.js";
@@ -22,7 +22,7 @@ export interface Context<T> {
 
 const NO_DEFAULT: unique symbol = Symbol("no default");
 
-function lookup(task: Task<unknown> | null, key: object): { found: boolean; value: unknown } {
+function lookup(task: TaskRecord<unknown> | null, key: object): { found: boolean; value: unknown } {
   for (; task !== null; task = task.parent) {
     const contexts = task.extra?.contexts;
     if (contexts?.has(key)) return { found: true, value: contexts.get(key) };

@@ -3,7 +3,7 @@ import { Bound, operation } from "./core/operation.js";
 import { budgetSpent, requireCurrent } from "./core/runtime.js";
 import { Cancelled } from "./errors.js";
 import type { Operation } from "./types.js";
-import { Task } from "./core/task.js";
+import { TaskRecord } from "./core/task.js";
 import { checkFunction, isGeneratorObject, isOperation } from "./validate.js";
 
 const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor as unknown;
@@ -16,7 +16,7 @@ const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor as 
  */
 function looksLikeOperation(value: unknown): boolean {
   if (typeof value !== "object" || value === null) return false;
-  if (isGeneratorObject(value) || value instanceof Suspension || value instanceof Task || value instanceof Bound) return true;
+  if (isGeneratorObject(value) || value instanceof Suspension || value instanceof TaskRecord || value instanceof Bound) return true;
   const iterate = (value as { [Symbol.iterator]?: unknown })[Symbol.iterator];
   return typeof iterate === "function" && iterate instanceof (GeneratorFunction as typeof Function);
 }
@@ -95,7 +95,7 @@ function* acting<T>(executor: Executor<T>): Iterator<Instruction, T, unknown> {
 }
 
 /** Parks on a settlement unless it settled already (then spends budget), and runs its cleanup. */
-function* awaiting(me: Task<unknown>, settlement: Settlement): Generator<Instruction, unknown, unknown> {
+function* awaiting(me: TaskRecord<unknown>, settlement: Settlement): Generator<Instruction, unknown, unknown> {
   try {
     if (settlement.state === WAITING) {
       settlement.parked = true;
@@ -142,7 +142,7 @@ export function call<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>): Operat
 }
 
 function* calling<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>): Iterator<Instruction, T, unknown> {
-  const me: Task<unknown> = requireCurrent("call()");
+  const me: TaskRecord<unknown> = requireCurrent("call()");
   const controller = new AbortController();
   let result: T | PromiseLike<T>;
   try {

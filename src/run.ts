@@ -1,6 +1,6 @@
 import { RealClock, type Clock } from "./core/clock.js";
 import { Runtime } from "./core/runtime.js";
-import { createTask, type Body, type Task } from "./core/task.js";
+import { createTask, type Body, type Task, type TaskRecord } from "./core/task.js";
 import { checkBody, checkClock, checkName, checkOptions, nameOf } from "./validate.js";
 
 export interface RunOptions {
@@ -25,6 +25,11 @@ export interface RunOptions {
  * ```
  */
 export function run<T>(body: Body<T>, options?: RunOptions): Task<T> {
+  return startRoot(body, options);
+}
+
+/** @internal `run` for Strand's own modules, which need the run loop's record of the root. */
+export function startRoot<T>(body: Body<T>, options?: RunOptions): TaskRecord<T> {
   checkBody("run(body)", body);
   checkOptions("run(body, options)", options);
   checkName("run(body, options)", options?.name);

@@ -1,7 +1,7 @@
 import { Suspension, YIELD_NOW, type Instruction } from "./core/instructions.js";
 import { operation } from "./core/operation.js";
 import { requireCurrent } from "./core/runtime.js";
-import { COMPLETED, Task } from "./core/task.js";
+import { COMPLETED, TaskRecord, type Task } from "./core/task.js";
 import type { Operation } from "./types.js";
 
 const yieldNowOperation: Operation<void> = {
@@ -49,11 +49,11 @@ export { Forever };
  * ```
  */
 export function transfer(target: Task<unknown>): Operation<void> {
-  if (!(target instanceof Task)) throw new TypeError(`transfer(target): target must be a task, got ${String(target)}`);
+  if (!(target instanceof TaskRecord)) throw new TypeError(`transfer(target): target must be a task, got ${String(target)}`);
   return operation(transferring, target);
 }
 
-function* transferring(target: Task<unknown>): Iterator<Instruction, void, unknown> {
+function* transferring(target: TaskRecord<unknown>): Iterator<Instruction, void, unknown> {
   const me = requireCurrent("transfer()");
   if (target !== me) {
     if (target.runtime !== me.runtime) throw new Error(`transfer(target): ${target} runs under another run() and cannot be switched to`);

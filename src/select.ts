@@ -25,7 +25,7 @@
  */
 import { Suspension, YIELD_NOW, type Instruction } from "./core/instructions.js";
 import { operation } from "./core/operation.js";
-import type { Task } from "./core/task.js";
+import type { TaskRecord } from "./core/task.js";
 import type { TimerEntry } from "./core/timers.js";
 import {
   ChannelClause,
@@ -106,7 +106,7 @@ class SelectWait extends Suspension implements Chooser {
   readonly clauses: number[] = [];
   timer: SelectTimer | null = null;
 
-  constructor(task: Task<unknown>) {
+  constructor(task: TaskRecord<unknown>) {
     super(task);
   }
 

@@ -1,6 +1,6 @@
 import { AT_ONCE, OneShot } from "./core/one-shot.js";
 import { requireCurrent } from "./core/runtime.js";
-import { createTask, type Body, type Task } from "./core/task.js";
+import { createTask, type Body, type Task, type TaskRecord } from "./core/task.js";
 import type { Operation } from "./types.js";
 import { checkBody, checkName, checkOptions, checkPriority } from "./validate.js";
 
@@ -30,12 +30,17 @@ export function spawn<T>(body: Body<T>, options?: SpawnOptions): Operation<Task<
   return new Spawn(body, options?.name ?? (typeof body === "function" ? body : "task"), priority);
 }
 
+/** @internal `spawn` for Strand's own modules, which need the run loop's record of the child (body already checked). */
+export function spawnRecord<T>(body: Body<T>, name?: string): Operation<TaskRecord<T>> {
+  return new Spawn(body, name ?? (typeof body === "function" ? body : "task"), undefined);
+}
+
 /** spawn(): creates the child at once (then yields first if the budget is spent). */
-class Spawn<T> extends OneShot<Task<T>> {
+class Spawn<T> extends OneShot<TaskRecord<T>> {
   protected get what(): string {
     return "spawn()";
   }
-  private child: Task<T> | null = null;
+  private child: TaskRecord<T> | null = null;
 
   constructor(
     private readonly body: Body<T>,
@@ -44,11 +49,11 @@ class Spawn<T> extends OneShot<Task<T>> {
   ) {
     super();
   }
-  protected begin(parent: Task<unknown>): number {
+  protected begin(parent: TaskRecord<unknown>): number {
     this.child = createTask(this.body, parent, parent.runtime, this.name, this.priority ?? parent.priority, 0);
     return AT_ONCE;
   }
-  protected result(): Task<T> {
+  protected result(): TaskRecord<T> {
     return this.child!;
   }
   protected again(): Spawn<T> {
@@ -57,7 +62,7 @@ class Spawn<T> extends OneShot<Task<T>> {
   abort(): void {}
 }
 
-const currentOperation: Operation<Task<unknown>> = {
+const currentOperation: Operation<TaskRecord<unknown>> = {
   *[Symbol.iterator]() {
     return requireCurrent("current()");
   },

@@ -14,7 +14,7 @@ import {
   Teardown,
   type Body,
   type Joiner,
-  type Task,
+  type TaskRecord,
 } from "./core/task.js";
 import type { TimerEntry } from "./core/timers.js";
 import { TimeoutError } from "./errors.js";
@@ -36,7 +36,7 @@ class Sleep extends OneShot<void> implements TimerEntry {
     this.seq = 0;
     this.heapIndex = -1;
   }
-  protected begin(task: Task<unknown>): number {
+  protected begin(task: TaskRecord<unknown>): number {
     if (this.ms !== Infinity) task.runtime.addTimer(this, this.ms);
     return PARK;
   }
@@ -83,7 +83,7 @@ class Deadline extends Suspension implements TimerEntry {
   expired = false;
   private readonly joiner = new TargetEnded(this);
 
-  constructor(task: Task<unknown>, private readonly target: Task<unknown>, ms: number) {
+  constructor(task: TaskRecord<unknown>, private readonly target: TaskRecord<unknown>, ms: number) {
     super(task);
     addJoiner(target, this.joiner);
     task.runtime.addTimer(this, ms);

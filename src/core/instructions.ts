@@ -20,7 +20,7 @@
  * cancelled with everything as it was.
  */
 import type { Link, LinkedList } from "./list.js";
-import type { Task } from "./task.js";
+import type { TaskRecord } from "./task.js";
 import { resume, NEXT, THROW } from "./resume.js";
 
 /**
@@ -37,9 +37,9 @@ export abstract class Suspension implements Link {
    * The task this suspension parks. Set when the operation starts running in
    * that task (operations may be created earlier and double as their own token).
    */
-  declare task: Task<unknown>;
+  declare task: TaskRecord<unknown>;
 
-  constructor(task: Task<unknown> | null) {
+  constructor(task: TaskRecord<unknown> | null) {
     // Plain stores (not class-field definitions): this constructor is on the hot path.
     this.list = null;
     this.prevLink = null;

@@ -15,7 +15,7 @@
  */
 import { Suspension, YIELD_NOW, type Instruction } from "./instructions.js";
 import { budgetSpent, requireCurrent } from "./runtime.js";
-import type { Task } from "./task.js";
+import type { TaskRecord } from "./task.js";
 import type { Operation } from "./operation.js";
 
 const NEW = 0;
@@ -44,7 +44,7 @@ export abstract class OneShot<T> extends Suspension implements Operation<T>, Ite
   /** The operation's name in the error thrown outside a task, e.g. "sleep()". */
   protected abstract get what(): string;
   /** Runs in the task: register and return PARK, or return AT_ONCE. May throw. */
-  protected abstract begin(task: Task<unknown>): number;
+  protected abstract begin(task: TaskRecord<unknown>): number;
   /** The result: from the value it was woken with (PARK), or undefined (AT_ONCE). May throw. */
   protected abstract result(woken: unknown): T;
   /** A fresh operation with the same arguments, for iterating this one again. */
@@ -58,7 +58,7 @@ export abstract class OneShot<T> extends Suspension implements Operation<T>, Ite
 
   next(woken?: unknown): IteratorResult<Instruction, T> {
     switch (this.phase) {
-      case NEW: // handed out as an iterator directly (e.g. by Task[Symbol.iterator])
+      case NEW: // handed out as an iterator directly (e.g. by TaskRecord[Symbol.iterator])
       case START: {
         const task = requireCurrent(this.what);
         this.task = task;

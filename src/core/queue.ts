@@ -10,24 +10,24 @@
  * `runNext` is a one-task slot served before every level: the direct hand-off
  * used by `transfer` (Go's `runnext`).
  */
-import type { Task } from "./task.js";
+import type { TaskRecord } from "./task.js";
 
 class Ring {
-  items: (Task<unknown> | undefined)[] = new Array(64);
+  items: (TaskRecord<unknown> | undefined)[] = new Array(64);
   mask = 63;
   head = 0;
   tail = 0;
 
   constructor(readonly priority: number) {}
 
-  push(task: Task<unknown>): void {
+  push(task: TaskRecord<unknown>): void {
     if (this.tail - this.head > this.mask) this.grow();
     task.queuedAt = this.tail;
     this.items[this.tail & this.mask] = task;
     this.tail++;
   }
 
-  shift(): Task<unknown> | undefined {
+  shift(): TaskRecord<unknown> | undefined {
     while (this.head < this.tail) {
       const position = this.head++;
       const slot = position & this.mask;
@@ -43,7 +43,7 @@ class Ring {
 
   private grow(): void {
     const size = this.mask + 1;
-    const items: (Task<unknown> | undefined)[] = new Array(size * 2);
+    const items: (TaskRecord<unknown> | undefined)[] = new Array(size * 2);
     for (let position = this.head; position < this.tail; position++) {
       items[position & (size * 2 - 1)] = this.items[position & this.mask];
     }
@@ -55,16 +55,16 @@ class Ring {
 export class ReadyQueue {
   /** Levels in descending priority; level 0 exists from the start. */
   private levels: Ring[] = [new Ring(0)];
-  runNext: Task<unknown> | null = null;
+  runNext: TaskRecord<unknown> | null = null;
 
-  push(task: Task<unknown>): void {
+  push(task: TaskRecord<unknown>): void {
     if (task === this.runNext) return;
     const levels = this.levels;
     if (levels.length === 1 && task.priority === 0) levels[0].push(task);
     else this.level(task.priority).push(task);
   }
 
-  shift(): Task<unknown> | undefined {
+  shift(): TaskRecord<unknown> | undefined {
     const next = this.runNext;
     if (next !== null) {
       this.runNext = null;
@@ -79,7 +79,7 @@ export class ReadyQueue {
   }
 
   /** Moves a queued task to the front: it runs next (a direct hand-off). */
-  runFirst(task: Task<unknown>): void {
+  runFirst(task: TaskRecord<unknown>): void {
     const previous = this.runNext;
     this.remove(task);
     this.runNext = task;
@@ -87,7 +87,7 @@ export class ReadyQueue {
   }
 
   /** Drops the task's live entry, if it has one. */
-  remove(task: Task<unknown>): void {
+  remove(task: TaskRecord<unknown>): void {
     task.queuedAt = -1;
     if (this.runNext === task) this.runNext = null;
   }

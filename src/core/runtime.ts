@@ -16,7 +16,7 @@ import { Call, Suspension, YIELD_NOW, type Instruction } from "./instructions.js
 import { ReadyQueue } from "./queue.js";
 import { NEXT, NONE, RETURN, THROW } from "./resume.js";
 import { TimerHeap, type TimerEntry } from "./timers.js";
-import { bodyDone, fail, recordError, requestTeardownAtYield, type Task } from "./task.js";
+import { bodyDone, fail, recordError, requestTeardownAtYield, type TaskRecord } from "./task.js";
 
 /** Immediate completions a task may make before it must go back to the queue. */
 export const BUDGET = 128;
@@ -32,11 +32,11 @@ const SLICE_MS = 8;
  */
 export class RunContext {
   /** The task whose code is executing, or null between steps. */
-  task: Task<unknown> | null = null;
+  task: TaskRecord<unknown> | null = null;
   /** Immediate completions left to the executing task in this step. */
   budget = BUDGET;
   /** Tasks waiting for their next lifecycle step (task.ts `notify`). */
-  readonly work: Task<unknown>[] = [];
+  readonly work: TaskRecord<unknown>[] = [];
   workCount = 0;
   advancing = false;
 }
@@ -45,12 +45,12 @@ const IDLE = new RunContext();
 let active: RunContext = IDLE;
 
 /** The task whose code is executing now, or null outside the run loop. */
-export function currentTask(): Task<unknown> | null {
+export function currentTask(): TaskRecord<unknown> | null {
   return active.task;
 }
 
 /** The executing task; `what` names the operation in the error thrown outside a task. */
-export function requireCurrent(what: string): Task<unknown> {
+export function requireCurrent(what: string): TaskRecord<unknown> {
   const task = active.task;
   if (task === null) {
     throw new TypeError(
@@ -84,7 +84,7 @@ export class Runtime {
   /** The clock threw: its error failed the root, and the clock is not called again. */
   private clockBroken = false;
   /** The run's root task: a failure of the clock fails it. */
-  root: Task<unknown> | null = null;
+  root: TaskRecord<unknown> | null = null;
 
   constructor(
     readonly clock: Clock,
@@ -93,7 +93,7 @@ export class Runtime {
   ) {}
 
   /** Queues a task that has a pending resumption; starts a drain if none is under way. */
-  schedule(task: Task<unknown>): void {
+  schedule(task: TaskRecord<unknown>): void {
     if (task.queuedAt < 0) this.ready.push(task);
     if (!this.draining && !this.kicked) {
       this.kicked = true;
@@ -214,7 +214,7 @@ export class Runtime {
 }
 
 /** Depth index of the task's top frame (0 for the body). */
-function topIndex(task: Task<unknown>): number {
+function topIndex(task: TaskRecord<unknown>): number {
   return task.below === null ? 0 : task.below.length;
 }
 
@@ -222,7 +222,7 @@ function isStackOverflow(error: unknown): boolean {
   return error instanceof RangeError && !(error as { strandDepth?: true }).strandDepth && /call stack/i.test(error.message);
 }
 
-function depthError(task: Task<unknown>, cause: unknown): RangeError {
+function depthError(task: TaskRecord<unknown>, cause: unknown): RangeError {
   const error = new RangeError(
     `${task} overflowed the call stack in nested yield* calls. ` +
       `Write deeply recursive operations with fn(function* (...) {...}): the run loop trampolines fn calls, ` +
@@ -233,7 +233,7 @@ function depthError(task: Task<unknown>, cause: unknown): RangeError {
   return error;
 }
 
-function badInstruction(task: Task<unknown>, value: unknown): TypeError {
+function badInstruction(task: TaskRecord<unknown>, value: unknown): TypeError {
   const isOperation = typeof value === "object" && value !== null && typeof (value as Iterable<unknown>)[Symbol.iterator] === "function";
   const kind = isOperation ? (value as object).constructor?.name : undefined;
   const shown = isOperation
@@ -251,7 +251,7 @@ function badInstruction(task: Task<unknown>, value: unknown): TypeError {
  * Runs one task until it parks, yields, or ends. The loop resumes only the top
  * frame, so a resume is O(1) in the depth of trampolined calls.
  */
-export function step(task: Task<unknown>): void {
+export function step(task: TaskRecord<unknown>): void {
   let kind = task.resumeKind;
   if (kind === NONE) return; // stale entry
   let value = task.resumeValue;

@@ -64,7 +64,7 @@ export type Body<T> = Operation<T> | (() => Operation<T>);
 
 /** Someone waiting for a task to end. */
 export interface Joiner extends Link {
-  ended(task: Task<unknown>): void;
+  ended(task: TaskRecord<unknown>): void;
   /**
    * Set by those who await `task.cancel()`: the task's failure is theirs (they
    * get it, catchable) and does not also fail the task's parent.
@@ -75,10 +75,10 @@ export interface Joiner extends Link {
 const ignore = (): void => {};
 
 /** Where each error was first recorded, so reports can name the task it came from. */
-const origins = new WeakMap<object, Task<unknown>>();
+const origins = new WeakMap<object, TaskRecord<unknown>>();
 
 /** The task an error was first raised in, if Strand saw it. */
-export function originOf(error: unknown): Task<unknown> | undefined {
+export function originOf(error: unknown): TaskRecord<unknown> | undefined {
   return typeof error === "object" && error !== null ? origins.get(error) : undefined;
 }
 
@@ -90,10 +90,44 @@ export interface TaskOptions {
 }
 
 /**
- * A running coroutine in the task tree. It is an `Operation<T>` (`yield* task`
- * joins it) and a `PromiseLike<T>` (`await task` joins it from async code).
+ * A running coroutine in the task tree: what users hold. It is an
+ * `Operation<T>` (`yield* task` joins it) and a `PromiseLike<T>` (`await task`
+ * joins it from async code).
+ *
+ * This is the public type; `TaskRecord` below is the run loop's record behind
+ * it (one object per task: the interface adds nothing at run time, it only
+ * keeps the run loop's fields out of users' types).
  */
-export class Task<T = unknown> implements Operation<T>, PromiseLike<T> {
+export interface Task<T = unknown> extends Operation<T>, PromiseLike<T> {
+  /** Unique among the tasks of this thread, across runtimes. */
+  readonly id: number;
+  /** The name given, else the body function's name, else "task" ("run" for a root). */
+  readonly name: string;
+  /** Higher runs first; equal priorities take turns. */
+  readonly priority: number;
+  /** The task that spawned this one; null for a root. */
+  readonly parent: Task<unknown> | null;
+  /** What the task is doing now. */
+  readonly state: TaskState;
+  /** The live children, oldest first. */
+  readonly children: Task<unknown>[];
+  /** Names from the root down to this task, e.g. `main#1 › server#2 › conn#7`. */
+  readonly path: string;
+  /**
+   * Requests cancellation now and returns a handle that waits for the teardown:
+   * `yield* task.cancel()` in a task, `await task.cancel()` outside. It throws
+   * only if the teardown failed (and then that error is handled: it does not
+   * also fail the parent). Cancelling a task that has already ended changes
+   * nothing and does not throw.
+   */
+  cancel(): Operation<void> & PromiseLike<void>;
+  /** `await using task = run(...)`: cancels the task and waits for its teardown. */
+  [Symbol.asyncDispose](): Promise<void>;
+  toString(): string;
+}
+
+/** The run loop's record of a task (see `Task` for the public view of it). */
+export class TaskRecord<T = unknown> implements Task<T> {
   // Run-loop state (see runtime.ts and queue.ts).
   /** @internal */ frame: Iterator<Instruction, unknown, unknown> | null = null;
   /** @internal */ below: Iterator<Instruction, unknown, unknown>[] | null = null;
@@ -110,16 +144,16 @@ export class Task<T = unknown> implements Operation<T>, PromiseLike<T> {
   /** @internal The name, or the body function to take it from when first asked (reading `fn.name` is slow). */
   private label: string | (() => unknown);
   readonly priority: number;
-  readonly parent: Task<unknown> | null;
+  readonly parent: TaskRecord<unknown> | null;
   /** @internal */ readonly runtime: Runtime;
   /** @internal */ readonly flags: number;
   /** @internal */ body: Body<T> | null;
 
   // The tree: children form an intrusive list, oldest first.
-  /** @internal */ firstChild: Task<unknown> | null = null;
-  /** @internal */ lastChild: Task<unknown> | null = null;
-  /** @internal */ prevSibling: Task<unknown> | null = null;
-  /** @internal */ nextSibling: Task<unknown> | null = null;
+  /** @internal */ firstChild: TaskRecord<unknown> | null = null;
+  /** @internal */ lastChild: TaskRecord<unknown> | null = null;
+  /** @internal */ prevSibling: TaskRecord<unknown> | null = null;
+  /** @internal */ nextSibling: TaskRecord<unknown> | null = null;
   /** @internal Live children that are not daemons. */
   ownChildren = 0;
 
@@ -133,7 +167,7 @@ export class Task<T = unknown> implements Operation<T>, PromiseLike<T> {
     body: Body<T>,
     name: string | (() => unknown),
     priority: number,
-    parent: Task<unknown> | null,
+    parent: TaskRecord<unknown> | null,
     runtime: Runtime,
     flags: number,
   ) {
@@ -176,8 +210,8 @@ export class Task<T = unknown> implements Operation<T>, PromiseLike<T> {
   }
 
   /** The live children, oldest first. */
-  get children(): Task<unknown>[] {
-    const children: Task<unknown>[] = [];
+  get children(): TaskRecord<unknown>[] {
+    const children: TaskRecord<unknown>[] = [];
     for (let child = this.firstChild; child !== null; child = child.nextSibling) children.push(child);
     return children;
   }
@@ -185,7 +219,7 @@ export class Task<T = unknown> implements Operation<T>, PromiseLike<T> {
   /** Names from the root down to this task, e.g. `main › server › conn#7`. */
   get path(): string {
     const names: string[] = [];
-    for (let task: Task<unknown> | null = this; task !== null; task = task.parent) names.push(`${task.name}#${task.id}`);
+    for (let task: TaskRecord<unknown> | null = this; task !== null; task = task.parent) names.push(`${task.name}#${task.id}`);
     return names.reverse().join(" › ");
   }
 
@@ -268,18 +302,18 @@ export interface TaskExtra {
   cancelledByUser: boolean;
   onCancel: (() => void)[] | null;
   contexts: Map<object, unknown> | null;
-  supervisorErrors: ((error: unknown, task: Task<unknown>) => void) | null;
+  supervisorErrors: ((error: unknown, task: TaskRecord<unknown>) => void) | null;
   cleanups: (() => unknown)[] | null;
   /** Someone has taken this task's outcome (joined it, awaited it). */
   observed: boolean;
   /** A supervisor's failed children that nobody has handled yet. */
-  unobserved: Task<unknown>[] | null;
+  unobserved: TaskRecord<unknown>[] | null;
   /** Errors recorded so far, in order: any makes the outcome FAILED. */
   errors: unknown[] | null;
 }
 type T0 = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-export function extraOf(task: Task<unknown>): TaskExtra {
+export function extraOf(task: TaskRecord<unknown>): TaskExtra {
   return (task.extra ??= {
     promise: null,
     cancelledByUser: false,
@@ -293,12 +327,12 @@ export function extraOf(task: Task<unknown>): TaskExtra {
   });
 }
 
-function joinersOf(task: Task<unknown>): LinkedList<Joiner> {
+function joinersOf(task: TaskRecord<unknown>): LinkedList<Joiner> {
   return (task.joiners ??= new LinkedList<Joiner>());
 }
 
 /** Registers `joiner` to be told when `task` ends (the task must not have ended). */
-export function addJoiner(task: Task<unknown>, joiner: Joiner): void {
+export function addJoiner(task: TaskRecord<unknown>, joiner: Joiner): void {
   joinersOf(task).push(joiner);
 }
 
@@ -307,17 +341,17 @@ export function addJoiner(task: Task<unknown>, joiner: Joiner): void {
  * body never started — as `ensure` does for the current task. Its error fails
  * the task.
  */
-export function addCleanup(task: Task<unknown>, cleanup: () => unknown): void {
+export function addCleanup(task: TaskRecord<unknown>, cleanup: () => unknown): void {
   (extraOf(task).cleanups ??= []).push(cleanup);
 }
 
 /** True once the task has ended (completed, failed or cancelled). */
-export function ended(task: Task<unknown>): boolean {
+export function ended(task: TaskRecord<unknown>): boolean {
   return task.status >= COMPLETED;
 }
 
 /** The result of a finished task, or its error thrown. */
-export function outcome<T>(task: Task<T>): T {
+export function outcome<T>(task: TaskRecord<T>): T {
   if (task.status === COMPLETED) return task.result as T;
   const extra = extraOf(task);
   extra.observed = true;
@@ -330,7 +364,7 @@ export function outcome<T>(task: Task<T>): T {
 }
 
 /** The error a failed task ended with. */
-export function failure(task: Task<unknown>): unknown {
+export function failure(task: TaskRecord<unknown>): unknown {
   const extra = task.extra!;
   const errors = extra.errors!;
   if (errors.length === 1) return errors[0];
@@ -344,7 +378,7 @@ export function failure(task: Task<unknown>): unknown {
   return aggregate;
 }
 
-function settle<T>(task: Task<T>, resolve: (value: T) => void, reject: (error: unknown) => void): void {
+function settle<T>(task: TaskRecord<T>, resolve: (value: T) => void, reject: (error: unknown) => void): void {
   try {
     resolve(outcome(task));
   } catch (error) {
@@ -356,8 +390,8 @@ function settle<T>(task: Task<T>, resolve: (value: T) => void, reject: (error: u
 class CancelJoin extends Suspension implements Joiner {
   declare readonly awaitsCancel: true;
   constructor(
-    task: Task<unknown>,
-    private readonly target: Task<unknown>,
+    task: TaskRecord<unknown>,
+    private readonly target: TaskRecord<unknown>,
   ) {
     super(task);
     this.awaitsCancel = true as const;
@@ -380,7 +414,7 @@ class PromiseJoiner extends Link implements Joiner {
   ) {
     super();
   }
-  ended(task: Task<unknown>): void {
+  ended(task: TaskRecord<unknown>): void {
     settle(task, this.resolve, this.reject);
   }
 }
@@ -391,10 +425,10 @@ class JoinOperation<T> extends OneShot<T> implements Joiner {
     return "yield* task";
   }
 
-  constructor(private readonly target: Task<T>) {
+  constructor(private readonly target: TaskRecord<T>) {
     super();
   }
-  protected begin(me: Task<unknown>): number {
+  protected begin(me: TaskRecord<unknown>): number {
     const target = this.target;
     if (target.status >= COMPLETED) return AT_ONCE;
     if (me === target) throw new Error(`${target} cannot join itself`);
@@ -420,7 +454,7 @@ export class Teardown implements Operation<void>, PromiseLike<void> {
   /** The task had already ended when cancelled: its old outcome is not this teardown's. */
   private readonly endedBefore: boolean;
 
-  constructor(private readonly task: Task<unknown>) {
+  constructor(private readonly task: TaskRecord<unknown>) {
     this.endedBefore = task.status >= COMPLETED;
   }
 
@@ -476,14 +510,14 @@ export class Teardown implements Operation<void>, PromiseLike<void> {
 /** Creates a child of `parent` (or a root when null) and queues its first step. */
 export function createTask<T>(
   body: Body<T>,
-  parent: Task<unknown> | null,
+  parent: TaskRecord<unknown> | null,
   runtime: Runtime,
   /** A name, or the body function to take the name from lazily. */
   name: string | (() => unknown),
   priority: number,
   flags: number,
-): Task<T> {
-  const task = new Task<T>(body, name, priority, parent, runtime, flags);
+): TaskRecord<T> {
+  const task = new TaskRecord<T>(body, name, priority, parent, runtime, flags);
   if (parent === null) runtime.root ??= task;
   else {
     const last = parent.lastChild;
@@ -509,25 +543,25 @@ export function createTask<T>(
 // Cancellation and failure
 
 /** Records an error on the task, remembering where it came from. */
-export function recordError(task: Task<unknown>, error: unknown): void {
+export function recordError(task: TaskRecord<unknown>, error: unknown): void {
   if (typeof error === "object" && error !== null && !origins.has(error)) origins.set(error, task);
   (extraOf(task).errors ??= []).push(error);
 }
 
 /** Cancels `task` (idempotent). Its teardown starts now, or at its next yield if it is executing. */
-export function requestCancel(task: Task<unknown>): void {
+export function requestCancel(task: TaskRecord<unknown>): void {
   if (task.status >= COMPLETED || task.halting) return;
   halt(task);
 }
 
 /** Fails `task` with `error`: it records the error and tears the task down. */
-export function fail(task: Task<unknown>, error: unknown): void {
+export function fail(task: TaskRecord<unknown>, error: unknown): void {
   if (task.status >= COMPLETED) return;
   recordError(task, error);
   if (!task.halting) halt(task);
 }
 
-function halt(task: Task<unknown>): void {
+function halt(task: TaskRecord<unknown>): void {
   task.halting = true;
   const handlers = task.extra?.onCancel;
   if (handlers) {
@@ -561,13 +595,13 @@ function halt(task: Task<unknown>): void {
 }
 
 /** Called by the run loop when a halting task yields: its teardown starts. */
-export function requestTeardownAtYield(task: Task<unknown>): void {
+export function requestTeardownAtYield(task: TaskRecord<unknown>): void {
   task.status = TEARDOWN;
   notify(task);
 }
 
 /** Called by the run loop when the body's last frame returned (`ok`) or threw. */
-export function bodyDone(task: Task<unknown>, ok: boolean, value: unknown): void {
+export function bodyDone(task: TaskRecord<unknown>, ok: boolean, value: unknown): void {
   task.frame = null;
   task.below = null;
   if (task.status === RUNNING) {
@@ -596,7 +630,7 @@ export function bodyDone(task: Task<unknown>, ok: boolean, value: unknown): void
  * back here; the runtime's work list keeps that iterative, so tearing down 10⁵
  * children does not grow the stack.
  */
-function notify(task: Task<unknown>): void {
+function notify(task: TaskRecord<unknown>): void {
   const context = task.runtime.context;
   context.work[context.workCount++] = task;
   if (context.advancing) return;
@@ -614,7 +648,7 @@ function notify(task: Task<unknown>): void {
   }
 }
 
-function advance(task: Task<unknown>): void {
+function advance(task: TaskRecord<unknown>): void {
   switch (task.status) {
     case COMPLETING:
       if (task.ownChildren > 0) return;
@@ -662,7 +696,7 @@ function advance(task: Task<unknown>): void {
   finish(task);
 }
 
-function finish(task: Task<unknown>): void {
+function finish(task: TaskRecord<unknown>): void {
   if ((task.flags & SUPERVISOR) !== 0) unobservedFailures(task);
   task.status = task.extra?.errors ? FAILED : task.halting ? CANCELLED : COMPLETED;
   task.body = null;
@@ -715,7 +749,7 @@ function finish(task: Task<unknown>): void {
  * child does. If neither does by the time the supervisor closes, the
  * supervisor fails with it — an error is never dropped silently.
  */
-function reportSupervised(supervisor: Task<unknown>, child: Task<unknown>): void {
+function reportSupervised(supervisor: TaskRecord<unknown>, child: TaskRecord<unknown>): void {
   const extra = extraOf(supervisor);
   const handler = extra.supervisorErrors;
   if (handler) {
@@ -730,7 +764,7 @@ function reportSupervised(supervisor: Task<unknown>, child: Task<unknown>): void
 }
 
 /** At a supervisor's close: its failed children nobody joined fail it. */
-function unobservedFailures(task: Task<unknown>): void {
+function unobservedFailures(task: TaskRecord<unknown>): void {
   const unobserved = task.extra?.unobserved;
   if (!unobserved) return;
   task.extra!.unobserved = null;

@@ -138,7 +138,7 @@ export class Condition {
     requireCurrent("condition.wait()");
     const mutex = condition.mutex;
     if (!mutex.locked) throw new Error(`${condition.name}.wait(): lock ${mutex.name} first; wait() must be called holding it`);
-    const handle = condition.waiters.prepare();
+    const handle = condition.waiters.register();
     mutex.unlock();
     let signalled = false;
     try {

@@ -9,7 +9,7 @@
  * awaited together with `waitAll(handles)` or `waitAny(handles)`, or alone with
  * `yield* handle`.
  *
- * Handle states (`WaitHandle.status`):
+ * Handle states (`Registration.status`):
  *
  * | status    | meaning                                                                |
  * |-----------|------------------------------------------------------------------------|
@@ -54,7 +54,7 @@ import { LinkedList } from "../core/list.js";
 import { operation } from "../core/operation.js";
 import { resume, RETURN } from "../core/resume.js";
 import { budgetSpent, requireCurrent } from "../core/runtime.js";
-import type { Task } from "../core/task.js";
+import type { TaskRecord } from "../core/task.js";
 import type { Operation } from "../types.js";
 import { checkFunction, checkName, checkOptions } from "../validate.js";
 
@@ -65,7 +65,7 @@ const BROADCAST = 2;
 const CONSUMED = 3;
 const CANCELLED = 4;
 
-// Who waits on a handle (`WaitHandle.waiter`).
+// Who waits on a handle (`Registration.waiter`).
 const NOBODY = 0;
 const ALONE = 1; // a task parked on the handle itself (`yield* handle`, `c.wait()`)
 const GROUP = 2; // a task parked in waitAll/waitAny
@@ -74,7 +74,7 @@ const GROUP = 2; // a task parked in waitAll/waitAny
 const ALL = 0;
 const ANY = 1;
 
-/** What `WaitHandle.state` reports. */
+/** What `Registration.state` reports. */
 export type WaitState = "waiting" | "notified" | "consumed" | "cancelled";
 
 /** `notify(value)`: the value is optional only for a `Coordinator<void>`. */
@@ -111,7 +111,21 @@ let nextCoordinatorId = 1;
  * `yield* handle`, `waitAll` or `waitAny`; or `cancel()` it (it is `Disposable`,
  * so `using handle = c.prepare()` cancels it when the block is left).
  */
-export class WaitHandle<T = void> extends Suspension implements Operation<T> {
+export interface WaitHandle<T = void> extends Operation<T>, Disposable {
+  /** The coordinator it waits on. */
+  readonly coordinator: Coordinator<T>;
+  /** Where the wait stands. */
+  readonly state: WaitState;
+  /**
+   * Withdraws the registration; a notification it received and nobody consumed
+   * goes back (to `onReturned`, or the next waiter). True if there was anything
+   * to withdraw. Throws if a task is waiting on the handle: cancel that task.
+   */
+  cancel(): boolean;
+}
+
+/** The coordinator's record of a wait: the run loop's suspension behind a `WaitHandle`. */
+export class Registration<T = void> extends Suspension implements WaitHandle<T> {
   /** @internal */ status: number = ENQUEUED;
   /** @internal */ value: T | undefined = undefined;
   /** @internal */ waiter: number = NOBODY;
@@ -161,7 +175,7 @@ export class WaitHandle<T = void> extends Suspension implements Operation<T> {
   /** Waits for the notification and returns its value (at once if it has come). */
   *[Symbol.iterator](): Iterator<Instruction, T, unknown> {
     const me = requireCurrent("yield* handle");
-    checkWaitable("yield* handle", this as WaitHandle<unknown>);
+    checkWaitable("yield* handle", this as Registration<unknown>);
     this.waiter = ALONE;
     this.task = me;
     let ok = false;
@@ -213,7 +227,7 @@ export class WaitHandle<T = void> extends Suspension implements Operation<T> {
       if (this.rearm) resume(this, RETURN, undefined);
       else this.wake(value);
     } else if (this.waiter === GROUP) {
-      this.group!.delivered(this as WaitHandle<unknown>);
+      this.group!.delivered(this as Registration<unknown>);
     }
   }
 
@@ -234,7 +248,7 @@ export class WaitHandle<T = void> extends Suspension implements Operation<T> {
   }
 }
 
-function checkWaitable(what: string, handle: WaitHandle<unknown>): void {
+function checkWaitable(what: string, handle: Registration<unknown>): void {
   if (handle.status === CANCELLED) throw new Error(`${what}: this wait handle on ${handle.coordinator.name} was cancelled`);
   if (handle.waiter !== NOBODY) throw new Error(`${what}: ${handle.task} is already waiting on this handle`);
 }
@@ -255,7 +269,7 @@ function checkWaitable(what: string, handle: WaitHandle<unknown>): void {
  */
 export class Coordinator<T = void> {
   readonly name: string;
-  private readonly list = new LinkedList<WaitHandle<T>>();
+  private readonly list = new LinkedList<Registration<T>>();
   private readonly onReturned: ((value: T) => void) | undefined;
   private notifiedCount = 0;
   private cancelledCount = 0;
@@ -285,7 +299,12 @@ export class Coordinator<T = void> {
    * Await it (`yield* handle`, `waitAll`, `waitAny`) or `cancel()` it.
    */
   prepare(): WaitHandle<T> {
-    const handle = new WaitHandle<T>(this);
+    return this.register();
+  }
+
+  /** @internal `prepare()` for the sync primitives, which need the registration's internals. */
+  register(): Registration<T> {
+    const handle = new Registration<T>(this);
     this.list.push(handle);
     return handle;
   }
@@ -321,7 +340,7 @@ export class Coordinator<T = void> {
   }
 
   /** @internal */
-  unlink(handle: WaitHandle<T>): void {
+  unlink(handle: Registration<T>): void {
     if (this.list.remove(handle)) this.cancelledCount++;
   }
 
@@ -344,9 +363,9 @@ class Group extends Suspension {
   winner = -1;
 
   constructor(
-    task: Task<unknown>,
+    task: TaskRecord<unknown>,
     readonly mode: number,
-    readonly handles: readonly WaitHandle<unknown>[],
+    readonly handles: readonly Registration<unknown>[],
     public remaining: number,
   ) {
     super(task);
@@ -357,7 +376,7 @@ class Group extends Suspension {
     }
   }
 
-  delivered(handle: WaitHandle<unknown>): void {
+  delivered(handle: Registration<unknown>): void {
     if (this.mode === ALL) {
       if (--this.remaining === 0) this.wake();
     } else if (this.winner < 0) {
@@ -377,7 +396,7 @@ class Group extends Suspension {
   }
 }
 
-function release(handle: WaitHandle<unknown>): void {
+function release(handle: Registration<unknown>): void {
   handle.waiter = NOBODY;
   handle.group = null;
 }
@@ -387,18 +406,18 @@ function release(handle: WaitHandle<unknown>): void {
  * notification given back by the others cannot land on a sibling that is
  * leaving too.
  */
-function withdrawAll(handles: readonly WaitHandle<unknown>[]): void {
+function withdrawAll(handles: readonly Registration<unknown>[]): void {
   for (const handle of handles) if (handle.status === ENQUEUED) handle.withdraw();
   for (const handle of handles) handle.withdraw();
 }
 
-function checkHandles(what: string, handles: unknown): WaitHandle<unknown>[] {
+function checkHandles(what: string, handles: unknown): Registration<unknown>[] {
   if (!Array.isArray(handles)) throw new TypeError(`${what}: handles must be an array of wait handles (from coordinator.prepare())`);
   handles.forEach((handle, i) => {
-    if (!(handle instanceof WaitHandle)) throw new TypeError(`${what}: handles[${i}] is not a wait handle; make one with coordinator.prepare()`);
+    if (!(handle instanceof Registration)) throw new TypeError(`${what}: handles[${i}] is not a wait handle; make one with coordinator.prepare()`);
     if (handles.indexOf(handle) !== i) throw new TypeError(`${what}: handles[${i}] appears twice`);
   });
-  return handles as WaitHandle<unknown>[];
+  return handles as Registration<unknown>[];
 }
 
 type ValueOf<H> = H extends WaitHandle<infer T> ? T : never;
@@ -442,7 +461,7 @@ export function waitAny<const H extends readonly WaitHandle<any>[]>(handles: H):
   return { [Symbol.iterator]: () => groupWait(list, ANY) as Iterator<Instruction, AnyValue<H>, unknown> };
 }
 
-function* groupWait(handles: WaitHandle<unknown>[], mode: number): Generator<Instruction, unknown, unknown> {
+function* groupWait(handles: Registration<unknown>[], mode: number): Generator<Instruction, unknown, unknown> {
   const what = mode === ALL ? "waitAll(handles)" : "waitAny(handles)";
   const me = requireCurrent(what);
   for (const handle of handles) checkWaitable(what, handle);
@@ -502,7 +521,7 @@ export class ShieldedWait<T> implements Iterator<Instruction, T, unknown> {
   private interrupted = false;
 
   constructor(
-    private readonly handle: WaitHandle<T>,
+    private readonly handle: Registration<T>,
     /** Called once if the task is cancelled or unwinding while it waits. */
     private readonly onInterrupted: (() => void) | null,
     /**

@@ -157,7 +157,7 @@ export class Mutex {
           mutex.acquiredCount++;
           return [][Symbol.iterator]() as Iterator<never, void, unknown>;
         }
-        return new ShieldedWait(mutex.queue.prepare(), onInterrupted, unwinding);
+        return new ShieldedWait(mutex.queue.register(), onInterrupted, unwinding);
       },
     };
   }

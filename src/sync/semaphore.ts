@@ -29,7 +29,7 @@ import { Suspension, YIELD_NOW, type Instruction } from "../core/instructions.js
 import { LinkedList } from "../core/list.js";
 import { operation } from "../core/operation.js";
 import { budgetSpent, requireCurrent } from "../core/runtime.js";
-import type { Body, Task } from "../core/task.js";
+import type { Body, TaskRecord } from "../core/task.js";
 import type { Operation } from "../types.js";
 import { checkBody } from "../validate.js";
 import { bodyOperation, checkInteger, displayName, type SyncOptions } from "./shared.js";
@@ -60,7 +60,7 @@ class Acquire extends Suspension {
   status = ENQUEUED;
 
   constructor(
-    task: Task<unknown>,
+    task: TaskRecord<unknown>,
     private readonly semaphore: Semaphore,
     readonly count: number,
   ) {

@@ -1,4 +1,4 @@
-import { run } from "../run.js";
+import { startRoot } from "../run.js";
 import type { Operation } from "../types.js";
 import { VirtualClock } from "./clock.js";
 import { seededRandom } from "./steps.js";
@@ -38,7 +38,7 @@ export function runTest<T>(body: (context: TestContext) => Operation<T>, options
   checkName("runTest(body, options)", options?.name);
   const seed = options?.seed === undefined ? 1 : checkSeed("runTest(body, options)", options.seed);
   const clock = new VirtualClock();
-  const task = run(() => body({ clock, seed }), { clock, random: seededRandom(seed), name: options?.name ?? (body.name || "test") });
+  const task = startRoot(() => body({ clock, seed }), { clock, random: seededRandom(seed), name: options?.name ?? (body.name || "test") });
   return task.promise();
 }
 

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { TimerHeap, type TimerEntry } from "../../src/core/timers.js";
 import { ReadyQueue } from "../../src/core/queue.js";
-import type { Task } from "../../src/core/task.js";
+import type { TaskRecord as Task } from "../../src/core/task.js";
 
 const seed = process.env.STRAND_SEED !== undefined ? Number(process.env.STRAND_SEED) : 20_240_601;
 const runs = { seed, numRuns: 200 };
