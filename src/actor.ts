@@ -36,7 +36,9 @@ import { Suspension, YIELD_NOW, type Instruction } from "./core/instructions.js"
 import { Link, LinkedList } from "./core/list.js";
 import { operation } from "./core/operation.js";
 import { budgetSpent, requireCurrent } from "./core/runtime.js";
-import { addCleanup, addJoiner, ended, failure, type Joiner, type Task, type TaskRecord } from "./core/task.js";
+import { addCleanup, ended, type Task, type TaskRecord } from "./core/task.js";
+import { addJoiner, type Joiner } from "./core/join.js";
+import { failure } from "./core/lifecycle.js";
 import { channel, checkCapacity, type Capacity, type Channel, type ChannelStats, type SendResult } from "./channel.js";
 import { ChannelClosed } from "./errors.js";
 import { spawnRecord } from "./spawn.js";

@@ -58,7 +58,7 @@ import { Suspension, YIELD_NOW, type Instruction } from "./core/instructions.js"
 import { LinkedList } from "./core/list.js";
 import { operation } from "./core/operation.js";
 import { budgetSpent, currentTask, requireCurrent } from "./core/runtime.js";
-import { fail } from "./core/task.js";
+import { fail } from "./core/lifecycle.js";
 import { startRoot } from "./run.js";
 import { Cancelled, ChannelClosed } from "./errors.js";
 import { awaitable } from "./interop.js";

@@ -2,7 +2,9 @@ import { Suspension, type Instruction } from "./core/instructions.js";
 import { operation } from "./core/operation.js";
 import { Link } from "./core/list.js";
 import { requireCurrent } from "./core/runtime.js";
-import { addJoiner, ended, outcome, requestCancel, type Body, type Joiner, type TaskRecord } from "./core/task.js";
+import { ended, type Body, type TaskRecord } from "./core/task.js";
+import { addJoiner, outcome, removeJoiner, type Joiner } from "./core/join.js";
+import { requestCancel } from "./core/lifecycle.js";
 import { scoped, supervisor } from "./scope.js";
 import { spawnRecord } from "./spawn.js";
 import type { Operation, Result } from "./types.js";
@@ -93,7 +95,7 @@ class FirstEnded extends Suspension {
     this.wake(task);
   }
   abort(): void {
-    for (const link of this.links) link.target.joiners?.remove(link);
+    for (const link of this.links) removeJoiner(link.target, link);
   }
 }
 

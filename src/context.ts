@@ -1,7 +1,7 @@
 import type { Instruction } from "./core/instructions.js";
 import { operation } from "./core/operation.js";
 import { requireCurrent } from "./core/runtime.js";
-import { extraOf, type Body, type TaskRecord } from "./core/task.js";
+import { lookupContext, setContext, type Body } from "./core/task.js";
 import { scoped } from "./scope.js";
 import type { Operation } from "./types.js";
 import { checkBody, isOperation, show } from "./validate.js";
@@ -21,14 +21,6 @@ export interface Context<T> {
 }
 
 const NO_DEFAULT: unique symbol = Symbol("no default");
-
-function lookup(task: TaskRecord<unknown> | null, key: object): { found: boolean; value: unknown } {
-  for (; task !== null; task = task.parent) {
-    const contexts = task.extra?.contexts;
-    if (contexts?.has(key)) return { found: true, value: contexts.get(key) };
-  }
-  return { found: false, value: undefined };
-}
 
 /**
  * Creates a context. Without a default, `get()` throws where no task above has set it.
@@ -61,7 +53,7 @@ export function createContext<T>(name: string, ...defaultValue: [] | [T]): Conte
 
 // eslint-disable-next-line require-yield
 function* getting<T>(context: Context<T>, fallback: T | typeof NO_DEFAULT): Iterator<Instruction, T, unknown> {
-  const found = lookup(requireCurrent(`${context.name}.get()`), context);
+  const found = lookupContext(requireCurrent(`${context.name}.get()`), context);
   if (found.found) return found.value as T;
   if (fallback === NO_DEFAULT) {
     throw new Error(`context "${context.name}" has no value here: set it with ${context.name}.set() or .with(), or give it a default`);
@@ -71,7 +63,7 @@ function* getting<T>(context: Context<T>, fallback: T | typeof NO_DEFAULT): Iter
 
 // eslint-disable-next-line require-yield
 function* setting<T>(context: Context<T>, value: T): Iterator<Instruction, T, unknown> {
-  (extraOf(requireCurrent(`${context.name}.set()`)).contexts ??= new Map()).set(context, value);
+  setContext(requireCurrent(`${context.name}.set()`), context, value);
   return value;
 }
 

@@ -1,7 +1,7 @@
 import type { Instruction } from "./core/instructions.js";
 import { operation } from "./core/operation.js";
 import { requireCurrent } from "./core/runtime.js";
-import { addCleanup, extraOf } from "./core/task.js";
+import { addCleanup, onHalt } from "./core/task.js";
 import { awaitable } from "./interop.js";
 import type { Operation } from "./types.js";
 import { checkFunction } from "./validate.js";
@@ -40,15 +40,5 @@ export function onCancel(handler: () => void): Operation<() => void> {
 
 // eslint-disable-next-line require-yield
 function* registering(handler: () => void): Iterator<Instruction, () => void, unknown> {
-  const me = requireCurrent("onCancel()");
-  if (me.halting) {
-    handler();
-    return () => {};
-  }
-  const handlers = (extraOf(me).onCancel ??= []);
-  handlers.push(handler);
-  return () => {
-    const index = handlers.indexOf(handler);
-    if (index >= 0) handlers.splice(index, 1);
-  };
+  return onHalt(requireCurrent("onCancel()"), handler);
 }

@@ -1,4 +1,5 @@
-import { originOf, type Body } from "./core/task.js";
+import type { Body } from "./core/task.js";
+import { originOf } from "./core/lifecycle.js";
 import { Cancelled } from "./errors.js";
 import { run, type RunOptions } from "./run.js";
 import { checkOptions } from "./validate.js";

@@ -1,7 +1,7 @@
 import { Suspension, YIELD_NOW, type Instruction } from "./core/instructions.js";
 import { operation } from "./core/operation.js";
-import { requireCurrent } from "./core/runtime.js";
-import { COMPLETED, TaskRecord, type Task } from "./core/task.js";
+import { requireCurrent, runNext } from "./core/runtime.js";
+import { TaskRecord, type Task } from "./core/task.js";
 import type { Operation } from "./types.js";
 
 const yieldNowOperation: Operation<void> = {
@@ -55,11 +55,6 @@ export function transfer(target: Task<unknown>): Operation<void> {
 
 function* transferring(target: TaskRecord<unknown>): Iterator<Instruction, void, unknown> {
   const me = requireCurrent("transfer()");
-  if (target !== me) {
-    if (target.runtime !== me.runtime) throw new Error(`transfer(target): ${target} runs under another run() and cannot be switched to`);
-    if (target.status >= COMPLETED) throw new Error(`transfer(target): ${target} has already ended`);
-    if (target.queuedAt < 0) throw new Error(`transfer(target): ${target} is not ready to run (it is parked waiting for something)`);
-    me.runtime.ready.runFirst(target);
-  }
+  if (target !== me) runNext(me, target, "transfer(target)");
   yield YIELD_NOW;
 }

@@ -1,7 +1,7 @@
 import type { Instruction } from "./core/instructions.js";
 import { operation } from "./core/operation.js";
 import { requireCurrent } from "./core/runtime.js";
-import { BOUNDARY, createTask, extraOf, SUPERVISOR, type Body, type Task } from "./core/task.js";
+import { BOUNDARY, createTask, onChildError, SUPERVISOR, type Body, type Task } from "./core/task.js";
 import type { Operation } from "./types.js";
 import { checkBody, checkFunction, checkOptions, nameOf } from "./validate.js";
 
@@ -29,7 +29,7 @@ export function scoped<T>(body: Body<T>): Operation<T> {
 function* scoping<T>(body: Body<T>, name: string, supervise: SupervisorOptions | null): Iterator<Instruction, T, unknown> {
   const me = requireCurrent(supervise === null ? "scoped()" : "supervisor()");
   const scope = createTask(body, me, me.runtime, name, me.priority, supervise === null ? BOUNDARY : BOUNDARY | SUPERVISOR);
-  if (supervise?.onChildError !== undefined) extraOf(scope).supervisorErrors = supervise.onChildError;
+  if (supervise?.onChildError !== undefined) onChildError(scope, supervise.onChildError);
   return yield* scope;
 }
 

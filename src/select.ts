@@ -40,7 +40,7 @@ import {
   type Chooser,
   type SelectClause,
 } from "./channel.js";
-import { budgetSpent, requireCurrent } from "./core/runtime.js";
+import { addTimer, budgetSpent, randomOf, removeTimer, requireCurrent } from "./core/runtime.js";
 import type { Operation } from "./types.js";
 import { checkMs } from "./validate.js";
 
@@ -125,7 +125,7 @@ class SelectWait extends Suspension implements Chooser {
 
   withdrawAll(except: Waiter | null): void {
     for (const token of this.tokens) if (token !== except) token.withdraw();
-    if (this.timer !== null) this.task.runtime.removeTimer(this.timer);
+    if (this.timer !== null) removeTimer(this.task, this.timer);
   }
 
   abort(): void {
@@ -187,6 +187,7 @@ function perform(clause: ChannelClause<unknown>): unknown {
 
 function* selectOperation(clauses: Clause[], biased: boolean): Generator<Instruction, unknown, unknown> {
   const me = requireCurrent(biased ? "selectBiased()" : "select()");
+  const random = randomOf(me);
   const fallback = clauses.find((clause) => clause instanceof DefaultClause) as DefaultClause<unknown> | undefined;
   for (;;) {
     let pick: ChannelClause<unknown> | null = null;
@@ -198,7 +199,7 @@ function* selectOperation(clauses: Clause[], biased: boolean): Generator<Instruc
         break;
       }
       // Reservoir sampling: each ready clause is kept with probability 1/candidates.
-      if (me.runtime.random() * ++candidates < 1) pick = clause as ChannelClause<unknown>;
+      if (random() * ++candidates < 1) pick = clause as ChannelClause<unknown>;
     }
     if (pick === null) {
       if (fallback === undefined) break;
@@ -213,7 +214,7 @@ function* selectOperation(clauses: Clause[], biased: boolean): Generator<Instruc
   // Unbiased: the tokens are queued in random order (Go's select locks and
   // enqueues in a shuffled order too), so when a partner arrives later for two
   // clauses on one channel, neither is always first in its queue.
-  const order = biased ? clauses.map((_, index) => index) : shuffled(clauses.length, me.runtime.random);
+  const order = biased ? clauses.map((_, index) => index) : shuffled(clauses.length, random);
   for (const index of order) {
     const clause = clauses[index];
     if (clause instanceof ChannelClause) {
@@ -224,7 +225,7 @@ function* selectOperation(clauses: Clause[], biased: boolean): Generator<Instruc
       clause.channel.enqueue(token);
     } else if (clause instanceof TimeoutClause && clause.ms !== Infinity) {
       wait.timer = new SelectTimer(wait);
-      me.runtime.addTimer(wait.timer, clause.ms);
+      addTimer(me, wait.timer, clause.ms);
     }
   }
   yield wait;

@@ -2,20 +2,10 @@ import { Suspension, type Instruction } from "./core/instructions.js";
 import { operation } from "./core/operation.js";
 import { OneShot, PARK } from "./core/one-shot.js";
 import { Link } from "./core/list.js";
-import { requireCurrent } from "./core/runtime.js";
-import {
-  addJoiner,
-  BOUNDARY,
-  CANCELLED,
-  createTask,
-  ended,
-  outcome,
-  requestCancel,
-  Teardown,
-  type Body,
-  type Joiner,
-  type TaskRecord,
-} from "./core/task.js";
+import { addTimer, removeTimer, requireCurrent, timeOf } from "./core/runtime.js";
+import { BOUNDARY, createTask, ended, wasCancelled, type Body, type TaskRecord } from "./core/task.js";
+import { addJoiner, outcome, removeJoiner, Teardown, type Joiner } from "./core/join.js";
+import { requestCancel } from "./core/lifecycle.js";
 import type { TimerEntry } from "./core/timers.js";
 import { TimeoutError } from "./errors.js";
 import type { Operation } from "./types.js";
@@ -37,7 +27,7 @@ class Sleep extends OneShot<void> implements TimerEntry {
     this.heapIndex = -1;
   }
   protected begin(task: TaskRecord<unknown>): number {
-    if (this.ms !== Infinity) task.runtime.addTimer(this, this.ms);
+    if (this.ms !== Infinity) addTimer(task, this, this.ms);
     return PARK;
   }
   protected result(): void {}
@@ -48,7 +38,7 @@ class Sleep extends OneShot<void> implements TimerEntry {
     this.wake();
   }
   abort(): void {
-    this.task.runtime.removeTimer(this);
+    removeTimer(this.task, this);
   }
 }
 
@@ -70,7 +60,7 @@ class TargetEnded extends Link implements Joiner {
     super();
   }
   ended(): void {
-    this.deadline.task.runtime.removeTimer(this.deadline);
+    removeTimer(this.deadline.task, this.deadline);
     this.deadline.wake();
   }
 }
@@ -86,16 +76,16 @@ class Deadline extends Suspension implements TimerEntry {
   constructor(task: TaskRecord<unknown>, private readonly target: TaskRecord<unknown>, ms: number) {
     super(task);
     addJoiner(target, this.joiner);
-    task.runtime.addTimer(this, ms);
+    addTimer(task, this, ms);
   }
   fire(): void {
     this.expired = true;
-    this.target.joiners?.remove(this.joiner);
+    removeJoiner(this.target, this.joiner);
     this.wake();
   }
   abort(): void {
-    this.task.runtime.removeTimer(this);
-    this.target.joiners?.remove(this.joiner);
+    removeTimer(this.task, this);
+    removeJoiner(this.target, this.joiner);
   }
 }
 
@@ -124,13 +114,13 @@ function* timing<T>(ms: number, body: Body<T>, name: string): Iterator<Instructi
     requestCancel(child);
     yield* new Teardown(child);
   }
-  if (wait.expired && child.status === CANCELLED) throw new TimeoutError(ms);
+  if (wait.expired && wasCancelled(child)) throw new TimeoutError(ms);
   return outcome(child);
 }
 
 const nowOperation: Operation<number> = {
   *[Symbol.iterator]() {
-    return requireCurrent("now()").runtime.clock.now();
+    return timeOf(requireCurrent("now()"));
   },
 };
 

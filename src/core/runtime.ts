@@ -16,7 +16,8 @@ import { Call, Suspension, YIELD_NOW, type Instruction } from "./instructions.js
 import { ReadyQueue } from "./queue.js";
 import { NEXT, NONE, RETURN, THROW } from "./resume.js";
 import { TimerHeap, type TimerEntry } from "./timers.js";
-import { bodyDone, fail, recordError, requestTeardownAtYield, type TaskRecord } from "./task.js";
+import { bodyDone, fail, recordError, requestTeardownAtYield } from "./lifecycle.js";
+import type { TaskRecord } from "./task.js";
 
 /** Immediate completions a task may make before it must go back to the queue. */
 export const BUDGET = 128;
@@ -352,4 +353,40 @@ function throwInto(frame: Iterator<unknown, unknown, unknown>, error: unknown): 
   // An iterator without throw(): close it, then the error continues below it.
   frame.return?.();
   throw error;
+}
+
+// ---------------------------------------------------------------------------
+// The narrow API for the modules above core: timers, time and randomness of
+// the runtime a task runs on, and the hand-off slot.
+
+/** Sets `entry` to fire after `ms` milliseconds on `task`'s runtime (its clock's time). */
+export function addTimer(task: TaskRecord<unknown>, entry: TimerEntry, ms: number): void {
+  task.runtime.addTimer(entry, ms);
+}
+
+/** Removes `entry` from `task`'s runtime's timers, if it is there. */
+export function removeTimer(task: TaskRecord<unknown>, entry: TimerEntry): void {
+  task.runtime.removeTimer(entry);
+}
+
+/** The time on `task`'s runtime's clock, in milliseconds. */
+export function timeOf(task: TaskRecord<unknown>): number {
+  return task.runtime.clock.now();
+}
+
+/** A random number in [0, 1) from `task`'s runtime (seeded under `runTest`). */
+export function randomOf(task: TaskRecord<unknown>): () => number {
+  return task.runtime.random;
+}
+
+/**
+ * Lets `target` run next, before anything else queued on the runtime (the
+ * hand-off of `transfer`). Throws if `target` cannot take it: another runtime's
+ * task, one that has ended, or one that is parked rather than ready.
+ */
+export function runNext(me: TaskRecord<unknown>, target: TaskRecord<unknown>, what: string): void {
+  if (target.runtime !== me.runtime) throw new Error(`${what}: ${target} runs under another run() and cannot be switched to`);
+  if (target.status >= 5 /* COMPLETED */) throw new Error(`${what}: ${target} has already ended`);
+  if (target.queuedAt < 0) throw new Error(`${what}: ${target} is not ready to run (it is parked waiting for something)`);
+  me.runtime.ready.runFirst(target);
 }

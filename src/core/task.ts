@@ -1,5 +1,6 @@
 /**
- * Tasks: the tree of running coroutines, and how each one ends.
+ * Tasks: the run loop's record of each coroutine, its status, and creation.
+ * How a task ends is in lifecycle.ts; joins and `cancel()` in join.ts.
  *
  * A task owns a stack of frames (its body, plus any trampolined `fn` calls),
  * its children, and its outcome. Its lifecycle:
@@ -33,13 +34,13 @@
  * - A finished task is unlinked from its parent, so nothing retains it but
  *   whoever holds its handle.
  */
-import { Link, LinkedList } from "./list.js";
-import { AT_ONCE, OneShot, PARK } from "./one-shot.js";
-import { Suspension, YIELD_NOW, type Instruction } from "./instructions.js";
-import { NEXT, NONE, RETURN } from "./resume.js";
-import { budgetSpent, currentTask, requireCurrent, type Runtime } from "./runtime.js";
-import { Cancelled } from "./errors.js";
+import { NEXT, NONE } from "./resume.js";
+import type { Suspension, Instruction } from "./instructions.js";
+import type { LinkedList } from "./list.js";
+import type { Runtime } from "./runtime.js";
 import { isGeneratorObject, isOperation, startedGenerators, type Operation } from "./operation.js";
+import { JoinOperation, PromiseJoiner, joinersOf, settle, Teardown, type Joiner } from "./join.js";
+import { notify, requestCancel } from "./lifecycle.js";
 
 export const PENDING = 0;
 export const RUNNING = 1;
@@ -61,26 +62,6 @@ export const DAEMON = 4; // runs an `ensure` cleanup while its parent closes
 
 /** A body: an operation, or a function returning one (a generator function). */
 export type Body<T> = Operation<T> | (() => Operation<T>);
-
-/** Someone waiting for a task to end. */
-export interface Joiner extends Link {
-  ended(task: TaskRecord<unknown>): void;
-  /**
-   * Set by those who await `task.cancel()`: the task's failure is theirs (they
-   * get it, catchable) and does not also fail the task's parent.
-   */
-  readonly awaitsCancel?: true;
-}
-
-const ignore = (): void => {};
-
-/** Where each error was first recorded, so reports can name the task it came from. */
-const origins = new WeakMap<object, TaskRecord<unknown>>();
-
-/** The task an error was first raised in, if Strand saw it. */
-export function originOf(error: unknown): TaskRecord<unknown> | undefined {
-  return typeof error === "object" && error !== null ? origins.get(error) : undefined;
-}
 
 let nextId = 1;
 
@@ -327,186 +308,6 @@ export function extraOf(task: TaskRecord<unknown>): TaskExtra {
   });
 }
 
-function joinersOf(task: TaskRecord<unknown>): LinkedList<Joiner> {
-  return (task.joiners ??= new LinkedList<Joiner>());
-}
-
-/** Registers `joiner` to be told when `task` ends (the task must not have ended). */
-export function addJoiner(task: TaskRecord<unknown>, joiner: Joiner): void {
-  joinersOf(task).push(joiner);
-}
-
-/**
- * Registers a cleanup that runs when `task` ends, however it ends — even if its
- * body never started — as `ensure` does for the current task. Its error fails
- * the task.
- */
-export function addCleanup(task: TaskRecord<unknown>, cleanup: () => unknown): void {
-  (extraOf(task).cleanups ??= []).push(cleanup);
-}
-
-/** True once the task has ended (completed, failed or cancelled). */
-export function ended(task: TaskRecord<unknown>): boolean {
-  return task.status >= COMPLETED;
-}
-
-/** The result of a finished task, or its error thrown. */
-export function outcome<T>(task: TaskRecord<T>): T {
-  if (task.status === COMPLETED) return task.result as T;
-  const extra = extraOf(task);
-  extra.observed = true;
-  if (task.status === FAILED) {
-    // A root's failure taken by a join is handled: its promise must not be reported as unhandled.
-    extra.promise?.catch(ignore);
-    throw failure(task);
-  }
-  throw new Cancelled(task);
-}
-
-/** The error a failed task ended with. */
-export function failure(task: TaskRecord<unknown>): unknown {
-  const extra = task.extra!;
-  const errors = extra.errors!;
-  if (errors.length === 1) return errors[0];
-  const lines = errors.map((error, i) => {
-    const origin = originOf(error);
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    return `  [${i}] ${origin !== undefined ? origin.path : "?"}: ${message}`;
-  });
-  const aggregate = new AggregateError(errors, `${errors.length} errors in ${task}:\n${lines.join("\n")}`);
-  extra.errors = [aggregate];
-  return aggregate;
-}
-
-function settle<T>(task: TaskRecord<T>, resolve: (value: T) => void, reject: (error: unknown) => void): void {
-  try {
-    resolve(outcome(task));
-  } catch (error) {
-    reject(error);
-  }
-}
-
-/** `yield* task.cancel()` parks on this until the teardown is over. */
-class CancelJoin extends Suspension implements Joiner {
-  declare readonly awaitsCancel: true;
-  constructor(
-    task: TaskRecord<unknown>,
-    private readonly target: TaskRecord<unknown>,
-  ) {
-    super(task);
-    this.awaitsCancel = true as const;
-    joinersOf(target).push(this);
-  }
-  ended(): void {
-    this.wake();
-  }
-  abort(): void {
-    this.target.joiners?.remove(this);
-  }
-}
-
-/** `await task` (and `await task.cancel()`, which sets `awaitsCancel`). */
-class PromiseJoiner extends Link implements Joiner {
-  declare readonly awaitsCancel?: true;
-  constructor(
-    private readonly resolve: (value: unknown) => void,
-    private readonly reject: (error: unknown) => void,
-  ) {
-    super();
-  }
-  ended(task: TaskRecord<unknown>): void {
-    settle(task, this.resolve, this.reject);
-  }
-}
-
-/** `yield* task`: parks until the task ends, then returns its result or throws its error. */
-class JoinOperation<T> extends OneShot<T> implements Joiner {
-  protected get what(): string {
-    return "yield* task";
-  }
-
-  constructor(private readonly target: TaskRecord<T>) {
-    super();
-  }
-  protected begin(me: TaskRecord<unknown>): number {
-    const target = this.target;
-    if (target.status >= COMPLETED) return AT_ONCE;
-    if (me === target) throw new Error(`${target} cannot join itself`);
-    joinersOf(target).push(this);
-    return PARK;
-  }
-  protected result(): T {
-    return outcome(this.target);
-  }
-  protected again(): JoinOperation<T> {
-    return new JoinOperation(this.target);
-  }
-  ended(): void {
-    this.wake();
-  }
-  abort(): void {
-    this.target.joiners?.remove(this);
-  }
-}
-
-/** What `task.cancel()` returns: waits for the teardown, in a task or with await. */
-export class Teardown implements Operation<void>, PromiseLike<void> {
-  /** The task had already ended when cancelled: its old outcome is not this teardown's. */
-  private readonly endedBefore: boolean;
-
-  constructor(private readonly task: TaskRecord<unknown>) {
-    this.endedBefore = task.status >= COMPLETED;
-  }
-
-  *[Symbol.iterator](): Iterator<Instruction, void, unknown> {
-    const me = requireCurrent("yield* task.cancel()");
-    const task = this.task;
-    if (task.status < COMPLETED) {
-      // Cancelling yourself or an ancestor: your own teardown is what you wait for.
-      yield new CancelJoin(me, task);
-    } else if (budgetSpent()) {
-      yield YIELD_NOW; // an immediate completion like any other
-    }
-    this.rethrow();
-  }
-
-  then<A = void, B = never>(
-    onfulfilled?: ((value: void) => A | PromiseLike<A>) | null,
-    onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
-  ): Promise<A | B> {
-    return new Promise<void>((resolve, reject) => {
-      const settle = () => {
-        try {
-          this.rethrow();
-          resolve();
-        } catch (error) {
-          reject(error);
-        }
-      };
-      if (this.task.status >= COMPLETED) settle();
-      else {
-        const joiner = new PromiseJoiner(settle, settle);
-        (joiner as { awaitsCancel: true }).awaitsCancel = true;
-        joinersOf(this.task).push(joiner);
-      }
-    }).then(onfulfilled, onrejected);
-  }
-
-  /** A teardown that failed throws its error to whoever awaits it, and counts as handled. */
-  private rethrow(): void {
-    const task = this.task;
-    if (task.status === FAILED && !this.endedBefore) {
-      const extra = extraOf(task);
-      extra.observed = true;
-      extra.promise?.catch(ignore);
-      throw failure(task);
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------
-// Creation
-
 /** Creates a child of `parent` (or a root when null) and queues its first step. */
 export function createTask<T>(
   body: Body<T>,
@@ -539,234 +340,68 @@ export function createTask<T>(
   return task;
 }
 
-// ---------------------------------------------------------------------------
-// Cancellation and failure
-
-/** Records an error on the task, remembering where it came from. */
-export function recordError(task: TaskRecord<unknown>, error: unknown): void {
-  if (typeof error === "object" && error !== null && !origins.has(error)) origins.set(error, task);
-  (extraOf(task).errors ??= []).push(error);
-}
-
-/** Cancels `task` (idempotent). Its teardown starts now, or at its next yield if it is executing. */
-export function requestCancel(task: TaskRecord<unknown>): void {
-  if (task.status >= COMPLETED || task.halting) return;
-  halt(task);
-}
-
-/** Fails `task` with `error`: it records the error and tears the task down. */
-export function fail(task: TaskRecord<unknown>, error: unknown): void {
-  if (task.status >= COMPLETED) return;
-  recordError(task, error);
-  if (!task.halting) halt(task);
-}
-
-function halt(task: TaskRecord<unknown>): void {
-  task.halting = true;
-  const handlers = task.extra?.onCancel;
-  if (handlers) {
-    task.extra!.onCancel = null;
-    for (let i = handlers.length - 1; i >= 0; i--) {
-      try {
-        handlers[i]();
-      } catch (error) {
-        recordError(task, error);
-      }
-    }
-  }
-  if (task === currentTask()) return; // the run loop calls requestTeardownAtYield
-  const status = task.status;
-  if (status === PENDING || status === RUNNING) {
-    const suspension = task.suspension;
-    if (suspension !== null) {
-      task.suspension = null;
-      try {
-        suspension.abort();
-      } catch (error) {
-        recordError(task, error);
-      }
-    }
-    task.resumeKind = NONE;
-    task.resumeValue = undefined;
-    task.runtime.ready.remove(task);
-  }
-  if (status <= COMPLETING) task.status = TEARDOWN;
-  notify(task);
-}
-
-/** Called by the run loop when a halting task yields: its teardown starts. */
-export function requestTeardownAtYield(task: TaskRecord<unknown>): void {
-  task.status = TEARDOWN;
-  notify(task);
-}
-
-/** Called by the run loop when the body's last frame returned (`ok`) or threw. */
-export function bodyDone(task: TaskRecord<unknown>, ok: boolean, value: unknown): void {
-  task.frame = null;
-  task.below = null;
-  if (task.status === RUNNING) {
-    if (!ok) {
-      fail(task, value);
-      if (task.status === RUNNING) task.status = TEARDOWN; // it was executing
-    } else if (task.halting) {
-      task.status = TEARDOWN; // the result of a cancelled task is dropped
-    } else {
-      task.result = value as never;
-      task.status = COMPLETING;
-    }
-  } else {
-    // TEARDOWN: the body finished unwinding.
-    if (!ok) recordError(task, value);
-    task.unwindDepth = -1;
-  }
-  notify(task);
-}
-
-// ---------------------------------------------------------------------------
-// Advancing a task that waits for its children
-
 /**
- * Lets `task` take its next lifecycle step. Steps that end other tasks call
- * back here; the runtime's work list keeps that iterative, so tearing down 10⁵
- * children does not grow the stack.
+ * Registers a cleanup that runs when `task` ends, however it ends — even if its
+ * body never started — as `ensure` does for the current task. Its error fails
+ * the task.
  */
-function notify(task: TaskRecord<unknown>): void {
-  const context = task.runtime.context;
-  context.work[context.workCount++] = task;
-  if (context.advancing) return;
-  context.advancing = true;
-  const work = context.work;
-  try {
-    for (let i = 0; i < context.workCount; i++) {
-      const next = work[i];
-      work[i] = undefined!; // hold no finished task
-      advance(next);
-    }
-  } finally {
-    context.workCount = 0;
-    context.advancing = false;
-  }
+export function addCleanup(task: TaskRecord<unknown>, cleanup: () => unknown): void {
+  (extraOf(task).cleanups ??= []).push(cleanup);
 }
 
-function advance(task: TaskRecord<unknown>): void {
-  switch (task.status) {
-    case COMPLETING:
-      if (task.ownChildren > 0) return;
-      task.status = CLOSING;
-      break;
-    case TEARDOWN:
-      if (task.unwindDepth >= 0) return; // its finally blocks are running
-      if (task.ownChildren > 0) {
-        requestCancel(task.lastChild!);
-        return;
-      }
-      if (task.frame !== null) {
-        task.unwindDepth = task.below === null ? 0 : task.below.length;
-        task.resumeKind = RETURN;
-        task.runtime.schedule(task);
-        return;
-      }
-      task.status = CLOSING;
-      break;
-    case CLOSING:
-      break;
-    default:
-      return;
-  }
-  // CLOSING: children left over from finally blocks go first (last first), then
-  // the `ensure` cleanups, newest first; an operation cleanup runs as a daemon child.
-  for (;;) {
-    const last = task.lastChild;
-    if (last !== null) {
-      if ((last.flags & DAEMON) === 0) requestCancel(last);
-      return;
-    }
-    const cleanup = task.extra?.cleanups?.pop();
-    if (cleanup === undefined) break;
-    try {
-      const operation = cleanup();
-      if (isOperation(operation)) {
-        createTask(operation as Operation<unknown>, task, task.runtime, "ensure", task.priority, DAEMON);
-        return;
-      }
-    } catch (error) {
-      recordError(task, error);
-    }
-  }
-  finish(task);
+/** True once the task has ended (completed, failed or cancelled). */
+export function ended(task: TaskRecord<unknown>): boolean {
+  return task.status >= COMPLETED;
 }
 
-function finish(task: TaskRecord<unknown>): void {
-  if ((task.flags & SUPERVISOR) !== 0) unobservedFailures(task);
-  task.status = task.extra?.errors ? FAILED : task.halting ? CANCELLED : COMPLETED;
-  task.body = null;
-  task.frame = null;
-  task.below = null;
-  const extra = task.extra;
-  if (extra !== null) {
-    extra.onCancel = null;
-    if (task.status === CANCELLED && extra.cancelledByUser && task.parent === null && extra.promise !== null) {
-      // Whoever cancelled a root task has seen its outcome; don't report it as unhandled.
-      extra.promise.catch(() => {});
-    }
-  }
-  // Who takes a failure: those awaiting cancel() (then nobody else), else a
-  // joining task, else the parent.
-  let awaitedCancel = false;
-  let joined = false;
-  const joiners = task.joiners;
-  if (joiners !== null) {
-    for (let joiner = joiners.shift(); joiner !== null; joiner = joiners.shift()) {
-      if (joiner.awaitsCancel === true) awaitedCancel = true;
-      else if (!(joiner instanceof PromiseJoiner)) joined = true;
-      joiner.ended(task);
-    }
-  }
-  const parent = task.parent;
-  if (parent === null) return;
-  const { prevSibling, nextSibling } = task;
-  if (prevSibling === null) parent.firstChild = nextSibling;
-  else prevSibling.nextSibling = nextSibling;
-  if (nextSibling === null) parent.lastChild = prevSibling;
-  else nextSibling.prevSibling = prevSibling;
-  task.prevSibling = task.nextSibling = null;
-  if ((task.flags & DAEMON) === 0) parent.ownChildren--;
-  if (task.status === FAILED && !awaitedCancel) {
-    if ((task.flags & BOUNDARY) === 0) {
-      if ((parent.flags & SUPERVISOR) !== 0) reportSupervised(parent, task);
-      else fail(parent, failure(task));
-    } else if (!joined && parent.halting) {
-      // A boundary hands its failure to its joiner; when the parent's join was
-      // aborted by the parent's own cancellation, nobody else will take it.
-      fail(parent, failure(task));
-    }
-  }
-  notify(parent);
+
+// ---------------------------------------------------------------------------
+// The narrow API for the modules above core: they read and register through
+// these, and never write a task's fields themselves.
+
+/** True once `task` is being cancelled or is failing. */
+export function isHalting(task: TaskRecord<unknown>): boolean {
+  return task.halting;
+}
+
+/** True if `task` ended cancelled (not completed, not failed). */
+export function wasCancelled(task: TaskRecord<unknown>): boolean {
+  return task.status === CANCELLED;
 }
 
 /**
- * A supervised child failed: `onChildError` handles it, or whoever joins the
- * child does. If neither does by the time the supervisor closes, the
- * supervisor fails with it — an error is never dropped silently.
+ * Calls `handler` synchronously the moment `task` starts halting (cancelled or
+ * failing), before any teardown; at once if it already is. Returns a function
+ * that unregisters it.
  */
-function reportSupervised(supervisor: TaskRecord<unknown>, child: TaskRecord<unknown>): void {
-  const extra = extraOf(supervisor);
-  const handler = extra.supervisorErrors;
-  if (handler) {
-    try {
-      handler(failure(child), child);
-    } catch (handlerError) {
-      fail(supervisor, handlerError);
-    }
-  } else if (!child.extra?.observed) {
-    (extra.unobserved ??= []).push(child);
+export function onHalt(task: TaskRecord<unknown>, handler: () => void): () => void {
+  if (task.halting) {
+    handler();
+    return () => {};
   }
+  const handlers = (extraOf(task).onCancel ??= []);
+  handlers.push(handler);
+  return () => {
+    const index = handlers.indexOf(handler);
+    if (index >= 0) handlers.splice(index, 1);
+  };
 }
 
-/** At a supervisor's close: its failed children nobody joined fail it. */
-function unobservedFailures(task: TaskRecord<unknown>): void {
-  const unobserved = task.extra?.unobserved;
-  if (!unobserved) return;
-  task.extra!.unobserved = null;
-  for (const child of unobserved) if (!child.extra?.observed) recordError(task, failure(child));
+/** Where a supervisor's failed children are reported (instead of waiting for a join). */
+export function onChildError(task: TaskRecord<unknown>, handler: (error: unknown, child: TaskRecord<unknown>) => void): void {
+  extraOf(task).supervisorErrors = handler;
+}
+
+/** The value set for `key` on `task` or its nearest ancestor that has one. */
+export function lookupContext(task: TaskRecord<unknown>, key: object): { found: boolean; value: unknown } {
+  for (let at: TaskRecord<unknown> | null = task; at !== null; at = at.parent) {
+    const contexts = at.extra?.contexts;
+    if (contexts?.has(key)) return { found: true, value: contexts.get(key) };
+  }
+  return { found: false, value: undefined };
+}
+
+/** Sets the value of `key` for `task` and its descendants. */
+export function setContext(task: TaskRecord<unknown>, key: object, value: unknown): void {
+  (extraOf(task).contexts ??= new Map()).set(key, value);
 }

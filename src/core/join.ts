@@ -1,0 +1,183 @@
+/**
+ * Joins: waiting for a task to end — `yield* task`, `await task`, and the
+ * teardown handle `task.cancel()` returns — and who takes a failed task's error.
+ *
+ * A joiner is told when its task ends (`finish` in lifecycle.ts wakes every
+ * joiner, oldest first). Those who await `cancel()` take a failure (it does not
+ * also fail the parent); a join by a task (`yield* task`) handles a root's
+ * failure, so its promise is not reported as an unhandled rejection.
+ */
+import { Link, LinkedList } from "./list.js";
+import { AT_ONCE, OneShot, PARK } from "./one-shot.js";
+import { Suspension, YIELD_NOW, type Instruction } from "./instructions.js";
+import { budgetSpent, requireCurrent } from "./runtime.js";
+import { Cancelled } from "./errors.js";
+import type { Operation } from "./operation.js";
+import { COMPLETED, extraOf, FAILED, type TaskRecord } from "./task.js";
+import { failure } from "./lifecycle.js";
+
+export const ignore = (): void => {};
+
+/** Someone waiting for a task to end. */
+export interface Joiner extends Link {
+  ended(task: TaskRecord<unknown>): void;
+  /**
+   * Set by those who await `task.cancel()`: the task's failure is theirs (they
+   * get it, catchable) and does not also fail the task's parent.
+   */
+  readonly awaitsCancel?: true;
+}
+
+export function joinersOf(task: TaskRecord<unknown>): LinkedList<Joiner> {
+  return (task.joiners ??= new LinkedList<Joiner>());
+}
+
+/** Registers `joiner` to be told when `task` ends (the task must not have ended). */
+export function addJoiner(task: TaskRecord<unknown>, joiner: Joiner): void {
+  joinersOf(task).push(joiner);
+}
+
+/** Stops telling `joiner` about `task`'s end (it may already have been told). */
+export function removeJoiner(task: TaskRecord<unknown>, joiner: Joiner): void {
+  task.joiners?.remove(joiner);
+}
+
+/** The result of a finished task, or its error thrown. */
+export function outcome<T>(task: TaskRecord<T>): T {
+  if (task.status === COMPLETED) return task.result as T;
+  const extra = extraOf(task);
+  extra.observed = true;
+  if (task.status === FAILED) {
+    // A root's failure taken by a join is handled: its promise must not be reported as unhandled.
+    extra.promise?.catch(ignore);
+    throw failure(task);
+  }
+  throw new Cancelled(task);
+}
+
+export function settle<T>(task: TaskRecord<T>, resolve: (value: T) => void, reject: (error: unknown) => void): void {
+  try {
+    resolve(outcome(task));
+  } catch (error) {
+    reject(error);
+  }
+}
+
+/** `yield* task.cancel()` parks on this until the teardown is over. */
+class CancelJoin extends Suspension implements Joiner {
+  declare readonly awaitsCancel: true;
+  constructor(
+    task: TaskRecord<unknown>,
+    private readonly target: TaskRecord<unknown>,
+  ) {
+    super(task);
+    this.awaitsCancel = true as const;
+    joinersOf(target).push(this);
+  }
+  ended(): void {
+    this.wake();
+  }
+  abort(): void {
+    this.target.joiners?.remove(this);
+  }
+}
+
+/** `await task` (and `await task.cancel()`, which sets `awaitsCancel`). */
+export class PromiseJoiner extends Link implements Joiner {
+  declare readonly awaitsCancel?: true;
+  constructor(
+    private readonly resolve: (value: unknown) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {
+    super();
+  }
+  ended(task: TaskRecord<unknown>): void {
+    settle(task, this.resolve, this.reject);
+  }
+}
+
+/** `yield* task`: parks until the task ends, then returns its result or throws its error. */
+export class JoinOperation<T> extends OneShot<T> implements Joiner {
+  protected get what(): string {
+    return "yield* task";
+  }
+
+  constructor(private readonly target: TaskRecord<T>) {
+    super();
+  }
+  protected begin(me: TaskRecord<unknown>): number {
+    const target = this.target;
+    if (target.status >= COMPLETED) return AT_ONCE;
+    if (me === target) throw new Error(`${target} cannot join itself`);
+    joinersOf(target).push(this);
+    return PARK;
+  }
+  protected result(): T {
+    return outcome(this.target);
+  }
+  protected again(): JoinOperation<T> {
+    return new JoinOperation(this.target);
+  }
+  ended(): void {
+    this.wake();
+  }
+  abort(): void {
+    this.target.joiners?.remove(this);
+  }
+}
+
+/** What `task.cancel()` returns: waits for the teardown, in a task or with await. */
+export class Teardown implements Operation<void>, PromiseLike<void> {
+  /** The task had already ended when cancelled: its old outcome is not this teardown's. */
+  private readonly endedBefore: boolean;
+
+  constructor(private readonly task: TaskRecord<unknown>) {
+    this.endedBefore = task.status >= COMPLETED;
+  }
+
+  *[Symbol.iterator](): Iterator<Instruction, void, unknown> {
+    const me = requireCurrent("yield* task.cancel()");
+    const task = this.task;
+    if (task.status < COMPLETED) {
+      // Cancelling yourself or an ancestor: your own teardown is what you wait for.
+      yield new CancelJoin(me, task);
+    } else if (budgetSpent()) {
+      yield YIELD_NOW; // an immediate completion like any other
+    }
+    this.rethrow();
+  }
+
+  then<A = void, B = never>(
+    onfulfilled?: ((value: void) => A | PromiseLike<A>) | null,
+    onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    return new Promise<void>((resolve, reject) => {
+      const settle = () => {
+        try {
+          this.rethrow();
+          resolve();
+        } catch (error) {
+          reject(error);
+        }
+      };
+      if (this.task.status >= COMPLETED) settle();
+      else {
+        const joiner = new PromiseJoiner(settle, settle);
+        (joiner as { awaitsCancel: true }).awaitsCancel = true;
+        joinersOf(this.task).push(joiner);
+      }
+    }).then(onfulfilled, onrejected);
+  }
+
+  /** A teardown that failed throws its error to whoever awaits it, and counts as handled. */
+  private rethrow(): void {
+    const task = this.task;
+    if (task.status === FAILED && !this.endedBefore) {
+      const extra = extraOf(task);
+      extra.observed = true;
+      extra.promise?.catch(ignore);
+      throw failure(task);
+    }
+  }
+}
+
