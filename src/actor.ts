@@ -156,6 +156,10 @@ class ReplyImpl<R> extends Suspension implements Reply<R> {
     return true;
   }
 
+  describe(): string {
+    return `reply from actor "${this.owner.name}"`;
+  }
+
   /** The asker was cancelled: the answer, if one comes, is dropped. */
   abort(): void {
     this.abandon();

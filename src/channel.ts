@@ -221,6 +221,10 @@ export class Waiter<R = unknown> extends Suspension implements Operation<R>, Ite
     this.channel.withdraw(this);
   }
 
+  describe(): string {
+    return `${this.kind === SEND ? "send on" : "receive on"} ${this.channel.name}`;
+  }
+
   /** The task was cancelled while it held this token. */
   abort(): void {
     if (this.state === ENQUEUED) {

@@ -87,6 +87,9 @@ class FirstEnded extends Suspension {
       addJoiner(target, link);
     }
   }
+  describe(): string {
+    return `race of ${this.links.map((link) => link.target.toString()).join(", ")}`;
+  }
   ended(task: TaskRecord<unknown>): void {
     this.abort();
     // The losers are cancelled now, not when the race's task next runs: one that

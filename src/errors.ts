@@ -1,5 +1,5 @@
 /** Errors users can `instanceof`. Each names the task or argument involved. */
-export { Cancelled } from "./core/errors.js";
+export { Cancelled, DeadlockError, type BlockedTask } from "./core/errors.js";
 
 /** Thrown by `timeout(ms, body)` when `body` did not finish within `ms`. */
 export class TimeoutError extends Error {

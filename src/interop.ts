@@ -1,6 +1,6 @@
 import { Suspension, YIELD_NOW, type Instruction } from "./core/instructions.js";
 import { Bound, operation } from "./core/operation.js";
-import { budgetSpent, requireCurrent } from "./core/runtime.js";
+import { budgetSpent, holdExternal, releaseExternal, requireCurrent } from "./core/runtime.js";
 import { Cancelled } from "./errors.js";
 import type { Operation } from "./types.js";
 import { TaskRecord } from "./core/task.js";
@@ -32,6 +32,8 @@ const ABORTED = 3; // the task was cancelled first; later settlements are ignore
 
 /** Parks until a callback settles it; runs the executor's cleanup exactly once. */
 class Settlement extends Suspension {
+  /** "call(fetchUser)", "action(once)": what a dump shows it waits on. */
+  label = "action()";
   state: number = WAITING;
   value: unknown = undefined;
   parked = false;
@@ -42,6 +44,10 @@ class Settlement extends Suspension {
     this.state = state;
     this.value = value;
     if (this.parked) this.wake();
+  }
+
+  describe(): string {
+    return this.label;
   }
 
   abort(): void {
@@ -82,6 +88,7 @@ type Executor<T> = (resolve: (value: T) => void, reject: (error: unknown) => voi
 function* acting<T>(executor: Executor<T>): Iterator<Instruction, T, unknown> {
   const me = requireCurrent("action()");
   const settlement = new Settlement(me);
+  if (executor.name !== "") settlement.label = `action(${executor.name})`;
   try {
     const cleanup = executor(
       (value) => settlement.settle(RESOLVED, value),
@@ -94,12 +101,21 @@ function* acting<T>(executor: Executor<T>): Iterator<Instruction, T, unknown> {
   return (yield* awaiting(me, settlement)) as T;
 }
 
-/** Parks on a settlement unless it settled already (then spends budget), and runs its cleanup. */
+/**
+ * Parks on a settlement unless it settled already (then spends budget), and
+ * runs its cleanup. While parked, the wait counts as outside work: something
+ * outside the runtime will settle it.
+ */
 function* awaiting(me: TaskRecord<unknown>, settlement: Settlement): Generator<Instruction, unknown, unknown> {
   try {
     if (settlement.state === WAITING) {
       settlement.parked = true;
-      yield settlement;
+      holdExternal(me);
+      try {
+        yield settlement;
+      } finally {
+        releaseExternal(me);
+      }
     } else if (budgetSpent()) {
       yield YIELD_NOW;
     }
@@ -162,6 +178,7 @@ function* calling<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>): Iterator<
     return result as T;
   }
   const settlement = new Settlement(me);
+  settlement.label = fn.name !== "" ? `call(${fn.name})` : "call()";
   result.then(
     (value) => settlement.settle(RESOLVED, value),
     (error) => settlement.settle(REJECTED, error),
@@ -171,4 +188,34 @@ function* calling<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>): Iterator<
     if (settlement.state === ABORTED) controller.abort(new Cancelled(me));
   };
   return (yield* awaiting(me, settlement)) as T;
+}
+
+/**
+ * Counts outside work that may still wake a task of the current run: a socket,
+ * a worker, a callback API that `action()` does not wrap. Returns the release
+ * function (calling it again does nothing). While any is held, the run is not
+ * reported as deadlocked, and `runTest`'s virtual clock does not jump ahead of
+ * real time. `call()` and `action()` hold for themselves while they wait.
+ *
+ * ```ts
+ * const release = yield* hold();
+ * socket.once("close", release);
+ * ```
+ */
+export function hold(): Operation<() => void> {
+  return holdOperation;
+}
+
+const holdOperation: Operation<() => void> = operation(holding);
+
+// eslint-disable-next-line require-yield
+function* holding(): Iterator<Instruction, () => void, unknown> {
+  const me = requireCurrent("hold()");
+  holdExternal(me);
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    releaseExternal(me);
+  };
 }

@@ -1,7 +1,7 @@
 import type { Body } from "./core/task.js";
 import { originOf } from "./core/lifecycle.js";
 import { Cancelled } from "./errors.js";
-import { run, type RunOptions } from "./run.js";
+import { startRoot, type RunOptions } from "./run.js";
 import { checkOptions } from "./validate.js";
 
 const SIGNALS = { SIGINT: 2, SIGTERM: 15 } as const;
@@ -28,7 +28,7 @@ interface ProcessLike {
 export async function main<T>(body: Body<T>, options?: RunOptions): Promise<void> {
   checkOptions("main(body, options)", options);
   const host = (globalThis as { process?: ProcessLike }).process;
-  const task = run(body, { name: "main", ...options });
+  const task = startRoot(body, { name: "main", ...options });
   let signalled: keyof typeof SIGNALS | null = null;
   const listeners = (Object.keys(SIGNALS) as (keyof typeof SIGNALS)[]).map((signal) => {
     const listener = () => {
@@ -39,11 +39,10 @@ export async function main<T>(body: Body<T>, options?: RunOptions): Promise<void
     host?.on(signal, listener);
     return [signal, listener] as const;
   });
-  // Holds the host's event loop while the tree runs: a task tree parked on
-  // nothing but a signal (e.g. `yield* suspend()`) must wait for that signal,
-  // not end with Node's "unsettled top-level await" (exit code 13). Effection's
-  // main does the same.
-  const hold = typeof setInterval === "function" ? setInterval(() => {}, 2 ** 30) : undefined;
+  // A signal can cancel the tree: one parked in suspend() with nothing else to
+  // do waits for it (the runtime holds the event loop then) instead of being
+  // reported as a deadlock when the host runs out of work.
+  task.runtime.cancellableFromOutside = true;
   let code = 0;
   try {
     await task;
@@ -57,7 +56,6 @@ export async function main<T>(body: Body<T>, options?: RunOptions): Promise<void
       console.error(error);
     }
   } finally {
-    if (hold !== undefined) clearInterval(hold);
     for (const [signal, listener] of listeners) host?.off(signal, listener);
   }
   if (host !== undefined) host.exitCode = code;

@@ -22,6 +22,12 @@ export function yieldNow(): Operation<void> {
 
 class Forever extends Suspension {
   abort(): void {}
+  describe(): string {
+    return "suspend() (until cancelled)";
+  }
+  override get waitsForCancel(): boolean {
+    return true;
+  }
 }
 
 const suspendOperation: Operation<never> = {

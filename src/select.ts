@@ -128,6 +128,12 @@ class SelectWait extends Suspension implements Chooser {
     if (this.timer !== null) removeTimer(this.task, this.timer);
   }
 
+  describe(): string {
+    const parts = this.tokens.map((token) => `${token.kind === SEND ? "send on" : "receive on"} ${token.channel.name}`);
+    if (this.timer !== null) parts.push(`timeout at t=${this.timer.deadline}`);
+    return `select: ${parts.join(" | ")}`;
+  }
+
   abort(): void {
     if (this.state === WAITING) {
       this.state = ABANDONED;

@@ -34,6 +34,9 @@ class Sleep extends OneShot<void> implements TimerEntry {
   protected again(): Sleep {
     return new Sleep(this.ms);
   }
+  override describe(): string {
+    return this.ms === Infinity ? "sleep(Infinity)" : `sleep until t=${this.deadline}`;
+  }
   fire(): void {
     this.wake();
   }
@@ -77,6 +80,9 @@ class Deadline extends Suspension implements TimerEntry {
     super(task);
     addJoiner(target, this.joiner);
     addTimer(task, this, ms);
+  }
+  describe(): string {
+    return `timeout: join of ${this.target} until t=${this.deadline}`;
   }
   fire(): void {
     this.expired = true;

@@ -13,8 +13,18 @@ export interface Clock {
   setAlarm(at: number, wake: () => void): void;
   /** Cancels the pending alarm, if any. */
   clearAlarm(): void;
-  /** Called by the runtime when no task is ready and host callbacks have settled. */
-  idle?(): void;
+  /**
+   * Called by the runtime when no task is ready, timers are set, and host
+   * callbacks have settled. `state.external` counts the outside things
+   * (`call` promises, `action`s, I/O) that may still wake a task.
+   */
+  idle?(state: IdleState): void;
+}
+
+/** What the runtime tells a clock when it goes idle. */
+export interface IdleState {
+  /** Pending outside work that may still wake a task; 0 when only timers can. */
+  readonly external: number;
 }
 
 /**

@@ -54,6 +54,18 @@ export abstract class Suspension implements Link {
    */
   abstract abort(): void;
 
+  /**
+   * What the task waits on, in words a person reads: "receive on channel
+   * \"jobs\"", "lock of mutex #1", "join of task worker#7", "sleep until t=1500".
+   * Deadlock reports and task dumps show it.
+   */
+  abstract describe(): string;
+
+  /** True for a wait that only a cancellation ends (`suspend()`): not a deadlock while something outside can cancel. */
+  get waitsForCancel(): boolean {
+    return false;
+  }
+
   /** Resumes the task with `value`. False if the task no longer waits here. */
   wake(value?: unknown): boolean {
     return resume(this, NEXT, value);

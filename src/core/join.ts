@@ -80,6 +80,9 @@ class CancelJoin extends Suspension implements Joiner {
   abort(): void {
     this.target.joiners?.remove(this);
   }
+  describe(): string {
+    return `teardown of ${this.target} (cancel())`;
+  }
 }
 
 /** `await task` (and `await task.cancel()`, which sets `awaitsCancel`). */
@@ -117,6 +120,9 @@ export class JoinOperation<T> extends OneShot<T> implements Joiner {
   }
   protected again(): JoinOperation<T> {
     return new JoinOperation(this.target);
+  }
+  override describe(): string {
+    return `join of ${this.target}`;
   }
   ended(): void {
     this.wake();

@@ -3,7 +3,7 @@
  * status table in task.ts). One work list per runtime advances tasks whose
  * children end, iteratively, so tearing down 10⁵ children does not grow the stack.
  */
-import { NONE, RETURN } from "./resume.js";
+import { NONE, RETURN, THROW } from "./resume.js";
 import { currentTask } from "./runtime.js";
 import { isOperation, type Operation } from "./operation.js";
 import { PromiseJoiner } from "./join.js";
@@ -47,10 +47,30 @@ export function failure(task: TaskRecord<unknown>): unknown {
   return aggregate;
 }
 
-/** Records an error on the task, remembering where it came from. */
+/** Records an error on the task, remembering where it came from. One error recorded twice (from two children) counts once. */
 export function recordError(task: TaskRecord<unknown>, error: unknown): void {
   if (typeof error === "object" && error !== null && !origins.has(error)) origins.set(error, task);
-  (extraOf(task).errors ??= []).push(error);
+  const errors = (extraOf(task).errors ??= []);
+  if (!errors.includes(error)) errors.push(error);
+}
+
+/**
+ * Ends `task`'s wait by throwing `error` at it: the wait is withdrawn (its
+ * abort runs) and the task resumes with the error at its `yield*`, as if the
+ * operation had failed. Used when no wait can ever complete (a deadlock).
+ */
+export function interrupt(task: TaskRecord<unknown>, error: unknown): void {
+  const suspension = task.suspension;
+  if (suspension === null || task.resumeKind !== NONE) return;
+  task.suspension = null;
+  try {
+    suspension.abort();
+  } catch (abortError) {
+    recordError(task, abortError);
+  }
+  task.resumeKind = THROW;
+  task.resumeValue = error;
+  task.runtime.schedule(task);
 }
 
 /** Cancels `task` (idempotent). Its teardown starts now, or at its next yield if it is executing. */
@@ -228,7 +248,10 @@ function finish(task: TaskRecord<unknown>): void {
     }
   }
   const parent = task.parent;
-  if (parent === null) return;
+  if (parent === null) {
+    if (task.runtime.root === task) task.runtime.ended();
+    return;
+  }
   const { prevSibling, nextSibling } = task;
   if (prevSibling === null) parent.firstChild = nextSibling;
   else prevSibling.nextSibling = nextSibling;

@@ -50,6 +50,10 @@ export abstract class OneShot<T> extends Suspension implements Operation<T>, Ite
   /** A fresh operation with the same arguments, for iterating this one again. */
   protected abstract again(): OneShot<T>;
 
+  describe(): string {
+    return this.what;
+  }
+
   [Symbol.iterator](): Iterator<Instruction, T, unknown> {
     if (this.phase !== NEW) return this.again()[Symbol.iterator]();
     this.phase = START;

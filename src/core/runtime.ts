@@ -16,7 +16,8 @@ import { Call, Suspension, YIELD_NOW, type Instruction } from "./instructions.js
 import { ReadyQueue } from "./queue.js";
 import { NEXT, NONE, RETURN, THROW } from "./resume.js";
 import { TimerHeap, type TimerEntry } from "./timers.js";
-import { bodyDone, fail, recordError, requestTeardownAtYield } from "./lifecycle.js";
+import { bodyDone, fail, interrupt, recordError, requestTeardownAtYield } from "./lifecycle.js";
+import { DeadlockError } from "./errors.js";
 import type { TaskRecord } from "./task.js";
 
 /** Immediate completions a task may make before it must go back to the queue. */
@@ -86,6 +87,26 @@ export class Runtime {
   private clockBroken = false;
   /** The run's root task: a failure of the clock fails it. */
   root: TaskRecord<unknown> | null = null;
+  /**
+   * Outside things that can still wake a task: pending `call()` promises and
+   * `action()`s, and `hold()`s (sockets, worker messages). While any is
+   * pending, a virtual clock does not jump ahead of real time, and no deadlock
+   * is reported.
+   */
+  external = 0;
+  /**
+   * Nothing outside the run can reach its tasks (`runTest`): when no task can
+   * run, no timer is set and no external work is pending, parked tasks are
+   * deadlocked and the run fails with `DeadlockError` at once.
+   */
+  closedWorld = false;
+  /**
+   * Something outside may cancel the root (`main`: a signal): a tree parked in
+   * `suspend()` with nothing else to do waits for it instead of being reported.
+   */
+  cancellableFromOutside = false;
+  /** Holds the host's event loop while such a tree waits (see `quiet()`). */
+  private keepAlive: ReturnType<typeof setInterval> | undefined = undefined;
 
   constructor(
     readonly clock: Clock,
@@ -111,6 +132,29 @@ export class Runtime {
   removeTimer(entry: TimerEntry): void {
     // The alarm is left as it is: when it goes off with nothing due, it is re-armed.
     this.timers.remove(entry);
+  }
+
+  /** Counts one more outside thing that can wake a task; `release()` when it is over. */
+  hold(): void {
+    this.external++;
+  }
+
+  release(): void {
+    if (--this.external === 0 && !this.draining && !this.kicked) this.scheduleIdle();
+  }
+
+  /** Registers the run's root (the runtime's first task) and watches for the host going quiet. */
+  started(root: TaskRecord<unknown>): void {
+    this.root = root;
+    liveRuntimes.add(this);
+    watchHostExit();
+  }
+
+  /** The root ended: nothing is left to report or keep alive. */
+  ended(): void {
+    liveRuntimes.delete(this);
+    if (this.keepAlive !== undefined) clearInterval(this.keepAlive);
+    this.keepAlive = undefined;
   }
 
   readonly drain = (): void => {
@@ -146,11 +190,18 @@ export class Runtime {
       this.draining = false;
     }
     this.arm();
-    if (!this.kicked && this.timers.size > 0 && this.clock.idle !== undefined && !this.idleScheduled && !this.clockBroken) {
-      this.idleScheduled = true;
-      macrotask(this.onIdle);
-    }
+    if (!this.kicked) this.scheduleIdle();
   };
+
+  /** After host callbacks settle, tells a virtual clock that nothing can run, or looks for a deadlock. */
+  private scheduleIdle(): void {
+    if (this.idleScheduled || this.clockBroken) return;
+    const virtual = this.timers.size > 0 && this.clock.idle !== undefined;
+    const closed = this.closedWorld && this.timers.size === 0 && this.external === 0;
+    if (!virtual && !closed) return;
+    this.idleScheduled = true;
+    macrotask(this.onIdle);
+  }
 
   private fireDue(): void {
     const timers = this.timers;
@@ -206,12 +257,51 @@ export class Runtime {
   private readonly onIdle = (): void => {
     this.idleScheduled = false;
     if (this.draining || this.kicked || !this.ready.isEmpty() || this.clockBroken) return;
-    try {
-      this.clock.idle?.();
-    } catch (error) {
-      this.clockFailed(error);
+    if (this.timers.size > 0) {
+      try {
+        this.clock.idle?.({ external: this.external });
+      } catch (error) {
+        this.clockFailed(error);
+      }
+    } else if (this.closedWorld && this.external === 0) {
+      this.deadlocked(false);
     }
   };
+
+  /** True when nothing in this runtime can run or wake by itself: no ready task, timer or external work. */
+  private isQuiet(): boolean {
+    return !this.draining && !this.kicked && this.ready.isEmpty() && this.timers.size === 0 && this.external === 0;
+  }
+
+  /**
+   * The host has nothing left to do (its event loop is empty): a run whose
+   * tasks are still parked can never be woken, unless something outside may
+   * still cancel it and it waits for that on purpose (`main` with a task in
+   * `suspend()`): then the host is kept alive for the signal.
+   */
+  quiet(): void {
+    const root = this.root;
+    if (root === null || root.status >= 5 /* COMPLETED */ || !this.isQuiet()) return;
+    this.deadlocked(this.cancellableFromOutside);
+  }
+
+  /**
+   * Every task is parked and nothing can wake them: fails each blocked wait
+   * with one `DeadlockError` naming them all (its task unwinds from there, and
+   * the run fails with it) — Go's "all goroutines are asleep - deadlock!".
+   */
+  private deadlocked(waitForCancel: boolean): void {
+    const root = this.root;
+    if (root === null || root.status >= 5 /* COMPLETED */) return;
+    const blocked = parkedTasks(root);
+    if (blocked.length === 0) return;
+    if (waitForCancel && blocked.some((task) => task.suspension!.waitsForCancel)) {
+      this.keepAlive ??= setInterval(() => {}, 2 ** 30);
+      return;
+    }
+    const error = new DeadlockError(blocked.map((task) => ({ path: task.path, waitsOn: task.suspension!.describe() })));
+    for (const task of blocked) interrupt(task, error);
+  }
 }
 
 /** Depth index of the task's top frame (0 for the body). */
@@ -379,6 +469,15 @@ export function randomOf(task: TaskRecord<unknown>): () => number {
   return task.runtime.random;
 }
 
+/** Counts outside work that may still wake a task of `task`'s runtime (see `Runtime.external`). */
+export function holdExternal(task: TaskRecord<unknown>): void {
+  task.runtime.hold();
+}
+
+export function releaseExternal(task: TaskRecord<unknown>): void {
+  task.runtime.release();
+}
+
 /**
  * Lets `target` run next, before anything else queued on the runtime (the
  * hand-off of `transfer`). Throws if `target` cannot take it: another runtime's
@@ -389,4 +488,69 @@ export function runNext(me: TaskRecord<unknown>, target: TaskRecord<unknown>, wh
   if (target.status >= 5 /* COMPLETED */) throw new Error(`${what}: ${target} has already ended`);
   if (target.queuedAt < 0) throw new Error(`${what}: ${target} is not ready to run (it is parked waiting for something)`);
   me.runtime.ready.runFirst(target);
+}
+
+// ---------------------------------------------------------------------------
+// Live runtimes: the registry dumps and the host-exit check walk.
+
+/** Runtimes whose root has not ended. Held weakly: a tree nobody can reach any more is not kept alive by it. */
+const liveRuntimes = new (class {
+  private readonly refs = new Set<WeakRef<Runtime>>();
+  private readonly index = new WeakMap<Runtime, WeakRef<Runtime>>();
+  private readonly cleanup = new FinalizationRegistry<WeakRef<Runtime>>((ref) => this.refs.delete(ref));
+
+  add(runtime: Runtime): void {
+    const ref = new WeakRef(runtime);
+    this.refs.add(ref);
+    this.index.set(runtime, ref);
+    this.cleanup.register(runtime, ref, ref);
+  }
+
+  delete(runtime: Runtime): void {
+    const ref = this.index.get(runtime);
+    if (ref === undefined) return;
+    this.refs.delete(ref);
+    this.index.delete(runtime);
+    this.cleanup.unregister(ref);
+  }
+
+  *[Symbol.iterator](): Iterator<Runtime> {
+    for (const ref of [...this.refs]) {
+      const runtime = ref.deref();
+      if (runtime !== undefined) yield runtime;
+    }
+  }
+})();
+
+/** The runtimes of this thread whose root has not ended (for dumps). */
+export function runtimes(): Runtime[] {
+  return [...liveRuntimes];
+}
+
+let watchingHostExit = false;
+
+/**
+ * When the host's event loop runs empty (Node's "beforeExit"), every live run
+ * is parked with nothing able to wake it: report each as a deadlock instead of
+ * letting the process exit with an unsettled promise (Node's exit code 13). The
+ * host is looked up at run time, so the core imports no Node module.
+ */
+function watchHostExit(): void {
+  if (watchingHostExit) return;
+  watchingHostExit = true;
+  const host = (globalThis as { process?: { on?(event: string, listener: () => void): void } }).process;
+  host?.on?.("beforeExit", () => {
+    for (const runtime of liveRuntimes) runtime.quiet();
+  });
+}
+
+/** The tasks of a tree parked on a suspension (not queued to run), in tree order. */
+function parkedTasks(root: TaskRecord<unknown>): TaskRecord<unknown>[] {
+  const parked: TaskRecord<unknown>[] = [];
+  const visit = (task: TaskRecord<unknown>): void => {
+    if (task.suspension !== null && task.resumeKind === NONE) parked.push(task);
+    for (let child = task.firstChild; child !== null; child = child.nextSibling) visit(child);
+  };
+  visit(root);
+  return parked;
 }

@@ -319,7 +319,9 @@ export function createTask<T>(
   flags: number,
 ): TaskRecord<T> {
   const task = new TaskRecord<T>(body, name, priority, parent, runtime, flags);
-  if (parent === null) runtime.root ??= task;
+  if (parent === null) {
+    if (runtime.root === null) runtime.started(task);
+  }
   else {
     const last = parent.lastChild;
     task.prevSibling = last;

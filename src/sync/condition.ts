@@ -91,6 +91,7 @@ export class Condition {
     if (!(mutex instanceof Mutex)) throw new TypeError(`new Condition(mutex): mutex must be a Mutex, got ${String(mutex)}`);
     this.name = displayName("new Condition(mutex, options)", "condition", options, nextConditionId++);
     this.waiters = new Coordinator<void>({ name: this.name });
+    this.waiters.waitLabel = `wait on ${this.name}`;
   }
 
   /**

@@ -191,6 +191,11 @@ export class Registration<T = void> extends Suspension implements WaitHandle<T> 
     }
   }
 
+  /** @internal */
+  describe(): string {
+    return this.coordinator.waitLabel;
+  }
+
   /** @internal The task was cancelled while parked on this handle. */
   abort(): void {
     if (!this.shielded) this.withdraw();
@@ -268,6 +273,8 @@ function checkWaitable(what: string, handle: Registration<unknown>): void {
  * ```
  */
 export class Coordinator<T = void> {
+  /** @internal What a task parked here waits for, in dumps and deadlock reports ("lock of mutex #1"). */
+  waitLabel: string;
   readonly name: string;
   private readonly list = new LinkedList<Registration<T>>();
   private readonly onReturned: ((value: T) => void) | undefined;
@@ -280,6 +287,7 @@ export class Coordinator<T = void> {
     checkName("new Coordinator(options)", options?.name);
     if (options?.onReturned !== undefined) checkFunction("new Coordinator(options)", "onReturned", options.onReturned);
     this.name = options?.name !== undefined ? `coordinator "${options.name}"` : `coordinator #${nextCoordinatorId++}`;
+    this.waitLabel = `wait on ${this.name}`;
     this.onReturned = options?.onReturned;
   }
 
@@ -374,6 +382,10 @@ class Group extends Suspension {
       handle.group = this;
       handle.task = task;
     }
+  }
+
+  describe(): string {
+    return `${this.mode === ALL ? "waitAll" : "waitAny"} of ${this.handles.map((handle) => handle.coordinator.waitLabel).join(", ")}`;
   }
 
   delivered(handle: Registration<unknown>): void {

@@ -55,6 +55,7 @@ export class Latch {
     this.remaining = checkInteger("new Latch(count)", "count", count, 0);
     this.name = displayName("new Latch(count, options)", "latch", options, nextLatchId++);
     this.waiters = new Coordinator<void>({ name: this.name });
+    this.waiters.waitLabel = `wait on ${this.name}`;
   }
 
   /** Count-downs still needed to open. */
@@ -96,6 +97,7 @@ export class Event {
   constructor(options?: SyncOptions) {
     this.name = displayName("new Event(options)", "event", options, nextEventId++);
     this.waiters = new Coordinator<void>({ name: this.name });
+    this.waiters.waitLabel = `wait on ${this.name}`;
   }
 
   get isSet(): boolean {

@@ -90,6 +90,7 @@ export class Mutex {
         this.handOff();
       },
     });
+    this.queue.waitLabel = `lock of ${this.name}`;
     this.lockOperation = operation(locking, this, this.queue);
   }
 

@@ -70,6 +70,10 @@ class Acquire extends Suspension {
   abort(): void {
     this.semaphore.abandon(this);
   }
+
+  describe(): string {
+    return `acquire of ${this.count} permit${this.count === 1 ? "" : "s"} of ${this.semaphore.name}`;
+  }
 }
 
 let nextSemaphoreId = 1;

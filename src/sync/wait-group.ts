@@ -47,6 +47,7 @@ export class WaitGroup {
   constructor(options?: SyncOptions) {
     this.name = displayName("new WaitGroup(options)", "wait group", options, nextWaitGroupId++);
     this.waiters = new Coordinator<void>({ name: this.name });
+    this.waiters.waitLabel = `wait on ${this.name}`;
   }
 
   /** The counter now. */

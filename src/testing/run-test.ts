@@ -37,8 +37,12 @@ export function runTest<T>(body: (context: TestContext) => Operation<T>, options
   checkOptions("runTest(body, options)", options);
   checkName("runTest(body, options)", options?.name);
   const seed = options?.seed === undefined ? 1 : checkSeed("runTest(body, options)", options.seed);
-  const clock = new VirtualClock();
+  const followRealTime = options?.followRealTime ?? true;
+  if (typeof followRealTime !== "boolean") throw new TypeError(`runTest(body, options): followRealTime must be a boolean, got ${show(followRealTime)}`);
+  const clock = new VirtualClock({ followRealTime });
   const task = startRoot(() => body({ clock, seed }), { clock, random: seededRandom(seed), name: options?.name ?? (body.name || "test") });
+  // A test is a closed world: when every task is parked with nothing able to wake it, it fails with DeadlockError.
+  task.runtime.closedWorld = true;
   return task.promise();
 }
 
@@ -46,4 +50,9 @@ export interface RunTestOptions {
   name?: string;
   /** Seeds the runtime's random choices (select); defaults to 1, so runs repeat exactly. */
   seed?: number;
+  /**
+   * While outside work (`call`, `action`, I/O) is pending, the virtual clock does
+   * not jump ahead of real time (default true); false makes it jump regardless.
+   */
+  followRealTime?: boolean;
 }

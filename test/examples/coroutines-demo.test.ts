@@ -3,12 +3,12 @@ import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { coroutinesDemo } from "../../examples/coroutines-demo.js";
 import { run, timeout, TimeoutError, type Operation } from "../../src/index.js";
-import { FsAwareClock } from "./fs-aware-clock.js";
+import { VirtualClock } from "../../src/testing/index.js";
 
-/** Runs `body` on a virtual clock that does not jump while file I/O is in flight. */
+/** Runs `body` on a virtual clock: it does not jump ahead of real time while file I/O is in flight. */
 async function capture(body: (write: (line: string) => void) => Operation<void>) {
   const lines: string[] = [];
-  const clock = new FsAwareClock();
+  const clock = new VirtualClock();
   const task = run(() => body((line) => lines.push(line)), { clock });
   let error: unknown;
   try {

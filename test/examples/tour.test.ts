@@ -4,13 +4,13 @@ import { fileURLToPath } from "node:url";
 import { describe, test } from "node:test";
 import { demos, heading, tour } from "../../examples/tour.js";
 import { run, type Operation } from "../../src/index.js";
-import { FsAwareClock } from "./fs-aware-clock.js";
+import { VirtualClock } from "../../src/testing/index.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
 async function capture(body: (write: (line: string) => void) => Operation<void>): Promise<string[]> {
   const lines: string[] = [];
-  await run(() => body((line) => lines.push(line)), { clock: new FsAwareClock() });
+  await run(() => body((line) => lines.push(line)), { clock: new VirtualClock() });
   return lines;
 }
 
