@@ -61,6 +61,7 @@ import { budgetSpent, currentTask, requireCurrent } from "./core/runtime.js";
 import { fail } from "./core/lifecycle.js";
 import { startRoot } from "./run.js";
 import { Cancelled, ChannelClosed } from "./errors.js";
+import { NOT_READY, type ClauseWait, type SelectClause, type Selector } from "./core/clause.js";
 import { awaitable } from "./interop.js";
 import { isOperation, show } from "./validate.js";
 import type { TaskRecord } from "./core/task.js";
@@ -133,14 +134,6 @@ export interface ChannelStats {
   cancelled: boolean;
 }
 
-/** What a select does when one of its clauses' tokens is matched. */
-export interface Chooser {
-  /** True if `waiter` wins the select (no other clause has). */
-  choose(waiter: Waiter): boolean;
-  /** Resumes the select's task with its winning token. */
-  resumeWith(waiter: Waiter): void;
-}
-
 const SENT: SendResult = Object.freeze({ ok: true });
 
 // Phases of a plain send/receive operation's iterator.
@@ -163,21 +156,21 @@ export class Waiter<R = unknown> extends Suspension implements Operation<R>, Ite
   declare readonly channel: ChannelImpl<unknown>;
   declare readonly kind: number;
   /** The select this token belongs to, or null for a plain send/receive. */
-  declare readonly select: Chooser | null;
+  declare readonly select: Selector | null;
   /** Where a plain operation's iterator is: NEW until iterated, then START → PARKED/RETRY → DONE. */
   private declare phase: number;
   // IteratorResult fields: `next()` returns this object itself.
   declare done: boolean;
   declare value: unknown;
 
-  constructor(channel: ChannelImpl<unknown>, kind: number, element: unknown, select: Chooser | null) {
+  constructor(channel: ChannelImpl<unknown>, kind: number, element: unknown, select: Selector | null) {
     super(null);
     // Plain stores (not class-field definitions): this constructor is on the hot path.
     this.state = ENQUEUED;
     this.element = element;
     (this as { channel: ChannelImpl<unknown> }).channel = channel;
     (this as { kind: number }).kind = kind;
-    (this as { select: Chooser | null }).select = select;
+    (this as { select: Selector | null }).select = select;
     this.phase = NEW;
     this.done = false;
     this.value = undefined;
@@ -186,14 +179,14 @@ export class Waiter<R = unknown> extends Suspension implements Operation<R>, Ite
   /** Claims the token for a match; false if it (or its select) is no longer available. */
   claim(): boolean {
     if (this.state !== ENQUEUED) return false;
-    if (this.select !== null && !this.select.choose(this)) return false;
+    if (this.select !== null && !this.select.choose(this as unknown as ClauseWait<unknown>)) return false;
     this.state = CLAIMED;
     return true;
   }
 
   /** Resumes the waiting task after a match (`element` holds what a receiver got). */
   complete(): void {
-    if (this.select !== null) this.select.resumeWith(this);
+    if (this.select !== null) this.select.complete();
     else if (this.kind === SEND) this.wake();
     else if (this.kind === RECEIVE) this.wake(this.element);
     else this.wake({ ok: true, value: this.element });
@@ -203,9 +196,9 @@ export class Waiter<R = unknown> extends Suspension implements Operation<R>, Ite
   close(): boolean {
     if (this.state !== ENQUEUED) return false;
     if (this.select !== null) {
-      if (!this.select.choose(this)) return false;
+      if (!this.select.choose(this as unknown as ClauseWait<unknown>)) return false;
       this.state = WOKEN_CLOSED;
-      this.select.resumeWith(this);
+      this.select.complete();
       return true;
     }
     this.state = WOKEN_CLOSED;
@@ -334,20 +327,75 @@ export interface Channel<T> extends AsyncIterable<T> {
   stats(): ChannelStats;
 }
 
-/** A clause of `select`; made by `onSend`, `onReceive`, `onReceiveCatching`, `onTimeout`, `onDefault`. */
-export interface SelectClause<R> {
-  /** @internal */ readonly kind: number;
-  /** @internal */ readonly result?: R;
-}
-
-/** @internal The clause objects select.ts interprets. */
-export class ChannelClause<R> implements SelectClause<R> {
+/**
+ * A channel end as a select clause (`onSend`, `onReceive`, `onReceiveCatching`):
+ * attempts to complete at once, else queues a `ClauseToken` on the channel.
+ */
+class ChannelClause<R> implements SelectClause<R> {
   constructor(
     readonly kind: number,
     readonly channel: ChannelImpl<unknown>,
     readonly element: unknown,
     readonly handler: ((value: never) => R) | undefined,
   ) {}
+
+  describe(): string {
+    return `${this.kind === SEND ? "send on" : "receive on"} ${this.channel.name}`;
+  }
+
+  attempt(): R | typeof NOT_READY {
+    const channel = this.channel;
+    if (this.kind === SEND) {
+      const offer = channel.offer(this.element, null);
+      if (offer === FULL) return NOT_READY;
+      if (offer === REFUSED) throw channel.closedError();
+      return handle(this, undefined);
+    }
+    const element = channel.poll(null);
+    if (element === EMPTY) return NOT_READY;
+    if (element === DRAINED) {
+      if (this.kind === RECEIVE) throw channel.closedError();
+      return handle(this, channel.closedResult());
+    }
+    return handle(this, this.kind === RECEIVE_CATCHING ? { ok: true, value: element } : element);
+  }
+
+  enqueue(selector: Selector): ClauseWait<R> {
+    const token = new ClauseToken<R>(this, selector);
+    this.channel.enqueue(token);
+    return token;
+  }
+}
+
+function handle<R>(clause: ChannelClause<R>, value: unknown): R {
+  const handler = clause.handler as ((value: unknown) => R) | undefined;
+  if (clause.kind === SEND) return handler === undefined ? (undefined as R) : handler(undefined);
+  return handler === undefined ? (value as R) : handler(value);
+}
+
+/** A select's token in a channel queue: a `Waiter` that answers to its select, and knows its clause's handler. */
+class ClauseToken<R> extends Waiter<R> implements ClauseWait<R> {
+  constructor(
+    private readonly clause: ChannelClause<R>,
+    selector: Selector,
+  ) {
+    super(clause.channel, clause.kind, clause.element, selector);
+  }
+
+  giveBack(): void {
+    // Chosen, but the select was cancelled before it ran: a received element goes back.
+    if (this.kind !== SEND && this.state === CLAIMED) this.channel.giveBack(this.element);
+  }
+
+  result(): R {
+    const clause = this.clause;
+    if (this.state === WOKEN_CLOSED) {
+      if (this.kind === RECEIVE_CATCHING) return handle(clause, this.channel.closedResult());
+      throw this.channel.closedError();
+    }
+    if (this.kind === SEND) return handle(clause, undefined);
+    return handle(clause, this.kind === RECEIVE_CATCHING ? { ok: true, value: this.element } : this.element);
+  }
 }
 
 export class ChannelImpl<T> implements Channel<T> {
@@ -380,7 +428,7 @@ export class ChannelImpl<T> implements Channel<T> {
    * Offers `element` without waiting: to a waiting receiver, the buffer, or the
    * overflow policy. `from` is the offering select (to skip its own tokens).
    */
-  offer(element: T, from: Chooser | null): Offer {
+  offer(element: T, from: Selector | null): Offer {
     if (this.state !== OPEN) return REFUSED;
     const receivers = this.receivers;
     for (let receiver = receivers.head; receiver !== null; ) {
@@ -420,7 +468,7 @@ export class ChannelImpl<T> implements Channel<T> {
    * Takes the next element without waiting: from the buffer (refilling it from
    * the first waiting sender), else straight from a waiting sender.
    */
-  poll(from: Chooser | null): T | typeof EMPTY | typeof DRAINED {
+  poll(from: Selector | null): T | typeof EMPTY | typeof DRAINED {
     const buffer = this.buffer;
     if (buffer.length > 0) {
       const element = buffer.shift();
@@ -445,7 +493,7 @@ export class ChannelImpl<T> implements Channel<T> {
     return this.state === OPEN ? EMPTY : DRAINED;
   }
 
-  private claimSender(from: Chooser | null): Waiter | null {
+  private claimSender(from: Selector | null): Waiter | null {
     const senders = this.senders;
     for (let sender = senders.head; sender !== null; ) {
       const next = sender.nextLink as Waiter | null;
@@ -459,7 +507,7 @@ export class ChannelImpl<T> implements Channel<T> {
   }
 
   /** Whether a send could complete (or fail as closed) without waiting. */
-  canSend(from: Chooser | null): boolean {
+  canSend(from: Selector | null): boolean {
     if (this.state !== OPEN || this.buffer.length < this.capacity || this.overflow !== SUSPEND) return true;
     for (let receiver = this.receivers.head; receiver !== null; receiver = receiver.nextLink as Waiter | null) {
       if (from === null || receiver.select !== from) return true;
@@ -468,7 +516,7 @@ export class ChannelImpl<T> implements Channel<T> {
   }
 
   /** Whether a receive could complete (or report closed) without waiting. */
-  canReceive(from: Chooser | null): boolean {
+  canReceive(from: Selector | null): boolean {
     if (this.buffer.length > 0 || this.isClosedForReceive) return true;
     for (let sender = this.senders.head; sender !== null; sender = sender.nextLink as Waiter | null) {
       if (from === null || sender.select !== from) return true;

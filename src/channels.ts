@@ -9,7 +9,7 @@ export {
   type SendResult,
   type ReceiveResult,
   type ClosedResult,
-  type SelectClause,
 } from "./channel.js";
 export { select, selectBiased, onTimeout, onDefault } from "./select.js";
+export { NOT_READY, type SelectClause, type ClauseWait, type Selector } from "./core/clause.js";
 export { ChannelClosed } from "./errors.js";

@@ -13,6 +13,7 @@ import { Suspension, YIELD_NOW, type Instruction } from "./instructions.js";
 import { budgetSpent, requireCurrent } from "./runtime.js";
 import { Cancelled } from "./errors.js";
 import type { Operation } from "./operation.js";
+import { NOT_READY, type ClauseWait, type SelectClause, type Selector } from "./clause.js";
 import { COMPLETED, extraOf, FAILED, type TaskRecord } from "./task.js";
 import { failure } from "./lifecycle.js";
 
@@ -187,3 +188,53 @@ export class Teardown implements Operation<void>, PromiseLike<void> {
   }
 }
 
+
+/**
+ * `task.onJoin(handler)`: a select clause that wins when the task ends; the
+ * handler receives its result, and a failed (or cancelled) task throws at the
+ * select, as a join does (kotlinx `onJoin` / `onAwait`).
+ */
+export class JoinClause<T, R> implements SelectClause<R> {
+  constructor(
+    readonly target: TaskRecord<T>,
+    readonly handler: ((value: T) => R) | undefined,
+  ) {}
+
+  describe(): string {
+    return `join of ${this.target}`;
+  }
+
+  attempt(): R | typeof NOT_READY {
+    return this.target.status >= COMPLETED ? this.result() : NOT_READY;
+  }
+
+  enqueue(selector: Selector): ClauseWait<R> {
+    const wait = new JoinWait<T, R>(this, selector);
+    joinersOf(this.target).push(wait);
+    return wait;
+  }
+
+  result(): R {
+    const value = outcome(this.target);
+    return this.handler === undefined ? (value as unknown as R) : this.handler(value);
+  }
+}
+
+class JoinWait<T, R> extends Link implements Joiner, ClauseWait<R> {
+  constructor(
+    private readonly clause: JoinClause<T, R>,
+    private readonly selector: Selector,
+  ) {
+    super();
+  }
+  ended(): void {
+    if (this.selector.choose(this)) this.selector.complete();
+  }
+  withdraw(): void {
+    this.clause.target.joiners?.remove(this);
+  }
+  giveBack(): void {} // joining takes nothing
+  result(): R {
+    return this.clause.result();
+  }
+}

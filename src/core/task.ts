@@ -39,7 +39,8 @@ import type { Suspension, Instruction } from "./instructions.js";
 import type { LinkedList } from "./list.js";
 import type { Runtime } from "./runtime.js";
 import { isGeneratorObject, isOperation, startedGenerators, type Operation } from "./operation.js";
-import { JoinOperation, PromiseJoiner, joinersOf, settle, Teardown, type Joiner } from "./join.js";
+import { JoinClause, JoinOperation, PromiseJoiner, joinersOf, settle, Teardown, type Joiner } from "./join.js";
+import type { SelectClause } from "./clause.js";
 import { notify, requestCancel } from "./lifecycle.js";
 
 export const PENDING = 0;
@@ -104,6 +105,16 @@ export interface Task<T = unknown> extends Operation<T>, PromiseLike<T> {
   cancel(): Operation<void> & PromiseLike<void>;
   /** `await using task = run(...)`: cancels the task and waits for its teardown. */
   [Symbol.asyncDispose](): Promise<void>;
+  /**
+   * A select clause that wins when this task ends: `handler(result)`'s result
+   * becomes the select's (the task's result without a handler). A failed or
+   * cancelled task throws at the select, as a join does.
+   *
+   * ```ts
+   * const page = yield* select(fetcher.onJoin((page) => page), onTimeout(1_000, () => null));
+   * ```
+   */
+  onJoin<const R = T>(handler?: (value: T) => R): SelectClause<R>;
   toString(): string;
 }
 
@@ -231,6 +242,11 @@ export class TaskRecord<T = unknown> implements Task<T> {
     extraOf(this).cancelledByUser = true;
     requestCancel(this);
     return new Teardown(this);
+  }
+
+  onJoin<const R = T>(handler?: (value: T) => R): SelectClause<R> {
+    if (handler !== undefined && typeof handler !== "function") throw new TypeError(`${this}.onJoin(handler): handler must be a function`);
+    return new JoinClause<T, R>(this, handler);
   }
 
   /** `await using task = run(...)`: cancels the task and waits for its teardown. */

@@ -49,6 +49,7 @@
  *    other one is cancelled (a notification one of them had received goes back
  *    by rule 3).
  */
+import { NOT_READY, type ClauseWait, type SelectClause, type Selector } from "../core/clause.js";
 import { Suspension, YIELD_NOW, type Instruction } from "../core/instructions.js";
 import { LinkedList } from "../core/list.js";
 import { operation } from "../core/operation.js";
@@ -69,6 +70,7 @@ const CANCELLED = 4;
 const NOBODY = 0;
 const ALONE = 1; // a task parked on the handle itself (`yield* handle`, `c.wait()`)
 const GROUP = 2; // a task parked in waitAll/waitAny
+const SELECT = 3; // a select clause's wait (`CoordinatorClause`)
 
 // Modes of a group wait.
 const ALL = 0;
@@ -124,12 +126,15 @@ export interface WaitHandle<T = void> extends Operation<T>, Disposable {
   cancel(): boolean;
 }
 
-/** The coordinator's record of a wait: the run loop's suspension behind a `WaitHandle`. */
-export class Registration<T = void> extends Suspension implements WaitHandle<T> {
+/** The coordinator's record of a wait: the run loop's suspension behind a `WaitHandle`, or a select clause's wait. */
+export class Registration<T = void> extends Suspension implements WaitHandle<T>, ClauseWait<unknown> {
   /** @internal */ status: number = ENQUEUED;
   /** @internal */ value: T | undefined = undefined;
   /** @internal */ waiter: number = NOBODY;
   /** @internal */ group: Group | null = null;
+  /** @internal The select this registration is a clause of (waiter SELECT), and the clause's handler. */
+  selector: Selector | null = null;
+  /** @internal */ selectHandler: ((value: T) => unknown) | null = null;
   /** @internal It was consumed after a `notify()` (not a `notifyAll()`). */ single = false;
   /** @internal It keeps its registration when its task is cancelled (see `ShieldedWait`). */ shielded = false;
   /** @internal Its task is unwinding: a notification resumes it with return(). */ rearm = false;
@@ -233,7 +238,21 @@ export class Registration<T = void> extends Suspension implements WaitHandle<T> 
       else this.wake(value);
     } else if (this.waiter === GROUP) {
       this.group!.delivered(this as Registration<unknown>);
+    } else if (this.waiter === SELECT) {
+      // A select clause: take the notification only if the select has not chosen another clause.
+      if (this.selector!.choose(this)) this.selector!.complete();
+      else this.withdraw();
     }
+  }
+
+  /** @internal As a select clause's wait: chosen, but the select was cancelled before it ran. */
+  giveBack(): void {
+    this.withdraw();
+  }
+
+  /** @internal As a select clause's wait that won: takes the notification and applies the clause's handler. */
+  result(): unknown {
+    return this.selectHandler!(this.consume());
   }
 
   /** @internal Takes the value of a notified handle. */
@@ -357,6 +376,37 @@ export class Coordinator<T = void> {
     this.returnedCount++;
     if (this.onReturned !== undefined) this.onReturned(value);
     else this.notify(...([value] as NotifyArgs<T>));
+  }
+}
+
+/**
+ * A select clause over a coordinator: `attempt` completes at once when
+ * `tryNow()` can take what the coordinator guards (the primitive's own
+ * non-blocking path, e.g. `tryLock`); otherwise a registration waits in the
+ * coordinator's FIFO list, and a `notify()` that reaches it is taken only if
+ * the select chose this clause — else it passes on (invariant 3).
+ */
+export class CoordinatorClause<T, R> implements SelectClause<R> {
+  constructor(
+    private readonly coordinator: Coordinator<T>,
+    private readonly tryNow: () => boolean,
+    private readonly handler: (value: T | undefined) => R,
+  ) {}
+
+  describe(): string {
+    return this.coordinator.waitLabel;
+  }
+
+  attempt(): R | typeof NOT_READY {
+    return this.tryNow() ? this.handler(undefined) : NOT_READY;
+  }
+
+  enqueue(selector: Selector): ClauseWait<R> {
+    const registration = this.coordinator.register();
+    registration.waiter = SELECT;
+    registration.selector = selector;
+    registration.selectHandler = this.handler as (value: T) => unknown;
+    return registration as ClauseWait<R>;
   }
 }
 

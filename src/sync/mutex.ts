@@ -40,7 +40,8 @@ import { budgetSpent, requireCurrent } from "../core/runtime.js";
 import type { Body } from "../core/task.js";
 import type { Operation } from "../types.js";
 import { checkBody } from "../validate.js";
-import { Coordinator, ShieldedWait } from "./coordinator.js";
+import { Coordinator, CoordinatorClause, ShieldedWait } from "./coordinator.js";
+import type { SelectClause } from "../core/clause.js";
 import { bodyOperation, displayName, type SyncOptions } from "./shared.js";
 
 /** A snapshot of a mutex's counters. */
@@ -102,6 +103,22 @@ export class Mutex {
   /** Takes the lock, waiting in FIFO order while it is held. Pair it with `unlock()` in `finally`. */
   lock(): Operation<void> {
     return this.lockOperation;
+  }
+
+  /**
+   * A select clause that takes the lock: at once if it is free, else in FIFO
+   * order with the other waiters. `handler()`'s result becomes the select's;
+   * the winner holds the lock and must `unlock()` it. A select cancelled after
+   * it was handed the lock passes it on.
+   *
+   * ```ts
+   * const got = yield* select(db.onLock(() => true), onTimeout(100, () => false));
+   * if (got) try { ... } finally { db.unlock(); }
+   * ```
+   */
+  onLock<const R = void>(handler?: () => R): SelectClause<R> {
+    if (handler !== undefined && typeof handler !== "function") throw new TypeError(`${this.name}.onLock(handler): handler must be a function`);
+    return new CoordinatorClause<void, R>(this.queue, () => this.tryLock(), handler === undefined ? () => undefined as R : () => handler());
   }
 
   /** Takes the lock if it is free (and nobody waits); never waits. */

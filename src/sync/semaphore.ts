@@ -25,6 +25,7 @@
  *    ran gives them back (and they are granted again at once). A waiter
  *    cancelled at the head leaves, and the new head is served if it fits.
  */
+import { NOT_READY, type ClauseWait, type SelectClause, type Selector } from "../core/clause.js";
 import { Suspension, YIELD_NOW, type Instruction } from "../core/instructions.js";
 import { LinkedList } from "../core/list.js";
 import { operation } from "../core/operation.js";
@@ -55,16 +56,32 @@ export interface SemaphoreStats {
   returned: number;
 }
 
-/** A task waiting for permits. */
-class Acquire extends Suspension {
+/** A task waiting for permits, or a select's `onAcquire` clause waiting for them (then `selector` is set). */
+class Acquire extends Suspension implements ClauseWait<unknown> {
   status = ENQUEUED;
 
   constructor(
-    task: TaskRecord<unknown>,
+    task: TaskRecord<unknown> | null,
     private readonly semaphore: Semaphore,
     readonly count: number,
+    readonly selector: Selector | null = null,
+    private readonly handler: (() => unknown) | null = null,
   ) {
     super(task);
+  }
+
+  /** As a select clause's wait: the select chose another clause, or was cancelled while waiting. */
+  withdraw(): void {
+    if (this.status === ENQUEUED) this.semaphore.abandon(this);
+  }
+
+  /** As a select clause's wait: granted, but the select was cancelled before it ran. */
+  giveBack(): void {
+    if (this.status === GRANTED) this.semaphore.abandon(this);
+  }
+
+  result(): unknown {
+    return this.handler!();
   }
 
   abort(): void {
@@ -94,7 +111,7 @@ export class Semaphore {
   /** The total number of permits. */
   readonly permits: number;
   private free: number;
-  private readonly queue = new LinkedList<Acquire>();
+  /** @internal */ readonly queue = new LinkedList<Acquire>();
   private acquiredCount = 0;
   private releasedCount = 0;
   private cancelledCount = 0;
@@ -122,6 +139,28 @@ export class Semaphore {
     if (!this.fits(count)) return false;
     this.take(count);
     return true;
+  }
+
+  /**
+   * A select clause that takes `n` permits: at once if they are free and nobody
+   * waits, else in FIFO order. `handler()`'s result becomes the select's; the
+   * winner holds the permits and must `release(n)` them. A select cancelled
+   * after it was granted them gives them back.
+   */
+  onAcquire<const R = void>(n = 1, handler?: () => R): SelectClause<R> {
+    const count = this.checkCount("onAcquire", n);
+    if (handler !== undefined && typeof handler !== "function") throw new TypeError(`${this.name}.onAcquire(n, handler): handler must be a function`);
+    const semaphore = this;
+    const result = handler === undefined ? () => undefined as R : () => handler();
+    return {
+      describe: () => `acquire of ${count} permit${count === 1 ? "" : "s"} of ${semaphore.name}`,
+      attempt: () => (semaphore.tryAcquire(count) ? result() : NOT_READY),
+      enqueue: (selector: Selector) => {
+        const waiter = new Acquire(null, semaphore, count, selector, result);
+        semaphore.queue.push(waiter);
+        return waiter as ClauseWait<R>;
+      },
+    };
   }
 
   /** Gives back `n` permits; waiters are served in order. Throws if more are released than were acquired. */
@@ -201,9 +240,17 @@ export class Semaphore {
   private grant(): void {
     for (let head = this.queue.head; head !== null && head.count <= this.free; head = this.queue.head) {
       this.queue.shift();
+      const selector = head.selector;
+      if (selector !== null && !selector.choose(head)) {
+        // A select clause whose select chose another clause: it leaves, the next is served.
+        head.status = CANCELLED;
+        this.cancelledCount++;
+        continue;
+      }
       this.take(head.count);
       head.status = GRANTED;
-      head.wake();
+      if (selector !== null) selector.complete();
+      else head.wake();
     }
   }
 

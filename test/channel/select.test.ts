@@ -6,7 +6,7 @@
 // select leaves every channel as it was; the cooperative budget.
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, sleep, yieldNow, type Operation } from "../../src/index.js";
+import { spawn, sleep, yieldNow, type Operation, type SelectClause } from "../../src/index.js";
 import { channel } from "../../src/channel.js";
 import { select, selectBiased, onTimeout, onDefault } from "../../src/select.js";
 import { ChannelClosed } from "../../src/errors.js";
@@ -208,7 +208,7 @@ for (const kind of kinds) {
         for (const element of full) sending.ch.trySend(element);
         const before = [receiving, sending, catching].map(({ ch }) => ch.stats());
         const [w] = elements(1, "w");
-        const clauses = [receiving.ch.onReceive(), catching.ch.onReceiveCatching(), onTimeout(1_000)];
+        const clauses: SelectClause<unknown>[] = [receiving.ch.onReceive(), catching.ch.onReceiveCatching(), onTimeout(1_000)];
         if (sendsCanWait(kind)) clauses.push(sending.ch.onSend(w));
         const selecting = yield* spawn(function* () {
           yield* select(...clauses);
