@@ -41,7 +41,7 @@ const child = spawnSync(
   [
     "--enable-source-maps",
     "--expose-gc",
-    ...(values.tsx ? ["--import", "tsx", fileURLToPath(new URL("child.ts", import.meta.url))] : [build().child]),
+    ...(values.tsx ? ["--import", "tsx", fileURLToPath(new URL("child.ts", import.meta.url))] : [build(root).child]),
     id,
     values.quick ? "quick" : "full",
   ],

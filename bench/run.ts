@@ -15,21 +15,25 @@
  *   npm run bench -- --procs 5       processes per case (default 3 full, 1 quick; slow peers 1)
  *   npm run bench -- --tsx           run the TypeScript through tsx instead of compiling it first (see lib/strand.ts)
  *   npm run bench -- --redraw bench/results/latest.json   print a stored run again, re-check the bars, redraw its chart
+ *   npm run bench -- --baseline HEAD~1   Strand's cases against an earlier commit, as new ÷ old ratios (lib/baseline.ts):
+ *                                    bench/results/baseline.json; works with --quick and --filter; --procs sets the
+ *                                    rounds (default 5 full, 3 quick)
  */
-import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import os from "node:os";
 import { parseArgs } from "node:util";
 import type { Case } from "./lib/case.js";
 import type { ChildResult } from "./child.js";
+import { compareWithBaseline } from "./lib/baseline.js";
 import { checkBars } from "./lib/bars.js";
 import { build } from "./lib/build.js";
 import { chart } from "./lib/chart.js";
 import { machine, versions } from "./lib/machine.js";
 import { printReport } from "./lib/report.js";
 import { caseResult, formatCount, formatNs, groupResults, type CaseResult, type Report } from "./lib/results.js";
-import { available } from "./lib/strand.js";
+import { failureText, runChild, type ChildCommand, type Run } from "./lib/run-child.js";
+import { pendingReason } from "./lib/strand.js";
 import { cases as allCases } from "./workloads/index.js";
 
 const { values } = parseArgs({
@@ -40,6 +44,7 @@ const { values } = parseArgs({
     list: { type: "boolean", default: false },
     tsx: { type: "boolean", default: false },
     redraw: { type: "string" },
+    baseline: { type: "string" },
     out: { type: "string", default: fileURLToPath(new URL("results/", import.meta.url)) },
   },
 });
@@ -48,16 +53,19 @@ const quick = values.quick!;
 const mode = quick ? "quick" : "full";
 const filters = (values.filter ?? []).map((f) => new RegExp(f));
 const selected = allCases.filter((c) => (filters.length === 0 || filters.some((f) => f.test(c.id))) && !(quick && c.full === true));
-const procsPerCase = values.procs !== undefined ? Number(values.procs) : quick ? 1 : 3;
+
+/** A mistake in the command line: said plainly, without a stack trace. */
+function refuse(message: string): never {
+  console.error(message);
+  process.exit(2);
+}
+
+const procs = values.procs !== undefined ? Number(values.procs) : undefined;
+if (procs !== undefined && !(Number.isInteger(procs) && procs >= 1)) refuse(`--procs takes a whole number from 1, not ${values.procs}`);
+const procsPerCase = procs ?? (quick ? 1 : 3);
 const iterations = quick ? "1 warm-up + 2" : "1 warm-up + 3";
 const root = fileURLToPath(new URL("../", import.meta.url));
 const timeoutMs = (quick ? 60 : 300) * 1000;
-
-function pendingReason(c: Case): string | undefined {
-  const missing = (c.needs ?? []).filter((feature) => !available(feature));
-  if (missing.length === 0) return undefined;
-  return `needs Strand ${missing.map((f) => (f === "mutex" ? "Mutex (src/sync)" : `src/${f}.ts`)).join(" and ")}`;
-}
 
 if (values.redraw !== undefined) {
   const report = JSON.parse(readFileSync(values.redraw, "utf8")) as Report;
@@ -78,28 +86,18 @@ if (values.list) {
   process.exit(0);
 }
 
-type Run = ChildResult | { status: "timeout" | "error"; detail: string };
-
-/** Runs one case in a fresh process and returns what it printed. */
-function runChild(c: Case): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--expose-gc", ...childArgs, c.id, mode], {
-      cwd: root,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr = (stderr + chunk).slice(-4000)));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      const line = stdout.split("\n").find((l) => l.startsWith("RESULT "));
-      if (line !== undefined) resolve(JSON.parse(line.slice("RESULT ".length)) as ChildResult);
-      else if (signal === "SIGKILL") resolve({ status: "timeout", detail: `killed after ${timeoutMs / 1000} s` });
-      else resolve({ status: "error", detail: `exit ${code ?? signal}: ${stderr.trim().split("\n").slice(-3).join(" ").slice(0, 300)}` });
-    });
+if (values.baseline !== undefined) {
+  if (values.tsx) refuse("--baseline compares compiled trees; it does not take --tsx");
+  await compareWithBaseline({
+    ref: values.baseline,
+    root,
+    cases: selected.filter((c) => c.system === "strand"),
+    mode,
+    rounds: procs ?? (quick ? 3 : 5),
+    timeoutMs,
+    out: values.out!,
   });
+  process.exit(0);
 }
 
 // ---------------------------------------------------------------------------
@@ -113,11 +111,11 @@ const method = `each case in ${procsPerCase} fresh process${procsPerCase > 1 ? "
 console.log(`Strand benchmarks · ${mode} run · ${startedAt.toISOString()}`);
 console.log(`machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB · ${info.os} · Linux ${info.kernel} · Node ${info.node} (V8 ${info.v8}) · load ${info.loadAverage.start.toFixed(2)}`);
 console.log(`versions: strand ${vers.strand} · effect ${vers.effect} · effection ${vers.effection} · mitata ${vers.mitata} · tsx ${vers.tsx}`);
-let childArgs = ["--import", "tsx", fileURLToPath(new URL("child.ts", import.meta.url))];
+let child: ChildCommand = { args: ["--import", "tsx", fileURLToPath(new URL("child.ts", import.meta.url))], cwd: root };
 let strandSource = "src/ and the suite through tsx (esbuild transform, keepNames)";
 if (!values.tsx) {
-  const built = build();
-  childArgs = [built.child];
+  const built = build(root);
+  child = { args: [built.child], cwd: root };
   strandSource = "src/ and the suite compiled to JavaScript by TypeScript";
   console.log(`build: ${built.compiled} changed file(s) compiled to bench/.build in ${built.seconds.toFixed(1)} s`);
 }
@@ -138,16 +136,11 @@ if (pending.size > 0) console.log(`${pending.size} Strand case(s) pending, skipp
 const runs = new Map<string, Run[]>();
 let done = 0;
 for (const c of jobs) {
-  const run = await runChild(c);
+  const run = await runChild(child, c.id, mode, timeoutMs);
   (runs.get(c.id) ?? runs.set(c.id, []).get(c.id)!).push(run);
   done++;
   const elapsed = ((Date.now() - started) / 1000).toFixed(0).padStart(4);
-  const shown =
-    run.status === "ok"
-      ? `${formatNs((run as ChildResult).nsPerOp!)}/${c.unit}`
-      : run.status === "overflow"
-        ? "overflow"
-        : `${run.status}: ${"detail" in run ? run.detail : (run as ChildResult).error}`;
+  const shown = run.status === "ok" ? `${formatNs((run as ChildResult).nsPerOp!)}/${c.unit}` : failureText(run);
   console.log(`[${elapsed}s] ${String(done).padStart(3)}/${jobs.length} ${c.id.padEnd(40)} ${shown}`);
 }
 

@@ -1,21 +1,19 @@
 /**
- * Compiles the suite and Strand's sources to plain JavaScript in bench/.build,
- * so the measured processes run what users of the package run rather than
- * tsx's transform of it (see lib/strand.ts for why that matters).
+ * Compiles a tree's suite and Strand's sources to plain JavaScript in its
+ * bench/.build, so the measured processes run what users of the package run
+ * rather than tsx's transform of it (see lib/strand.ts for why that matters).
+ * The tree is this checkout, or an earlier commit checked out by lib/baseline.ts.
  *
  * Each file is transpiled on its own with TypeScript's `transpileModule` and the
- * project's compiler options (the project sets `isolatedModules`, so this emits
+ * tree's compiler options (the project sets `isolatedModules`, so this emits
  * what `tsc` would); type checking stays `npm run typecheck`'s job. Source maps
  * point back at the .ts files, for profiles. Files whose output is newer than
  * their source are left as they are.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import ts from "typescript";
-
-const root = fileURLToPath(new URL("../../", import.meta.url));
-const out = join(root, "bench/.build");
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -25,11 +23,16 @@ function sources(dir: string): string[] {
   });
 }
 
-/** Builds bench/.build and returns the compiled child.js to run, and how many files it compiled. */
-export function build(): { child: string; seconds: number; compiled: number } {
+/**
+ * Builds `root`'s bench/.build and returns the compiled child.js to run, and how
+ * many files it compiled. An earlier tree is compiled by this TypeScript, not
+ * its own, so two trees compared differ only in their sources.
+ */
+export function build(root: string): { child: string; seconds: number; compiled: number } {
   const started = performance.now();
+  const out = join(root, "bench/.build");
   const config = ts.getParsedCommandLineOfConfigFile(join(root, "tsconfig.json"), {}, ts.sys as unknown as ts.ParseConfigFileHost);
-  if (config === undefined) throw new Error("cannot read tsconfig.json");
+  if (config === undefined) throw new Error(`cannot read ${join(root, "tsconfig.json")}`);
   let compiled = 0;
   for (const file of [...sources(join(root, "src")), ...sources(join(root, "bench"))]) {
     const target = join(out, relative(root, file)).replace(/\.ts$/, ".js");

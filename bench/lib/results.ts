@@ -2,6 +2,7 @@
 import type { Case, System } from "./case.js";
 import type { ChildResult } from "../child.js";
 import type { Machine, Versions } from "./machine.js";
+import type { Run } from "./run-child.js";
 
 export type Status = "ok" | "overflow" | "error" | "timeout" | "pending";
 
@@ -65,7 +66,7 @@ export function median(values: number[]): number {
 }
 
 /** Folds a case's process results into one. */
-export function caseResult(c: Case, n: number, runs: (ChildResult | { status: "timeout" | "error"; detail: string })[], pending?: string): CaseResult {
+export function caseResult(c: Case, n: number, runs: Run[], pending?: string): CaseResult {
   const base = { id: c.id, group: c.group, system: c.system, variant: c.variant, unit: c.unit, n, processMedians: [] as number[] };
   if (pending !== undefined) return { ...base, status: "pending", detail: pending };
   const ok = runs.filter((r): r is ChildResult => r.status === "ok");

@@ -12,8 +12,9 @@
  * runner reports those cases as pending instead of running them.
  */
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Feature } from "./case.js";
+import type { Case, Feature } from "./case.js";
 
 export type Strand = typeof import("../../src/index.js");
 export type StrandTesting = typeof import("../../src/testing/index.js");
@@ -23,14 +24,22 @@ export const strand = (): Promise<Strand> => import("../../src/index.js");
 export const strandTesting = (): Promise<StrandTesting> => import("../../src/testing/index.js");
 export const strandSync = (): Promise<StrandSync> => import("../../src/sync/index.js");
 
-/** The source file each feature needs, relative to this file in the source tree. */
+/** The source tree this file belongs to (run.ts asks from the source tree, not bench/.build). */
+const sourceRoot = fileURLToPath(new URL("../../", import.meta.url));
+
+/** The source file each feature needs, relative to a tree's root. */
 const sources: Record<Feature, string> = {
-  channel: "../../src/channel.ts",
-  select: "../../src/select.ts",
-  mutex: "../../src/sync/mutex.ts",
+  channel: "src/channel.ts",
+  select: "src/select.ts",
+  mutex: "src/sync/mutex.ts",
 };
 
-/** Whether the Strand module a feature needs has been written yet (run.ts asks, from the source tree). */
-export function available(feature: Feature): boolean {
-  return existsSync(fileURLToPath(new URL(sources[feature], import.meta.url)));
+/**
+ * Why a case cannot run in a tree (this one, or an earlier commit's) because a
+ * Strand module it needs has not been written there yet; undefined when it can.
+ */
+export function pendingReason(c: Pick<Case, "needs">, root = sourceRoot): string | undefined {
+  const missing = (c.needs ?? []).filter((feature) => !existsSync(join(root, sources[feature])));
+  if (missing.length === 0) return undefined;
+  return `needs Strand ${missing.map((f) => (f === "mutex" ? "Mutex (src/sync)" : `src/${f}.ts`)).join(" and ")}`;
 }
