@@ -7,6 +7,7 @@ import { NONE, RETURN, THROW } from "./resume.js";
 import { currentTask } from "./runtime.js";
 import { isOperation, type Operation } from "./operation.js";
 import { PromiseJoiner } from "./join.js";
+import { emit, listening } from "./probes.js";
 import {
   BOUNDARY,
   CANCELLED,
@@ -71,6 +72,7 @@ export function interrupt(task: TaskRecord<unknown>, error: unknown): void {
   task.resumeKind = THROW;
   task.resumeValue = error;
   task.runtime.schedule(task);
+  if (listening) emit("woken", task);
 }
 
 /** Cancels `task` (idempotent). Its teardown starts now, or at its next yield if it is executing. */
@@ -224,6 +226,7 @@ function advance(task: TaskRecord<unknown>): void {
 function finish(task: TaskRecord<unknown>): void {
   if ((task.flags & SUPERVISOR) !== 0) unobservedFailures(task);
   task.status = task.extra?.errors ? FAILED : task.halting ? CANCELLED : COMPLETED;
+  if (listening) emit("ended", task);
   task.body = null;
   task.frame = null;
   task.below = null;

@@ -18,6 +18,7 @@ import { NEXT, NONE, RETURN, THROW } from "./resume.js";
 import { TimerHeap, type TimerEntry } from "./timers.js";
 import { bodyDone, fail, interrupt, recordError, requestTeardownAtYield } from "./lifecycle.js";
 import { DeadlockError } from "./errors.js";
+import { emit, listening } from "./probes.js";
 import type { TaskRecord } from "./task.js";
 
 /** Immediate completions a task may make before it must go back to the queue. */
@@ -126,6 +127,7 @@ export class Runtime {
   addTimer(entry: TimerEntry, ms: number): void {
     const deadline = this.clock.now() + ms; // a throwing now() fails the operation that set the timer
     this.timers.add(entry, deadline);
+    if (listening) emit("timerSet", deadline);
     if (!this.draining && deadline < this.alarmAt) this.arm();
   }
 
@@ -215,6 +217,7 @@ export class Runtime {
     }
     for (let entry = timers.peek(); entry !== undefined && entry.deadline <= now; entry = timers.peek()) {
       timers.pop();
+      if (listening) emit("timerFired", entry.deadline);
       entry.fire();
     }
   }
@@ -352,6 +355,7 @@ export function step(task: TaskRecord<unknown>): void {
   const context = active;
   context.budget = BUDGET;
   context.task = task;
+  if (listening) emit("stepped", task);
   let frame = task.frame;
   if (frame === null) {
     try {
@@ -410,6 +414,7 @@ export function step(task: TaskRecord<unknown>): void {
         continue;
       }
       task.suspension = instruction;
+      if (listening) emit("parked", task, instruction);
       return;
     }
     if (instruction === YIELD_NOW) {

@@ -41,6 +41,7 @@ import type { Runtime } from "./runtime.js";
 import { isGeneratorObject, isOperation, startedGenerators, type Operation } from "./operation.js";
 import { JoinClause, JoinOperation, PromiseJoiner, joinersOf, settle, Teardown, type Joiner } from "./join.js";
 import type { SelectClause } from "./clause.js";
+import { emit, listening } from "./probes.js";
 import { notify, requestCancel } from "./lifecycle.js";
 
 export const PENDING = 0;
@@ -335,6 +336,7 @@ export function createTask<T>(
   flags: number,
 ): TaskRecord<T> {
   const task = new TaskRecord<T>(body, name, priority, parent, runtime, flags);
+  if (listening) emit("spawned", task);
   if (parent === null) {
     if (runtime.root === null) runtime.started(task);
   }

@@ -1,0 +1,71 @@
+// Probes (issue 8): the run loop's hook points — spawned, stepped, parked (on
+// what), woken, ended, timer set and fired — seen by a listener outside core.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { channel, sleep, spawn } from "../../src/index.js";
+import { addProbe, listening } from "../../src/core/probes.js";
+import { runTest } from "../../src/testing/index.js";
+
+test("a probe sees a task's life: spawned, stepped, parked on what, woken, ended; and timers", async () => {
+  const events: string[] = [];
+  const name = (task: { name: string }) => task.name;
+  const remove = addProbe({
+    spawned: (task) => events.push(`spawned ${name(task)}`),
+    parked: (task, wait) => events.push(`parked ${name(task)}: ${wait.describe()}`),
+    woken: (task) => events.push(`woken ${name(task)}`),
+    ended: (task) => events.push(`ended ${name(task)} ${task.state}`),
+    timerSet: (deadline) => events.push(`timer set for t=${deadline}`),
+    timerFired: (deadline) => events.push(`timer fired at t=${deadline}`),
+  });
+  assert.equal(listening, true);
+  try {
+    await runTest(
+      function* () {
+        const ch = channel<number>(0, { name: "jobs" });
+        const worker = yield* spawn(
+          function* () {
+            return yield* ch.receive();
+          },
+          { name: "worker" },
+        );
+        yield* sleep(5);
+        yield* ch.send(1);
+        yield* worker;
+      },
+      { name: "test" },
+    );
+  } finally {
+    remove();
+  }
+  assert.equal(listening, false, "removing the last probe turns the sites off");
+  assert.deepEqual(
+    events.map((event) => event.replace(/#\d+/g, "")),
+    [
+      "spawned test",
+      "spawned worker",
+      "timer set for t=5",
+      "parked test: sleep until t=5",
+      'parked worker: receive on channel "jobs"',
+      "timer fired at t=5",
+      "woken test",
+      "woken worker", // the send hands 1 to the parked receive
+      "parked test: join of task worker",
+      "ended worker completed",
+      "woken test",
+      "ended test completed",
+    ],
+  );
+});
+
+test("a probe that throws does not break the run", async () => {
+  const remove = addProbe({
+    stepped: () => {
+      throw new Error("observer bug");
+    },
+  });
+  try {
+    assert.equal(await runTest(function* () { yield* sleep(1); return "ok"; }), "ok");
+  } finally {
+    remove();
+  }
+});
