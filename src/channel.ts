@@ -59,6 +59,7 @@ import { LinkedList } from "./core/list.js";
 import { operation } from "./core/operation.js";
 import { budgetSpent, currentTask, requireCurrent } from "./core/runtime.js";
 import { fail } from "./core/lifecycle.js";
+import { showId } from "./core/ids.js";
 import { startRoot } from "./run.js";
 import { Cancelled, ChannelClosed } from "./errors.js";
 import { NOT_READY, type ClauseWait, type SelectClause, type Selector } from "./core/clause.js";
@@ -419,7 +420,7 @@ export class ChannelImpl<T> implements Channel<T> {
     this.capacity = capacity;
     this.overflow = overflow;
     this.onUndelivered = options?.onUndelivered;
-    this.name = options?.name !== undefined ? `channel "${options.name}"` : `channel #${nextChannelId++}`;
+    this.name = options?.name !== undefined ? `channel "${options.name}"` : `channel #${showId(nextChannelId++)}`;
   }
 
   // -- The state machine. Callers hold nothing; these run to completion. ------

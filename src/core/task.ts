@@ -42,6 +42,7 @@ import { isGeneratorObject, isOperation, startedGenerators, type Operation } fro
 import { JoinClause, JoinOperation, PromiseJoiner, joinersOf, settle, Teardown, type Joiner } from "./join.js";
 import type { SelectClause } from "./clause.js";
 import { emit, listening } from "./probes.js";
+import { showId } from "./ids.js";
 import { notify, requestCancel } from "./lifecycle.js";
 
 export const PENDING = 0;
@@ -82,7 +83,7 @@ export interface TaskOptions {
  * keeps the run loop's fields out of users' types).
  */
 export interface Task<T = unknown> extends Operation<T>, PromiseLike<T> {
-  /** Unique among the tasks of this thread, across runtimes. */
+  /** Unique among the tasks of this thread, across its runtimes (paths show a worker thread's tag in front: `w2.7`). */
   readonly id: number;
   /** The name given, else the body function's name, else "task" ("run" for a root). */
   readonly name: string;
@@ -212,12 +213,12 @@ export class TaskRecord<T = unknown> implements Task<T> {
   /** Names from the root down to this task, e.g. `main › server › conn#7`. */
   get path(): string {
     const names: string[] = [];
-    for (let task: TaskRecord<unknown> | null = this; task !== null; task = task.parent) names.push(`${task.name}#${task.id}`);
+    for (let task: TaskRecord<unknown> | null = this; task !== null; task = task.parent) names.push(`${task.name}#${showId(task.id)}`);
     return names.reverse().join(" › ");
   }
 
   toString(): string {
-    return `task ${this.name}#${this.id}`;
+    return `task ${this.name}#${showId(this.id)}`;
   }
 
   /** Joins: returns the task's result, or throws its error (`Cancelled` if it was cancelled). */

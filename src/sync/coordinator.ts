@@ -51,6 +51,7 @@
  */
 import { NOT_READY, type ClauseWait, type SelectClause, type Selector } from "../core/clause.js";
 import { Suspension, YIELD_NOW, type Instruction } from "../core/instructions.js";
+import { showId } from "../core/ids.js";
 import { LinkedList } from "../core/list.js";
 import { operation } from "../core/operation.js";
 import { resume, RETURN } from "../core/resume.js";
@@ -305,7 +306,7 @@ export class Coordinator<T = void> {
     checkOptions("new Coordinator(options)", options);
     checkName("new Coordinator(options)", options?.name);
     if (options?.onReturned !== undefined) checkFunction("new Coordinator(options)", "onReturned", options.onReturned);
-    this.name = options?.name !== undefined ? `coordinator "${options.name}"` : `coordinator #${nextCoordinatorId++}`;
+    this.name = options?.name !== undefined ? `coordinator "${options.name}"` : `coordinator #${showId(nextCoordinatorId++)}`;
     this.waitLabel = `wait on ${this.name}`;
     this.onReturned = options?.onReturned;
   }

@@ -1,3 +1,4 @@
+import { showId } from "../core/ids.js";
 /** Pieces the sync primitives share: options, argument checks, running a body. */
 import { YIELD_NOW, type Instruction } from "../core/instructions.js";
 import { budgetSpent, requireCurrent } from "../core/runtime.js";
@@ -15,7 +16,7 @@ export interface SyncOptions {
 export function displayName(what: string, kind: string, options: SyncOptions | undefined, id: number): string {
   checkOptions(what, options);
   checkName(what, options?.name);
-  return options?.name !== undefined ? `${kind} "${options.name}"` : `${kind} #${id}`;
+  return options?.name !== undefined ? `${kind} "${options.name}"` : `${kind} #${showId(id)}`;
 }
 
 /** Opens `body` (an operation, or a function returning one). */
