@@ -1,5 +1,6 @@
 import { Call, type Instruction } from "./core/instructions.js";
 import { requireCurrent } from "./core/runtime.js";
+import { captureSite } from "./core/frames.js";
 import type { Operation } from "./types.js";
 import { checkFunction, isOperation } from "./validate.js";
 
@@ -14,6 +15,14 @@ class FnCall<T> extends Call implements Iterator<Instruction, T, unknown> {
 
   constructor(private readonly operation: FnOperation<T>) {
     super();
+  }
+
+  get function(): (...args: never[]) => unknown {
+    return this.operation.body;
+  }
+
+  get location(): string | undefined {
+    return this.operation.site;
   }
 
   open(): Iterator<Instruction, unknown, unknown> {
@@ -44,6 +53,9 @@ class FnCall<T> extends Call implements Iterator<Instruction, T, unknown> {
 }
 
 class FnOperation<T> implements Operation<T> {
+  /** Where the call was made, in frame debug mode. */
+  readonly site = captureSite();
+
   constructor(
     readonly body: (...args: any[]) => Operation<T>, // eslint-disable-line @typescript-eslint/no-explicit-any
     readonly self: unknown,

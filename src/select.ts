@@ -167,8 +167,10 @@ class SelectWait extends Suspension implements Selector {
   }
 }
 
-function checkClauses(what: string, clauses: readonly SelectClause<unknown>[]): SelectClause<unknown>[] {
+/** Checks the clauses; returns the default clause, if there is one. */
+function checkClauses(what: string, clauses: readonly SelectClause<unknown>[]): DefaultClause<unknown> | undefined {
   if (clauses.length === 0) throw new TypeError(`${what}: needs at least one clause (onReceive, onSend, onLock, onJoin, onTimeout, onDefault, ...)`);
+  let fallback: DefaultClause<unknown> | undefined;
   let defaults = 0;
   let timeouts = 0;
   clauses.forEach((clause, i) => {
@@ -177,22 +179,28 @@ function checkClauses(what: string, clauses: readonly SelectClause<unknown>[]): 
         `${what}: clause ${i} is not a select clause; make clauses with ch.onReceive(), ch.onSend(), mutex.onLock(), task.onJoin(), onTimeout() or onDefault(), or implement SelectClause`,
       );
     }
-    if (clause instanceof DefaultClause) defaults++;
+    if (clause instanceof DefaultClause) {
+      defaults++;
+      fallback = clause;
+    }
     if (clause instanceof TimeoutClause) timeouts++;
   });
   if (defaults > 1) throw new TypeError(`${what}: at most one onDefault clause`);
   if (defaults > 0 && timeouts > 0) throw new TypeError(`${what}: onDefault and onTimeout cannot be combined (a select with a default never waits)`);
-  return [...clauses];
+  return fallback;
 }
 
-function* selectOperation(clauses: SelectClause<unknown>[], biased: boolean): Generator<Instruction, unknown, unknown> {
+function* selectOperation(
+  clauses: readonly SelectClause<unknown>[],
+  biased: boolean,
+  fallback: DefaultClause<unknown> | undefined,
+): Generator<Instruction, unknown, unknown> {
   const me = requireCurrent(biased ? "selectBiased()" : "select()");
   const random = randomOf(me);
-  const fallback = clauses.find((clause) => clause instanceof DefaultClause) as DefaultClause<unknown> | undefined;
   for (;;) {
     // Yield for the budget before taking anything: a cancellation here loses nothing.
     if (budgetSpent()) yield YIELD_NOW;
-    const order = biased ? inOrder(clauses.length) : shuffled(clauses.length, random);
+    const order: readonly number[] = biased ? inOrder(clauses.length) : randomOrder(clauses.length, random);
     for (const index of order) {
       const result = clauses[index].attempt();
       if (result !== NOT_READY) return result;
@@ -218,6 +226,27 @@ const identities: number[][] = [];
 /** 0..n-1 in order (shared arrays: selectBiased allocates none). */
 function inOrder(n: number): number[] {
   return (identities[n] ??= Array.from({ length: n }, (_, i) => i));
+}
+
+/** Up to this many clauses, a random order is one of a precomputed table's permutations: no allocation per select. */
+const TABLED = 5;
+const permutations: number[][][] = [];
+
+/** The indices 0..n-1 in a uniformly random order (read-only: shared between selects). */
+function randomOrder(n: number, random: () => number): readonly number[] {
+  if (n > TABLED) return shuffled(n, random);
+  const table = (permutations[n] ??= permutationsOf(n));
+  return table[Math.floor(random() * table.length)];
+}
+
+/** Every permutation of 0..n-1 (n! of them; 120 at most here). */
+function permutationsOf(n: number): number[][] {
+  if (n === 0) return [[]];
+  const result: number[][] = [];
+  for (const rest of permutationsOf(n - 1)) {
+    for (let at = 0; at <= rest.length; at++) result.push([...rest.slice(0, at), n - 1, ...rest.slice(at)]);
+  }
+  return result;
 }
 
 /** The indices 0..n-1 in a random order (Fisher–Yates, inside-out). */
@@ -247,13 +276,13 @@ type Results<C extends readonly SelectClause<unknown>[]> = C[number] extends Sel
  * ```
  */
 export function select<const C extends readonly SelectClause<unknown>[]>(...clauses: C): Operation<Results<C>> {
-  const checked = checkClauses("select(...clauses)", clauses);
-  return operation(selectOperation, checked, false) as Operation<Results<C>>;
+  const fallback = checkClauses("select(...clauses)", clauses);
+  return operation(selectOperation, clauses, false, fallback) as Operation<Results<C>>;
 }
 
 /** Like `select`, but prefers the first ready clause in the order given (kotlinx's select). */
 export function selectBiased<const C extends readonly SelectClause<unknown>[]>(...clauses: C): Operation<Results<C>> {
-  const checked = checkClauses("selectBiased(...clauses)", clauses);
-  return operation(selectOperation, checked, true) as Operation<Results<C>>;
+  const fallback = checkClauses("selectBiased(...clauses)", clauses);
+  return operation(selectOperation, clauses, true, fallback) as Operation<Results<C>>;
 }
 

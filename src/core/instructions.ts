@@ -21,6 +21,7 @@
  */
 import type { Link, LinkedList } from "./list.js";
 import type { TaskRecord } from "./task.js";
+import type { Frame } from "./frames.js";
 import { resume, NEXT, THROW } from "./resume.js";
 
 /**
@@ -87,8 +88,12 @@ export const YIELD_NOW: Yield = new Yield();
  * Call a trampolined operation: the run loop opens the callee's iterator and
  * drives it as the task's new top frame, so a resume costs the same at any depth.
  */
-export abstract class Call {
+export abstract class Call implements Frame {
   abstract open(): Iterator<Instruction, unknown, unknown>;
+  /** The function the opened frame runs (frames.ts). */
+  abstract readonly function: ((...args: never[]) => unknown) | undefined;
+  /** Where the call was made, in debug mode (frames.ts). */
+  abstract readonly location: string | undefined;
 }
 
 export type Instruction = Suspension | Yield | Call;

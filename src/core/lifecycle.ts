@@ -131,6 +131,7 @@ export function requestTeardownAtYield(task: TaskRecord<unknown>): void {
 export function bodyDone(task: TaskRecord<unknown>, ok: boolean, value: unknown): void {
   task.frame = null;
   task.below = null;
+  task.calls = null;
   if (task.status === RUNNING) {
     if (!ok) {
       fail(task, value);
@@ -183,6 +184,7 @@ function advance(task: TaskRecord<unknown>): void {
       break;
     case TEARDOWN:
       if (task.unwindDepth >= 0) return; // its finally blocks are running
+      if (task.extra?.detached) return; // off the run loop: its teardown starts when it is attached
       if (task.ownChildren > 0) {
         requestCancel(task.lastChild!);
         return;
@@ -230,6 +232,7 @@ function finish(task: TaskRecord<unknown>): void {
   task.body = null;
   task.frame = null;
   task.below = null;
+  task.calls = null;
   const extra = task.extra;
   if (extra !== null) {
     extra.onCancel = null;

@@ -27,20 +27,28 @@ export interface Operation<T> {
 }
 
 
+/** The iterator methods of the built-in collections: iterable, but never operations. */
+const arrayIterator: unknown = Array.prototype[Symbol.iterator];
+const mapIterator: unknown = Map.prototype[Symbol.iterator];
+const setIterator: unknown = Set.prototype[Symbol.iterator];
+const typedArrayIterator: unknown = (Object.getPrototypeOf(Uint8Array.prototype) as Iterable<unknown>)[Symbol.iterator];
+
 /**
  * Whether `value` can be an operation: an object with `[Symbol.iterator]`.
  * Collections are iterable too but never operations (`run([])` would otherwise
- * complete with undefined), so arrays, typed arrays, maps and sets are not.
+ * complete with undefined), so arrays, typed arrays, maps and sets are not
+ * (recognised by their built-in iterator method: a few identity compares, as
+ * this runs once per task).
  */
 export function isOperation(value: unknown): value is Operation<unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const iterate = (value as { [Symbol.iterator]?: unknown })[Symbol.iterator];
   return (
-    typeof value === "object" &&
-    value !== null &&
-    typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function" &&
-    !Array.isArray(value) &&
-    !ArrayBuffer.isView(value) &&
-    !(value instanceof Map) &&
-    !(value instanceof Set)
+    typeof iterate === "function" &&
+    iterate !== arrayIterator &&
+    iterate !== mapIterator &&
+    iterate !== setIterator &&
+    iterate !== typedArrayIterator
   );
 }
 

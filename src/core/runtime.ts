@@ -19,6 +19,7 @@ import { TimerHeap, type TimerEntry } from "./timers.js";
 import { bodyDone, fail, interrupt, recordError, requestTeardownAtYield } from "./lifecycle.js";
 import { DeadlockError } from "./errors.js";
 import { emit, listening } from "./probes.js";
+import { popFrame, pushFrame } from "./frames.js";
 import type { TaskRecord } from "./task.js";
 
 /** Immediate completions a task may make before it must go back to the queue. */
@@ -385,7 +386,7 @@ export function step(task: TaskRecord<unknown>): void {
         bodyDone(task, ok, value);
         return;
       }
-      frame = task.below!.pop()!;
+      frame = popFrame(task);
       task.frame = frame;
       if (index === task.unwindDepth) {
         // This frame was being unwound by cancellation: keep unwinding below it.
@@ -431,8 +432,7 @@ export function step(task: TaskRecord<unknown>): void {
         value = error;
         continue;
       }
-      if (task.below === null) task.below = [];
-      task.below.push(frame);
+      pushFrame(task, frame, instruction);
       task.frame = frame = callee;
       kind = NEXT;
       value = undefined;

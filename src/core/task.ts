@@ -35,7 +35,8 @@
  *   whoever holds its handle.
  */
 import { NEXT, NONE } from "./resume.js";
-import type { Suspension, Instruction } from "./instructions.js";
+import type { Call, Suspension, Instruction } from "./instructions.js";
+import { captureSite } from "./frames.js";
 import type { LinkedList } from "./list.js";
 import type { Runtime } from "./runtime.js";
 import { isGeneratorObject, isOperation, startedGenerators, type Operation } from "./operation.js";
@@ -125,6 +126,7 @@ export class TaskRecord<T = unknown> implements Task<T> {
   // Run-loop state (see runtime.ts and queue.ts).
   /** @internal */ frame: Iterator<Instruction, unknown, unknown> | null = null;
   /** @internal */ below: Iterator<Instruction, unknown, unknown>[] | null = null;
+  /** @internal The `Call` that opened each frame above the body (frames.ts). */ calls: Call[] | null = null;
   /** @internal */ resumeKind: number = NONE;
   /** @internal */ resumeValue: unknown = undefined;
   /** @internal */ suspension: Suspension | null = null;
@@ -259,8 +261,7 @@ export class TaskRecord<T = unknown> implements Task<T> {
   /** @internal Opens the body as the first frame (the task's first step). */
   open(): Iterator<Instruction, unknown, unknown> {
     this.status = RUNNING;
-    const body = this.body!;
-    this.body = null;
+    const body = this.body!; // kept: it names the body's frame in stack traces (frames.ts)
     let frame: Iterator<Instruction, unknown, unknown>;
     if (typeof body === "function") {
       const operation = body();
@@ -309,6 +310,10 @@ export interface TaskExtra {
   unobserved: TaskRecord<unknown>[] | null;
   /** Errors recorded so far, in order: any makes the outcome FAILED. */
   errors: unknown[] | null;
+  /** Where the task was created, in frame debug mode (frames.ts). */
+  site: string | undefined;
+  /** Off the run loop (frames.ts `detach`) until attached again. */
+  detached: boolean;
 }
 type T0 = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -323,6 +328,8 @@ export function extraOf(task: TaskRecord<unknown>): TaskExtra {
     observed: false,
     unobserved: null,
     errors: null,
+    site: undefined,
+    detached: false,
   });
 }
 
@@ -338,6 +345,8 @@ export function createTask<T>(
 ): TaskRecord<T> {
   const task = new TaskRecord<T>(body, name, priority, parent, runtime, flags);
   if (listening) emit("spawned", task);
+  const site = captureSite();
+  if (site !== undefined) extraOf(task).site = site;
   if (parent === null) {
     if (runtime.root === null) runtime.started(task);
   }
