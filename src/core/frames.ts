@@ -4,14 +4,16 @@
  *
  * A task's stack is its body's frame at the bottom and one frame per
  * trampolined call above it (`fn` calls today, compiled durable coroutines
- * next): `task.frame` is the top iterator, the one the run loop resumes, and
- * `task.below[i]` the one under frame i + 1. `task.calls[i]` is the `Call`
- * instruction that opened frame i + 1; it says which function runs there.
+ * next): `task.frame` is the top iterator, the one the run loop resumes;
+ * `task.below` holds the frames under it, each followed by the `Call`
+ * instruction that opened the frame above it (which says what function runs
+ * there): `[body, call 1, frame 1, call 2, ..., call top]`. Pairs in one array
+ * keep the task record one field smaller than a second array would.
  * A plain `yield*` chain inside a frame is one frame to the run loop (V8
  * resumes the chain in one call), so it shows as its entry frame.
  *
  * Invariants:
- * - `below` and `calls` have the same length: the depth of the top frame.
+ * - `below.length` is twice the depth of the top frame (0 for the body).
  * - Only the run loop pushes and pops frames, inside a step; everything here
  *   reads them from outside a step, or changes a task that is parked.
  * - A detached task is parked, holds no suspension (nothing can wake it), is in
@@ -26,7 +28,7 @@
 import type { Call, Instruction } from "./instructions.js";
 import { notify } from "./lifecycle.js";
 import { NEXT, NONE, THROW } from "./resume.js";
-import { extraOf, RUNNING, type TaskRecord } from "./task.js";
+import { RUNNING, type TaskRecord } from "./task.js";
 
 /** A frame the run loop owns, as a stack trace shows it. */
 export interface Frame {
@@ -67,17 +69,27 @@ export function captureSite(): string | undefined {
   return line?.replace(/^\s*at\s+(?:.*\()?/, "").replace(/\)$/, "");
 }
 
+/** Where each task was created, in debug mode (a side table: tasks carry no field for it). */
+const sites = new WeakMap<TaskRecord<unknown>, string>();
+
+/** Records where `task` is being created, in debug mode. */
+export function recordSite(task: TaskRecord<unknown>): void {
+  if (!debug) return;
+  const site = captureSite();
+  if (site !== undefined) sites.set(task, site);
+}
+
 /** The frames of `task`, top first (the body's frame last); empty before its first step and after it ended. */
 export function framesOf(task: TaskRecord<unknown>): Frame[] {
   if (task.frame === null) return [];
   const frames: Frame[] = [];
-  const below = task.below;
-  const depth = below === null ? 0 : below.length;
-  for (let i = depth; i >= 1; i--) {
-    const iterator = i === depth ? task.frame : below![i];
-    frames.push(isFrame(iterator) ? iterator : task.calls![i - 1]);
+  const below = task.below ?? [];
+  const depth = below.length >> 1;
+  for (let d = depth; d >= 1; d--) {
+    const iterator = d === depth ? task.frame : below[2 * d];
+    frames.push(isFrame(iterator) ? iterator : (below[2 * d - 1] as Call));
   }
-  const bottom = depth === 0 ? task.frame : below![0];
+  const bottom = depth === 0 ? task.frame : below[0];
   frames.push(isFrame(bottom) ? bottom : bodyFrame(task));
   return frames;
 }
@@ -86,24 +98,20 @@ function bodyFrame(task: TaskRecord<unknown>): Frame {
   const body = task.body;
   return {
     function: typeof body === "function" ? (body as (...args: never[]) => unknown) : undefined,
-    location: task.extra?.site,
+    location: sites.get(task),
   };
 }
 
 /** Pushes the frame `call` opened (the run loop, inside a step). */
 export function pushFrame(task: TaskRecord<unknown>, caller: Iterator<Instruction, unknown, unknown>, call: Call): void {
-  if (task.below === null) {
-    task.below = [];
-    task.calls = [];
-  }
-  task.below.push(caller);
-  task.calls!.push(call);
+  (task.below ??= []).push(caller, call);
 }
 
 /** Pops the top frame (the run loop, when it ended); returns the caller's frame. */
 export function popFrame(task: TaskRecord<unknown>): Iterator<Instruction, unknown, unknown> {
-  task.calls!.pop();
-  return task.below!.pop()!;
+  const below = task.below!;
+  below.pop(); // the call that opened the ended frame
+  return below.pop() as Iterator<Instruction, unknown, unknown>;
 }
 
 /**
@@ -114,13 +122,14 @@ export function popFrame(task: TaskRecord<unknown>): Iterator<Instruction, unkno
  */
 export function detach(task: TaskRecord<unknown>): string {
   const suspension = task.suspension;
-  if (task.status !== RUNNING || task.halting || suspension === null || task.resumeKind !== NONE || task.extra?.detached) {
+  if (task.status !== RUNNING || task.halting || suspension === null || task.resumeKind !== NONE || detached.has(task)) {
     throw new Error(`detach(task): ${task} is not parked (only a parked task that is not being cancelled can be detached)`);
   }
   const waitingOn = suspension.describe();
   task.suspension = null;
   suspension.abort();
-  extraOf(task).detached = true;
+  detached.add(task);
+  detachedCount++;
   return waitingOn;
 }
 
@@ -131,9 +140,8 @@ export function detach(task: TaskRecord<unknown>): string {
  * teardown starts instead.
  */
 export function attach(task: TaskRecord<unknown>, value: unknown, throws = false): void {
-  const extra = task.extra;
-  if (extra === null || !extra.detached) throw new Error(`attach(task): ${task} is not detached`);
-  extra.detached = false;
+  if (!detached.delete(task)) throw new Error(`attach(task): ${task} is not detached`);
+  detachedCount--;
   if (task.halting) {
     notify(task); // cancelled meanwhile: the teardown it deferred starts now
     return;
@@ -143,7 +151,12 @@ export function attach(task: TaskRecord<unknown>, value: unknown, throws = false
   task.runtime.schedule(task);
 }
 
+/** Detached tasks (a side table: detaching is rare, and tasks carry no field for it). */
+const detached = new WeakSet<TaskRecord<unknown>>();
+/** How many are detached now: the teardown path asks the table only when some are. */
+let detachedCount = 0;
+
 /** True while `task` is detached. */
 export function isDetached(task: TaskRecord<unknown>): boolean {
-  return task.extra?.detached === true;
+  return detachedCount > 0 && detached.has(task);
 }

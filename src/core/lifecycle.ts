@@ -8,6 +8,7 @@ import { currentTask } from "./runtime.js";
 import { isOperation, type Operation } from "./operation.js";
 import { PromiseJoiner } from "./join.js";
 import { emit, listening } from "./probes.js";
+import { isDetached } from "./frames.js";
 import {
   BOUNDARY,
   CANCELLED,
@@ -131,7 +132,6 @@ export function requestTeardownAtYield(task: TaskRecord<unknown>): void {
 export function bodyDone(task: TaskRecord<unknown>, ok: boolean, value: unknown): void {
   task.frame = null;
   task.below = null;
-  task.calls = null;
   if (task.status === RUNNING) {
     if (!ok) {
       fail(task, value);
@@ -184,13 +184,13 @@ function advance(task: TaskRecord<unknown>): void {
       break;
     case TEARDOWN:
       if (task.unwindDepth >= 0) return; // its finally blocks are running
-      if (task.extra?.detached) return; // off the run loop: its teardown starts when it is attached
+      if (isDetached(task)) return; // off the run loop: its teardown starts when it is attached
       if (task.ownChildren > 0) {
         requestCancel(task.lastChild!);
         return;
       }
       if (task.frame !== null) {
-        task.unwindDepth = task.below === null ? 0 : task.below.length;
+        task.unwindDepth = task.below === null ? 0 : task.below.length >> 1;
         task.resumeKind = RETURN;
         task.runtime.schedule(task);
         return;
@@ -232,7 +232,6 @@ function finish(task: TaskRecord<unknown>): void {
   task.body = null;
   task.frame = null;
   task.below = null;
-  task.calls = null;
   const extra = task.extra;
   if (extra !== null) {
     extra.onCancel = null;

@@ -310,7 +310,7 @@ export class Runtime {
 
 /** Depth index of the task's top frame (0 for the body). */
 function topIndex(task: TaskRecord<unknown>): number {
-  return task.below === null ? 0 : task.below.length;
+  return task.below === null ? 0 : task.below.length >> 1; // frames and the calls that opened them, in pairs
 }
 
 function isStackOverflow(error: unknown): boolean {

@@ -36,7 +36,7 @@
  */
 import { NEXT, NONE } from "./resume.js";
 import type { Call, Suspension, Instruction } from "./instructions.js";
-import { captureSite } from "./frames.js";
+import { recordSite } from "./frames.js";
 import type { LinkedList } from "./list.js";
 import type { Runtime } from "./runtime.js";
 import { isGeneratorObject, isOperation, startedGenerators, type Operation } from "./operation.js";
@@ -125,8 +125,11 @@ export interface Task<T = unknown> extends Operation<T>, PromiseLike<T> {
 export class TaskRecord<T = unknown> implements Task<T> {
   // Run-loop state (see runtime.ts and queue.ts).
   /** @internal */ frame: Iterator<Instruction, unknown, unknown> | null = null;
-  /** @internal */ below: Iterator<Instruction, unknown, unknown>[] | null = null;
-  /** @internal The `Call` that opened each frame above the body (frames.ts). */ calls: Call[] | null = null;
+  /**
+   * @internal The frames under the top one, each followed by the `Call` that
+   * opened the frame above it (frames.ts): [body, call 1, frame 1, call 2, ...].
+   */
+  below: (Iterator<Instruction, unknown, unknown> | Call)[] | null = null;
   /** @internal */ resumeKind: number = NONE;
   /** @internal */ resumeValue: unknown = undefined;
   /** @internal */ suspension: Suspension | null = null;
@@ -310,10 +313,6 @@ export interface TaskExtra {
   unobserved: TaskRecord<unknown>[] | null;
   /** Errors recorded so far, in order: any makes the outcome FAILED. */
   errors: unknown[] | null;
-  /** Where the task was created, in frame debug mode (frames.ts). */
-  site: string | undefined;
-  /** Off the run loop (frames.ts `detach`) until attached again. */
-  detached: boolean;
 }
 type T0 = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -328,8 +327,6 @@ export function extraOf(task: TaskRecord<unknown>): TaskExtra {
     observed: false,
     unobserved: null,
     errors: null,
-    site: undefined,
-    detached: false,
   });
 }
 
@@ -345,8 +342,7 @@ export function createTask<T>(
 ): TaskRecord<T> {
   const task = new TaskRecord<T>(body, name, priority, parent, runtime, flags);
   if (listening) emit("spawned", task);
-  const site = captureSite();
-  if (site !== undefined) extraOf(task).site = site;
+  recordSite(task);
   if (parent === null) {
     if (runtime.root === null) runtime.started(task);
   }
