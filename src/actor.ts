@@ -39,7 +39,7 @@ import { budgetSpent, requireCurrent } from "./core/runtime.js";
 import { addCleanup, ended, type Task, type TaskRecord } from "./core/task.js";
 import { addJoiner, type Joiner } from "./core/join.js";
 import { failure } from "./core/lifecycle.js";
-import { channel, checkCapacity, type Capacity, type Channel, type ChannelStats, type SendResult } from "./channel.js";
+import { channel, checkCapacity, type Capacity, type Channel, type ChannelStats, type SendResult } from "./channel/channel.js";
 import { ChannelClosed } from "./errors.js";
 import { spawnRecord } from "./spawn.js";
 import type { Operation } from "./types.js";

@@ -14,5 +14,5 @@ export { createContext, type Context } from "./context.js";
 export { fn } from "./fn.js";
 export { Coroutine } from "./coroutine.js";
 export { Cancelled, DeadlockError, TimeoutError, type BlockedTask } from "./errors.js";
-export * from "./channels.js";
+export * from "./channel/index.js";
 export { actor, ActorStopped, type Actor, type ActorOptions, type ActorStats, type Reply, type AskMessage, type AskResult } from "./actor.js";

@@ -2,15 +2,12 @@
 export {
   Coordinator,
   type WaitHandle,
-  waitAll,
-  waitAny,
   type CoordinatorOptions,
   type CoordinatorStats,
   type WaitState,
   type NotifyArgs,
-  type AllValues,
-  type AnyValue,
 } from "./coordinator.js";
+export { waitAll, waitAny, type AllValues, type AnyValue } from "./group.js";
 export { Mutex, type MutexStats } from "./mutex.js";
 export { Semaphore, type SemaphoreStats } from "./semaphore.js";
 export { WaitGroup, type WaitGroupStats } from "./wait-group.js";

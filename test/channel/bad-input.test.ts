@@ -2,7 +2,7 @@
 // RangeError whose message names the argument and what it expects.
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { channel, type Capacity, type ChannelOptions } from "../../src/channel.js";
+import { channel, type Capacity, type ChannelOptions } from "../../src/channel/channel.js";
 import type { SelectClause } from "../../src/core/clause.js";
 import { select, selectBiased, onTimeout, onDefault } from "../../src/select.js";
 import { runTest } from "../../src/testing/index.js";

@@ -12,7 +12,7 @@ import { runTest } from "../../src/testing/index.js";
 import { assertSame, assertStats, drops, elements, kinds, recording, sendsCanWait } from "./kinds.js";
 
 const unlimited = kinds.find((kind) => kind.capacity === "unlimited")!;
-import type { Channel } from "../../src/channel.js";
+import type { Channel } from "../../src/channel/channel.js";
 
 type E = { id: string };
 

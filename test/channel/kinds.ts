@@ -1,7 +1,7 @@
 // Every channel kind, as kotlinx's TestChannelKind: behaviour tests run over all
 // of them, and say per kind what they expect through `size` and `policy`.
 import assert from "node:assert/strict";
-import { channel, type Capacity, type Channel, type ChannelOptions, type ChannelStats } from "../../src/channel.js";
+import { channel, type Capacity, type Channel, type ChannelOptions, type ChannelStats } from "../../src/channel/channel.js";
 
 export interface ChannelKind {
   name: string;

@@ -44,7 +44,7 @@
  */
 import fc from "fast-check";
 import { spawn, sleep, timeout, yieldNow, TimeoutError, type Operation, type Task } from "../../src/index.js";
-import { ChannelImpl, type Channel } from "../../src/channel.js";
+import { ChannelImpl, type Channel } from "../../src/channel/channel.js";
 import type { SelectClause } from "../../src/core/clause.js";
 import { select, selectBiased, onTimeout, onDefault } from "../../src/select.js";
 import { ChannelClosed } from "../../src/errors.js";

@@ -7,7 +7,7 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, sleep, yieldNow, type Operation, type SelectClause } from "../../src/index.js";
-import { channel } from "../../src/channel.js";
+import { channel } from "../../src/channel/channel.js";
 import { select, selectBiased, onTimeout, onDefault } from "../../src/select.js";
 import { ChannelClosed } from "../../src/errors.js";
 import { BUDGET } from "../../src/core/runtime.js";

@@ -74,7 +74,7 @@ function toModule(code: string, file: string): string {
     .replace(/from "strand"/g, `from "${src}/index.js"`)
     .replace(/from "strand\/testing"/g, `from "${src}/testing/index.js"`)
     .replace(/from "strand\/sync"/g, `from "${src}/sync/index.js"`)
-    .replace(/from "strand\/channel"/g, `from "${src}/channels.js"`);
+    .replace(/from "strand\/channel"/g, `from "${src}/channel/index.js"`);
   return `${rewritten}\nexport {};\n`;
 }
 

@@ -10,6 +10,6 @@ export {
   type ReceiveResult,
   type ClosedResult,
 } from "./channel.js";
-export { select, selectBiased, onTimeout, onDefault } from "./select.js";
-export { NOT_READY, type SelectClause, type ClauseWait, type Selector } from "./core/clause.js";
-export { ChannelClosed } from "./errors.js";
+export { select, selectBiased, onTimeout, onDefault } from "../select.js";
+export { NOT_READY, type SelectClause, type ClauseWait, type Selector } from "../core/clause.js";
+export { ChannelClosed } from "../errors.js";

@@ -22,17 +22,8 @@
  *   └──────────────cancel()────────────────▲
  * ```
  *
- * Waiter token states (`Waiter.state`):
- *
- * | state     | meaning                                                           |
- * |-----------|-------------------------------------------------------------------|
- * | ENQUEUED  | in a queue, waiting                                               |
- * | CLAIMED   | matched: its element was handed over (sender) or received         |
- * | CLOSED    | woken because the channel closed or was cancelled                 |
- * | CANCELLED | its task or select gave up; it left the queue                     |
- *
- * ENQUEUED → CLAIMED | CLOSED | CANCELLED, and nothing else. A token in a select
- * is claimed only if its select has not chosen another clause.
+ * Waiters (the tokens in the queues) and their states: waiter.ts. Channel
+ * ends as select clauses: clause.ts. Async iteration: iterator.ts.
  *
  * Invariants:
  * 1. `buffer.length > 0` ⇒ no receiver waits (it would have taken the element).
@@ -53,36 +44,26 @@
  * 7. A send cancelled before it offered its element (at its budget yield)
  *    hands the element to onUndelivered: send() owns it from the call.
  */
-import { Deque } from "./core/deque.js";
-import { Suspension, YIELD_NOW, type Instruction } from "./core/instructions.js";
-import { LinkedList } from "./core/list.js";
-import { operation } from "./core/operation.js";
-import { budgetSpent, currentTask, requireCurrent } from "./core/runtime.js";
-import { fail } from "./core/lifecycle.js";
-import { showId } from "./core/ids.js";
-import { startRoot } from "./run.js";
-import { Cancelled, ChannelClosed } from "./errors.js";
-import { NOT_READY, type ClauseWait, type SelectClause, type Selector } from "./core/clause.js";
-import { awaitable } from "./interop.js";
-import { isOperation, show } from "./validate.js";
-import type { TaskRecord } from "./core/task.js";
-import type { Operation } from "./types.js";
+import { Deque } from "../core/deque.js";
+import type { Instruction } from "../core/instructions.js";
+import { LinkedList } from "../core/list.js";
+import { operation } from "../core/operation.js";
+import { currentTask } from "../core/runtime.js";
+import { fail } from "../core/lifecycle.js";
+import { showId } from "../core/ids.js";
+import type { SelectClause, Selector } from "../core/clause.js";
+import { ChannelClosed } from "../errors.js";
+import { awaitable } from "../interop.js";
+import { isOperation, show } from "../validate.js";
+import type { Operation } from "../types.js";
+import { ChannelClause } from "./clause.js";
+import { ChannelIterator } from "./iterator.js";
+import { PARKED, RECEIVE, RECEIVE_CATCHING, SEND, START, Waiter } from "./waiter.js";
 
 // Channel states.
 const OPEN = 0;
 const CLOSED = 1;
 const CANCELLED = 2;
-
-// Waiter token states.
-export const ENQUEUED = 0;
-export const CLAIMED = 1;
-export const WOKEN_CLOSED = 2;
-export const GAVE_UP = 3;
-
-// What a waiter waits to do.
-export const SEND = 0;
-export const RECEIVE = 1; // throws ChannelClosed when closed
-export const RECEIVE_CATCHING = 2; // gets a closed result when closed
 
 // Overflow policies.
 const SUSPEND = 0;
@@ -137,163 +118,6 @@ export interface ChannelStats {
 
 const SENT: SendResult = Object.freeze({ ok: true });
 
-// Phases of a plain send/receive operation's iterator.
-const NEW = 0; // not iterated yet
-const START = 1;
-const PARKED = 2;
-const RETRY = 3; // yielded first because the budget was spent; now try
-const DONE = 4;
-
-/**
- * A token in a channel's queue. A plain `send`/`receive` is its own token, its
- * own operation, its own iterator and its own iterator result: one allocation
- * per operation on the hot path. A select makes one token per channel clause
- * (those are never iterated).
- */
-export class Waiter<R = unknown> extends Suspension implements Operation<R>, Iterator<Instruction, R, unknown> {
-  declare state: number;
-  /** SEND: the element offered. RECEIVE: the element handed over, once CLAIMED. */
-  declare element: unknown;
-  declare readonly channel: ChannelImpl<unknown>;
-  declare readonly kind: number;
-  /** The select this token belongs to, or null for a plain send/receive. */
-  declare readonly select: Selector | null;
-  /** Where a plain operation's iterator is: NEW until iterated, then START → PARKED/RETRY → DONE. */
-  private declare phase: number;
-  // IteratorResult fields: `next()` returns this object itself.
-  declare done: boolean;
-  declare value: unknown;
-
-  constructor(channel: ChannelImpl<unknown>, kind: number, element: unknown, select: Selector | null) {
-    super(null);
-    // Plain stores (not class-field definitions): this constructor is on the hot path.
-    this.state = ENQUEUED;
-    this.element = element;
-    (this as { channel: ChannelImpl<unknown> }).channel = channel;
-    (this as { kind: number }).kind = kind;
-    (this as { select: Selector | null }).select = select;
-    this.phase = NEW;
-    this.done = false;
-    this.value = undefined;
-  }
-
-  /** Claims the token for a match; false if it (or its select) is no longer available. */
-  claim(): boolean {
-    if (this.state !== ENQUEUED) return false;
-    if (this.select !== null && !this.select.choose(this as unknown as ClauseWait<unknown>)) return false;
-    this.state = CLAIMED;
-    return true;
-  }
-
-  /** Resumes the waiting task after a match (`element` holds what a receiver got). */
-  complete(): void {
-    if (this.select !== null) this.select.complete();
-    else if (this.kind === SEND) this.wake();
-    else if (this.kind === RECEIVE) this.wake(this.element);
-    else this.wake({ ok: true, value: this.element });
-  }
-
-  /** Wakes the token because the channel closed; false if its select had already chosen. */
-  close(): boolean {
-    if (this.state !== ENQUEUED) return false;
-    if (this.select !== null) {
-      if (!this.select.choose(this as unknown as ClauseWait<unknown>)) return false;
-      this.state = WOKEN_CLOSED;
-      this.select.complete();
-      return true;
-    }
-    this.state = WOKEN_CLOSED;
-    if (this.kind === RECEIVE_CATCHING) this.wake(this.channel.closedResult());
-    else this.wakeThrow(this.channel.closedError());
-    return true;
-  }
-
-  /** Leaves the queue without a match (select lost, or task cancelled). */
-  withdraw(): void {
-    if (this.state !== ENQUEUED) return;
-    this.state = GAVE_UP;
-    this.channel.withdraw(this);
-  }
-
-  describe(): string {
-    return `${this.kind === SEND ? "send on" : "receive on"} ${this.channel.name}`;
-  }
-
-  /** The task was cancelled while it held this token. */
-  abort(): void {
-    if (this.state === ENQUEUED) {
-      this.withdraw();
-      // send() takes ownership: a send cancelled while waiting hands its element over.
-      if (this.kind === SEND) this.channel.undeliver(this.element);
-    } else if (this.state === CLAIMED && this.kind !== SEND) {
-      this.channel.giveBack(this.element);
-    }
-  }
-
-  // -- As a plain send/receive operation -------------------------------------
-
-  [Symbol.iterator](): Iterator<Instruction, R, unknown> {
-    if (this.phase === NEW) {
-      this.phase = START;
-      return this;
-    }
-    // Iterated again: a fresh operation with the same arguments.
-    return new Waiter<R>(this.channel, this.kind, this.kind === SEND ? this.element : undefined, null)[Symbol.iterator]();
-  }
-
-  next(resumed?: unknown): IteratorResult<Instruction, R> {
-    switch (this.phase) {
-      case START:
-        this.task = requireCurrent(this.kind === SEND ? "send()" : "receive()");
-        if (budgetSpent()) {
-          // Yield before taking anything, so a cancellation now loses nothing.
-          this.phase = RETRY;
-          return this.yielding(YIELD_NOW);
-        }
-        return this.attempt();
-      case RETRY:
-        return this.attempt();
-      case PARKED:
-        return this.finish(resumed);
-      default:
-        return this.finish(undefined);
-    }
-  }
-
-  private attempt(): IteratorResult<Instruction, R> {
-    const ready = this.kind === SEND ? this.channel.sendNow(this) : this.channel.receiveNow(this);
-    if (ready === PARKED) {
-      this.phase = PARKED;
-      return this.yielding(this);
-    }
-    return this.finish(this.element);
-  }
-
-  throw(error: unknown): IteratorResult<Instruction, R> {
-    this.phase = DONE;
-    throw error;
-  }
-
-  return(value?: unknown): IteratorResult<Instruction, R> {
-    // Cancelled at the budget yield, before the element was offered (invariant 7).
-    if (this.phase === RETRY && this.kind === SEND) this.channel.undeliver(this.element);
-    return this.finish(value);
-  }
-
-  private yielding(instruction: Instruction): IteratorResult<Instruction, R> {
-    this.done = false;
-    this.value = instruction;
-    return this as IteratorResult<Instruction, R>;
-  }
-
-  private finish(value: unknown): IteratorResult<Instruction, R> {
-    this.phase = DONE;
-    this.done = true;
-    this.value = this.kind === SEND ? undefined : value;
-    return this as IteratorResult<Instruction, R>;
-  }
-}
-
 let nextChannelId = 1;
 
 /** A channel: see `channel()`. */
@@ -326,77 +150,6 @@ export interface Channel<T> extends AsyncIterable<T> {
   /** Receives every element until the channel is closed, calling `body` (a function, generator function or async function, awaited) for each. */
   each(body: (value: T) => void | Operation<unknown> | PromiseLike<unknown>): Operation<void>;
   stats(): ChannelStats;
-}
-
-/**
- * A channel end as a select clause (`onSend`, `onReceive`, `onReceiveCatching`):
- * attempts to complete at once, else queues a `ClauseToken` on the channel.
- */
-class ChannelClause<R> implements SelectClause<R> {
-  constructor(
-    readonly kind: number,
-    readonly channel: ChannelImpl<unknown>,
-    readonly element: unknown,
-    readonly handler: ((value: never) => R) | undefined,
-  ) {}
-
-  describe(): string {
-    return `${this.kind === SEND ? "send on" : "receive on"} ${this.channel.name}`;
-  }
-
-  attempt(): R | typeof NOT_READY {
-    const channel = this.channel;
-    if (this.kind === SEND) {
-      const offer = channel.offer(this.element, null);
-      if (offer === FULL) return NOT_READY;
-      if (offer === REFUSED) throw channel.closedError();
-      return handle(this, undefined);
-    }
-    const element = channel.poll(null);
-    if (element === EMPTY) return NOT_READY;
-    if (element === DRAINED) {
-      if (this.kind === RECEIVE) throw channel.closedError();
-      return handle(this, channel.closedResult());
-    }
-    return handle(this, this.kind === RECEIVE_CATCHING ? { ok: true, value: element } : element);
-  }
-
-  enqueue(selector: Selector): ClauseWait<R> {
-    const token = new ClauseToken<R>(this, selector);
-    this.channel.enqueue(token);
-    return token;
-  }
-}
-
-function handle<R>(clause: ChannelClause<R>, value: unknown): R {
-  const handler = clause.handler as ((value: unknown) => R) | undefined;
-  if (clause.kind === SEND) return handler === undefined ? (undefined as R) : handler(undefined);
-  return handler === undefined ? (value as R) : handler(value);
-}
-
-/** A select's token in a channel queue: a `Waiter` that answers to its select, and knows its clause's handler. */
-class ClauseToken<R> extends Waiter<R> implements ClauseWait<R> {
-  constructor(
-    private readonly clause: ChannelClause<R>,
-    selector: Selector,
-  ) {
-    super(clause.channel, clause.kind, clause.element, selector);
-  }
-
-  giveBack(): void {
-    // Chosen, but the select was cancelled before it ran: a received element goes back.
-    if (this.kind !== SEND && this.state === CLAIMED) this.channel.giveBack(this.element);
-  }
-
-  result(): R {
-    const clause = this.clause;
-    if (this.state === WOKEN_CLOSED) {
-      if (this.kind === RECEIVE_CATCHING) return handle(clause, this.channel.closedResult());
-      throw this.channel.closedError();
-    }
-    if (this.kind === SEND) return handle(clause, undefined);
-    return handle(clause, this.kind === RECEIVE_CATCHING ? { ok: true, value: this.element } : this.element);
-  }
 }
 
 export class ChannelImpl<T> implements Channel<T> {
@@ -746,51 +499,6 @@ export class ChannelImpl<T> implements Channel<T> {
       closed: this.state !== OPEN,
       cancelled: this.state === CANCELLED,
     };
-  }
-}
-
-const DONE_RESULT: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
-
-/**
- * A channel's async iterator. Each `next()` receives in a task of its own, so
- * `return()` (a `break` out of `for await`, or an abandoned `next()`) can
- * cancel the receives still pending: prompt cancellation gives an element that
- * was handed to one of them back to the channel, and `return()` settles at once
- * instead of waiting behind them.
- */
-class ChannelIterator<T> implements AsyncIterator<T, undefined> {
-  private finished = false;
-  private readonly pending = new Set<TaskRecord<{ ok: true; value: T } | ClosedResult>>();
-
-  constructor(private readonly channel: ChannelImpl<T>) {}
-
-  next(): Promise<IteratorResult<T, undefined>> {
-    if (this.finished) return Promise.resolve(DONE_RESULT);
-    const channel = this.channel;
-    const receiving = startRoot(() => channel.receiveCatching(), { name: `${channel.name} iterator` });
-    this.pending.add(receiving);
-    return receiving.promise().then(
-      (result): IteratorResult<T, undefined> => {
-        this.pending.delete(receiving);
-        if (result.ok) return { done: false, value: result.value };
-        this.finished = true;
-        if (result.cause !== undefined) throw channel.closedError();
-        return DONE_RESULT;
-      },
-      (error: unknown): IteratorResult<T, undefined> => {
-        this.pending.delete(receiving);
-        if (this.finished && error instanceof Cancelled && error.task === receiving) return DONE_RESULT; // withdrawn by return()
-        this.finished = true;
-        throw error;
-      },
-    );
-  }
-
-  return(): Promise<IteratorResult<T, undefined>> {
-    this.finished = true;
-    // Cancelling withdraws each parked receive synchronously (or gives back what it was handed).
-    for (const receiving of this.pending) receiving.cancel();
-    return Promise.resolve(DONE_RESULT);
   }
 }
 
