@@ -299,7 +299,7 @@ export class TaskRecord<T = unknown> implements Task<T> {
   }
 }
 
-/** @internal */
+/** Rarely used state of a task, allocated on first use. */
 export interface TaskExtra {
   promise: Promise<T0> | null;
   cancelledByUser: boolean;

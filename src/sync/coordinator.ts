@@ -126,18 +126,18 @@ export interface WaitHandle<T = void> extends Operation<T>, Disposable {
 
 /** The coordinator's record of a wait: the run loop's suspension behind a `WaitHandle`, or a select clause's wait. */
 export class Registration<T = void> extends Suspension implements WaitHandle<T>, ClauseWait<unknown> {
-  /** @internal */ status: number = ENQUEUED;
-  /** @internal */ value: T | undefined = undefined;
-  /** @internal */ waiter: number = NOBODY;
-  /** @internal */ group: Group | null = null;
-  /** @internal The select this registration is a clause of (waiter SELECT), and the clause's handler. */
+  status: number = ENQUEUED;
+  value: T | undefined = undefined;
+  waiter: number = NOBODY;
+  group: Group | null = null;
+  /** The select this registration is a clause of (waiter SELECT), and the clause's handler. */
   selector: Selector | null = null;
-  /** @internal */ selectHandler: ((value: T) => unknown) | null = null;
-  /** @internal It was consumed after a `notify()` (not a `notifyAll()`). */ single = false;
-  /** @internal It keeps its registration when its task is cancelled (see `ShieldedWait`). */ shielded = false;
-  /** @internal Its task is unwinding: a notification resumes it with return(). */ rearm = false;
+  selectHandler: ((value: T) => unknown) | null = null;
+  /** It was consumed after a `notify()` (not a `notifyAll()`). */ single = false;
+  /** It keeps its registration when its task is cancelled (see `ShieldedWait`). */ shielded = false;
+  /** Its task is unwinding: a notification resumes it with return(). */ rearm = false;
 
-  /** @internal */
+  /** */
   constructor(readonly coordinator: Coordinator<T>) {
     super(null);
   }
@@ -194,17 +194,17 @@ export class Registration<T = void> extends Suspension implements WaitHandle<T>,
     }
   }
 
-  /** @internal */
+  /** */
   describe(): string {
     return this.coordinator.waitLabel;
   }
 
-  /** @internal The task was cancelled while parked on this handle. */
+  /** The task was cancelled while parked on this handle. */
   abort(): void {
     if (!this.shielded) this.withdraw();
   }
 
-  /** @internal Leaves without consuming: see the state table. */
+  /** Leaves without consuming: see the state table. */
   withdraw(): boolean {
     switch (this.status) {
       case ENQUEUED:
@@ -227,7 +227,7 @@ export class Registration<T = void> extends Suspension implements WaitHandle<T>,
     }
   }
 
-  /** @internal Called by the coordinator, which has taken the handle off its list. */
+  /** Called by the coordinator, which has taken the handle off its list. */
   deliver(status: number, value: T): void {
     this.status = status;
     this.value = value;
@@ -243,17 +243,17 @@ export class Registration<T = void> extends Suspension implements WaitHandle<T>,
     }
   }
 
-  /** @internal As a select clause's wait: chosen, but the select was cancelled before it ran. */
+  /** As a select clause's wait: chosen, but the select was cancelled before it ran. */
   giveBack(): void {
     this.withdraw();
   }
 
-  /** @internal As a select clause's wait that won: takes the notification and applies the clause's handler. */
+  /** As a select clause's wait that won: takes the notification and applies the clause's handler. */
   result(): unknown {
     return this.selectHandler!(this.consume());
   }
 
-  /** @internal Takes the value of a notified handle. */
+  /** Takes the value of a notified handle. */
   consume(): T {
     if (this.status === NOTIFIED || this.status === BROADCAST) {
       this.single = this.status === NOTIFIED;
@@ -264,7 +264,7 @@ export class Registration<T = void> extends Suspension implements WaitHandle<T>,
     return this.value as T;
   }
 
-  /** @internal Notified, or consumed: a wait on it completes at once. */
+  /** Notified, or consumed: a wait on it completes at once. */
   get ready(): boolean {
     return this.status === NOTIFIED || this.status === BROADCAST || this.status === CONSUMED;
   }
