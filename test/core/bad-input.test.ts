@@ -26,17 +26,9 @@ import {
   Coroutine,
   type Operation,
 } from "../../src/index.js";
+import { rejects, type ErrorClass } from "./rejects.js";
 import { runTest } from "../../src/testing/index.js";
 
-type ErrorClass = typeof TypeError | typeof RangeError;
-
-function rejects(what: () => unknown, kind: ErrorClass, ...patterns: RegExp[]): void {
-  assert.throws(what, (error: unknown) => {
-    assert.ok(error instanceof kind, `expected a ${kind.name}, got ${String(error)}`);
-    for (const pattern of patterns) assert.match(error.message, pattern);
-    return true;
-  });
-}
 
 const noop = function* () {};
 

@@ -18,17 +18,9 @@ import {
   createContext,
   type Operation,
 } from "../../src/index.js";
+import { rejects, type ErrorClass } from "./rejects.js";
 import { runTest, VirtualClock, Steps } from "../../src/testing/index.js";
 
-type ErrorClass = typeof TypeError | typeof RangeError;
-
-function rejects(what: () => unknown, kind: ErrorClass, ...patterns: RegExp[]): void {
-  assert.throws(what, (error: unknown) => {
-    assert.ok(error instanceof kind, `expected a ${kind.name}, got ${String(error)}`);
-    for (const pattern of patterns) assert.match(error.message, pattern);
-    return true;
-  });
-}
 
 /** Runs `body` in a scope and returns what it threw. */
 function* thrownBy(body: () => Operation<unknown>): Operation<unknown> {
