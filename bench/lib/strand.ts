@@ -27,11 +27,11 @@ export const strandSync = (): Promise<StrandSync> => import("../../src/sync/inde
 /** The source tree this file belongs to (run.ts asks from the source tree, not bench/.build). */
 const sourceRoot = fileURLToPath(new URL("../../", import.meta.url));
 
-/** The source file each feature needs, relative to a tree's root. */
-const sources: Record<Feature, string> = {
-  channel: "src/channel.ts",
-  select: "src/select.ts",
-  mutex: "src/sync/mutex.ts",
+/** The source files that provide each feature, relative to a tree's root (any one will do: files move between commits). */
+const sources: Record<Feature, string[]> = {
+  channel: ["src/channel/channel.ts", "src/channel.ts"],
+  select: ["src/select.ts"],
+  mutex: ["src/sync/mutex.ts"],
 };
 
 /**
@@ -39,7 +39,7 @@ const sources: Record<Feature, string> = {
  * Strand module it needs has not been written there yet; undefined when it can.
  */
 export function pendingReason(c: Pick<Case, "needs">, root = sourceRoot): string | undefined {
-  const missing = (c.needs ?? []).filter((feature) => !existsSync(join(root, sources[feature])));
+  const missing = (c.needs ?? []).filter((feature) => !sources[feature].some((file) => existsSync(join(root, file))));
   if (missing.length === 0) return undefined;
   return `needs Strand ${missing.map((f) => (f === "mutex" ? "Mutex (src/sync)" : `src/${f}.ts`)).join(" and ")}`;
 }
