@@ -87,7 +87,7 @@ export class Runtime {
   private idleScheduled = false;
   /** The clock threw: its error failed the root, and the clock is not called again. */
   private clockBroken = false;
-  /** The run's root task: a failure of the clock fails it. */
+  /** The run's root task: a failure of the clock fails it; deadlock reports walk its tree. */
   root: TaskRecord<unknown> | null = null;
   /**
    * Outside things that can still wake a task: pending `call()` promises and
