@@ -3,7 +3,8 @@
 // (a mutex is the one-permit case). Random mixes of lock/acquire (by new
 // worker tasks), unlock/release, tryLock/tryAcquire, misuse, task cancellation
 // (of waiting, just-granted and holding workers — in the same step as a grant
-// too) and scheduling steps. After every command the implementation must agree
+// too) and scheduling steps; each kind also with its workers waiting through
+// the select clause (onLock / onAcquire) instead of the plain operation. After every command the implementation must agree
 // with the reference:
 //   - mutual exclusion / permit conservation: free + held by workers + held by
 //     the driver = permits, and the real `available`/`locked` matches;
@@ -15,7 +16,7 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { spawn, sleep, suspend, yieldNow, type Task } from "../../src/index.js";
+import { select, spawn, sleep, suspend, yieldNow, type Task } from "../../src/index.js";
 import { Mutex, Semaphore } from "../../src/sync/index.js";
 import { runTest } from "../../src/testing/index.js";
 
@@ -65,12 +66,15 @@ interface Lock {
   balance(): number; // acquired - released, from stats
 }
 
-function mutexLock(): Lock {
+/** How a worker waits for the lock: the plain operation, or the select clause (one clause: the same FIFO, give-back and stats). */
+type Via = "operation" | "select";
+
+function mutexLock(via: Via = "operation"): Lock {
   const mutex = new Mutex();
   return {
     permits: 1,
     maxRequest: 1,
-    acquire: () => mutex.lock(),
+    acquire: () => (via === "operation" ? mutex.lock() : select(mutex.onLock())),
     tryAcquire: () => mutex.tryLock(),
     release: () => mutex.unlock(),
     available: () => (mutex.locked ? 0 : 1),
@@ -81,12 +85,12 @@ function mutexLock(): Lock {
   };
 }
 
-function semaphoreLock(permits: number): Lock {
+function semaphoreLock(permits: number, via: Via = "operation"): Lock {
   const semaphore = new Semaphore(permits);
   return {
     permits,
     maxRequest: permits,
-    acquire: (n) => semaphore.acquire(n),
+    acquire: (n) => (via === "operation" ? semaphore.acquire(n) : select(semaphore.onAcquire(n))),
     tryAcquire: (n) => semaphore.tryAcquire(n),
     release: (n) => semaphore.release(n),
     available: () => semaphore.available,
@@ -273,23 +277,26 @@ function* model(lock: Lock, script: Command[]) {
 }
 
 describe("model-based: Mutex and Semaphore against a FIFO reference", () => {
-  test(`Mutex (fast-check seed ${seed})`, async () => {
-    await fc.assert(
-      fc.asyncProperty(commands(1), fc.integer({ min: 1, max: 1 << 30 }), (script, runtimeSeed) =>
-        runTest(() => model(mutexLock(), script), { seed: runtimeSeed }),
-      ),
-      runs,
-    );
-  });
-
-  for (const permits of [1, 3, 5]) {
-    test(`Semaphore(${permits}) (fast-check seed ${seed})`, async () => {
+  for (const via of ["operation", "select"] as const) {
+    const how = via === "select" ? " through select(onLock/onAcquire)" : "";
+    test(`Mutex${how} (fast-check seed ${seed})`, async () => {
       await fc.assert(
-        fc.asyncProperty(commands(permits), fc.integer({ min: 1, max: 1 << 30 }), (script, runtimeSeed) =>
-          runTest(() => model(semaphoreLock(permits), script), { seed: runtimeSeed }),
+        fc.asyncProperty(commands(1), fc.integer({ min: 1, max: 1 << 30 }), (script, runtimeSeed) =>
+          runTest(() => model(mutexLock(via), script), { seed: runtimeSeed }),
         ),
         runs,
       );
     });
+
+    for (const permits of [1, 3, 5]) {
+      test(`Semaphore(${permits})${how} (fast-check seed ${seed})`, async () => {
+        await fc.assert(
+          fc.asyncProperty(commands(permits), fc.integer({ min: 1, max: 1 << 30 }), (script, runtimeSeed) =>
+            runTest(() => model(semaphoreLock(permits, via), script), { seed: runtimeSeed }),
+          ),
+          runs,
+        );
+      });
+    }
   }
 });
