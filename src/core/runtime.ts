@@ -156,6 +156,8 @@ export class Runtime {
   /** The root ended: nothing is left to report or keep alive. */
   ended(): void {
     liveRuntimes.delete(this);
+    deferredChecks.delete(this);
+    if (deferredChecks.size > 0) recheckDeferred(this);
     if (this.keepAlive !== undefined) clearInterval(this.keepAlive);
     this.keepAlive = undefined;
   }
@@ -194,6 +196,7 @@ export class Runtime {
     }
     this.arm();
     if (!this.kicked) this.scheduleIdle();
+    if (deferredChecks.size > 0) recheckDeferred(this);
   };
 
   /** After host callbacks settle, tells a virtual clock that nothing can run, or looks for a deadlock. */
@@ -268,12 +271,26 @@ export class Runtime {
         this.clockFailed(error);
       }
     } else if (this.closedWorld && this.external === 0) {
+      // Only when certain: another runtime of this thread that can still run
+      // may yet wake a task here (a channel or a join across runs). Look again
+      // once some runtime has drained or ended.
+      for (const other of liveRuntimes) {
+        if (other !== this && !other.isQuiet()) {
+          deferredChecks.add(this);
+          return;
+        }
+      }
       this.deadlocked(false);
     }
   };
 
+  /** Another runtime drained or ended: a deadlock check deferred for it may be due now. */
+  recheck(): void {
+    if (!this.draining && !this.kicked) this.scheduleIdle();
+  }
+
   /** True when nothing in this runtime can run or wake by itself: no ready task, timer or external work. */
-  private isQuiet(): boolean {
+  isQuiet(): boolean {
     return !this.draining && !this.kicked && this.ready.isEmpty() && this.timers.size === 0 && this.external === 0;
   }
 
@@ -530,6 +547,18 @@ const liveRuntimes = new (class {
 /** The runtimes of this thread whose root has not ended (for dumps). */
 export function runtimes(): Runtime[] {
   return [...liveRuntimes];
+}
+
+/** Closed-world runtimes whose deadlock check waits for another runtime (see `onIdle`). */
+const deferredChecks = new Set<Runtime>();
+
+/** `source` drained or ended: the runtimes waiting on others look again. */
+function recheckDeferred(source: Runtime): void {
+  for (const runtime of [...deferredChecks]) {
+    if (runtime === source) continue;
+    deferredChecks.delete(runtime);
+    runtime.recheck();
+  }
 }
 
 let watchingHostExit = false;

@@ -8,7 +8,7 @@ import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { spawn as spawnProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { channel, current, DeadlockError, sleep, spawn, suspend, yieldNow, type Task } from "../../src/index.js";
+import { channel, current, DeadlockError, run, sleep, spawn, suspend, yieldNow, type Task } from "../../src/index.js";
 import { Mutex } from "../../src/sync/index.js";
 import { runTest } from "../../src/testing/index.js";
 
@@ -133,5 +133,37 @@ describe("DeadlockError when the host has nothing left to do", () => {
     assert.equal(code, 1);
     assert.match(stderr, /DeadlockError/);
     assert.match(stderr, /main#\d+ › waiter#\d+: join of task main#\d+/);
+  });
+});
+
+describe("not a deadlock: another runtime of the thread may still wake the test", () => {
+  test("a receive fed by a root on another runtime (real clock) waits for it", () =>
+    runTest(function* () {
+      const ch = channel<number>();
+      run(function* () {
+        yield* sleep(10); // real milliseconds: this root has its own runtime and clock
+        yield* ch.send(1);
+      });
+      assert.equal(yield* ch.receive(), 1);
+    }));
+
+  test("a join of a root on another runtime waits for it", () =>
+    runTest(function* () {
+      const other = run(function* () {
+        yield* sleep(10);
+        return "done elsewhere";
+      });
+      assert.equal(yield* other, "done elsewhere");
+    }));
+
+  test("once the other runtime has ended without waking it, the test is deadlocked after all", async () => {
+    const error = await deadlockOf(function* () {
+      const ch = channel<number>();
+      run(function* () {
+        yield* sleep(5); // ends without sending
+      });
+      yield* ch.receive();
+    });
+    assert.equal(error.blocked.length, 1);
   });
 });
