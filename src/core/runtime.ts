@@ -271,11 +271,12 @@ export class Runtime {
         this.clockFailed(error);
       }
     } else if (this.closedWorld && this.external === 0) {
-      // Only when certain: another runtime of this thread that can still run
-      // may yet wake a task here (a channel or a join across runs). Look again
-      // once some runtime has drained or ended.
+      // Only when certain: another run of this thread that can still act may
+      // yet wake a task here (a channel or a join across runs). Look again once
+      // some runtime has drained or ended. Other closed worlds (other tests)
+      // are not waited for: each judges itself.
       for (const other of liveRuntimes) {
-        if (other !== this && !other.isQuiet()) {
+        if (other !== this && !other.closedWorld && !other.isQuiet()) {
           deferredChecks.add(this);
           return;
         }
