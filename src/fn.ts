@@ -1,6 +1,6 @@
 import { Call, type Instruction } from "./core/instructions.js";
 import { requireCurrent } from "./core/runtime.js";
-import { captureSite } from "./core/frames.js";
+import { recordSite, siteOf } from "./core/frames.js";
 import type { Operation } from "./types.js";
 import { checkFunction, isOperation } from "./validate.js";
 
@@ -22,7 +22,7 @@ class FnCall<T> extends Call implements Iterator<Instruction, T, unknown> {
   }
 
   get location(): string | undefined {
-    return this.operation.site;
+    return siteOf(this.operation);
   }
 
   open(): Iterator<Instruction, unknown, unknown> {
@@ -53,14 +53,13 @@ class FnCall<T> extends Call implements Iterator<Instruction, T, unknown> {
 }
 
 class FnOperation<T> implements Operation<T> {
-  /** Where the call was made, in frame debug mode. */
-  readonly site = captureSite();
-
   constructor(
     readonly body: (...args: any[]) => Operation<T>, // eslint-disable-line @typescript-eslint/no-explicit-any
     readonly self: unknown,
     readonly args: unknown[],
-  ) {}
+  ) {
+    recordSite(this); // where the call was made, in frame debug mode only
+  }
   [Symbol.iterator](): Iterator<Instruction, T, unknown> {
     return new FnCall(this);
   }

@@ -69,14 +69,19 @@ export function captureSite(): string | undefined {
   return line?.replace(/^\s*at\s+(?:.*\()?/, "").replace(/\)$/, "");
 }
 
-/** Where each task was created, in debug mode (a side table: tasks carry no field for it). */
-const sites = new WeakMap<TaskRecord<unknown>, string>();
+/** Where each task or call was created, in debug mode (a side table: they carry no field for it). */
+const sites = new WeakMap<object, string>();
 
-/** Records where `task` is being created, in debug mode. */
-export function recordSite(task: TaskRecord<unknown>): void {
+/** Records where `created` (a task, an `fn` call) is being created, in debug mode. */
+export function recordSite(created: object): void {
   if (!debug) return;
   const site = captureSite();
-  if (site !== undefined) sites.set(task, site);
+  if (site !== undefined) sites.set(created, site);
+}
+
+/** Where `created` was created, if debug mode recorded it. */
+export function siteOf(created: object): string | undefined {
+  return sites.get(created);
 }
 
 /** The frames of `task`, top first (the body's frame last); empty before its first step and after it ended. */
