@@ -84,12 +84,17 @@ export function siteOf(created: object): string | undefined {
   return sites.get(created);
 }
 
+/** Depth of `task`'s top frame: 0 for its body, 1 for the first call above it, ... */
+export function frameDepth(task: TaskRecord<unknown>): number {
+  return task.below === null ? 0 : task.below.length >> 1; // frames and the calls that opened them, in pairs
+}
+
 /** The frames of `task`, top first (the body's frame last); empty before its first step and after it ended. */
 export function framesOf(task: TaskRecord<unknown>): Frame[] {
   if (task.frame === null) return [];
   const frames: Frame[] = [];
   const below = task.below ?? [];
-  const depth = below.length >> 1;
+  const depth = frameDepth(task);
   for (let d = depth; d >= 1; d--) {
     const iterator = d === depth ? task.frame : below[2 * d];
     frames.push(isFrame(iterator) ? iterator : (below[2 * d - 1] as Call));

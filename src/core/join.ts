@@ -86,12 +86,12 @@ class CancelJoin extends Suspension implements Joiner {
   }
 }
 
-/** `await task` (and `await task.cancel()`, which sets `awaitsCancel`). */
+/** `await task`, and `await task.cancel()` (then it `awaitsCancel`). */
 export class PromiseJoiner extends Link implements Joiner {
-  declare readonly awaitsCancel?: true;
   constructor(
     private readonly resolve: (value: unknown) => void,
     private readonly reject: (error: unknown) => void,
+    readonly awaitsCancel?: true,
   ) {
     super();
   }
@@ -168,11 +168,7 @@ export class Teardown implements Operation<void>, PromiseLike<void> {
         }
       };
       if (this.task.status >= COMPLETED) settle();
-      else {
-        const joiner = new PromiseJoiner(settle, settle);
-        (joiner as { awaitsCancel: true }).awaitsCancel = true;
-        joinersOf(this.task).push(joiner);
-      }
+      else joinersOf(this.task).push(new PromiseJoiner(settle, settle, true));
     }).then(onfulfilled, onrejected);
   }
 

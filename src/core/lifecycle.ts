@@ -6,9 +6,9 @@
 import { NONE, RETURN, THROW } from "./resume.js";
 import { currentTask } from "./runtime.js";
 import { isOperation, type Operation } from "./operation.js";
-import { PromiseJoiner } from "./join.js";
+import { ignore, PromiseJoiner } from "./join.js";
 import { emit, listening } from "./probes.js";
-import { isDetached } from "./frames.js";
+import { frameDepth, isDetached } from "./frames.js";
 import {
   BOUNDARY,
   CANCELLED,
@@ -62,18 +62,24 @@ export function recordError(task: TaskRecord<unknown>, error: unknown): void {
  * operation had failed. Used when no wait can ever complete (a deadlock).
  */
 export function interrupt(task: TaskRecord<unknown>, error: unknown): void {
-  const suspension = task.suspension;
-  if (suspension === null || task.resumeKind !== NONE) return;
-  task.suspension = null;
-  try {
-    suspension.abort();
-  } catch (abortError) {
-    recordError(task, abortError);
-  }
+  if (task.suspension === null || task.resumeKind !== NONE) return;
+  withdrawWait(task);
   task.resumeKind = THROW;
   task.resumeValue = error;
   task.runtime.schedule(task);
   if (listening) emit("woken", task);
+}
+
+/** Takes `task` off the wait it is parked on, if any: the wait's abort undoes its registration (its error fails the task). */
+function withdrawWait(task: TaskRecord<unknown>): void {
+  const suspension = task.suspension;
+  if (suspension === null) return;
+  task.suspension = null;
+  try {
+    suspension.abort();
+  } catch (error) {
+    recordError(task, error);
+  }
 }
 
 /** Cancels `task` (idempotent). Its teardown starts now, or at its next yield if it is executing. */
@@ -105,15 +111,7 @@ function halt(task: TaskRecord<unknown>): void {
   if (task === currentTask()) return; // the run loop calls requestTeardownAtYield
   const status = task.status;
   if (status === PENDING || status === RUNNING) {
-    const suspension = task.suspension;
-    if (suspension !== null) {
-      task.suspension = null;
-      try {
-        suspension.abort();
-      } catch (error) {
-        recordError(task, error);
-      }
-    }
+    withdrawWait(task);
     task.resumeKind = NONE;
     task.resumeValue = undefined;
     task.runtime.ready.remove(task);
@@ -190,7 +188,7 @@ function advance(task: TaskRecord<unknown>): void {
         return;
       }
       if (task.frame !== null) {
-        task.unwindDepth = task.below === null ? 0 : task.below.length >> 1;
+        task.unwindDepth = frameDepth(task);
         task.resumeKind = RETURN;
         task.runtime.schedule(task);
         return;
@@ -237,7 +235,7 @@ function finish(task: TaskRecord<unknown>): void {
     extra.onCancel = null;
     if (task.status === CANCELLED && extra.cancelledByUser && task.parent === null && extra.promise !== null) {
       // Whoever cancelled a root task has seen its outcome; don't report it as unhandled.
-      extra.promise.catch(() => {});
+      extra.promise.catch(ignore);
     }
   }
   // Who takes a failure: those awaiting cancel() (then nobody else), else a

@@ -19,8 +19,8 @@ import { TimerHeap, type TimerEntry } from "./timers.js";
 import { bodyDone, fail, interrupt, recordError, requestTeardownAtYield } from "./lifecycle.js";
 import { DeadlockError } from "./errors.js";
 import { emit, listening } from "./probes.js";
-import { popFrame, pushFrame } from "./frames.js";
-import type { TaskRecord } from "./task.js";
+import { frameDepth, popFrame, pushFrame } from "./frames.js";
+import { ended, type TaskRecord } from "./task.js";
 
 /** Immediate completions a task may make before it must go back to the queue. */
 export const BUDGET = 128;
@@ -202,7 +202,6 @@ export class Runtime {
         }
       }
     } finally {
-      context.task = null;
       active = outer;
       current = outer.task; // and restore them
       budget = outer.budget;
@@ -316,9 +315,7 @@ export class Runtime {
    * `suspend()`): then the host is kept alive for the signal.
    */
   quiet(): void {
-    const root = this.root;
-    if (root === null || root.status >= 5 /* COMPLETED */ || !this.isQuiet()) return;
-    this.deadlocked(this.cancellableFromOutside);
+    if (this.isQuiet()) this.deadlocked(this.cancellableFromOutside);
   }
 
   /**
@@ -328,7 +325,7 @@ export class Runtime {
    */
   private deadlocked(waitForCancel: boolean): void {
     const root = this.root;
-    if (root === null || root.status >= 5 /* COMPLETED */) return;
+    if (root === null || ended(root)) return;
     const blocked = parkedTasks(root);
     if (blocked.length === 0) return;
     if (waitForCancel && blocked.some((task) => task.suspension!.waitsForCancel)) {
@@ -338,11 +335,6 @@ export class Runtime {
     const error = new DeadlockError(blocked.map((task) => ({ path: task.path, waitsOn: task.suspension!.describe() })));
     for (const task of blocked) interrupt(task, error);
   }
-}
-
-/** Depth index of the task's top frame (0 for the body). */
-function topIndex(task: TaskRecord<unknown>): number {
-  return task.below === null ? 0 : task.below.length >> 1; // frames and the calls that opened them, in pairs
 }
 
 function isStackOverflow(error: unknown): boolean {
@@ -412,7 +404,7 @@ export function step(task: TaskRecord<unknown>): void {
     if (!ok || result.done) {
       // The frame ended: returned `value`, or threw it.
       if (ok) value = result.value;
-      const index = topIndex(task);
+      const index = frameDepth(task);
       if (index === 0) {
         bodyDone(task, ok, value);
         return;
@@ -521,7 +513,7 @@ export function releaseExternal(task: TaskRecord<unknown>): void {
  */
 export function runNext(me: TaskRecord<unknown>, target: TaskRecord<unknown>, what: string): void {
   if (target.runtime !== me.runtime) throw new Error(`${what}: ${target} runs under another run() and cannot be switched to`);
-  if (target.status >= 5 /* COMPLETED */) throw new Error(`${what}: ${target} has already ended`);
+  if (ended(target)) throw new Error(`${what}: ${target} has already ended`);
   if (target.queuedAt < 0) throw new Error(`${what}: ${target} is not ready to run (it is parked waiting for something)`);
   me.runtime.ready.runFirst(target);
 }
@@ -592,13 +584,13 @@ function watchHostExit(): void {
   });
 }
 
-/** The tasks of a tree parked on a suspension (not queued to run), in tree order. */
+/** The tasks of a tree parked on a suspension (not queued to run), in tree order; iterative, as trees can be deep. */
 function parkedTasks(root: TaskRecord<unknown>): TaskRecord<unknown>[] {
   const parked: TaskRecord<unknown>[] = [];
-  const visit = (task: TaskRecord<unknown>): void => {
+  const pending: TaskRecord<unknown>[] = [root];
+  for (let task = pending.pop(); task !== undefined; task = pending.pop()) {
     if (task.suspension !== null && task.resumeKind === NONE) parked.push(task);
-    for (let child = task.firstChild; child !== null; child = child.nextSibling) visit(child);
-  };
-  visit(root);
+    for (let child = task.lastChild; child !== null; child = child.prevSibling) pending.push(child);
+  }
   return parked;
 }

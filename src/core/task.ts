@@ -345,8 +345,7 @@ export function createTask<T>(
   recordSite(task);
   if (parent === null) {
     if (runtime.root === null) runtime.started(task);
-  }
-  else {
+  } else {
     const last = parent.lastChild;
     task.prevSibling = last;
     if (last === null) parent.firstChild = task;
@@ -379,7 +378,6 @@ export function addCleanup(task: TaskRecord<unknown>, cleanup: () => unknown): v
 export function ended(task: TaskRecord<unknown>): boolean {
   return task.status >= COMPLETED;
 }
-
 
 // ---------------------------------------------------------------------------
 // The narrow API for the modules above core: they read and register through

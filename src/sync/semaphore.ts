@@ -65,7 +65,7 @@ class Acquire extends Suspension implements ClauseWait<unknown> {
     private readonly semaphore: Semaphore,
     readonly count: number,
     readonly selector: Selector | null = null,
-    private readonly handler: (() => unknown) | null = null,
+    private readonly clause: AcquireClause<unknown> | null = null,
   ) {
     super(task);
   }
@@ -81,7 +81,7 @@ class Acquire extends Suspension implements ClauseWait<unknown> {
   }
 
   result(): unknown {
-    return this.handler!();
+    return this.clause!.result();
   }
 
   abort(): void {
@@ -89,7 +89,39 @@ class Acquire extends Suspension implements ClauseWait<unknown> {
   }
 
   describe(): string {
-    return `acquire of ${this.count} permit${this.count === 1 ? "" : "s"} of ${this.semaphore.name}`;
+    return acquiring(this.semaphore, this.count);
+  }
+}
+
+function acquiring(semaphore: Semaphore, count: number): string {
+  return `acquire of ${count} permit${count === 1 ? "" : "s"} of ${semaphore.name}`;
+}
+
+/** `semaphore.onAcquire(n, handler)`: takes the permits at once if it can, else waits in the queue as an `Acquire`. */
+class AcquireClause<R> implements SelectClause<R> {
+  constructor(
+    private readonly semaphore: Semaphore,
+    private readonly count: number,
+    private readonly handler: (() => R) | undefined,
+  ) {}
+
+  describe(): string {
+    return acquiring(this.semaphore, this.count);
+  }
+
+  attempt(): R | typeof NOT_READY {
+    return this.semaphore.tryAcquire(this.count) ? this.result() : NOT_READY;
+  }
+
+  enqueue(selector: Selector): ClauseWait<R> {
+    const waiter = new Acquire(null, this.semaphore, this.count, selector, this as AcquireClause<unknown>);
+    this.semaphore.queue.push(waiter);
+    return waiter as ClauseWait<R>;
+  }
+
+  /** The clause's result once it won: the handler's, or undefined. */
+  result(): R {
+    return this.handler === undefined ? (undefined as R) : this.handler();
   }
 }
 
@@ -150,17 +182,7 @@ export class Semaphore {
   onAcquire<const R = void>(n = 1, handler?: () => R): SelectClause<R> {
     const count = this.checkCount("onAcquire", n);
     if (handler !== undefined && typeof handler !== "function") throw new TypeError(`${this.name}.onAcquire(n, handler): handler must be a function`);
-    const semaphore = this;
-    const result = handler === undefined ? () => undefined as R : () => handler();
-    return {
-      describe: () => `acquire of ${count} permit${count === 1 ? "" : "s"} of ${semaphore.name}`,
-      attempt: () => (semaphore.tryAcquire(count) ? result() : NOT_READY),
-      enqueue: (selector: Selector) => {
-        const waiter = new Acquire(null, semaphore, count, selector, result);
-        semaphore.queue.push(waiter);
-        return waiter as ClauseWait<R>;
-      },
-    };
+    return new AcquireClause<R>(this, count, handler);
   }
 
   /** Gives back `n` permits; waiters are served in order. Throws if more are released than were acquired. */
