@@ -71,7 +71,6 @@ const CANCELLED = 4;
 export const NOBODY = 0;
 export const ALONE = 1; // a task parked on the handle itself (`yield* handle`, `c.wait()`)
 export const GROUP = 2; // a task parked in waitAll/waitAny
-const SELECT = 3; // a select clause's wait (`CoordinatorClause`)
 
 
 /** What `Registration.state` reports. */
@@ -124,20 +123,16 @@ export interface WaitHandle<T = void> extends Operation<T>, Disposable {
   cancel(): boolean;
 }
 
-/** The coordinator's record of a wait: the run loop's suspension behind a `WaitHandle`, or a select clause's wait. */
-export class Registration<T = void> extends Suspension implements WaitHandle<T>, ClauseWait<unknown> {
+/** The coordinator's record of a wait: the run loop's suspension behind a `WaitHandle`. */
+export class Registration<T = void> extends Suspension implements WaitHandle<T> {
   status: number = ENQUEUED;
   value: T | undefined = undefined;
   waiter: number = NOBODY;
   group: Group | null = null;
-  /** The select this registration is a clause of (waiter SELECT), and the clause's handler. */
-  selector: Selector | null = null;
-  selectHandler: ((value: T) => unknown) | null = null;
   /** It was consumed after a `notify()` (not a `notifyAll()`). */ single = false;
   /** It keeps its registration when its task is cancelled (see `ShieldedWait`). */ shielded = false;
   /** Its task is unwinding: a notification resumes it with return(). */ rearm = false;
 
-  /** */
   constructor(readonly coordinator: Coordinator<T>) {
     super(null);
   }
@@ -194,7 +189,6 @@ export class Registration<T = void> extends Suspension implements WaitHandle<T>,
     }
   }
 
-  /** */
   describe(): string {
     return this.coordinator.waitLabel;
   }
@@ -236,21 +230,7 @@ export class Registration<T = void> extends Suspension implements WaitHandle<T>,
       else this.wake(value);
     } else if (this.waiter === GROUP) {
       this.group!.delivered(this as Registration<unknown>);
-    } else if (this.waiter === SELECT) {
-      // A select clause: take the notification only if the select has not chosen another clause.
-      if (this.selector!.choose(this)) this.selector!.complete();
-      else this.withdraw();
     }
-  }
-
-  /** As a select clause's wait: chosen, but the select was cancelled before it ran. */
-  giveBack(): void {
-    this.withdraw();
-  }
-
-  /** As a select clause's wait that won: takes the notification and applies the clause's handler. */
-  result(): unknown {
-    return this.selectHandler!(this.consume());
   }
 
   /** Takes the value of a notified handle. */
@@ -327,9 +307,8 @@ export class Coordinator<T = void> {
     return this.register();
   }
 
-  /** @internal `prepare()` for the sync primitives, which need the registration's internals. */
-  register(): Registration<T> {
-    const handle = new Registration<T>(this);
+  /** @internal `prepare()` for the sync primitives, which need the registration's internals (or bring their own kind). */
+  register<H extends Registration<T> = Registration<T>>(handle: H = new Registration<T>(this) as H): H {
     this.list.push(handle);
     return handle;
   }
@@ -400,11 +379,39 @@ export class CoordinatorClause<T, R> implements SelectClause<R> {
   }
 
   enqueue(selector: Selector): ClauseWait<R> {
-    const registration = this.coordinator.register();
-    registration.waiter = SELECT;
-    registration.selector = selector;
-    registration.selectHandler = this.handler as (value: T) => unknown;
-    return registration as ClauseWait<R>;
+    return this.coordinator.register(new ClauseRegistration<T, R>(this.coordinator, selector, this.handler));
+  }
+}
+
+/**
+ * A select clause's wait in a coordinator's list: a notification that reaches
+ * it is taken only if the select has not chosen another clause; otherwise it
+ * passes on at once (invariant 3).
+ */
+class ClauseRegistration<T, R> extends Registration<T> implements ClauseWait<R> {
+  constructor(
+    coordinator: Coordinator<T>,
+    private readonly selector: Selector,
+    private readonly handler: (value: T | undefined) => R,
+  ) {
+    super(coordinator);
+  }
+
+  override deliver(status: number, value: T): void {
+    this.status = status;
+    this.value = value;
+    if (this.selector.choose(this)) this.selector.complete();
+    else this.withdraw();
+  }
+
+  /** Chosen, but the select was cancelled before it ran: the notification goes back. */
+  giveBack(): void {
+    this.withdraw();
+  }
+
+  /** Won: takes the notification and applies the clause's handler. */
+  result(): R {
+    return this.handler(this.consume());
   }
 }
 
