@@ -1,0 +1,327 @@
+/**
+ * Where a compiled generator keeps its variables: every binding of the generator
+ * (parameters, `var`, `let`, `const`, functions and classes declared in it, catch
+ * parameters) becomes a property of the frame's locals object `$l`, so its value
+ * survives the body function returning at each yield and a snapshot can save it.
+ *
+ * A binding declared inside a loop and captured by a nested function needs a new
+ * copy per iteration (each closure sees its own): it lives in a *block
+ * environment* object, `$l.$eN`, created afresh each time the block is entered;
+ * nested functions capture the environment object current when they are created.
+ *
+ * This pass rewrites the generator's body in place (before the explode pass):
+ * references become member expressions, declarations become assignments, and
+ * function declarations move to the top of their block as assignments.
+ */
+import { types as t, type NodePath } from "@babel/core";
+import type { Binding, Scope } from "@babel/traverse";
+import { CompileError } from "./errors.js";
+
+export interface Slots {
+  /** The locals object's property names, in order, with their initial value expressions. */
+  readonly names: string[];
+  /** The parameters' bindings: initialised from the wrapper's parameters. */
+  readonly params: Array<{ slot: string; name: string }>;
+  /** Block environments: slot name and the bindings they hold. */
+  readonly envs: Array<{ slot: string; keys: string[] }>;
+  readonly usesThis: boolean;
+  readonly usesArguments: boolean;
+}
+
+interface Place {
+  /** Member expression builder: the object the binding lives on and its key. */
+  env: string | null; // block environment slot, or null for $l itself
+  key: string;
+}
+
+const RESERVED = new Set(["$this", "$args"]);
+
+/**
+ * Rewrites the variables of generator `fn` to live on `locals` (an identifier
+ * name). Returns the slot layout.
+ */
+export function assignSlots(fn: NodePath<t.Function>, locals: string, file: string): Slots {
+  const taken = new Set<string>(RESERVED);
+  const places = new Map<Binding, Place>();
+  const names: string[] = [];
+  const params: Array<{ slot: string; name: string }> = [];
+  const envs: Array<{ slot: string; keys: string[] }> = [];
+  const envOfScope = new Map<Scope, { slot: string; keys: string[] }>();
+
+  const unique = (name: string): string => {
+    let candidate = name;
+    for (let n = 1; taken.has(candidate); n++) candidate = `${name}$${n}`;
+    taken.add(candidate);
+    return candidate;
+  };
+
+  let catchCount = 0;
+  const fnScope = fn.scope;
+  const own = (binding: Binding): boolean => binding.scope.getFunctionParent() === fnScope || binding.scope === fnScope;
+
+  // 1. Every binding of the generator's own scopes (not of nested functions or classes).
+  const scopes: Scope[] = [fnScope];
+  fn.get("body").traverse({
+    Scopable(p) {
+      if (p.isFunction() || p.isClass()) {
+        p.skip();
+        return;
+      }
+      if (p.scope !== fnScope && !scopes.includes(p.scope)) scopes.push(p.scope);
+    },
+  });
+  const paramNames = new Set<string>();
+  for (const param of fn.get("params")) {
+    for (const name of Object.keys(t.getBindingIdentifiers(param.node as t.Node))) paramNames.add(name);
+  }
+  for (const scope of scopes) {
+    for (const [name, binding] of Object.entries(scope.bindings)) {
+      if (scope === fnScope && binding.kind === "local") continue; // a named function expression's own name
+      if (!own(binding)) continue;
+      const env = scope !== fnScope && needsEnvironment(binding, scope, fn) ? environmentFor(scope) : null;
+      if (env !== null) {
+        const key = name;
+        env.keys.push(key);
+        places.set(binding, { env: env.slot, key });
+        continue;
+      }
+      const slot = unique(name);
+      names.push(slot);
+      places.set(binding, { env: null, key: slot });
+      if (scope === fnScope && paramNames.has(name) && binding.kind === "param") params.push({ slot, name });
+    }
+  }
+
+  function environmentFor(scope: Scope): { slot: string; keys: string[] } {
+    let env = envOfScope.get(scope);
+    if (env === undefined) {
+      env = { slot: unique("$e"), keys: [] };
+      names.push(env.slot);
+      envs.push(env);
+      envOfScope.set(scope, env);
+    }
+    return env;
+  }
+
+  const member = (place: Place): t.MemberExpression => {
+    const base: t.Expression = place.env === null ? t.identifier(locals) : t.memberExpression(t.identifier(locals), t.identifier(place.env));
+    return t.memberExpression(base, t.identifier(place.key));
+  };
+
+  // 2. Rewrite references and binding positions (not inside the parameters).
+  let usesThis = false;
+  let usesArguments = false;
+  const positionOf = (p: NodePath): Position => ({ file, line: p.node.loc?.start.line ?? 0, column: p.node.loc?.start.column ?? 0 });
+  fn.get("body").traverse({
+    Function(p) {
+      if (!p.isArrowFunctionExpression()) {
+        // Their own `this`/`arguments`; only their free variables matter (Identifier below).
+        p.traverse({
+          Identifier(q) {
+            rewriteIdentifier(q);
+          },
+        });
+        p.skip();
+      }
+    },
+    ThisExpression(p) {
+      usesThis = true;
+      p.replaceWith(t.memberExpression(t.identifier(locals), t.identifier("$this")));
+    },
+    Super(p) {
+      throw new CompileError("`super` inside a generator is not supported in a durable module", positionOf(p));
+    },
+    MetaProperty(p) {
+      if (p.node.meta.name === "new" && p.node.property.name === "target") p.replaceWith(t.unaryExpression("void", t.numericLiteral(0)));
+    },
+    Identifier(p) {
+      if (p.node.name === "arguments" && p.isReferencedIdentifier() && !p.scope.getBinding("arguments")) {
+        usesArguments = true;
+        p.replaceWith(t.memberExpression(t.identifier(locals), t.identifier("$args")));
+        return;
+      }
+      rewriteIdentifier(p);
+    },
+  });
+
+  function rewriteIdentifier(p: NodePath<t.Identifier>): void {
+    const q = p as NodePath;
+    if (!(q.isReferencedIdentifier() || q.isBindingIdentifier())) return;
+    const binding = p.scope.getBinding(p.node.name);
+    if (binding === undefined) return;
+    const place = places.get(binding);
+    if (place === undefined) return;
+    const parent = p.parent;
+    if ((t.isFunction(parent) && (parent as t.FunctionDeclaration).id === p.node) || (t.isClass(parent) && parent.id === p.node)) return; // declarations: below
+    if (t.isCatchClause(parent) && parent.param === p.node) {
+      // catch (e): a plain parameter, copied to the locals by the handler's first statement.
+      const name = `$caught${catchCount++}`;
+      parent.param = t.identifier(name);
+      parent.body.body.unshift(t.expressionStatement(t.assignmentExpression("=", member(place), t.identifier(name))));
+      return;
+    }
+    if (t.isObjectProperty(parent) && parent.shorthand && parent.value === p.node) parent.shorthand = false;
+    if (t.isObjectProperty(parent) && parent.key === p.node && !parent.computed) return;
+    p.replaceWith(member(place));
+  }
+
+  // 3. Declarations become assignments; function declarations move to the top of their block.
+  fn.get("body").traverse({
+    CatchClause: {
+      exit(p) {
+        const param = p.node.param;
+        if (param === null || param === undefined || t.isIdentifier(param)) return; // identifiers: above
+        // catch (pattern): a plain parameter copied to the locals by the first statement.
+        const name = `$caught${catchCount++}`;
+        p.node.param = t.identifier(name);
+        p.node.body.body.unshift(t.expressionStatement(t.assignmentExpression("=", param as t.LVal, t.identifier(name))));
+      },
+    },
+    Function(p) {
+      if (p.isFunctionDeclaration() && p.node.id !== null && p.node.id !== undefined) {
+        const binding = p.parentPath.scope.getBinding(p.node.id.name);
+        const place = binding === undefined ? undefined : places.get(binding);
+        if (place !== undefined) {
+          const expression = t.functionExpression(p.node.id, p.node.params, p.node.body, p.node.generator, p.node.async);
+          const block = p.parentPath;
+          const assign = t.expressionStatement(t.assignmentExpression("=", member(place), expression));
+          p.remove();
+          if (block.isBlockStatement() || block.isProgram()) (block as NodePath<t.BlockStatement>).unshiftContainer("body", assign);
+          else if (block.isSwitchCase()) block.unshiftContainer("consequent", assign);
+          else throw new CompileError("a function declaration in this position is not supported in a durable module", positionOf(p));
+        }
+      }
+      p.skip();
+    },
+    ClassDeclaration(p) {
+      const binding = p.node.id ? p.parentPath.scope.getBinding(p.node.id.name) : undefined;
+      const place = binding === undefined ? undefined : places.get(binding);
+      if (place !== undefined) {
+        const expression = t.classExpression(p.node.id, p.node.superClass, p.node.body, p.node.decorators);
+        p.replaceWith(t.expressionStatement(t.assignmentExpression("=", member(place), expression)));
+      }
+      p.skip();
+    },
+    VariableDeclaration: {
+      exit(p) {
+        const node = p.node;
+        const parent = p.parentPath;
+        if (parent.isForXStatement() && parent.node.left === node) {
+          const target = node.declarations[0]!.id;
+          parent.node.left = toAssignable(target) as t.LVal;
+          return;
+        }
+        const assignments: t.Expression[] = [];
+        for (const declarator of node.declarations) {
+          if (declarator.init) assignments.push(t.inherits(t.assignmentExpression("=", toAssignable(declarator.id), declarator.init), declarator));
+          else if (node.kind !== "var" && !t.isIdentifier(declarator.id)) assignments.push(t.assignmentExpression("=", toAssignable(declarator.id), t.unaryExpression("void", t.numericLiteral(0))));
+          else if (node.kind !== "var") assignments.push(t.assignmentExpression("=", toAssignable(declarator.id), t.unaryExpression("void", t.numericLiteral(0))));
+        }
+        const expression = assignments.length === 0 ? null : assignments.length === 1 ? assignments[0]! : t.sequenceExpression(assignments);
+        if (parent.isForStatement() && parent.node.init === node) {
+          parent.node.init = expression;
+          return;
+        }
+        if (expression === null) p.remove();
+        else p.replaceWith(t.expressionStatement(expression));
+      },
+    },
+  });
+
+  // 4. Block environments are created when their block is entered.
+  for (const [scope, env] of envOfScope) {
+    const block = scope.path;
+    const create = t.expressionStatement(
+      t.assignmentExpression(
+        "=",
+        t.memberExpression(t.identifier(locals), t.identifier(env.slot)),
+        t.objectExpression(env.keys.map((key) => t.objectProperty(t.identifier(key), t.identifier("undefined")))),
+      ),
+    );
+    if (block.isBlockStatement()) block.unshiftContainer("body", create);
+    else if (block.isForXStatement()) {
+      // for (const x of xs): a new environment per iteration, before x is assigned.
+      const body = block.get("body");
+      const left = block.node.left as t.Expression;
+      const temp = fn.scope.generateUid("item");
+      names.push(temp);
+      const tempRef = t.memberExpression(t.identifier(locals), t.identifier(temp));
+      block.node.left = tempRef;
+      const assignItem = t.expressionStatement(t.assignmentExpression("=", left as t.LVal, tempRef));
+      if (body.isBlockStatement()) body.unshiftContainer("body", [create, assignItem]);
+      else body.replaceWith(t.blockStatement([create, assignItem, body.node]));
+    } else if (block.isForStatement()) {
+      // for (let i = 0; ...; i++): each iteration gets a copy of the last one's variables.
+      const init = block.node.init;
+      block.node.init = init === null || init === undefined ? create.expression : t.sequenceExpression([create.expression, init as t.Expression]);
+      const envRef = t.memberExpression(t.identifier(locals), t.identifier(env.slot));
+      const copy = t.assignmentExpression("=", envRef, t.objectExpression([t.spreadElement(t.cloneNode(envRef))]));
+      block.node.update = block.node.update ? t.sequenceExpression([copy, block.node.update]) : copy;
+    } else if (block.isSwitchStatement() || block.isCatchClause()) {
+      if (block.isCatchClause()) block.get("body").unshiftContainer("body", create);
+      else block.insertBefore(create);
+    } else {
+      throw new CompileError("a captured binding in this position is not supported in a durable module", positionOf(block));
+    }
+  }
+
+  // 5. A nested function captures the block environments current when it is created.
+  if (envs.length > 0) {
+    const envSlots = new Set(envs.map((env) => env.slot));
+    fn.get("body").traverse({
+      Function(p) {
+        const used = new Set<string>();
+        p.traverse({
+          MemberExpression(q) {
+            const { object, property } = q.node;
+            if (t.isIdentifier(object, { name: locals }) && t.isIdentifier(property) && !q.node.computed && envSlots.has(property.name)) {
+              used.add(property.name);
+              q.replaceWith(t.identifier(property.name));
+            }
+          },
+        });
+        if (used.size > 0) {
+          const names = [...used];
+          const capture = t.callExpression(
+            t.arrowFunctionExpression(names.map((name) => t.identifier(name)), p.node as t.Expression),
+            names.map((name) => t.memberExpression(t.identifier(locals), t.identifier(name))),
+          );
+          if (p.isFunctionDeclaration()) throw new CompileError("internal: a function declaration left in a generator", positionOf(p));
+          p.replaceWith(capture);
+        }
+        p.skip();
+      },
+    });
+  }
+
+  return { names, params, envs, usesThis, usesArguments };
+}
+
+interface Position {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** A declaration's binding pattern as an assignment target (identifiers were already rewritten). */
+function toAssignable(pattern: t.Node): t.LVal {
+  if (t.isObjectPattern(pattern) || t.isArrayPattern(pattern) || t.isMemberExpression(pattern) || t.isIdentifier(pattern) || t.isAssignmentPattern(pattern) || t.isRestElement(pattern)) {
+    return pattern as t.LVal;
+  }
+  return pattern as t.LVal;
+}
+
+/**
+ * Whether `binding` (declared in block `scope`) needs a fresh copy each time
+ * its block is entered: it is declared inside a loop (or in a loop's head) and
+ * a nested function refers to it.
+ */
+function needsEnvironment(binding: Binding, scope: Scope, fn: NodePath<t.Function>): boolean {
+  if (binding.kind === "var" || binding.kind === "hoisted" || binding.kind === "param") return false;
+  const captured = [...binding.referencePaths, ...binding.constantViolations].some((ref) => ref.getFunctionParent() !== fn);
+  if (!captured) return false;
+  for (let p: NodePath | null = scope.path; p !== null && p !== fn; p = p.parentPath) {
+    if (p.isLoop()) return true;
+  }
+  return false;
+}

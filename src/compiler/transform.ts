@@ -1,0 +1,285 @@
+/**
+ * The durable transform of one module: when its first statement is the
+ * directive `"use durable"`, every generator function in it (declarations,
+ * expressions, methods, static and computed-key methods) becomes a compiled
+ * coroutine — a wrapper that creates a frame, and a body function that runs
+ * the frame from its resume point (see src/durable/frame.ts for the run time,
+ * slots.ts and explode.ts for the passes).
+ *
+ * Function ids: the module's path relative to its package root, `#`, and the
+ * function's lexical path (`Outer/inner`, `Class.method`, `Class#method` for
+ * instance methods, `#n` for the n-th anonymous function of its parent). Line
+ * numbers never take part, so editing other code does not change an id.
+ */
+import { createHash } from "node:crypto";
+import { types as t, type NodePath, type PluginObj } from "@babel/core";
+import babelGenerator from "@babel/generator";
+import { assignSlots } from "./slots.js";
+import { Emitter } from "./explode.js";
+import { CompileError } from "./errors.js";
+
+export const DIRECTIVE = "use durable";
+
+export interface CompiledFunction {
+  readonly id: string;
+  readonly hash: string;
+}
+
+export interface TransformState {
+  /** Module path relative to its package root, used in function ids. */
+  readonly modulePath: string;
+  /** The file name for error messages. */
+  readonly file: string;
+  /** The specifier compiled code imports its run time from. */
+  readonly runtime: string;
+  durable: boolean;
+  readonly functions: CompiledFunction[];
+}
+
+type Generate = (ast: t.Node, options: { comments: boolean; compact: boolean }) => { code: string };
+// @babel/generator is CommonJS: its default export arrives as the module object under some loaders.
+const generateCode: Generate =
+  typeof babelGenerator === "function" ? (babelGenerator as unknown as Generate) : (babelGenerator as unknown as { default: Generate }).default;
+
+/** The Babel plugin. `state` collects what was compiled. */
+export function durablePlugin(state: TransformState): PluginObj {
+  return {
+    name: "strand-durable",
+    visitor: {
+      Program(program) {
+        const directives = program.node.directives;
+        if (directives.length === 0 || directives[0]!.value.value !== DIRECTIVE) return;
+        state.durable = true;
+        const rt = program.scope.generateUid("d");
+        const infos: t.Statement[] = [];
+        const ids = new Set<string>();
+        const anonymous = new Map<string, number>();
+        let counter = 0;
+
+        const compile = (fn: NodePath<t.Function>): void => {
+          const node = fn.node;
+          if (!node.generator || node.async) return;
+          const n = counter++;
+          const names = { f: `$f${n}`, l: `$l${n}`, v: `$v${n}`, rt, label: `$s${n}` };
+          const lexical = lexicalPath(fn, anonymous);
+          const id = `${state.modulePath}#${lexical}`;
+          if (ids.has(id)) throw errorAt(state.file, node, `two generator functions have the id ${id}; rename one`);
+          ids.add(id);
+          const hash = createHash("sha256").update(generateCode(node as t.Node, { comments: false, compact: true }).code).digest("hex").slice(0, 16);
+          state.functions.push({ id, hash });
+
+          const slots = assignSlots(fn, names.l, state.file);
+          const body = fn.node.body as t.BlockStatement;
+          const emitter = new Emitter(names, state.file, hasYield);
+          const exploded = emitter.explodeBody(body.body);
+
+          const info = program.scope.generateUid(`i_${safeName(lexical)}`);
+          infos.push(
+            t.variableDeclaration("const", [
+              t.variableDeclarator(
+                t.identifier(info),
+                t.callExpression(t.memberExpression(t.identifier(rt), t.identifier("info")), [
+                  t.stringLiteral(id),
+                  t.stringLiteral(hash),
+                  t.stringLiteral(functionName(fn) ?? ""),
+                  t.arrayExpression(exploded.tries.map((entry) => t.arrayExpression(entry.map((v) => t.numericLiteral(v))))),
+                ]),
+              ),
+            ]),
+          );
+
+          const bodyFunction = t.functionExpression(
+            null,
+            [t.identifier(names.f), t.identifier(names.l), t.identifier(names.v)],
+            t.blockStatement(exploded.body),
+          );
+          // The locals object: parameters first, then every other slot (one shape per function).
+          const properties: t.ObjectProperty[] = [];
+          const fromParams = new Set(slots.params.map((p) => p.slot));
+          for (const p of slots.params) properties.push(t.objectProperty(t.identifier(p.slot), t.identifier(p.name)));
+          for (const name of slots.names) if (!fromParams.has(name)) properties.push(t.objectProperty(t.identifier(name), t.identifier("undefined")));
+          for (const temp of exploded.temps) properties.push(t.objectProperty(t.identifier(temp), t.identifier("undefined")));
+          if (slots.usesThis) properties.push(t.objectProperty(t.identifier("$this"), t.thisExpression()));
+          if (slots.usesArguments) properties.push(t.objectProperty(t.identifier("$args"), t.identifier("arguments")));
+
+          const start = (bodyRef: t.Expression): t.Statement[] => [
+            t.returnStatement(t.callExpression(t.memberExpression(t.identifier(rt), t.identifier("start")), [t.identifier(info), bodyRef, t.objectExpression(properties)])),
+          ];
+          const notNew = t.ifStatement(
+            t.binaryExpression("!==", t.metaProperty(t.identifier("new"), t.identifier("target")), t.identifier("undefined")),
+            t.throwStatement(t.callExpression(t.memberExpression(t.identifier(rt), t.identifier("notConstructor")), [t.identifier(info)])),
+          );
+
+          const atModuleLevel = fn.parentPath.isProgram() || fn.parentPath.isExportNamedDeclaration() || fn.parentPath.isExportDefaultDeclaration();
+          if (fn.isFunctionDeclaration() && atModuleLevel) {
+            // function* g() {} at module level: a hoisted wrapper, a module-level body.
+            const bodyName = program.scope.generateUid(`body_${safeName(lexical)}`);
+            fn.node.generator = false;
+            fn.node.body = t.blockStatement([notNew, ...start(t.identifier(bodyName))]);
+            infos.push(t.functionDeclaration(t.identifier(bodyName), bodyFunction.params, bodyFunction.body));
+            infos.push(t.expressionStatement(t.callExpression(t.memberExpression(t.identifier(rt), t.identifier("define")), [t.identifier(info), t.cloneNode(fn.node.id!)])));
+            return;
+          }
+          if (fn.isClassMethod() || fn.isObjectMethod() || fn.isClassPrivateMethod()) {
+            const bodyName = program.scope.generateUid(`body_${safeName(lexical)}`);
+            // A body moved out of its class cannot use the class's private names.
+            const topLevel = isModuleLevelMethod(fn) && !usesPrivateNames(bodyFunction);
+            fn.node.generator = false;
+            if (topLevel) {
+              infos.push(t.functionDeclaration(t.identifier(bodyName), bodyFunction.params, bodyFunction.body));
+              fn.node.body = t.blockStatement(start(t.identifier(bodyName)));
+            } else {
+              fn.node.body = t.blockStatement(start(bodyFunction));
+            }
+            return;
+          }
+          // Expressions (and declarations nested in functions): the body is created beside the wrapper.
+          const bodyName = `$b${n}`;
+          const wrapper = t.functionExpression(
+            fn.isFunctionDeclaration() || fn.isFunctionExpression() ? (fn.node as t.FunctionExpression).id ?? null : null,
+            fn.node.params as t.FunctionExpression["params"],
+            t.blockStatement([notNew, ...start(t.identifier(bodyName))]),
+          );
+          const made = t.callExpression(
+            t.arrowFunctionExpression(
+              [t.identifier(bodyName)],
+              t.callExpression(t.memberExpression(t.identifier(rt), t.identifier("define")), [t.identifier(info), wrapper]),
+            ),
+            [bodyFunction],
+          );
+          if (fn.isFunctionDeclaration()) {
+            const name = fn.node.id!;
+            fn.replaceWith(t.variableDeclaration("var", [t.variableDeclarator(t.cloneNode(name), made)]));
+          } else {
+            fn.replaceWith(made);
+          }
+        };
+
+        program.traverse({
+          Function: {
+            // Inner generators first: an outer one's passes then see them as plain functions.
+            exit(p) {
+              if (p.node.generator && !p.node.async) compile(p);
+            },
+          },
+        });
+
+        program.unshiftContainer("body", [
+          t.importDeclaration([t.importNamespaceSpecifier(t.identifier(rt))], t.stringLiteral(state.runtime)),
+          ...infos,
+        ]);
+      },
+    },
+  };
+}
+
+function errorAt(file: string, node: t.Node, message: string): CompileError {
+  return new CompileError(message, { file, line: node.loc?.start.line ?? 0, column: node.loc?.start.column ?? 0 });
+}
+
+/** Whether the node contains a yield outside nested functions (class computed keys count). */
+export function hasYield(node: t.Node): boolean {
+  let found = false;
+  const visit = (n: t.Node): void => {
+    if (found) return;
+    if (t.isYieldExpression(n)) {
+      found = true;
+      return;
+    }
+    if (t.isFunction(n)) {
+      // computed method keys are evaluated outside the method
+      if ((t.isObjectMethod(n) || t.isClassMethod(n)) && n.computed) visit(n.key);
+      return;
+    }
+    for (const key of t.VISITOR_KEYS[n.type] ?? []) {
+      const value = (n as unknown as Record<string, unknown>)[key];
+      if (Array.isArray(value)) {
+        for (const child of value) if (child && typeof child === "object" && "type" in child) visit(child as t.Node);
+      } else if (value && typeof value === "object" && "type" in value) visit(value as t.Node);
+    }
+  };
+  visit(node);
+  return found;
+}
+
+function functionName(fn: NodePath<t.Function>): string | null {
+  const node = fn.node;
+  if ((t.isFunctionDeclaration(node) || t.isFunctionExpression(node)) && node.id) return node.id.name;
+  if ((t.isObjectMethod(node) || t.isClassMethod(node)) && !node.computed) {
+    const key = node.key;
+    if (t.isIdentifier(key)) return key.name;
+    if (t.isStringLiteral(key) || t.isNumericLiteral(key)) return String(key.value);
+  }
+  if (t.isClassPrivateMethod(node)) return `#${node.key.id.name}`;
+  const parent = fn.parent;
+  if (t.isVariableDeclarator(parent) && t.isIdentifier(parent.id)) return parent.id.name;
+  if (t.isObjectProperty(parent) && t.isIdentifier(parent.key) && !parent.computed) return parent.key.name;
+  if (t.isAssignmentExpression(parent) && t.isIdentifier(parent.left)) return parent.left.name;
+  return null;
+}
+
+/**
+ * The lexical path of a function: the names of the functions and classes that
+ * contain it and its own, `/`-separated; methods are `Class.m` (static) or
+ * `Class#m`; anonymous functions `#n` (the n-th one in their parent).
+ */
+function lexicalPath(fn: NodePath<t.Function>, anonymous: Map<string, number>): string {
+  const parts: string[] = [];
+  for (let p: NodePath | null = fn; p !== null; p = p.parentPath) {
+    if (p.isFunction()) parts.unshift(segment(p as NodePath<t.Function>, parts.length === 0 ? null : parts[0]!, anonymous, parts));
+    else if (p.isClass()) {
+      const name = p.node.id?.name ?? (t.isVariableDeclarator(p.parent) && t.isIdentifier(p.parent.id) ? p.parent.id.name : null);
+      if (parts.length > 0 && (parts[0]!.startsWith(".") || parts[0]!.startsWith("#"))) parts[0] = `${name ?? "(class)"}${parts[0]}`;
+      else parts.unshift(name ?? "(class)");
+    }
+  }
+  return parts.join("/");
+}
+
+function segment(fn: NodePath<t.Function>, _child: string | null, anonymous: Map<string, number>, parts: string[]): string {
+  const node = fn.node;
+  if (t.isClassMethod(node) || t.isClassPrivateMethod(node)) {
+    const key = t.isClassPrivateMethod(node) ? `#${node.key.id.name}` : node.computed ? computedKey(node.key) : keyName(node.key);
+    return `${node.static ? "." : "#"}${key}`;
+  }
+  if (t.isObjectMethod(node)) return node.computed ? computedKey(node.key) : keyName(node.key);
+  const name = functionName(fn);
+  if (name !== null) return name;
+  const parentKey = parts.length === 0 ? "" : "";
+  const scopeKey = `${fn.getFunctionParent()?.node.start ?? "top"}${parentKey}`;
+  const n = (anonymous.get(scopeKey) ?? 0) + 1;
+  anonymous.set(scopeKey, n);
+  return `#${n}`;
+}
+
+function keyName(key: t.Node): string {
+  if (t.isIdentifier(key)) return key.name;
+  if (t.isStringLiteral(key) || t.isNumericLiteral(key)) return String(key.value);
+  return "?";
+}
+
+function computedKey(key: t.Node): string {
+  if (t.isMemberExpression(key) && t.isIdentifier(key.object, { name: "Symbol" }) && t.isIdentifier(key.property)) return `[Symbol.${key.property.name}]`;
+  if (t.isStringLiteral(key)) return key.value;
+  return "[computed]";
+}
+
+function safeName(path: string): string {
+  return path.replace(/[^A-Za-z0-9_$]/g, "_");
+}
+
+function usesPrivateNames(node: t.Node): boolean {
+  let found = false;
+  t.traverseFast(node, (n) => {
+    if (t.isPrivateName(n)) found = true;
+  });
+  return found;
+}
+
+function isModuleLevelMethod(fn: NodePath<t.Function>): boolean {
+  for (let p: NodePath | null = fn.parentPath; p !== null; p = p.parentPath) {
+    if (p.isFunction()) return false;
+    if (p.isProgram()) return true;
+  }
+  return true;
+}

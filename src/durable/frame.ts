@@ -1,0 +1,600 @@
+/**
+ * Compiled coroutines: the run time of generator functions that the durable
+ * compiler turned into state machines. A compiled generator keeps its whole
+ * suspended state in plain data — a `Frame` per activation — so a snapshot can
+ * save it and another process can resume it.
+ *
+ * The compiler (src/compiler/) turns `function* f(a) { body }` into a wrapper that
+ * calls `start(info, this, locals)` and a *body function* `body(frame, locals, v)`:
+ * a `switch` on `frame.ip` (the resume point) inside a labelled loop. The body runs
+ * from `frame.ip` until it
+ * - yields: sets `frame.ip` to the resume point and returns the yielded value;
+ * - returns: sets `frame.ip = DONE` and returns the value;
+ * - delegates (`yield* x`): sets `frame.ip` and `frame.d = x`, returns `STAR`;
+ * - needs the run time to move it (a `return`/`break` through `finally`, the end
+ *   of a `finally`): returns what `abrupt()`/`endFinally()` returned (`AGAIN`, or
+ *   the return value with `frame.ip = DONE`);
+ * - throws: the driver catches it and looks in the function's try table for the
+ *   innermost handler of `frame.ip` (`dispatch()`).
+ * `v` is the value the body resumes with: the value sent to `next()`, the result
+ * of a `yield*`, or the caught exception at a `catch` block's first case.
+ *
+ * `yield*` of one compiled generator in another never nests native calls: the
+ * delegate's frame is pushed on the delegating frame's stack (`caller` links) and
+ * the driver runs the top frame; resuming costs the same at any depth.
+ *
+ * Invariants:
+ * - `frame.ip` is the case the body is running (stored on every jump and before
+ *   every fall-through into a new case), so a thrown exception is dispatched by
+ *   the region it was thrown in. Regions (try, catch, finally) are unions of whole
+ *   cases, numbered in source order.
+ * - A frame is driven by exactly one generator object at a time: its own (the
+ *   root of its stack) or, while delegated to, the root of the delegating stack.
+ *
+ * | frame state | next(v)                  | throw(e)                 | return(v)               |
+ * |-------------|--------------------------|--------------------------|-------------------------|
+ * | START       | run from the top         | DONE, throws e           | DONE, {v, done}         |
+ * | SUSPENDED   | resume top frame with v  | dispatch e in top frame  | abrupt return in top    |
+ * | RUNNING     | TypeError (re-entered)   | TypeError                | TypeError               |
+ * | DELEGATED   | TypeError (driven by the generator that yield*-ed it)              |
+ * | DONE        | {undefined, done}        | throws e                 | {v, done}               |
+ */
+
+/** `frame.ip` of a frame that has returned. */
+export const DONE = -1;
+
+/** Frame states. */
+export const START = 0;
+export const SUSPENDED = 1;
+export const RUNNING = 2;
+export const DELEGATED = 3;
+export const FINISHED = 4;
+
+/** Completion types pending through a `finally` block. */
+export const NORMAL = 0;
+export const RETURN = 1;
+export const THROW = 2;
+export const BREAK = 3; // break and continue: both jump to a location
+
+/** Results a body returns to the driver that are not yielded values. */
+export const STAR: unique symbol = Symbol("strand.durable.yield*") as never;
+export const AGAIN: unique symbol = Symbol("strand.durable.again") as never;
+
+/**
+ * A try statement's regions, as case numbers of the body's switch: try block
+ * `[tryLoc, catchLoc ?? finallyLoc)`, catch block `[catchLoc, finallyLoc ?? afterLoc)`,
+ * finally block `[finallyLoc, afterLoc)`; -1 when a clause is absent.
+ */
+export type TryEntry = readonly [tryLoc: number, catchLoc: number, finallyLoc: number, afterLoc: number];
+
+/** What the compiler knows of one generator function: emitted once per function, at module level. */
+export interface FunctionInfo {
+  /** Stable id: module path relative to its package root, `#`, the lexical path. */
+  readonly id: string;
+  /** Hash of the function's normalized code (its version). */
+  readonly hash: string;
+  /** The function's name as written, for stack traces. */
+  readonly name: string;
+  /** Try statements, innermost last among overlapping ones (source order). */
+  readonly tries: readonly TryEntry[];
+  /** The prototype of the generator objects this function returns. */
+  readonly proto: object;
+}
+
+/** One activation of a compiled generator function: plain data. */
+export type Body = (frame: Frame, locals: any, v: unknown) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export class Frame {
+  info: FunctionInfo;
+  /** The compiled body: the function's module-level body, or a closure for one nested in a function. */
+  body: Body;
+  /** Resume point: a case of the body's switch; DONE once returned. */
+  ip: number;
+  /** The locals live across yields (and the environment closures share). */
+  l: object;
+  /** START, SUSPENDED, RUNNING, DELEGATED, FINISHED (of this frame's own generator object). */
+  st: number;
+  /** The frame that delegates to this one with `yield*`, when it is on a stack. */
+  caller: Frame | null;
+  /** On a stack's root frame: the frame running or suspended at the top. */
+  top: Frame;
+  /** While delegating: the operand of `yield*`, then the iterator it gives (when not compiled). */
+  d: unknown;
+  /** The delegate iterator's `next` method, read once as the spec says. */
+  dn: unknown;
+  /** Completions pending through `finally`, by try entry (allocated on first use). */
+  ct: number[] | null;
+  cv: unknown[] | null;
+
+  constructor(info: FunctionInfo, body: Body, locals: object) {
+    this.info = info;
+    this.body = body;
+    this.ip = 0;
+    this.l = locals;
+    this.st = START;
+    this.caller = null;
+    this.top = this;
+    this.d = undefined;
+    this.dn = undefined;
+    this.ct = null;
+    this.cv = null;
+  }
+}
+
+/** The key of a compiled generator object's frame. A registered symbol: snapshots save it. */
+export const FRAME: unique symbol = Symbol.for("strand.durable.frame") as never;
+
+interface CompiledGenerator {
+  [FRAME]: Frame;
+}
+
+/** Creates the generator object of one call: what the compiled wrapper returns. */
+export function start(info: FunctionInfo, body: Body, locals: object): Generator {
+  const generator = Object.create(info.proto) as CompiledGenerator;
+  generator[FRAME] = new Frame(info, body, locals);
+  return generator as unknown as Generator;
+}
+
+const NEXT = 0;
+const MODE_THROW = 1;
+const MODE_RETURN = 2;
+
+function frameOf(generator: unknown, method: string): Frame {
+  const frame = typeof generator === "object" && generator !== null ? (generator as Partial<CompiledGenerator>)[FRAME] : undefined;
+  if (!(frame instanceof Frame)) throw new TypeError(`Generator.prototype.${method} called on an object that is not a compiled generator`);
+  return frame;
+}
+
+function result(value: unknown, done: boolean): IteratorResult<unknown> {
+  return { value, done } as IteratorResult<unknown>;
+}
+
+/**
+ * Runs a compiled generator until it yields, returns or throws. `received` and
+ * `value` say how it resumes: next(value), throw(value) or return(value).
+ */
+function resume(root: Frame, received: number, value: unknown): IteratorResult<unknown> {
+  switch (root.st) {
+    case RUNNING:
+      throw new TypeError("Generator is already running");
+    case DELEGATED:
+      throw new TypeError(`Generator ${root.info.name} is being driven by yield* in another generator; resume that one`);
+    case FINISHED:
+      if (received === MODE_THROW) throw value;
+      return result(received === MODE_RETURN ? value : undefined, true);
+    case START:
+      if (received !== NEXT) {
+        root.st = FINISHED;
+        root.ip = DONE;
+        if (received === MODE_THROW) throw value;
+        return result(value, true);
+      }
+  }
+  root.st = RUNNING;
+  let frame = root.top;
+  let mode = received;
+  frames: for (;;) {
+    // 1. Resume `frame` by `mode`: through its delegate, then by its try table.
+    if (frame.dn !== undefined) {
+      try {
+        const inner = delegateStep(frame, mode, value);
+        if (inner !== undefined) return suspend(root, frame, inner);
+        mode = delegateMode;
+        value = delegateValue;
+      } catch (error) {
+        // The delegate's protocol threw: the exception arises at the yield*.
+        endDelegate(frame);
+        mode = MODE_THROW;
+        value = error;
+      }
+    }
+    let run = true;
+    if (mode === MODE_THROW) {
+      if (!dispatch(frame, value)) {
+        // Uncaught here: the frame ends and its caller gets the exception.
+        const caller = endByThrow(root, frame);
+        if (caller === null) throw value;
+        frame = caller;
+        continue frames;
+      }
+    } else if (mode === MODE_RETURN) {
+      const after = abrupt(frame, RETURN, value);
+      if (after !== AGAIN) {
+        run = false;
+        value = after;
+      }
+    }
+    // 2. Run its body until it stops.
+    while (run) {
+      try {
+        value = frame.body(frame, frame.l, value);
+      } catch (error) {
+        if (dispatch(frame, error)) {
+          value = error;
+          continue;
+        }
+        const caller = endByThrow(root, frame);
+        if (caller === null) throw error;
+        frame = caller;
+        mode = MODE_THROW;
+        value = error;
+        continue frames;
+      }
+      if (value === AGAIN) {
+        value = undefined;
+        continue;
+      }
+      if (value === STAR) {
+        const operand = frame.d;
+        frame.d = undefined;
+        const inner = compiledFrameOf(operand);
+        if (inner !== null && inner.st === START) {
+          // Compiled in compiled: push its frame on this stack.
+          inner.st = DELEGATED;
+          inner.caller = frame;
+          frame = inner;
+        } else {
+          try {
+            beginDelegate(frame, operand);
+          } catch (error) {
+            mode = MODE_THROW;
+            value = error;
+            continue frames;
+          }
+        }
+        mode = NEXT;
+        value = undefined;
+        continue frames;
+      }
+      if (frame.ip !== DONE) return suspend(root, frame, result(value, false));
+      break;
+    }
+    // 3. The frame returned `value`: pop it, or finish.
+    frame.st = FINISHED;
+    const caller = frame.caller;
+    if (caller === null) {
+      root.top = root;
+      return result(value, true);
+    }
+    frame.caller = null;
+    frame = caller;
+    // A yield* whose delegate finished goes on as the resumption asked: a
+    // return() that reached the end returns from the delegating frame too.
+    mode = received === MODE_RETURN ? MODE_RETURN : NEXT;
+  }
+}
+
+/** A frame ends by an exception it did not catch: returns its caller (null at the root, which is done). */
+function endByThrow(root: Frame, frame: Frame): Frame | null {
+  frame.ip = DONE;
+  frame.st = FINISHED;
+  const caller = frame.caller;
+  if (caller === null) {
+    root.top = root;
+    return null;
+  }
+  frame.caller = null;
+  return caller;
+}
+
+function suspend(root: Frame, top: Frame, yielded: IteratorResult<unknown>): IteratorResult<unknown> {
+  root.top = top;
+  root.st = SUSPENDED;
+  return yielded;
+}
+
+function compiledFrameOf(value: unknown): Frame | null {
+  if (typeof value !== "object" || value === null) return null;
+  const frame = (value as Partial<CompiledGenerator>)[FRAME];
+  return frame instanceof Frame ? frame : null;
+}
+
+// What the last finished delegate left: how its frame goes on.
+let delegateMode = NEXT;
+let delegateValue: unknown = undefined;
+
+/** GetIterator(operand) for `yield*`, keeping the iterator and its next method. */
+function beginDelegate(frame: Frame, operand: unknown): void {
+  const iterate = operand == null ? undefined : (operand as { [Symbol.iterator]?: unknown })[Symbol.iterator];
+  if (typeof iterate !== "function") throw new TypeError(`yield* operand is not iterable: ${describe(operand)}`);
+  const iterator = iterate.call(operand) as unknown;
+  if (typeof iterator !== "object" || iterator === null) throw new TypeError("Result of the Symbol.iterator method is not an object");
+  frame.d = iterator;
+  frame.dn = (iterator as { next: unknown }).next;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "object" || typeof value === "function") return Object.prototype.toString.call(value);
+  return typeof value === "symbol" ? value.toString() : String(value);
+}
+
+/**
+ * One step of `yield*` over a plain iterator (ECMAScript's yield* evaluation):
+ * returns the inner result to hand out as is, or undefined when the delegation
+ * is over (then `delegateMode`/`delegateValue` say how the frame resumes).
+ */
+function delegateStep(frame: Frame, mode: number, value: unknown): IteratorResult<unknown> | undefined {
+  const iterator = frame.d as Iterator<unknown> & { [k: string]: unknown };
+  let inner: unknown;
+  if (mode === NEXT) {
+    inner = (frame.dn as (v: unknown) => unknown).call(iterator, value);
+  } else if (mode === MODE_THROW) {
+    const thrower = iterator.throw as unknown;
+    if (thrower == null) {
+      endDelegate(frame);
+      closeDelegate(iterator);
+      throw new TypeError("The iterator does not provide a 'throw' method.");
+    }
+    if (typeof thrower !== "function") {
+      endDelegate(frame);
+      throw new TypeError("The iterator's 'throw' is not a function");
+    }
+    inner = thrower.call(iterator, value);
+  } else {
+    const returner = iterator.return as unknown;
+    if (returner == null) {
+      endDelegate(frame);
+      delegateMode = MODE_RETURN;
+      delegateValue = value;
+      return undefined;
+    }
+    if (typeof returner !== "function") {
+      endDelegate(frame);
+      throw new TypeError("The iterator's 'return' is not a function");
+    }
+    inner = returner.call(iterator, value);
+  }
+  if (typeof inner !== "object" || inner === null) {
+    endDelegate(frame);
+    throw new TypeError(`Iterator result ${describe(inner)} is not an object`);
+  }
+  if ((inner as IteratorResult<unknown>).done) {
+    endDelegate(frame);
+    delegateMode = mode === MODE_RETURN ? MODE_RETURN : NEXT;
+    delegateValue = (inner as IteratorResult<unknown>).value;
+    return undefined;
+  }
+  return inner as IteratorResult<unknown>;
+}
+
+function endDelegate(frame: Frame): void {
+  frame.d = undefined;
+  frame.dn = undefined;
+}
+
+function closeDelegate(iterator: { return?: unknown }): void {
+  const returner = iterator.return;
+  if (returner == null) return;
+  if (typeof returner !== "function") throw new TypeError("The iterator's 'return' is not a function");
+  const inner = returner.call(iterator) as unknown;
+  if (typeof inner !== "object" || inner === null) throw new TypeError("Iterator result is not an object");
+}
+
+/**
+ * Routes an exception thrown at `frame.ip` to the innermost catch or finally
+ * that covers it. True: the body goes on (at a catch with the exception as `v`,
+ * or at a finally with the throw pending); false: nothing in this frame handles it.
+ */
+function dispatch(frame: Frame, error: unknown): boolean {
+  const tries = frame.info.tries;
+  const ip = frame.ip;
+  for (let i = tries.length - 1; i >= 0; i--) {
+    const [tryLoc, catchLoc, finallyLoc, afterLoc] = tries[i]!;
+    if (ip < tryLoc || ip >= afterLoc) continue;
+    if (catchLoc >= 0 && ip < catchLoc) {
+      frame.ip = catchLoc;
+      return true;
+    }
+    if (finallyLoc >= 0 && ip < finallyLoc) {
+      setPending(frame, i, THROW, error);
+      frame.ip = finallyLoc;
+      return true;
+    }
+  }
+  return false;
+}
+
+function setPending(frame: Frame, entry: number, type: number, value: unknown): void {
+  if (frame.ct === null) {
+    const n = frame.info.tries.length;
+    frame.ct = new Array<number>(n).fill(NORMAL);
+    frame.cv = new Array<unknown>(n).fill(undefined);
+  }
+  frame.ct[entry] = type;
+  frame.cv![entry] = value;
+}
+
+/**
+ * A `return value` (type RETURN) or a jump to location `value` (BREAK) from
+ * `frame.ip` that must first run the `finally` blocks it leaves. Returns AGAIN
+ * with `frame.ip` set where the body goes on, or — a return with no finally left —
+ * the return value with `frame.ip = DONE`.
+ */
+export function abrupt(frame: Frame, type: number, value: unknown): unknown {
+  const tries = frame.info.tries;
+  const ip = frame.ip;
+  for (let i = tries.length - 1; i >= 0; i--) {
+    const [tryLoc, , finallyLoc, afterLoc] = tries[i]!;
+    if (finallyLoc < 0 || ip < tryLoc || ip >= finallyLoc) continue;
+    // A jump that stays inside this try statement does not leave it.
+    if (type === BREAK && (value as number) >= tryLoc && (value as number) < afterLoc) continue;
+    setPending(frame, i, type, value);
+    frame.ip = finallyLoc;
+    return AGAIN;
+  }
+  if (type === BREAK) {
+    frame.ip = value as number;
+    return AGAIN;
+  }
+  frame.ip = DONE;
+  return value;
+}
+
+/**
+ * The end of try entry `entry`'s finally block: goes on with the completion
+ * that entered it (a return, a throw, a jump), or after the try statement.
+ */
+export function endFinally(frame: Frame, entry: number): unknown {
+  const type = frame.ct === null ? NORMAL : frame.ct[entry]!;
+  if (type === NORMAL) {
+    frame.ip = frame.info.tries[entry]![3];
+    return AGAIN;
+  }
+  const value = frame.cv![entry];
+  frame.ct![entry] = NORMAL;
+  frame.cv![entry] = undefined;
+  if (type === THROW) throw value;
+  return abrupt(frame, type, value);
+}
+
+/**
+ * The prototype every compiled generator's `prototype` inherits from: the
+ * iterator protocol over frames.
+ */
+export const GeneratorPrototype: object = Object.create(Object.getPrototypeOf(Object.getPrototypeOf((function* () {})())) as object, {
+  next: {
+    value: function next(this: unknown, value?: unknown) {
+      return resume(frameOf(this, "next"), NEXT, value);
+    },
+    writable: true,
+    configurable: true,
+  },
+  return: {
+    value: function (this: unknown, value?: unknown) {
+      return resume(frameOf(this, "return"), MODE_RETURN, value);
+    },
+    writable: true,
+    configurable: true,
+  },
+  throw: {
+    value: function (this: unknown, error?: unknown) {
+      return resume(frameOf(this, "throw"), MODE_THROW, error);
+    },
+    writable: true,
+    configurable: true,
+  },
+});
+
+// ── What compiled code calls ────────────────────────────────────────────────
+
+/** A compiled function's static description; emitted once per function at module level. */
+export function info(id: string, hash: string, name: string, tries: TryEntry[]): FunctionInfo {
+  return { id, hash, name, tries, proto: Object.create(GeneratorPrototype) as object };
+}
+
+/** Gives the wrapper of a compiled generator function its `prototype` (what its generator objects inherit). */
+export function define<F extends Function>(info: FunctionInfo, wrapper: F): F {
+  Object.defineProperty(wrapper, "prototype", { value: info.proto, writable: true, enumerable: false, configurable: false });
+  return wrapper;
+}
+
+/** The error `new` gets on a compiled generator function (generators are not constructors). */
+export function notConstructor(info: FunctionInfo): TypeError {
+  return new TypeError(`${info.name || "a generator function"} is not a constructor`);
+}
+
+/** GetIterator for `for-of` in a compiled body. */
+export function iterate(iterable: unknown): Iterator<unknown> {
+  const method = iterable == null ? undefined : (iterable as { [Symbol.iterator]?: unknown })[Symbol.iterator];
+  if (typeof method !== "function") throw new TypeError(`${describe(iterable)} is not iterable`);
+  const iterator = method.call(iterable) as unknown;
+  if (typeof iterator !== "object" || iterator === null) throw new TypeError("Result of the Symbol.iterator method is not an object");
+  return iterator as Iterator<unknown>;
+}
+
+/** IteratorStep for `for-of`: the result object, checked. */
+export function step(iterator: Iterator<unknown>): IteratorResult<unknown> {
+  const next = iterator.next();
+  if (typeof next !== "object" || next === null) throw new TypeError(`Iterator result ${describe(next)} is not an object`);
+  return next;
+}
+
+/**
+ * IteratorClose for a `for-of` left early (try entry `entry`'s finally): after a
+ * throw, errors from `return()` are ignored and the throw goes on; otherwise
+ * they are thrown, and `return()` must give an object.
+ */
+export function closeIterator(frame: Frame, entry: number, iterator: Iterator<unknown> | undefined): void {
+  if (iterator === undefined) return;
+  const throwing = frame.ct !== null && frame.ct[entry] === THROW;
+  let returner: unknown;
+  try {
+    returner = (iterator as { return?: unknown }).return;
+    if (returner == null) return;
+    if (typeof returner !== "function") throw new TypeError("The iterator's 'return' is not a function");
+    const inner = returner.call(iterator) as unknown;
+    if (!throwing && (typeof inner !== "object" || inner === null)) throw new TypeError("Iterator result is not an object");
+  } catch (error) {
+    if (!throwing) throw error;
+  }
+}
+
+/** The keys `for-in` visits, taken when the loop starts. */
+export function keys(object: unknown): string[] {
+  const result: string[] = [];
+  if (object == null) return result;
+  for (const key in object as object) result.push(key);
+  return result;
+}
+
+/** Whether a for-in key is still there when its turn comes (deleted ones are skipped). */
+export function hasKey(object: object, key: string): boolean {
+  return key in object;
+}
+
+/** RequireObjectCoercible for object destructuring taken apart by the compiler. */
+export function coercible(value: unknown): void {
+  if (value == null) throw new TypeError(`Cannot destructure '${String(value)}' as it is ${value === null ? "null" : "undefined"}.`);
+}
+
+/** The rest of an object pattern: own enumerable properties not named before. */
+export function rest(object: object, taken: unknown[]): Record<PropertyKey, unknown> {
+  const result: Record<PropertyKey, unknown> = {};
+  const skip = new Set(taken.map((key) => (typeof key === "symbol" ? key : String(key))));
+  for (const key of Reflect.ownKeys(object)) {
+    if (skip.has(key)) continue;
+    const descriptor = Object.getOwnPropertyDescriptor(object, key);
+    if (descriptor?.enumerable) result[key as string] = (object as Record<PropertyKey, unknown>)[key as string];
+  }
+  return result;
+}
+
+/**
+ * The elements an array pattern of `count` elements (and a rest element, when
+ * `withRest`) reads from `iterable`: the first `count` values, then the rest as
+ * an array. The iterator is closed when the pattern stops before its end.
+ */
+export function take(iterable: unknown, count: number, withRest: boolean): unknown[] {
+  const iterator = iterate(iterable);
+  const items: unknown[] = [];
+  let done = false;
+  for (let i = 0; i < count; i++) {
+    if (!done) {
+      const next = step(iterator);
+      if (next.done) done = true;
+      else {
+        items.push(next.value);
+        continue;
+      }
+    }
+    items.push(undefined);
+  }
+  if (withRest) {
+    const restItems: unknown[] = [];
+    while (!done) {
+      const next = step(iterator);
+      if (next.done) done = true;
+      else restItems.push(next.value);
+    }
+    items.push(restItems);
+  } else if (!done) {
+    const returner = (iterator as { return?: unknown }).return;
+    if (returner != null) {
+      if (typeof returner !== "function") throw new TypeError("The iterator's 'return' is not a function");
+      const inner = returner.call(iterator) as unknown;
+      if (typeof inner !== "object" || inner === null) throw new TypeError("Iterator result is not an object");
+    }
+  }
+  return items;
+}
