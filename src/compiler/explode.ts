@@ -431,7 +431,8 @@ export class Emitter {
    * leave it: `return`, and `break`/`continue` to a loop outside it.
    */
   private verbatim(node: t.Statement): t.Statement {
-    const copy = t.cloneNode(node, true, false);
+    // Rewritten in place: nodes made by earlier passes keep their identity (marks.ts).
+    const copy = node;
     const inner: Array<{ label: string | null; loop: boolean; isSwitch: boolean }> = [];
     const visit = (n: t.Node, replace: (s: t.Statement) => void): void => {
       if (t.isFunction(n) || t.isClass(n)) {

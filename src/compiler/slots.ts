@@ -16,6 +16,7 @@
 import { types as t, type NodePath } from "@babel/core";
 import type { Binding, Scope } from "@babel/traverse";
 import { CompileError } from "./errors.js";
+import { generatorFactories } from "./marks.js";
 
 export interface Slots {
   /** The locals object's property names, in order, with their initial value expressions. */
@@ -268,27 +269,36 @@ export function assignSlots(fn: NodePath<t.Function>, locals: string, file: stri
   // 5. A nested function captures the block environments current when it is created.
   if (envs.length > 0) {
     const envSlots = new Set(envs.map((env) => env.slot));
+    const capture = (p: NodePath<t.Expression>): void => {
+      const used = new Set<string>();
+      p.traverse({
+        MemberExpression(q) {
+          const { object, property } = q.node;
+          if (t.isIdentifier(object, { name: locals }) && t.isIdentifier(property) && !q.node.computed && envSlots.has(property.name)) {
+            used.add(property.name);
+            q.replaceWith(t.identifier(property.name));
+          }
+        },
+      });
+      if (used.size === 0) return;
+      const names = [...used];
+      p.replaceWith(
+        t.callExpression(
+          t.arrowFunctionExpression(names.map((name) => t.identifier(name)), p.node),
+          names.map((name) => t.memberExpression(t.identifier(locals), t.identifier(name))),
+        ),
+      );
+    };
     fn.get("body").traverse({
+      CallExpression(p) {
+        // A nested generator's wrapper and body are created together: capture for both.
+        if (!generatorFactories.has(p.node)) return;
+        capture(p);
+        p.skip();
+      },
       Function(p) {
-        const used = new Set<string>();
-        p.traverse({
-          MemberExpression(q) {
-            const { object, property } = q.node;
-            if (t.isIdentifier(object, { name: locals }) && t.isIdentifier(property) && !q.node.computed && envSlots.has(property.name)) {
-              used.add(property.name);
-              q.replaceWith(t.identifier(property.name));
-            }
-          },
-        });
-        if (used.size > 0) {
-          const names = [...used];
-          const capture = t.callExpression(
-            t.arrowFunctionExpression(names.map((name) => t.identifier(name)), p.node as t.Expression),
-            names.map((name) => t.memberExpression(t.identifier(locals), t.identifier(name))),
-          );
-          if (p.isFunctionDeclaration()) throw new CompileError("internal: a function declaration left in a generator", positionOf(p));
-          p.replaceWith(capture);
-        }
+        if (p.isFunctionDeclaration()) throw new CompileError("internal: a function declaration left in a generator", positionOf(p));
+        capture(p as NodePath<t.Expression>);
         p.skip();
       },
     });

@@ -17,6 +17,7 @@ import babelGenerator from "@babel/generator";
 import { assignSlots } from "./slots.js";
 import { Emitter } from "./explode.js";
 import { CompileError } from "./errors.js";
+import { generatorFactories, nestedBodies } from "./marks.js";
 
 export const DIRECTIVE = "use durable";
 
@@ -55,6 +56,7 @@ export function durablePlugin(state: TransformState): PluginObj {
         const ids = new Set<string>();
         const anonymous = new Map<string, number>();
         let counter = 0;
+        let hasNested = false;
 
         const compile = (fn: NodePath<t.Function>): void => {
           const node = fn.node;
@@ -133,26 +135,41 @@ export function durablePlugin(state: TransformState): PluginObj {
             }
             return;
           }
-          // Expressions (and declarations nested in functions): the body is created beside the wrapper.
-          const bodyName = `$b${n}`;
+          // Nested in a function: the body is created beside the wrapper (and moved
+          // to module level afterwards when nothing ties it to its place: hoistBodies).
+          const bodyName = program.scope.generateUid(`b_${safeName(lexical)}`);
+          const locals = t.objectExpression(properties);
+          const startCall = t.callExpression(t.memberExpression(t.identifier(rt), t.identifier("start")), [t.identifier(info), t.identifier(bodyName), locals]);
+          const wrapperBody = t.blockStatement([notNew, t.returnStatement(startCall)]);
+          nestedBodies.set(bodyFunction.body, { name: bodyName, locals });
+          hasNested = true;
+          if (fn.isFunctionDeclaration()) {
+            // Stays a hoisted declaration, with its body declared beside it.
+            fn.node.generator = false;
+            fn.node.body = wrapperBody;
+            const bodyDeclaration = t.functionDeclaration(t.identifier(bodyName), bodyFunction.params, bodyFunction.body);
+            fn.insertAfter(bodyDeclaration);
+            const defineStatement = t.expressionStatement(t.callExpression(t.memberExpression(t.identifier(rt), t.identifier("define")), [t.identifier(info), t.cloneNode(fn.node.id!)]));
+            const block = fn.parentPath;
+            if (block.isBlockStatement()) block.unshiftContainer("body", defineStatement);
+            else if (block.isSwitchCase()) block.unshiftContainer("consequent", defineStatement);
+            else throw errorAt(state.file, node, "a generator declaration in this position is not supported in a durable module");
+            return;
+          }
           const wrapper = t.functionExpression(
-            fn.isFunctionDeclaration() || fn.isFunctionExpression() ? (fn.node as t.FunctionExpression).id ?? null : null,
+            fn.isFunctionExpression() ? fn.node.id ?? null : null,
             fn.node.params as t.FunctionExpression["params"],
-            t.blockStatement([notNew, ...start(t.identifier(bodyName))]),
+            wrapperBody,
           );
-          const made = t.callExpression(
+          const factory = t.callExpression(
             t.arrowFunctionExpression(
               [t.identifier(bodyName)],
               t.callExpression(t.memberExpression(t.identifier(rt), t.identifier("define")), [t.identifier(info), wrapper]),
             ),
             [bodyFunction],
           );
-          if (fn.isFunctionDeclaration()) {
-            const name = fn.node.id!;
-            fn.replaceWith(t.variableDeclaration("var", [t.variableDeclarator(t.cloneNode(name), made)]));
-          } else {
-            fn.replaceWith(made);
-          }
+          generatorFactories.add(factory);
+          fn.replaceWith(factory);
         };
 
         program.traverse({
@@ -168,9 +185,75 @@ export function durablePlugin(state: TransformState): PluginObj {
           t.importDeclaration([t.importNamespaceSpecifier(t.identifier(rt))], t.stringLiteral(state.runtime)),
           ...infos,
         ]);
+        if (hasNested) hoistBodies(program);
       },
     },
   };
+}
+
+/**
+ * Names a nested body may take along when moved to module level: the locals
+ * object of an enclosing compiled generator and captured block environments.
+ * Neither is ever reassigned, so the wrapper can hand their values to the frame.
+ */
+const PORTABLE = /^(\$l\d+|\$e(\$\d+)?)$/;
+
+/**
+ * Moves nested generator bodies to module level where their only ties to the
+ * enclosing code are portable names: those become locals (`$l.$uname`) set by
+ * the wrapper. A module-level body is one function for every closure of the
+ * generator (V8 optimizes it once), and its frames can be restored from a snapshot.
+ */
+function hoistBodies(program: NodePath<t.Program>): void {
+  for (;;) {
+    // One at a time, innermost first, with fresh scope information each time.
+    program.scope.crawl();
+    let found: NodePath<t.Function> | null = null;
+    program.traverse({
+      Function: {
+        exit(p) {
+          if (found === null && nestedBodies.has(p.node.body)) {
+            found = p;
+            p.stop();
+          }
+        },
+      },
+    });
+    if (found === null) return;
+    const path = found as NodePath<t.Function>;
+    const entry = nestedBodies.get(path.node.body)!;
+    nestedBodies.delete(path.node.body);
+    const free = new Map<string, NodePath<t.Identifier>[]>();
+    let portable = true;
+    path.traverse({
+      Identifier(q) {
+        const r = q as NodePath;
+        if (!(r.isReferencedIdentifier() || r.isBindingIdentifier())) return;
+        const binding = q.scope.getBinding(q.node.name);
+        if (binding === undefined || binding.scope === program.scope) return;
+        if (binding.scope === path.scope || binding.path.isDescendant(path)) return;
+        if (!PORTABLE.test(q.node.name)) portable = false;
+        const list = free.get(q.node.name) ?? [];
+        list.push(q);
+        free.set(q.node.name, list);
+      },
+    });
+    if (!portable) continue;
+    const params = path.node.params as t.Identifier[];
+    const locals = params[1]!.name;
+    for (const [name, refs] of free) {
+      const slot = `$u${name}`;
+      for (const ref of refs) ref.replaceWith(t.memberExpression(t.identifier(locals), t.identifier(slot)));
+      entry.locals.properties.push(t.objectProperty(t.identifier(slot), t.identifier(name)));
+    }
+    const declaration = t.functionDeclaration(t.identifier(entry.name), params, path.node.body as t.BlockStatement);
+    if (path.isFunctionDeclaration()) path.remove();
+    else if (path.parentPath.isCallExpression() && generatorFactories.has(path.parentPath.node)) {
+      // ((b) => define(info, wrapper))(body)  →  define(info, wrapper), b now the module-level body
+      path.parentPath.replaceWith((path.parentPath.node.callee as t.ArrowFunctionExpression).body as t.Expression);
+    } else path.replaceWith(t.identifier(entry.name));
+    program.pushContainer("body", declaration);
+  }
 }
 
 function errorAt(file: string, node: t.Node, message: string): CompileError {

@@ -171,9 +171,19 @@ function resume(root: Frame, received: number, value: unknown): IteratorResult<u
       }
   }
   root.st = RUNNING;
-  let frame = root.top;
-  let mode = received;
+  return drive(root, root.top, received, value, received, APPLY);
+}
+
+/** Where drive() enters its loop: apply the resumption, run the body with `value`, or take `value` as the body's result. */
+const APPLY = 0;
+const RUN = 1;
+const RAN = 2;
+
+/** The driver's loop over the frames of `root`'s stack; `frame` is the top one. */
+function drive(root: Frame, frame: Frame, mode: number, value: unknown, received: number, entry: number): IteratorResult<unknown> {
   frames: for (;;) {
+    let run = true;
+    if (entry === APPLY) {
     // 1. Resume `frame` by `mode`: through its delegate, then by its try table.
     if (frame.dn !== undefined) {
       try {
@@ -188,7 +198,6 @@ function resume(root: Frame, received: number, value: unknown): IteratorResult<u
         value = error;
       }
     }
-    let run = true;
     if (mode === MODE_THROW) {
       if (!dispatch(frame, value)) {
         // Uncaught here: the frame ends and its caller gets the exception.
@@ -204,10 +213,12 @@ function resume(root: Frame, received: number, value: unknown): IteratorResult<u
         value = after;
       }
     }
+    } else if (entry === RUN) entry = APPLY;
     // 2. Run its body until it stops.
     while (run) {
       try {
-        value = frame.body(frame, frame.l, value);
+        if (entry === RAN) entry = APPLY;
+        else value = frame.body(frame, frame.l, value);
       } catch (error) {
         if (dispatch(frame, error)) {
           value = error;
@@ -249,6 +260,7 @@ function resume(root: Frame, received: number, value: unknown): IteratorResult<u
       if (frame.ip !== DONE) return suspend(root, frame, result(value, false));
       break;
     }
+    entry = APPLY;
     // 3. The frame returned `value`: pop it, or finish.
     frame.st = FINISHED;
     const caller = frame.caller;
@@ -262,6 +274,27 @@ function resume(root: Frame, received: number, value: unknown): IteratorResult<u
     // return() that reached the end returns from the delegating frame too.
     mode = received === MODE_RETURN ? MODE_RETURN : NEXT;
   }
+}
+
+/**
+ * The fast path of next() ran the body once and it did not simply yield: go on
+ * as the driver would have after that run.
+ */
+function resumed(frame: Frame, value: unknown): IteratorResult<unknown> {
+  if (frame.ip === DONE && value !== STAR && value !== AGAIN) {
+    frame.st = FINISHED;
+    return result(value, true);
+  }
+  return drive(frame, frame, NEXT, value, NEXT, RAN);
+}
+
+/** The fast path's body threw: dispatch as the driver does. */
+function rethrown(frame: Frame, error: unknown): IteratorResult<unknown> {
+  if (!dispatch(frame, error)) {
+    endByThrow(frame, frame);
+    throw error;
+  }
+  return drive(frame, frame, NEXT, error, NEXT, RUN);
 }
 
 /** A frame ends by an exception it did not catch: returns its caller (null at the root, which is done). */
@@ -455,7 +488,20 @@ export function endFinally(frame: Frame, entry: number): unknown {
 export const GeneratorPrototype: object = Object.create(Object.getPrototypeOf(Object.getPrototypeOf((function* () {})())) as object, {
   next: {
     value: function next(this: unknown, value?: unknown) {
-      return resume(frameOf(this, "next"), NEXT, value);
+      const frame = frameOf(this, "next");
+      // The common case — a frame alone on its stack resumed at a plain yield —
+      // without the driver's loop; anything else goes the general way.
+      if (frame.st !== SUSPENDED || frame.top !== frame || frame.dn !== undefined) return resume(frame, NEXT, value);
+      frame.st = RUNNING;
+      let yielded: unknown;
+      try {
+        yielded = frame.body(frame, frame.l, value);
+      } catch (error) {
+        return rethrown(frame, error);
+      }
+      if (frame.ip === DONE || yielded === STAR || yielded === AGAIN) return resumed(frame, yielded);
+      frame.st = SUSPENDED;
+      return { value: yielded, done: false };
     },
     writable: true,
     configurable: true,
@@ -485,7 +531,7 @@ export function info(id: string, hash: string, name: string, tries: TryEntry[]):
 
 /** Gives the wrapper of a compiled generator function its `prototype` (what its generator objects inherit). */
 export function define<F extends Function>(info: FunctionInfo, wrapper: F): F {
-  Object.defineProperty(wrapper, "prototype", { value: info.proto, writable: true, enumerable: false, configurable: false });
+  (wrapper as unknown as { prototype: object }).prototype = info.proto; // a function's own prototype is writable
   return wrapper;
 }
 
