@@ -16,9 +16,12 @@ export class CompileError extends SyntaxError {
   readonly file: string;
   readonly line: number;
   readonly column: number;
+  /** The message with its position, as first made. */
+  readonly detail: string;
 
   constructor(message: string, at: Position) {
     super(`${at.file}:${at.line}:${at.column + 1}: ${message}`);
+    this.detail = this.message;
     this.name = "CompileError";
     this.file = at.file;
     this.line = at.line;

@@ -588,14 +588,20 @@ export class Emitter {
       case "NewExpression":
         return this.explodeCall(node);
       case "ArrayExpression": {
-        const elements = node.elements;
-        const operands = this.explodeOperands(elements.map((e) => (e === null ? t.identifier("undefined") : t.isSpreadElement(e) ? t.arrayExpression([e]) : e)));
+        // In order; an element before a later yield is kept, a spread one as [...x].
+        let lastYield = -1;
+        node.elements.forEach((e, i) => {
+          if (e !== null && this.hasYield(e)) lastYield = i;
+        });
         return t.arrayExpression(
-          operands.map((value, i) => {
-            const e = elements[i];
+          node.elements.map((e, i) => {
             if (e === null) return null;
-            // a spread element was taken apart as [...x]: spread the kept array
-            return t.isSpreadElement(e) ? t.spreadElement(value) : value;
+            if (t.isSpreadElement(e)) {
+              const argument = this.explodeExpression(e.argument);
+              return t.spreadElement(i < lastYield ? this.keep(t.arrayExpression([t.spreadElement(argument)])) : argument);
+            }
+            const value = this.explodeExpression(e);
+            return i < lastYield ? this.keep(value) : value;
           }),
         );
       }

@@ -8,6 +8,8 @@ import { transformFromAstSync, transformSync, type BabelFileResult } from "@babe
 import presetTypescript from "@babel/preset-typescript";
 import { durablePlugin, type CompiledFunction, type TransformState } from "./transform.js";
 
+import { CompileError } from "./errors.js";
+
 export { CompileError } from "./errors.js";
 export type { CompiledFunction } from "./transform.js";
 
@@ -43,6 +45,16 @@ export function compile(source: string, options: CompileOptions): CompileResult 
   const modulePath = relativePath(filename, root);
   const state: TransformState = { modulePath, file: filename, runtime: options.runtime ?? "strand/durable", durable: false, functions: [] };
   const sourceMaps = options.sourceMaps ?? true;
+  try {
+    return run(source, filename, state, sourceMaps);
+  } catch (error) {
+    // Babel prefixes the file name to errors thrown in plugins; ours name it already.
+    if (error instanceof CompileError) error.message = error.detail;
+    throw error;
+  }
+}
+
+function run(source: string, filename: string, state: TransformState, sourceMaps: boolean): CompileResult {
   // 1. Parse (and strip types): keeps original locations on the nodes.
   const parsed = transformSync(source, {
     filename,

@@ -27,6 +27,8 @@ export interface Slots {
   readonly envs: Array<{ slot: string; keys: string[] }>;
   readonly usesThis: boolean;
   readonly usesArguments: boolean;
+  /** The slot of a named function expression's own name (set from the wrapper itself), if used. */
+  readonly self: string | null;
 }
 
 interface Place {
@@ -41,7 +43,7 @@ const RESERVED = new Set(["$this", "$args"]);
  * Rewrites the variables of generator `fn` to live on `locals` (an identifier
  * name). Returns the slot layout.
  */
-export function assignSlots(fn: NodePath<t.Function>, locals: string, file: string): Slots {
+export function assignSlots(fn: NodePath<t.Function>, locals: string, file: string, runtime: string): Slots {
   const taken = new Set<string>(RESERVED);
   const places = new Map<Binding, Place>();
   const names: string[] = [];
@@ -57,6 +59,7 @@ export function assignSlots(fn: NodePath<t.Function>, locals: string, file: stri
   };
 
   let catchCount = 0;
+  let self: string | null = null;
   const fnScope = fn.scope;
   const own = (binding: Binding): boolean => binding.scope.getFunctionParent() === fnScope || binding.scope === fnScope;
 
@@ -77,7 +80,14 @@ export function assignSlots(fn: NodePath<t.Function>, locals: string, file: stri
   }
   for (const scope of scopes) {
     for (const [name, binding] of Object.entries(scope.bindings)) {
-      if (scope === fnScope && binding.kind === "local") continue; // a named function expression's own name
+      if (scope === fnScope && binding.kind === "local") {
+        // A named function expression's own name: the wrapper passes itself.
+        const slot = unique(name);
+        names.push(slot);
+        places.set(binding, { env: null, key: slot });
+        self = slot;
+        continue;
+      }
       if (!own(binding)) continue;
       const env = scope !== fnScope && needsEnvironment(binding, scope, fn) ? environmentFor(scope) : null;
       if (env !== null) {
@@ -109,10 +119,32 @@ export function assignSlots(fn: NodePath<t.Function>, locals: string, file: stri
     return t.memberExpression(base, t.identifier(place.key));
   };
 
+  const positionOf = (p: NodePath): Position => ({ file, line: p.node.loc?.start.line ?? 0, column: p.node.loc?.start.column ?? 0 });
+  // Direct eval would look variables up by name, but they live on the frame.
+  fn.get("body").traverse({
+    CallExpression(p) {
+      if (t.isIdentifier(p.node.callee, { name: "eval" }) && !p.scope.getBinding("eval")) {
+        throw new CompileError("direct eval inside a generator is not supported in a durable module (its variables live in the frame); use indirect eval, (0, eval)(code)", positionOf(p));
+      }
+    },
+  });
+
+  // 2a. Assigning a constant (or a named function expression's own name) throws.
+  for (const [binding] of places) {
+    if (binding.kind !== "const" && binding.kind !== "local") continue;
+    for (const violation of binding.constantViolations) {
+      const throwIt = t.callExpression(t.memberExpression(t.identifier(runtime), t.identifier("assignConstant")), [t.stringLiteral(binding.identifier.name)]);
+      if (violation.isAssignmentExpression()) {
+        violation.replaceWith(violation.node.operator === "=" ? t.sequenceExpression([violation.node.right, throwIt]) : throwIt);
+      } else if (violation.isUpdateExpression()) {
+        violation.replaceWith(throwIt);
+      }
+    }
+  }
+
   // 2. Rewrite references and binding positions (not inside the parameters).
   let usesThis = false;
   let usesArguments = false;
-  const positionOf = (p: NodePath): Position => ({ file, line: p.node.loc?.start.line ?? 0, column: p.node.loc?.start.column ?? 0 });
   fn.get("body").traverse({
     Function(p) {
       if (!p.isArrowFunctionExpression()) {
@@ -304,7 +336,7 @@ export function assignSlots(fn: NodePath<t.Function>, locals: string, file: stri
     });
   }
 
-  return { names, params, envs, usesThis, usesArguments };
+  return { names, params, envs, usesThis, usesArguments, self };
 }
 
 interface Position {

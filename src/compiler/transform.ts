@@ -70,7 +70,7 @@ export function durablePlugin(state: TransformState): PluginObj {
           const hash = createHash("sha256").update(generateCode(node as t.Node, { comments: false, compact: true }).code).digest("hex").slice(0, 16);
           state.functions.push({ id, hash });
 
-          const slots = assignSlots(fn, names.l, state.file);
+          const slots = assignSlots(fn, names.l, state.file, rt);
           const body = fn.node.body as t.BlockStatement;
           const emitter = new Emitter(names, state.file, hasYield);
           const exploded = emitter.explodeBody(body.body);
@@ -101,6 +101,16 @@ export function durablePlugin(state: TransformState): PluginObj {
           for (const p of slots.params) properties.push(t.objectProperty(t.identifier(p.slot), t.identifier(p.name)));
           for (const name of slots.names) if (!fromParams.has(name)) properties.push(t.objectProperty(t.identifier(name), t.identifier("undefined")));
           for (const temp of exploded.temps) properties.push(t.objectProperty(t.identifier(temp), t.identifier("undefined")));
+          // The wrapper's own name: a named function expression, or the name the
+          // function would be given (`const g = function* () {}`) when its
+          // parameters do not refer to it.
+          const ownName = t.isFunctionExpression(node) && node.id ? node.id.name : null;
+          const inferred = t.isFunctionExpression(node) && !node.id ? functionName(fn) : null;
+          // When the parameters mention the inferred name, the wrapper gets another
+          // (a binding of its own name would shadow theirs) and define() names it.
+          const renamed = ownName === null && inferred !== null && mentions(node.params, inferred);
+          const wrapperName = ownName ?? (inferred === null ? null : renamed ? program.scope.generateUid(inferred) : inferred);
+          if (slots.self !== null) properties.push(t.objectProperty(t.identifier(slots.self), t.identifier(ownName!)));
           if (slots.usesThis) properties.push(t.objectProperty(t.identifier("$this"), t.thisExpression()));
           if (slots.usesArguments) properties.push(t.objectProperty(t.identifier("$args"), t.identifier("arguments")));
 
@@ -117,7 +127,12 @@ export function durablePlugin(state: TransformState): PluginObj {
             // function* g() {} at module level: a hoisted wrapper, a module-level body.
             const bodyName = program.scope.generateUid(`body_${safeName(lexical)}`);
             fn.node.generator = false;
-            fn.node.body = t.blockStatement([notNew, ...start(t.identifier(bodyName))]);
+            const declared = fn.parentPath.scope.getBinding(fn.node.id!.name);
+            // Its own prototype as it is at the call, when the name surely means this function.
+            const self = declared !== undefined && declared.constantViolations.length === 0 ? fn.node.id!.name : null;
+            const startStatement = start(t.identifier(bodyName))[0] as t.ReturnStatement;
+            if (self !== null) (startStatement.argument as t.CallExpression).arguments.push(t.identifier(self));
+            fn.node.body = t.blockStatement([notNew, startStatement]);
             infos.push(t.functionDeclaration(t.identifier(bodyName), bodyFunction.params, bodyFunction.body));
             infos.push(t.expressionStatement(t.callExpression(t.memberExpression(t.identifier(rt), t.identifier("define")), [t.identifier(info), t.cloneNode(fn.node.id!)])));
             return;
@@ -139,7 +154,9 @@ export function durablePlugin(state: TransformState): PluginObj {
           // to module level afterwards when nothing ties it to its place: hoistBodies).
           const bodyName = program.scope.generateUid(`b_${safeName(lexical)}`);
           const locals = t.objectExpression(properties);
-          const startCall = t.callExpression(t.memberExpression(t.identifier(rt), t.identifier("start")), [t.identifier(info), t.identifier(bodyName), locals]);
+          const startArgs: t.Expression[] = [t.identifier(info), t.identifier(bodyName), locals];
+          if (wrapperName !== null) startArgs.push(t.identifier(wrapperName));
+          const startCall = t.callExpression(t.memberExpression(t.identifier(rt), t.identifier("start")), startArgs);
           const wrapperBody = t.blockStatement([notNew, t.returnStatement(startCall)]);
           nestedBodies.set(bodyFunction.body, { name: bodyName, locals });
           hasNested = true;
@@ -157,14 +174,14 @@ export function durablePlugin(state: TransformState): PluginObj {
             return;
           }
           const wrapper = t.functionExpression(
-            fn.isFunctionExpression() ? fn.node.id ?? null : null,
+            wrapperName === null ? null : t.identifier(wrapperName),
             fn.node.params as t.FunctionExpression["params"],
             wrapperBody,
           );
           const factory = t.callExpression(
             t.arrowFunctionExpression(
               [t.identifier(bodyName)],
-              t.callExpression(t.memberExpression(t.identifier(rt), t.identifier("define")), [t.identifier(info), wrapper]),
+              t.callExpression(t.memberExpression(t.identifier(rt), t.identifier("define")), renamed ? [t.identifier(info), wrapper, t.stringLiteral(inferred!)] : [t.identifier(info), wrapper]),
             ),
             [bodyFunction],
           );
@@ -285,6 +302,17 @@ export function hasYield(node: t.Node): boolean {
   return found;
 }
 
+/** Whether an identifier named `name` occurs in `nodes`. */
+function mentions(nodes: t.Node[], name: string): boolean {
+  let found = false;
+  for (const node of nodes) {
+    t.traverseFast(node, (n) => {
+      if (t.isIdentifier(n, { name })) found = true;
+    });
+  }
+  return found;
+}
+
 function functionName(fn: NodePath<t.Function>): string | null {
   const node = fn.node;
   if ((t.isFunctionDeclaration(node) || t.isFunctionExpression(node)) && node.id) return node.id.name;
@@ -298,6 +326,7 @@ function functionName(fn: NodePath<t.Function>): string | null {
   if (t.isVariableDeclarator(parent) && t.isIdentifier(parent.id)) return parent.id.name;
   if (t.isObjectProperty(parent) && t.isIdentifier(parent.key) && !parent.computed) return parent.key.name;
   if (t.isAssignmentExpression(parent) && t.isIdentifier(parent.left)) return parent.left.name;
+  if (t.isAssignmentPattern(parent) && t.isIdentifier(parent.left)) return parent.left.name;
   return null;
 }
 

@@ -129,8 +129,14 @@ interface CompiledGenerator {
 }
 
 /** Creates the generator object of one call: what the compiled wrapper returns. */
-export function start(info: FunctionInfo, body: Body, locals: object): Generator {
-  const generator = Object.create(info.proto) as CompiledGenerator;
+export function start(info: FunctionInfo, body: Body, locals: object, self?: { prototype: unknown }): Generator {
+  // OrdinaryCreateFromConstructor: the function's prototype as it is now.
+  let proto = info.proto;
+  if (self !== undefined && self.prototype !== proto) {
+    const current = self.prototype;
+    proto = typeof current === "object" && current !== null ? current : GeneratorPrototype;
+  }
+  const generator = Object.create(proto) as CompiledGenerator;
   generator[FRAME] = new Frame(info, body, locals);
   return generator as unknown as Generator;
 }
@@ -485,42 +491,51 @@ export function endFinally(frame: Frame, entry: number): unknown {
  * The prototype every compiled generator's `prototype` inherits from: the
  * iterator protocol over frames.
  */
-export const GeneratorPrototype: object = Object.create(Object.getPrototypeOf(Object.getPrototypeOf((function* () {})())) as object, {
-  next: {
-    value: function next(this: unknown, value?: unknown) {
-      const frame = frameOf(this, "next");
-      // The common case — a frame alone on its stack resumed at a plain yield —
-      // without the driver's loop; anything else goes the general way.
-      if (frame.st !== SUSPENDED || frame.top !== frame || frame.dn !== undefined) return resume(frame, NEXT, value);
-      frame.st = RUNNING;
-      let yielded: unknown;
-      try {
-        yielded = frame.body(frame, frame.l, value);
-      } catch (error) {
-        return rethrown(frame, error);
-      }
-      if (frame.ip === DONE || yielded === STAR || yielded === AGAIN) return resumed(frame, yielded);
-      frame.st = SUSPENDED;
-      return { value: yielded, done: false };
-    },
-    writable: true,
-    configurable: true,
+const methods = {
+  next(this: unknown, value?: unknown): IteratorResult<unknown> {
+    const frame = frameOf(this, "next");
+    // The common case — a frame alone on its stack resumed at a plain yield —
+    // without the driver's loop; anything else goes the general way.
+    if (frame.st !== SUSPENDED || frame.top !== frame || frame.dn !== undefined) return resume(frame, NEXT, value);
+    frame.st = RUNNING;
+    let yielded: unknown;
+    try {
+      yielded = frame.body(frame, frame.l, value);
+    } catch (error) {
+      return rethrown(frame, error);
+    }
+    if (frame.ip === DONE || yielded === STAR || yielded === AGAIN) return resumed(frame, yielded);
+    frame.st = SUSPENDED;
+    return { value: yielded, done: false };
   },
-  return: {
-    value: function (this: unknown, value?: unknown) {
-      return resume(frameOf(this, "return"), MODE_RETURN, value);
-    },
-    writable: true,
-    configurable: true,
+  return(this: unknown, value?: unknown): IteratorResult<unknown> {
+    return resume(frameOf(this, "return"), MODE_RETURN, value);
   },
-  throw: {
-    value: function (this: unknown, error?: unknown) {
-      return resume(frameOf(this, "throw"), MODE_THROW, error);
-    },
-    writable: true,
-    configurable: true,
+  throw(this: unknown, error?: unknown): IteratorResult<unknown> {
+    return resume(frameOf(this, "throw"), MODE_THROW, error);
   },
-});
+};
+
+const nativeGeneratorFunction = Object.getPrototypeOf(function* () {}) as { constructor: unknown };
+
+/**
+ * The prototype every compiled generator's `prototype` inherits from: the
+ * iterator protocol over frames, shaped like %GeneratorPrototype% (methods that
+ * are not constructors, an own `Symbol.toStringTag` of "Generator").
+ */
+export const GeneratorPrototype: object = Object.create(Object.getPrototypeOf(Object.getPrototypeOf((function* () {})())) as object);
+
+/** What compiled generator functions inherit from, shaped like %GeneratorFunction.prototype%. */
+export const GeneratorFunctionPrototype: object = Object.create(Function.prototype as object);
+
+for (const name of ["next", "return", "throw"] as const) {
+  Object.defineProperty(GeneratorPrototype, name, { value: methods[name], writable: true, enumerable: false, configurable: true });
+}
+Object.defineProperty(GeneratorPrototype, Symbol.toStringTag, { value: "Generator", writable: false, enumerable: false, configurable: true });
+Object.defineProperty(GeneratorPrototype, "constructor", { value: GeneratorFunctionPrototype, writable: false, enumerable: false, configurable: true });
+Object.defineProperty(GeneratorFunctionPrototype, "prototype", { value: GeneratorPrototype, writable: false, enumerable: false, configurable: true });
+Object.defineProperty(GeneratorFunctionPrototype, "constructor", { value: nativeGeneratorFunction.constructor, writable: false, enumerable: false, configurable: true });
+Object.defineProperty(GeneratorFunctionPrototype, Symbol.toStringTag, { value: "GeneratorFunction", writable: false, enumerable: false, configurable: true });
 
 // ── What compiled code calls ────────────────────────────────────────────────
 
@@ -530,14 +545,21 @@ export function info(id: string, hash: string, name: string, tries: TryEntry[]):
 }
 
 /** Gives the wrapper of a compiled generator function its `prototype` (what its generator objects inherit). */
-export function define<F extends Function>(info: FunctionInfo, wrapper: F): F {
+export function define<F extends Function>(info: FunctionInfo, wrapper: F, name?: string): F {
+  if (name !== undefined) Object.defineProperty(wrapper, "name", { value: name, configurable: true });
   (wrapper as unknown as { prototype: object }).prototype = info.proto; // a function's own prototype is writable
+  Object.setPrototypeOf(wrapper, GeneratorFunctionPrototype);
   return wrapper;
 }
 
 /** The error `new` gets on a compiled generator function (generators are not constructors). */
 export function notConstructor(info: FunctionInfo): TypeError {
   return new TypeError(`${info.name || "a generator function"} is not a constructor`);
+}
+
+/** Assigning a constant in a compiled body (the compiler knows it statically). */
+export function assignConstant(name: string): never {
+  throw new TypeError(`Assignment to constant variable '${name}'.`);
 }
 
 /** GetIterator for `for-of` in a compiled body. */
