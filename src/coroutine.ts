@@ -9,6 +9,35 @@
  * | done     | false                         | nothing                       |
  */
 
+/**
+ * A coroutine's whole state, for the durable snapshot (src/durable/snapshot.ts).
+ * @internal
+ */
+export interface CoroutineState {
+  generator: Generator<unknown, unknown, unknown>;
+  sent: unknown;
+  received: unknown;
+  finished: boolean;
+  value: unknown;
+}
+
+/** @internal */
+export function coroutineState(coroutine: Coroutine<unknown, unknown, unknown>): CoroutineState {
+  const c = coroutine as unknown as CoroutineState;
+  return { generator: c.generator, sent: c.sent, received: c.received, finished: c.finished, value: c.value };
+}
+
+/** @internal */
+export function coroutineFromState<R, S, T>(state: CoroutineState): Coroutine<R, S, T> {
+  const coroutine = Object.create(Coroutine.prototype) as CoroutineState;
+  coroutine.generator = state.generator;
+  coroutine.sent = state.sent;
+  coroutine.received = state.received;
+  coroutine.finished = state.finished;
+  coroutine.value = state.value;
+  return coroutine as unknown as Coroutine<R, S, T>;
+}
+
 /** A generator-backed coroutine: `R` flows out through `recv()`, `S` in through `send()`. */
 export class Coroutine<R, S = undefined, T = void> {
   private readonly generator: Generator<R, T, S | undefined>;

@@ -735,8 +735,10 @@ export class Emitter {
       const object = this.keep(this.explodeExpression(callee.object as t.Expression));
       const property = callee.computed ? this.keep(this.explodeExpression(callee.property as t.Expression)) : callee.property;
       if (!anyArgYield) return t.callExpression(t.memberExpression(object, property as t.Expression, callee.computed), node.arguments);
-      const fn = this.keep(t.memberExpression(t.cloneNode(object), property as t.Expression, callee.computed));
-      return t.callExpression(t.memberExpression(fn, t.identifier("call")), [t.cloneNode(object), ...spreadArgs(this.explodeOperands(args))]);
+      // The method is read after the arguments (not before, as the spec has it):
+      // a method kept across a yield would have to be saved in a snapshot, and
+      // methods (built-in or of registered classes) are not registered functions.
+      return t.callExpression(t.memberExpression(object, property as t.Expression, callee.computed), spreadArgs(this.explodeOperands(args)));
     }
     const fn = anyArgYield ? this.keep(this.explodeExpression(callee as t.Expression)) : this.explodeExpression(callee as t.Expression);
     // A plain call: `this` is undefined (strict mode), so (0, fn)(...) keeps it so for a kept member value.

@@ -17,7 +17,7 @@ import babelGenerator from "@babel/generator";
 import { assignSlots } from "./slots.js";
 import { Emitter } from "./explode.js";
 import { CompileError } from "./errors.js";
-import { generatorFactories, nestedBodies } from "./marks.js";
+import { compiledBodies, generatorFactories, nestedBodies, wrappers } from "./marks.js";
 
 export const DIRECTIVE = "use durable";
 
@@ -76,25 +76,24 @@ export function durablePlugin(state: TransformState): PluginObj {
           const exploded = emitter.explodeBody(body.body);
 
           const info = program.scope.generateUid(`i_${safeName(lexical)}`);
-          infos.push(
-            t.variableDeclaration("const", [
-              t.variableDeclarator(
-                t.identifier(info),
-                t.callExpression(t.memberExpression(t.identifier(rt), t.identifier("info")), [
-                  t.stringLiteral(id),
-                  t.stringLiteral(hash),
-                  t.stringLiteral(functionName(fn) ?? ""),
-                  t.arrayExpression(exploded.tries.map((entry) => t.arrayExpression(entry.map((v) => t.numericLiteral(v))))),
-                ]),
-              ),
-            ]),
-          );
+          const infoCall = t.callExpression(t.memberExpression(t.identifier(rt), t.identifier("info")), [
+            t.stringLiteral(id),
+            t.stringLiteral(hash),
+            t.stringLiteral(functionName(fn) ?? ""),
+            t.arrayExpression(exploded.tries.map((entry) => t.arrayExpression(entry.map((v) => t.numericLiteral(v))))),
+          ]);
+          infos.push(t.variableDeclaration("const", [t.variableDeclarator(t.identifier(info), infoCall)]));
+          // A module-level body is registered with the function (its frames can be restored).
+          const bodyAtModuleLevel = (name: string): void => {
+            infoCall.arguments.push(t.identifier(name));
+          };
 
           const bodyFunction = t.functionExpression(
             null,
             [t.identifier(names.f), t.identifier(names.l), t.identifier(names.v)],
             t.blockStatement(exploded.body),
           );
+          compiledBodies.set(bodyFunction.body, id);
           // The locals object: parameters first, then every other slot (one shape per function).
           const properties: t.ObjectProperty[] = [];
           const fromParams = new Set(slots.params.map((p) => p.slot));
@@ -134,7 +133,8 @@ export function durablePlugin(state: TransformState): PluginObj {
             if (self !== null) (startStatement.argument as t.CallExpression).arguments.push(t.identifier(self));
             fn.node.body = t.blockStatement([notNew, startStatement]);
             infos.push(t.functionDeclaration(t.identifier(bodyName), bodyFunction.params, bodyFunction.body));
-            infos.push(t.expressionStatement(t.callExpression(t.memberExpression(t.identifier(rt), t.identifier("define")), [t.identifier(info), t.cloneNode(fn.node.id!)])));
+            bodyAtModuleLevel(bodyName);
+            infos.push(t.expressionStatement(t.callExpression(t.memberExpression(t.identifier(rt), t.identifier("declare")), [t.identifier(info), t.cloneNode(fn.node.id!)])));
             return;
           }
           if (fn.isClassMethod() || fn.isObjectMethod() || fn.isClassPrivateMethod()) {
@@ -144,6 +144,7 @@ export function durablePlugin(state: TransformState): PluginObj {
             fn.node.generator = false;
             if (topLevel) {
               infos.push(t.functionDeclaration(t.identifier(bodyName), bodyFunction.params, bodyFunction.body));
+              bodyAtModuleLevel(bodyName);
               fn.node.body = t.blockStatement(start(t.identifier(bodyName)));
             } else {
               fn.node.body = t.blockStatement(start(bodyFunction));
@@ -158,7 +159,7 @@ export function durablePlugin(state: TransformState): PluginObj {
           if (wrapperName !== null) startArgs.push(t.identifier(wrapperName));
           const startCall = t.callExpression(t.memberExpression(t.identifier(rt), t.identifier("start")), startArgs);
           const wrapperBody = t.blockStatement([notNew, t.returnStatement(startCall)]);
-          nestedBodies.set(bodyFunction.body, { name: bodyName, locals });
+          nestedBodies.set(bodyFunction.body, { name: bodyName, locals, info: infoCall });
           hasNested = true;
           if (fn.isFunctionDeclaration()) {
             // Stays a hoisted declaration, with its body declared beside it.
@@ -178,6 +179,7 @@ export function durablePlugin(state: TransformState): PluginObj {
             fn.node.params as t.FunctionExpression["params"],
             wrapperBody,
           );
+          wrappers.add(wrapper);
           const factory = t.callExpression(
             t.arrowFunctionExpression(
               [t.identifier(bodyName)],
@@ -188,6 +190,8 @@ export function durablePlugin(state: TransformState): PluginObj {
           generatorFactories.add(factory);
           fn.replaceWith(factory);
         };
+
+        registerModuleLevel(program, state, rt, infos);
 
         program.traverse({
           Function: {
@@ -203,6 +207,7 @@ export function durablePlugin(state: TransformState): PluginObj {
           ...infos,
         ]);
         if (hasNested) hoistBodies(program);
+        convertClosures(program, rt);
       },
     },
   };
@@ -270,6 +275,144 @@ function hoistBodies(program: NodePath<t.Program>): void {
       path.parentPath.replaceWith((path.parentPath.node.callee as t.ArrowFunctionExpression).body as t.Expression);
     } else path.replaceWith(t.identifier(entry.name));
     program.pushContainer("body", declaration);
+    entry.info.arguments.push(t.identifier(entry.name));
+  }
+}
+
+/**
+ * Closures made in compiled bodies become snapshot-able: a closure whose only
+ * ties to its place are portable names (the locals object, captured block
+ * environments) is made by a module-level factory taking them as parameters,
+ * registered by id (`<generator id>/closure#n`), and marked at creation with
+ * `closure(fn, id, envs)`, so a snapshot saves it as the id and its
+ * environments. The wrapper of a nested compiled generator counts as a closure
+ * (its `define(info, wrapper)` call is made by the factory). Closures that take
+ * more along (another closure's variables) stay as they are: a snapshot that
+ * reaches one fails with the path to it.
+ */
+function convertClosures(program: NodePath<t.Program>, rt: string): void {
+  program.scope.crawl();
+  const counters = new Map<string, number>();
+  const factories: t.Statement[] = [];
+  program.traverse({
+    Function(body) {
+      const generatorId = compiledBodies.get(body.node.body);
+      if (generatorId === undefined) return;
+      body.traverse({
+        Function(inner) {
+          if (inner.isArrowFunctionExpression() && inner.parentPath.isCallExpression() && inner.parentPath.node.callee === inner.node && !wrappers.has(inner.node)) {
+            return; // a capture arrow ((env) => ...)(env): its contents are the closures
+          }
+          inner.skip();
+          if (compiledBodies.has(inner.node.body)) return; // a body left in place: not portable
+          if (!inner.isFunctionExpression() && !inner.isArrowFunctionExpression()) return; // methods belong to their literal
+          // The unit: a nested generator's define(info, wrapper) call, or the function itself.
+          let unit: NodePath<t.Expression> = inner as NodePath<t.Expression>;
+          if (wrappers.has(inner.node)) {
+            const parent = inner.parentPath;
+            if (!parent.isCallExpression()) return;
+            unit = parent;
+          }
+          const free = new Set<string>();
+          let portable = true;
+          unit.traverse({
+            Identifier(q) {
+              const r = q as NodePath;
+              if (!(r.isReferencedIdentifier() || r.isBindingIdentifier())) return;
+              const binding = q.scope.getBinding(q.node.name);
+              if (binding === undefined || binding.scope === program.scope) return;
+              if (binding.path.isDescendant(unit) || binding.path === unit) return;
+              if (!PORTABLE.test(q.node.name)) portable = false;
+              else free.add(q.node.name);
+            },
+          });
+          if (!portable) return;
+          if (unit.isFunction() && usesLexicalThis(unit.node)) return;
+          const n = (counters.get(generatorId) ?? 0) + 1;
+          counters.set(generatorId, n);
+          const id = `${generatorId}/closure#${n}`;
+          const envs = [...free];
+          const factory = program.scope.generateUid("mk");
+          factories.push(
+            t.functionDeclaration(t.identifier(factory), envs.map((e) => t.identifier(e)), t.blockStatement([t.returnStatement(unit.node)])),
+            t.expressionStatement(
+              t.callExpression(t.memberExpression(t.identifier(rt), t.identifier("registerClosureFactory")), [t.stringLiteral(id), t.identifier(factory), t.stringLiteral(hashOf(unit.node))]),
+            ),
+          );
+          const envArray = t.arrayExpression(envs.map((e) => t.identifier(e)));
+          unit.replaceWith(
+            t.callExpression(t.memberExpression(t.identifier(rt), t.identifier("closure")), [
+              t.callExpression(t.identifier(factory), envs.map((e) => t.identifier(e))),
+              t.stringLiteral(id),
+              envArray,
+            ]),
+          );
+          unit.skip();
+        },
+      });
+    },
+  });
+  program.pushContainer("body", factories);
+}
+
+/** An arrow or function body that uses `this`, `arguments`, `super` or `new.target` of an enclosing function (not portable). */
+function usesLexicalThis(fn: t.Function): boolean {
+  if (!t.isArrowFunctionExpression(fn)) return false;
+  let found = false;
+  const visit = (n: t.Node): void => {
+    if (found) return;
+    if (t.isThisExpression(n) || t.isSuper(n) || t.isMetaProperty(n) || t.isIdentifier(n, { name: "arguments" })) {
+      found = true;
+      return;
+    }
+    if (t.isFunction(n) && !t.isArrowFunctionExpression(n)) return;
+    for (const key of t.VISITOR_KEYS[n.type] ?? []) {
+      const value = (n as unknown as Record<string, unknown>)[key];
+      if (Array.isArray(value)) {
+        for (const child of value) if (child && typeof child === "object" && "type" in child) visit(child as t.Node);
+      } else if (value && typeof value === "object" && "type" in value) visit(value as t.Node);
+    }
+  };
+  visit(fn.body);
+  return found;
+}
+
+const hashOf = (node: t.Node): string => createHash("sha256").update(generateCode(node, { comments: false, compact: true }).code).digest("hex").slice(0, 16);
+
+/**
+ * Module-level functions and classes of a durable module are registered by id
+ * (`module#name`), so a snapshot may hold them (a class's instances are saved
+ * as data). Classes with private members are left out: their private state
+ * cannot be saved as properties, so snapshotting an instance must fail (with
+ * the path to it) until the class registers a codec with `registerType`.
+ * An `import { durable } from "strand/durable"` becomes `const durable = true`.
+ */
+function registerModuleLevel(program: NodePath<t.Program>, state: TransformState, rt: string, infos: t.Statement[]): void {
+  const call = (name: string, args: t.Expression[]): t.Statement => t.expressionStatement(t.callExpression(t.memberExpression(t.identifier(rt), t.identifier(name)), args));
+  for (const statement of program.get("body")) {
+    if (statement.isImportDeclaration() && statement.node.source.value === state.runtime) {
+      for (const specifier of statement.get("specifiers")) {
+        if (!specifier.isImportSpecifier()) continue;
+        const imported = specifier.node.imported;
+        if ((t.isIdentifier(imported) ? imported.name : imported.value) !== "durable") continue;
+        const local = specifier.node.local.name;
+        specifier.remove();
+        statement.insertAfter(t.variableDeclaration("const", [t.variableDeclarator(t.identifier(local), t.booleanLiteral(true))]));
+      }
+      if (statement.node.specifiers.length === 0) statement.remove();
+      continue;
+    }
+    const declaration = statement.isExportNamedDeclaration() || statement.isExportDefaultDeclaration() ? statement.get("declaration") : statement;
+    const node = (declaration as NodePath).node;
+    if (node === null || node === undefined) continue;
+    if (t.isFunctionDeclaration(node) && !node.generator) {
+      const name = node.id?.name;
+      if (name === undefined) continue;
+      infos.push(call("registerFunction", [t.stringLiteral(`${state.modulePath}#${name}`), t.identifier(name), t.stringLiteral(hashOf(node))]));
+    } else if (t.isClassDeclaration(node) && node.id) {
+      if (usesPrivateNames(node.body)) continue;
+      statement.insertAfter(call("registerClass", [t.stringLiteral(`${state.modulePath}#${node.id.name}`), t.identifier(node.id.name), t.stringLiteral(hashOf(node))]));
+    }
   }
 }
 

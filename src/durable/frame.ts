@@ -40,6 +40,8 @@
  * | DONE        | {undefined, done}        | throws e                 | {v, done}               |
  */
 
+import { cursorOf } from "./cursor.js";
+
 /** `frame.ip` of a frame that has returned. */
 export const DONE = -1;
 
@@ -67,18 +69,23 @@ export const AGAIN: unique symbol = Symbol("strand.durable.again") as never;
  */
 export type TryEntry = readonly [tryLoc: number, catchLoc: number, finallyLoc: number, afterLoc: number];
 
-/** What the compiler knows of one generator function: emitted once per function, at module level. */
-export interface FunctionInfo {
-  /** Stable id: module path relative to its package root, `#`, the lexical path. */
-  readonly id: string;
-  /** Hash of the function's normalized code (its version). */
-  readonly hash: string;
-  /** The function's name as written, for stack traces. */
-  readonly name: string;
-  /** Try statements, innermost last among overlapping ones (source order). */
-  readonly tries: readonly TryEntry[];
+/** What the compiler knows of one generator function: made once per function, at module level. */
+export class FunctionInfo {
   /** The prototype of the generator objects this function returns. */
   readonly proto: object;
+
+  constructor(
+    /** Stable id: module path relative to its package root, `#`, the lexical path. */
+    readonly id: string,
+    /** Hash of the function's normalized code (its version). */
+    readonly hash: string,
+    /** The function's name as written, for stack traces. */
+    readonly name: string,
+    /** Try statements, innermost last among overlapping ones (source order). */
+    readonly tries: readonly TryEntry[],
+  ) {
+    this.proto = Object.create(GeneratorPrototype) as object;
+  }
 }
 
 /** One activation of a compiled generator function: plain data. */
@@ -334,6 +341,12 @@ let delegateValue: unknown = undefined;
 
 /** GetIterator(operand) for `yield*`, keeping the iterator and its next method. */
 function beginDelegate(frame: Frame, operand: unknown): void {
+  const cursor = cursorOf(operand);
+  if (cursor !== null) {
+    frame.d = cursor;
+    frame.dn = cursor.next;
+    return;
+  }
   const iterate = operand == null ? undefined : (operand as { [Symbol.iterator]?: unknown })[Symbol.iterator];
   if (typeof iterate !== "function") throw new TypeError(`yield* operand is not iterable: ${describe(operand)}`);
   const iterator = iterate.call(operand) as unknown;
@@ -537,132 +550,3 @@ Object.defineProperty(GeneratorFunctionPrototype, "prototype", { value: Generato
 Object.defineProperty(GeneratorFunctionPrototype, "constructor", { value: nativeGeneratorFunction.constructor, writable: false, enumerable: false, configurable: true });
 Object.defineProperty(GeneratorFunctionPrototype, Symbol.toStringTag, { value: "GeneratorFunction", writable: false, enumerable: false, configurable: true });
 
-// ── What compiled code calls ────────────────────────────────────────────────
-
-/** A compiled function's static description; emitted once per function at module level. */
-export function info(id: string, hash: string, name: string, tries: TryEntry[]): FunctionInfo {
-  return { id, hash, name, tries, proto: Object.create(GeneratorPrototype) as object };
-}
-
-/** Gives the wrapper of a compiled generator function its `prototype` (what its generator objects inherit). */
-export function define<F extends Function>(info: FunctionInfo, wrapper: F, name?: string): F {
-  if (name !== undefined) Object.defineProperty(wrapper, "name", { value: name, configurable: true });
-  (wrapper as unknown as { prototype: object }).prototype = info.proto; // a function's own prototype is writable
-  Object.setPrototypeOf(wrapper, GeneratorFunctionPrototype);
-  return wrapper;
-}
-
-/** The error `new` gets on a compiled generator function (generators are not constructors). */
-export function notConstructor(info: FunctionInfo): TypeError {
-  return new TypeError(`${info.name || "a generator function"} is not a constructor`);
-}
-
-/** Assigning a constant in a compiled body (the compiler knows it statically). */
-export function assignConstant(name: string): never {
-  throw new TypeError(`Assignment to constant variable '${name}'.`);
-}
-
-/** GetIterator for `for-of` in a compiled body. */
-export function iterate(iterable: unknown): Iterator<unknown> {
-  const method = iterable == null ? undefined : (iterable as { [Symbol.iterator]?: unknown })[Symbol.iterator];
-  if (typeof method !== "function") throw new TypeError(`${describe(iterable)} is not iterable`);
-  const iterator = method.call(iterable) as unknown;
-  if (typeof iterator !== "object" || iterator === null) throw new TypeError("Result of the Symbol.iterator method is not an object");
-  return iterator as Iterator<unknown>;
-}
-
-/** IteratorStep for `for-of`: the result object, checked. */
-export function step(iterator: Iterator<unknown>): IteratorResult<unknown> {
-  const next = iterator.next();
-  if (typeof next !== "object" || next === null) throw new TypeError(`Iterator result ${describe(next)} is not an object`);
-  return next;
-}
-
-/**
- * IteratorClose for a `for-of` left early (try entry `entry`'s finally): after a
- * throw, errors from `return()` are ignored and the throw goes on; otherwise
- * they are thrown, and `return()` must give an object.
- */
-export function closeIterator(frame: Frame, entry: number, iterator: Iterator<unknown> | undefined): void {
-  if (iterator === undefined) return;
-  const throwing = frame.ct !== null && frame.ct[entry] === THROW;
-  let returner: unknown;
-  try {
-    returner = (iterator as { return?: unknown }).return;
-    if (returner == null) return;
-    if (typeof returner !== "function") throw new TypeError("The iterator's 'return' is not a function");
-    const inner = returner.call(iterator) as unknown;
-    if (!throwing && (typeof inner !== "object" || inner === null)) throw new TypeError("Iterator result is not an object");
-  } catch (error) {
-    if (!throwing) throw error;
-  }
-}
-
-/** The keys `for-in` visits, taken when the loop starts. */
-export function keys(object: unknown): string[] {
-  const result: string[] = [];
-  if (object == null) return result;
-  for (const key in object as object) result.push(key);
-  return result;
-}
-
-/** Whether a for-in key is still there when its turn comes (deleted ones are skipped). */
-export function hasKey(object: object, key: string): boolean {
-  return key in object;
-}
-
-/** RequireObjectCoercible for object destructuring taken apart by the compiler. */
-export function coercible(value: unknown): void {
-  if (value == null) throw new TypeError(`Cannot destructure '${String(value)}' as it is ${value === null ? "null" : "undefined"}.`);
-}
-
-/** The rest of an object pattern: own enumerable properties not named before. */
-export function rest(object: object, taken: unknown[]): Record<PropertyKey, unknown> {
-  const result: Record<PropertyKey, unknown> = {};
-  const skip = new Set(taken.map((key) => (typeof key === "symbol" ? key : String(key))));
-  for (const key of Reflect.ownKeys(object)) {
-    if (skip.has(key)) continue;
-    const descriptor = Object.getOwnPropertyDescriptor(object, key);
-    if (descriptor?.enumerable) result[key as string] = (object as Record<PropertyKey, unknown>)[key as string];
-  }
-  return result;
-}
-
-/**
- * The elements an array pattern of `count` elements (and a rest element, when
- * `withRest`) reads from `iterable`: the first `count` values, then the rest as
- * an array. The iterator is closed when the pattern stops before its end.
- */
-export function take(iterable: unknown, count: number, withRest: boolean): unknown[] {
-  const iterator = iterate(iterable);
-  const items: unknown[] = [];
-  let done = false;
-  for (let i = 0; i < count; i++) {
-    if (!done) {
-      const next = step(iterator);
-      if (next.done) done = true;
-      else {
-        items.push(next.value);
-        continue;
-      }
-    }
-    items.push(undefined);
-  }
-  if (withRest) {
-    const restItems: unknown[] = [];
-    while (!done) {
-      const next = step(iterator);
-      if (next.done) done = true;
-      else restItems.push(next.value);
-    }
-    items.push(restItems);
-  } else if (!done) {
-    const returner = (iterator as { return?: unknown }).return;
-    if (returner != null) {
-      if (typeof returner !== "function") throw new TypeError("The iterator's 'return' is not a function");
-      const inner = returner.call(iterator) as unknown;
-      if (typeof inner !== "object" || inner === null) throw new TypeError("Iterator result is not an object");
-    }
-  }
-  return items;
-}

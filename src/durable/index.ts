@@ -2,7 +2,15 @@
  * `strand/durable`: the run time of durable coroutines (compiled generators
  * whose frames are data). Portable: no Node built-ins.
  */
-export { GeneratorPrototype, GeneratorFunctionPrototype, Frame, FRAME } from "./frame.js";
-export type { FunctionInfo, TryEntry } from "./frame.js";
+export { GeneratorPrototype, GeneratorFunctionPrototype, Frame, FunctionInfo, FRAME } from "./frame.js";
+export type { TryEntry } from "./frame.js";
 // What compiled modules call (not for hand-written code).
-export { info, define, start, notConstructor, abrupt, endFinally, iterate, step, closeIterator, keys, hasKey, coercible, rest, take, assignConstant, STAR } from "./frame.js";
+export { abrupt, endFinally, start, STAR } from "./frame.js";
+export { info, define, declare, notConstructor, iterate, step, closeIterator, keys, hasKey, coercible, rest, take, assignConstant, functionInfo } from "./compiled.js";
+export { registerClass, registerFunction, registerPrototype, registerType, registerClosureFactory, closure } from "./registry.js";
+export { encode, decode, inspectHeader } from "./serialize.js";
+export { SnapshotError, VersionMismatch } from "./errors.js";
+/** Whether the importing module runs compiled: the compiler replaces this binding with `true` in the modules it compiles. */
+export const durable: boolean = false;
+export { snapshotCoroutine, restoreCoroutine } from "./snapshot.js";
+export type { FrameSummary, Migration, SnapshotOptions, RestoreOptions } from "./snapshot.js";

@@ -1,0 +1,187 @@
+/**
+ * What compiled modules call: function descriptions and their registration,
+ * and the small pieces of ECMAScript semantics the explode pass leaves to the
+ * run time (iteration, destructuring taken apart, constants). Not for
+ * hand-written code.
+ */
+import { FunctionInfo, GeneratorFunctionPrototype, THROW, type Body, type Frame, type TryEntry } from "./frame.js";
+import { registerClass, registerFunction, registerPrototype, registerType } from "./registry.js";
+import { SnapshotError } from "./errors.js";
+import { cursorOf } from "./cursor.js";
+import { Frame as FrameClass } from "./frame.js";
+
+// Frames are data: saved field by field; their function by id (its module must be loaded to restore).
+registerClass("strand:Frame", FrameClass);
+registerType(
+  FunctionInfo,
+  {
+    serialize: (info) => info.id,
+    deserialize: (id) => {
+      const found = typeof id === "string" ? infos.get(id) : undefined;
+      if (found === undefined) throw new SnapshotError(`the snapshot has a frame of ${String(id)}, which is not loaded here: import its module before restoring`);
+      return found;
+    },
+  },
+  "strand:FunctionInfo",
+);
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "object" || typeof value === "function") return Object.prototype.toString.call(value);
+  return typeof value === "symbol" ? value.toString() : String(value);
+}
+
+const infos = new Map<string, FunctionInfo>();
+
+/** The compiled generator function `id` of a module loaded in this process, if any. */
+export function functionInfo(id: string): FunctionInfo | undefined {
+  return infos.get(id);
+}
+
+/**
+ * A compiled function's static description, made once per function when its
+ * module loads. Registers what a snapshot refers to by name: the prototype of
+ * its generator objects (`id@generator`) and, when the body is at module level,
+ * the body (`id@body`), both with the function's version hash.
+ */
+export function info(id: string, hash: string, name: string, tries: TryEntry[], body?: Body): FunctionInfo {
+  const existing = infos.get(id);
+  if (existing !== undefined && existing.hash === hash) return existing; // the module evaluated again
+  const made = new FunctionInfo(id, hash, name, tries);
+  infos.set(id, made);
+  registerPrototype(`${id}@generator`, made.proto, hash);
+  if (body !== undefined) registerFunction(`${id}@body`, body, hash);
+  return made;
+}
+
+/** `define` for a module-level declaration: also registered by id, so snapshots may hold the function itself. */
+export function declare<F extends Function>(info: FunctionInfo, wrapper: F): F {
+  define(info, wrapper);
+  registerFunction(info.id, wrapper, info.hash);
+  return wrapper;
+}
+
+/** Gives the wrapper of a compiled generator function its `prototype` (what its generator objects inherit). */
+export function define<F extends Function>(info: FunctionInfo, wrapper: F, name?: string): F {
+  if (name !== undefined) Object.defineProperty(wrapper, "name", { value: name, configurable: true });
+  (wrapper as unknown as { prototype: object }).prototype = info.proto; // a function's own prototype is writable
+  Object.setPrototypeOf(wrapper, GeneratorFunctionPrototype);
+  return wrapper;
+}
+
+/** The error `new` gets on a compiled generator function (generators are not constructors). */
+export function notConstructor(info: FunctionInfo): TypeError {
+  return new TypeError(`${info.name || "a generator function"} is not a constructor`);
+}
+
+/** Assigning a constant in a compiled body (the compiler knows it statically). */
+export function assignConstant(name: string): never {
+  throw new TypeError(`Assignment to constant variable '${name}'.`);
+}
+
+/** GetIterator for `for-of` in a compiled body. */
+export function iterate(iterable: unknown): Iterator<unknown> {
+  const cursor = cursorOf(iterable);
+  if (cursor !== null) return cursor;
+  const method = iterable == null ? undefined : (iterable as { [Symbol.iterator]?: unknown })[Symbol.iterator];
+  if (typeof method !== "function") throw new TypeError(`${describe(iterable)} is not iterable`);
+  const iterator = method.call(iterable) as unknown;
+  if (typeof iterator !== "object" || iterator === null) throw new TypeError("Result of the Symbol.iterator method is not an object");
+  return iterator as Iterator<unknown>;
+}
+
+/** IteratorStep for `for-of`: the result object, checked. */
+export function step(iterator: Iterator<unknown>): IteratorResult<unknown> {
+  const next = iterator.next();
+  if (typeof next !== "object" || next === null) throw new TypeError(`Iterator result ${describe(next)} is not an object`);
+  return next;
+}
+
+/**
+ * IteratorClose for a `for-of` left early (try entry `entry`'s finally): after a
+ * throw, errors from `return()` are ignored and the throw goes on; otherwise
+ * they are thrown, and `return()` must give an object.
+ */
+export function closeIterator(frame: Frame, entry: number, iterator: Iterator<unknown> | undefined): void {
+  if (iterator === undefined) return;
+  const throwing = frame.ct !== null && frame.ct[entry] === THROW;
+  let returner: unknown;
+  try {
+    returner = (iterator as { return?: unknown }).return;
+    if (returner == null) return;
+    if (typeof returner !== "function") throw new TypeError("The iterator's 'return' is not a function");
+    const inner = returner.call(iterator) as unknown;
+    if (!throwing && (typeof inner !== "object" || inner === null)) throw new TypeError("Iterator result is not an object");
+  } catch (error) {
+    if (!throwing) throw error;
+  }
+}
+
+/** The keys `for-in` visits, taken when the loop starts. */
+export function keys(object: unknown): string[] {
+  const result: string[] = [];
+  if (object == null) return result;
+  for (const key in object as object) result.push(key);
+  return result;
+}
+
+/** Whether a for-in key is still there when its turn comes (deleted ones are skipped). */
+export function hasKey(object: object, key: string): boolean {
+  return key in object;
+}
+
+/** RequireObjectCoercible for object destructuring taken apart by the compiler. */
+export function coercible(value: unknown): void {
+  if (value == null) throw new TypeError(`Cannot destructure '${String(value)}' as it is ${value === null ? "null" : "undefined"}.`);
+}
+
+/** The rest of an object pattern: own enumerable properties not named before. */
+export function rest(object: object, taken: unknown[]): Record<PropertyKey, unknown> {
+  const result: Record<PropertyKey, unknown> = {};
+  const skip = new Set(taken.map((key) => (typeof key === "symbol" ? key : String(key))));
+  for (const key of Reflect.ownKeys(object)) {
+    if (skip.has(key)) continue;
+    const descriptor = Object.getOwnPropertyDescriptor(object, key);
+    if (descriptor?.enumerable) result[key as string] = (object as Record<PropertyKey, unknown>)[key as string];
+  }
+  return result;
+}
+
+/**
+ * The elements an array pattern of `count` elements (and a rest element, when
+ * `withRest`) reads from `iterable`: the first `count` values, then the rest as
+ * an array. The iterator is closed when the pattern stops before its end.
+ */
+export function take(iterable: unknown, count: number, withRest: boolean): unknown[] {
+  const iterator = iterate(iterable);
+  const items: unknown[] = [];
+  let done = false;
+  for (let i = 0; i < count; i++) {
+    if (!done) {
+      const next = step(iterator);
+      if (next.done) done = true;
+      else {
+        items.push(next.value);
+        continue;
+      }
+    }
+    items.push(undefined);
+  }
+  if (withRest) {
+    const restItems: unknown[] = [];
+    while (!done) {
+      const next = step(iterator);
+      if (next.done) done = true;
+      else restItems.push(next.value);
+    }
+    items.push(restItems);
+  } else if (!done) {
+    const returner = (iterator as { return?: unknown }).return;
+    if (returner != null) {
+      if (typeof returner !== "function") throw new TypeError("The iterator's 'return' is not a function");
+      const inner = returner.call(iterator) as unknown;
+      if (typeof inner !== "object" || inner === null) throw new TypeError("Iterator result is not an object");
+    }
+  }
+  return items;
+}
