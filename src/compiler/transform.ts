@@ -51,6 +51,8 @@ export function durablePlugin(state: TransformState): PluginObj {
         const directives = program.node.directives;
         if (directives.length === 0 || directives[0]!.value.value !== DIRECTIVE) return;
         state.durable = true;
+        // The output is compiled: without the directive, compiling it again changes nothing.
+        directives.shift();
         const rt = program.scope.generateUid("d");
         const infos: t.Statement[] = [];
         const ids = new Set<string>();

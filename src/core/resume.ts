@@ -13,6 +13,16 @@ export const RETURN = 3; // frame.return(): cancellation unwinds like `return`
 export type ResumeKind = typeof NONE | typeof NEXT | typeof THROW | typeof RETURN;
 
 /**
+ * How the run loop resumes a frame it is unwinding (a cancelled task's frame
+ * from its return() until it ends): `frame[UNWIND](kind, value)` where the frame
+ * has it (compiled durable coroutines do), instead of next/throw/return. Plain
+ * generators forget, across a `yield*` whose delegate's `finally` suspended,
+ * that a return was under way (ECMAScript's yield* does); a frame with this
+ * method remembers it until the delegate ends, so the unwinding goes on.
+ */
+export const UNWIND: unique symbol = Symbol.for("strand.unwind") as never;
+
+/**
  * Hands `value` to the task parked on `suspension` and queues it. The task keeps
  * the suspension until it runs, so a cancellation arriving in between can still
  * `abort()` it and have the value given back (prompt cancellation).

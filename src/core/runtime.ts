@@ -14,7 +14,7 @@
 import type { Clock } from "./clock.js";
 import { Call, Suspension, YIELD_NOW, type Instruction } from "./instructions.js";
 import { ReadyQueue } from "./queue.js";
-import { NEXT, NONE, RETURN, THROW } from "./resume.js";
+import { NEXT, NONE, RETURN, THROW, UNWIND } from "./resume.js";
 import { TimerHeap, type TimerEntry } from "./timers.js";
 import { bodyDone, fail, interrupt, recordError, requestTeardownAtYield } from "./lifecycle.js";
 import { DeadlockError } from "./errors.js";
@@ -393,7 +393,9 @@ export function step(task: TaskRecord<unknown>): void {
     let result: IteratorResult<unknown, unknown>;
     let ok = true;
     try {
-      if (kind === NEXT) result = frame.next(value);
+      if (task.unwindDepth >= 0 && task.unwindDepth === frameDepth(task) && (frame as unknown as Partial<Unwindable>)[UNWIND] !== undefined) {
+        result = (frame as unknown as Unwindable)[UNWIND](kind, value);
+      } else if (kind === NEXT) result = frame.next(value);
       else if (kind === THROW) result = throwInto(frame, value);
       else result = frame.return !== undefined ? frame.return(value) : { done: true, value };
     } catch (error) {
@@ -464,6 +466,10 @@ export function step(task: TaskRecord<unknown>): void {
     kind = THROW;
     value = badInstruction(task, instruction);
   }
+}
+
+interface Unwindable {
+  [UNWIND](kind: number, value: unknown): IteratorResult<unknown, unknown>;
 }
 
 function throwInto(frame: Iterator<unknown, unknown, unknown>, error: unknown): IteratorResult<unknown, unknown> {

@@ -41,6 +41,7 @@
  */
 
 import { cursorOf } from "./cursor.js";
+import { UNWIND, THROW as UNWIND_THROW, RETURN as UNWIND_RETURN } from "../core/resume.js";
 
 /** `frame.ip` of a frame that has returned. */
 export const DONE = -1;
@@ -112,6 +113,14 @@ export class Frame {
   /** Completions pending through `finally`, by try entry (allocated on first use). */
   ct: number[] | null;
   cv: unknown[] | null;
+  /**
+   * This frame's `yield*` received a return(): when its delegate finishes, the
+   * return goes on here. Within one resumption only, as ECMAScript has it —
+   * unless the run loop resumes an unwinding task (`UNWIND`), where it lasts
+   * until the delegate finishes, so cancellation unwinds through a helper whose
+   * `finally` suspends.
+   */
+  rp: boolean;
 
   constructor(info: FunctionInfo, body: Body, locals: object) {
     this.info = info;
@@ -125,6 +134,7 @@ export class Frame {
     this.dn = undefined;
     this.ct = null;
     this.cv = null;
+    this.rp = false;
   }
 }
 
@@ -166,7 +176,7 @@ function result(value: unknown, done: boolean): IteratorResult<unknown> {
  * Runs a compiled generator until it yields, returns or throws. `received` and
  * `value` say how it resumes: next(value), throw(value) or return(value).
  */
-function resume(root: Frame, received: number, value: unknown): IteratorResult<unknown> {
+function resume(root: Frame, received: number, value: unknown, unwinding = false): IteratorResult<unknown> {
   switch (root.st) {
     case RUNNING:
       throw new TypeError("Generator is already running");
@@ -184,7 +194,7 @@ function resume(root: Frame, received: number, value: unknown): IteratorResult<u
       }
   }
   root.st = RUNNING;
-  return drive(root, root.top, received, value, received, APPLY);
+  return drive(root, root.top, received, value, unwinding, APPLY);
 }
 
 /** Where drive() enters its loop: apply the resumption, run the body with `value`, or take `value` as the body's result. */
@@ -193,7 +203,7 @@ const RUN = 1;
 const RAN = 2;
 
 /** The driver's loop over the frames of `root`'s stack; `frame` is the top one. */
-function drive(root: Frame, frame: Frame, mode: number, value: unknown, received: number, entry: number): IteratorResult<unknown> {
+function drive(root: Frame, frame: Frame, mode: number, value: unknown, unwinding: boolean, entry: number): IteratorResult<unknown> {
   frames: for (;;) {
     let run = true;
     if (entry === APPLY) {
@@ -201,7 +211,10 @@ function drive(root: Frame, frame: Frame, mode: number, value: unknown, received
     if (frame.dn !== undefined) {
       try {
         const inner = delegateStep(frame, mode, value);
-        if (inner !== undefined) return suspend(root, frame, inner);
+        if (inner !== undefined) {
+          if (mode === MODE_RETURN) frame.rp = true; // the delegate's return() suspended
+          return suspend(root, frame, inner, unwinding);
+        }
         mode = delegateMode;
         value = delegateValue;
       } catch (error) {
@@ -217,9 +230,12 @@ function drive(root: Frame, frame: Frame, mode: number, value: unknown, received
         const caller = endByThrow(root, frame);
         if (caller === null) throw value;
         frame = caller;
+        frame.rp = false;
         continue frames;
       }
     } else if (mode === MODE_RETURN) {
+      // Every yield* below this frame received the return.
+      for (let below = frame.caller; below !== null; below = below.caller) below.rp = true;
       const after = abrupt(frame, RETURN, value);
       if (after !== AGAIN) {
         run = false;
@@ -240,6 +256,7 @@ function drive(root: Frame, frame: Frame, mode: number, value: unknown, received
         const caller = endByThrow(root, frame);
         if (caller === null) throw error;
         frame = caller;
+        frame.rp = false;
         mode = MODE_THROW;
         value = error;
         continue frames;
@@ -270,7 +287,7 @@ function drive(root: Frame, frame: Frame, mode: number, value: unknown, received
         value = undefined;
         continue frames;
       }
-      if (frame.ip !== DONE) return suspend(root, frame, result(value, false));
+      if (frame.ip !== DONE) return suspend(root, frame, result(value, false), unwinding);
       break;
     }
     entry = APPLY;
@@ -283,9 +300,10 @@ function drive(root: Frame, frame: Frame, mode: number, value: unknown, received
     }
     frame.caller = null;
     frame = caller;
-    // A yield* whose delegate finished goes on as the resumption asked: a
-    // return() that reached the end returns from the delegating frame too.
-    mode = received === MODE_RETURN ? MODE_RETURN : NEXT;
+    // A yield* whose delegate finished goes on as it was resumed: a return()
+    // that reached the end returns from the delegating frame too.
+    mode = frame.rp ? MODE_RETURN : NEXT;
+    frame.rp = false;
   }
 }
 
@@ -298,7 +316,7 @@ function resumed(frame: Frame, value: unknown): IteratorResult<unknown> {
     frame.st = FINISHED;
     return result(value, true);
   }
-  return drive(frame, frame, NEXT, value, NEXT, RAN);
+  return drive(frame, frame, NEXT, value, false, RAN);
 }
 
 /** The fast path's body threw: dispatch as the driver does. */
@@ -307,7 +325,7 @@ function rethrown(frame: Frame, error: unknown): IteratorResult<unknown> {
     endByThrow(frame, frame);
     throw error;
   }
-  return drive(frame, frame, NEXT, error, NEXT, RUN);
+  return drive(frame, frame, NEXT, error, false, RUN);
 }
 
 /** A frame ends by an exception it did not catch: returns its caller (null at the root, which is done). */
@@ -323,7 +341,8 @@ function endByThrow(root: Frame, frame: Frame): Frame | null {
   return caller;
 }
 
-function suspend(root: Frame, top: Frame, yielded: IteratorResult<unknown>): IteratorResult<unknown> {
+function suspend(root: Frame, top: Frame, yielded: IteratorResult<unknown>, unwinding: boolean): IteratorResult<unknown> {
+  if (!unwinding) for (let frame: Frame | null = top; frame !== null; frame = frame.caller) frame.rp = false;
   root.top = top;
   root.st = SUSPENDED;
   return yielded;
@@ -403,7 +422,8 @@ function delegateStep(frame: Frame, mode: number, value: unknown): IteratorResul
   }
   if ((inner as IteratorResult<unknown>).done) {
     endDelegate(frame);
-    delegateMode = mode === MODE_RETURN ? MODE_RETURN : NEXT;
+    delegateMode = mode === MODE_RETURN || frame.rp ? MODE_RETURN : NEXT;
+    frame.rp = false;
     delegateValue = (inner as IteratorResult<unknown>).value;
     return undefined;
   }
@@ -527,6 +547,10 @@ const methods = {
   throw(this: unknown, error?: unknown): IteratorResult<unknown> {
     return resume(frameOf(this, "throw"), MODE_THROW, error);
   },
+  /** The run loop resuming a task it is unwinding (see `Frame.rp`). */
+  [UNWIND](this: unknown, kind: number, value: unknown): IteratorResult<unknown> {
+    return resume(frameOf(this, "next"), kind === UNWIND_THROW ? MODE_THROW : kind === UNWIND_RETURN ? MODE_RETURN : NEXT, value, true);
+  },
 };
 
 const nativeGeneratorFunction = Object.getPrototypeOf(function* () {}) as { constructor: unknown };
@@ -541,6 +565,7 @@ export const GeneratorPrototype: object = Object.create(Object.getPrototypeOf(Ob
 /** What compiled generator functions inherit from, shaped like %GeneratorFunction.prototype%. */
 export const GeneratorFunctionPrototype: object = Object.create(Function.prototype as object);
 
+Object.defineProperty(GeneratorPrototype, UNWIND, { value: methods[UNWIND], writable: true, enumerable: false, configurable: true });
 for (const name of ["next", "return", "throw"] as const) {
   Object.defineProperty(GeneratorPrototype, name, { value: methods[name], writable: true, enumerable: false, configurable: true });
 }
