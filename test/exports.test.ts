@@ -48,6 +48,25 @@ const VALUES: Record<string, string[]> = {
     "yieldNow",
   ],
   "src/testing/index.ts": ["Steps", "VirtualClock", "runTest", "seededRandom"],
+  "src/durable/index.ts": [
+    "SnapshotError",
+    "VersionMismatch",
+    "closure",
+    "compiled",
+    "decode",
+    "durable",
+    "encode",
+    "inspectHeader",
+    "registerClass",
+    "registerClosureFactory",
+    "registerFunction",
+    "registerPrototype",
+    "registerType",
+    "restoreCoroutine",
+    "snapshotCoroutine",
+  ],
+  "src/compiler/index.ts": ["CompileError", "compile"],
+  "src/compiler/plugin.ts": ["strandDurable"],
 };
 
 /** Type-only exports of each entry, sorted. */
@@ -83,6 +102,21 @@ const TYPES: Record<string, string[]> = {
     "TaskState",
   ],
   "src/testing/index.ts": ["RunTestOptions", "TestContext"],
+  "src/durable/index.ts": [
+    "DecodeOptions",
+    "EncodeOptions",
+    "FrameSummary",
+    "HashMismatch",
+    "Migration",
+    "RestoreOptions",
+    "Signer",
+    "SnapshotEntry",
+    "SnapshotHeader",
+    "SnapshotOptions",
+    "TypeCodec",
+  ],
+  "src/compiler/index.ts": ["CompileOptions", "CompileResult", "CompiledFunction"],
+  "src/compiler/plugin.ts": ["StrandDurableOptions"],
 };
 
 describe("exported surface", () => {
@@ -124,10 +158,10 @@ describe("package.json", () => {
     exports: Record<string, null | string | { types: string; import: string }>;
   };
 
-  test("is an ESM package without side effects", () => {
+  test("is an ESM package whose only side effect is registering the durable loader", () => {
     assert.equal(pkg.name, "strand");
     assert.equal(pkg.type, "module");
-    assert.equal(pkg.sideEffects, false);
+    assert.deepEqual(pkg.sideEffects, ["./dist/compiler/register.js"]);
   });
 
   test('closes the internals: "./internal/*" is null', () => {

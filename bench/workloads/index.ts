@@ -10,5 +10,6 @@ import { cases as select } from "./select.js";
 import { cases as timers } from "./timers.js";
 import { cases as cancel } from "./cancel.js";
 import { cases as mutex } from "./mutex.js";
+import { cases as durable } from "./durable.js";
 
-export const cases: Case[] = [...resume, ...depth, ...pingpong, ...spawn, ...prodcons, ...fanin, ...select, ...timers, ...cancel, ...mutex];
+export const cases: Case[] = [...resume, ...depth, ...pingpong, ...spawn, ...prodcons, ...fanin, ...select, ...timers, ...cancel, ...mutex, ...durable];

@@ -205,7 +205,7 @@ export function durablePlugin(state: TransformState): PluginObj {
         });
 
         program.unshiftContainer("body", [
-          t.importDeclaration([t.importNamespaceSpecifier(t.identifier(rt))], t.stringLiteral(state.runtime)),
+          t.importDeclaration([t.importSpecifier(t.identifier(rt), t.identifier("compiled"))], t.stringLiteral(state.runtime)),
           ...infos,
         ]);
         if (hasNested) hoistBodies(program);
@@ -392,7 +392,7 @@ const hashOf = (node: t.Node): string => createHash("sha256").update(generateCod
 function registerModuleLevel(program: NodePath<t.Program>, state: TransformState, rt: string, infos: t.Statement[]): void {
   const call = (name: string, args: t.Expression[]): t.Statement => t.expressionStatement(t.callExpression(t.memberExpression(t.identifier(rt), t.identifier(name)), args));
   for (const statement of program.get("body")) {
-    if (statement.isImportDeclaration() && statement.node.source.value === state.runtime) {
+    if (statement.isImportDeclaration() && (statement.node.source.value === state.runtime || statement.node.source.value === "strand/durable")) {
       for (const specifier of statement.get("specifiers")) {
         if (!specifier.isImportSpecifier()) continue;
         const imported = specifier.node.imported;

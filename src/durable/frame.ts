@@ -121,6 +121,8 @@ export class Frame {
    * `finally` suspends.
    */
   rp: boolean;
+  /** On a stack's root frame: some frame of the stack has `rp` set. */
+  pr: boolean;
 
   constructor(info: FunctionInfo, body: Body, locals: object) {
     this.info = info;
@@ -135,6 +137,7 @@ export class Frame {
     this.ct = null;
     this.cv = null;
     this.rp = false;
+    this.pr = false;
   }
 }
 
@@ -212,7 +215,10 @@ function drive(root: Frame, frame: Frame, mode: number, value: unknown, unwindin
       try {
         const inner = delegateStep(frame, mode, value);
         if (inner !== undefined) {
-          if (mode === MODE_RETURN) frame.rp = true; // the delegate's return() suspended
+          if (mode === MODE_RETURN) {
+            frame.rp = true; // the delegate's return() suspended
+            root.pr = true;
+          }
           return suspend(root, frame, inner, unwinding);
         }
         mode = delegateMode;
@@ -236,6 +242,7 @@ function drive(root: Frame, frame: Frame, mode: number, value: unknown, unwindin
     } else if (mode === MODE_RETURN) {
       // Every yield* below this frame received the return.
       for (let below = frame.caller; below !== null; below = below.caller) below.rp = true;
+      if (frame.caller !== null) root.pr = true;
       const after = abrupt(frame, RETURN, value);
       if (after !== AGAIN) {
         run = false;
@@ -308,24 +315,30 @@ function drive(root: Frame, frame: Frame, mode: number, value: unknown, unwindin
 }
 
 /**
- * The fast path of next() ran the body once and it did not simply yield: go on
- * as the driver would have after that run.
+ * The fast path of next() ran the top frame's body once and it did not simply
+ * yield: go on as the driver would have after that run.
  */
-function resumed(frame: Frame, value: unknown): IteratorResult<unknown> {
-  if (frame.ip === DONE && value !== STAR && value !== AGAIN) {
+function resumed(root: Frame, frame: Frame, value: unknown): IteratorResult<unknown> {
+  if (frame === root && frame.ip === DONE && value !== STAR && value !== AGAIN) {
     frame.st = FINISHED;
     return result(value, true);
   }
-  return drive(frame, frame, NEXT, value, false, RAN);
+  return drive(root, frame, NEXT, value, false, RAN);
 }
 
 /** The fast path's body threw: dispatch as the driver does. */
-function rethrown(frame: Frame, error: unknown): IteratorResult<unknown> {
-  if (!dispatch(frame, error)) {
-    endByThrow(frame, frame);
-    throw error;
-  }
-  return drive(frame, frame, NEXT, error, false, RUN);
+function rethrown(root: Frame, frame: Frame, error: unknown): IteratorResult<unknown> {
+  if (dispatch(frame, error)) return drive(root, frame, NEXT, error, false, RUN);
+  const caller = endByThrow(root, frame);
+  if (caller === null) throw error;
+  caller.rp = false;
+  return drive(root, caller, MODE_THROW, error, false, APPLY);
+}
+
+/** A resumption that is not the run loop's unwinding ends: the returns its yield*s received are forgotten (ECMAScript). */
+function forgetReturns(root: Frame, top: Frame): void {
+  for (let frame: Frame | null = top; frame !== null; frame = frame.caller) frame.rp = false;
+  root.pr = false;
 }
 
 /** A frame ends by an exception it did not catch: returns its caller (null at the root, which is done). */
@@ -342,7 +355,7 @@ function endByThrow(root: Frame, frame: Frame): Frame | null {
 }
 
 function suspend(root: Frame, top: Frame, yielded: IteratorResult<unknown>, unwinding: boolean): IteratorResult<unknown> {
-  if (!unwinding) for (let frame: Frame | null = top; frame !== null; frame = frame.caller) frame.rp = false;
+  if (root.pr && !unwinding) forgetReturns(root, top);
   root.top = top;
   root.st = SUSPENDED;
   return yielded;
@@ -526,19 +539,22 @@ export function endFinally(frame: Frame, entry: number): unknown {
  */
 const methods = {
   next(this: unknown, value?: unknown): IteratorResult<unknown> {
-    const frame = frameOf(this, "next");
-    // The common case — a frame alone on its stack resumed at a plain yield —
+    const root = frameOf(this, "next");
+    // The common case — the top frame resumed at a plain yield, yielding again —
     // without the driver's loop; anything else goes the general way.
-    if (frame.st !== SUSPENDED || frame.top !== frame || frame.dn !== undefined) return resume(frame, NEXT, value);
-    frame.st = RUNNING;
+    if (root.st !== SUSPENDED) return resume(root, NEXT, value);
+    const frame = root.top;
+    if (frame.dn !== undefined) return resume(root, NEXT, value);
+    root.st = RUNNING;
     let yielded: unknown;
     try {
       yielded = frame.body(frame, frame.l, value);
     } catch (error) {
-      return rethrown(frame, error);
+      return rethrown(root, frame, error);
     }
-    if (frame.ip === DONE || yielded === STAR || yielded === AGAIN) return resumed(frame, yielded);
-    frame.st = SUSPENDED;
+    if (frame.ip === DONE || yielded === STAR || yielded === AGAIN) return resumed(root, frame, yielded);
+    if (root.pr) forgetReturns(root, frame);
+    root.st = SUSPENDED;
     return { value: yielded, done: false };
   },
   return(this: unknown, value?: unknown): IteratorResult<unknown> {

@@ -1,16 +1,24 @@
 /**
- * `strand/durable`: the run time of durable coroutines (compiled generators
- * whose frames are data). Portable: no Node built-ins.
+ * `strand/durable`: durable coroutines — compiled generators whose frames are
+ * data — saved as bytes and revived in this or another process. Portable: no
+ * Node built-ins (the compiler, `strand/compiler` and `strand/register`, is
+ * Node-only; what it compiles runs anywhere).
  */
-export { GeneratorPrototype, GeneratorFunctionPrototype, Frame, FunctionInfo, FRAME } from "./frame.js";
-export type { TryEntry } from "./frame.js";
-// What compiled modules call (not for hand-written code).
-export { abrupt, endFinally, start, STAR } from "./frame.js";
-export { info, define, declare, notConstructor, iterate, step, closeIterator, keys, hasKey, coercible, rest, take, assignConstant, functionInfo } from "./compiled.js";
-export { registerClass, registerFunction, registerPrototype, registerType, registerClosureFactory, closure } from "./registry.js";
-export { encode, decode, inspectHeader } from "./serialize.js";
-export { SnapshotError, VersionMismatch } from "./errors.js";
-/** Whether the importing module runs compiled: the compiler replaces this binding with `true` in the modules it compiles. */
-export const durable: boolean = false;
 export { snapshotCoroutine, restoreCoroutine } from "./snapshot.js";
 export type { FrameSummary, Migration, SnapshotOptions, RestoreOptions } from "./snapshot.js";
+export { registerClass, registerFunction, registerPrototype, registerType, registerClosureFactory, closure, type TypeCodec } from "./registry.js";
+export { encode, decode, inspectHeader, type EncodeOptions, type DecodeOptions, type SnapshotHeader, type SnapshotEntry, type Signer } from "./serialize.js";
+export { SnapshotError, VersionMismatch, type HashMismatch } from "./errors.js";
+export { compiled } from "./runtime.js";
+
+/**
+ * Whether the importing module runs compiled: `false` here, and the compiler
+ * replaces the binding with `true` in each module it compiles (the Go seed's
+ * `coroutine.Durable`).
+ *
+ * ```ts
+ * import { durable } from "strand/durable";
+ * if (!durable) console.log("volatile: state is lost when the process exits");
+ * ```
+ */
+export const durable: boolean = false;

@@ -3,15 +3,15 @@
  * everything it reaches (its frames, their locals, closures and objects), and
  * revived — in this process or another — where it stopped.
  *
- * Format: the serializer's (serialize.ts), twice over: an outer value that
- * needs nothing registered — the format tag, a summary of the frames (function
- * id, version hash, resume point) and the inner bytes — so a restore can check
- * versions and name where each changed function stopped before it decodes
- * anything that needs the code; and the inner bytes, the coroutine's state.
+ * Format: the serializer's (serialize.ts), of `{ format, state }`. Its header
+ * lists every registered id the state uses with its version hash — for each
+ * function with a frame, its body (`id@body`) and generator prototype
+ * (`id@generator`) — so a restore checks versions before decoding; when some
+ * changed, it decodes without the check only to name where each changed
+ * function stopped (or to migrate its frames), never to run them.
  */
 import { Coroutine, coroutineFromState, coroutineState, type CoroutineState } from "../coroutine.js";
 import { FRAME, Frame, RUNNING, DELEGATED } from "./frame.js";
-import { functionInfo } from "./compiled.js";
 import { decode, encode, type DecodeOptions, type EncodeOptions, type Signer } from "./serialize.js";
 import { SnapshotError, VersionMismatch } from "./errors.js";
 
@@ -46,10 +46,9 @@ export interface RestoreOptions {
   migrations?: Record<string, Migration>;
 }
 
-interface Outer {
+interface Saved {
   format: string;
-  frames: Array<[id: string, hash: string, ip: number]>;
-  state: Uint8Array;
+  state: CoroutineState;
 }
 
 /**
@@ -77,11 +76,8 @@ export function snapshotCoroutine(coroutine: Coroutine<unknown, unknown, unknown
   }
   if (root.st === RUNNING) throw new SnapshotError("the coroutine is running: snapshot it between next() calls, not from inside it");
   if (root.st === DELEGATED) throw new SnapshotError("the coroutine's generator is being driven by another generator's yield*: snapshot that one");
-  const frames: Outer["frames"] = [];
-  for (let frame: Frame | null = root.top; frame !== null; frame = frame.caller) frames.unshift([frame.info.id, frame.info.hash, frame.ip]);
-  const inner = encode(state, options?.sign === undefined ? undefined : ({ sign: options.sign } as EncodeOptions));
-  const outer: Outer = { format: TAG, frames, state: inner };
-  return encode(outer, options?.sign === undefined ? undefined : ({ sign: options.sign } as EncodeOptions));
+  const saved: Saved = { format: TAG, state };
+  return encode(saved, options?.sign === undefined ? undefined : ({ sign: options.sign } as EncodeOptions));
 }
 
 /**
@@ -95,47 +91,70 @@ export function restoreCoroutine<R = unknown, S = unknown, T = unknown>(bytes: U
   if (!(bytes instanceof Uint8Array)) throw new TypeError(`restoreCoroutine(bytes): bytes must be a Uint8Array, got ${describe(bytes)}`);
   const verify = options?.verify;
   const decodeOptions: DecodeOptions = verify === undefined ? {} : { verify };
-  const outer = decode(bytes, decodeOptions) as Outer;
-  if (typeof outer !== "object" || outer === null || outer.format !== TAG || !Array.isArray(outer.frames) || !(outer.state instanceof Uint8Array)) {
-    throw new SnapshotError("these bytes are not a coroutine snapshot (snapshotCoroutine writes them)");
+  let saved: Saved;
+  try {
+    saved = decode(bytes, decodeOptions) as Saved;
+  } catch (error) {
+    if (!(error instanceof VersionMismatch)) throw error;
+    saved = changedCode(bytes, decodeOptions, error, options?.migrations ?? {});
   }
-  const migrations = options?.migrations ?? {};
-  const changed: Array<{ id: string; snapshotHash: string; hereHash: string | undefined; ip: number; index: number }> = [];
-  outer.frames.forEach(([id, hash, ip], index) => {
-    const here = functionInfo(id);
-    if (here === undefined) {
-      throw new SnapshotError(`the snapshot has a frame of ${id} (stopped at ${ip}), which is not loaded here: import the module that defines it before restoring`);
-    }
-    if (here.hash !== hash) changed.push({ id, snapshotHash: hash, hereHash: here.hash, ip, index });
-  });
-  const unmigrated = changed.filter((c) => typeof migrations[c.id] !== "function");
-  if (unmigrated.length > 0) {
-    const error = new VersionMismatch(unmigrated.map((c) => ({ id: c.id, expectedHash: c.hereHash, actualHash: c.snapshotHash })));
-    error.message =
-      `the code of ${unmigrated.length === 1 ? "a function" : `${unmigrated.length} functions`} with frames in the snapshot changed: ` +
-      unmigrated.map((c) => `${c.id} (stopped at resume point ${c.ip}; snapshot version ${c.snapshotHash}, here ${c.hereHash})`).join(", ") +
-      "; restore with the code that wrote it, or pass a migration for each in options.migrations";
-    throw error;
-  }
-  const state = decode(outer.state, { ...decodeOptions, versions: changed.length > 0 ? "ignore" : "check" }) as CoroutineState;
-  if (typeof state !== "object" || state === null || frameOf(state.generator) === null) throw new SnapshotError("the snapshot's state is not a coroutine's");
-  if (changed.length > 0) migrate(frameOf(state.generator)!, changed, migrations);
-  return coroutineFromState<R, S, T>(state);
+  check(saved);
+  return coroutineFromState<R, S, T>(saved.state);
 }
 
-function migrate(root: Frame, changed: Array<{ id: string; snapshotHash: string; ip: number }>, migrations: Record<string, Migration>): void {
+function check(saved: Saved): void {
+  if (typeof saved !== "object" || saved === null || saved.format !== TAG || typeof saved.state !== "object" || saved.state === null || frameOf(saved.state.generator) === null) {
+    throw new SnapshotError("these bytes are not a coroutine snapshot (snapshotCoroutine writes them)");
+  }
+}
+
+/**
+ * Functions with frames in the snapshot changed since it was written: decode it
+ * again without the version check — the frames of changed functions then hold
+ * their old resume points and locals, under the new code — and migrate each, or
+ * fail naming each changed function and where it stopped.
+ */
+function changedCode(bytes: Uint8Array, decodeOptions: DecodeOptions, mismatch: VersionMismatch, migrations: Record<string, Migration>): Saved {
+  // Ids of compiled functions are registered as `id@body` and `id@generator`.
+  const oldHash = new Map<string, string | undefined>();
+  const other: string[] = [];
+  for (const m of mismatch.mismatches) {
+    const at = m.id.lastIndexOf("@");
+    const suffix = at < 0 ? "" : m.id.slice(at + 1);
+    if (suffix === "body" || suffix === "generator") oldHash.set(m.id.slice(0, at), m.actualHash);
+    else other.push(m.id);
+  }
+  if (other.length > 0) throw mismatch; // a changed class or function that is not a frame's: nothing to migrate
+  const saved = decode(bytes, { ...decodeOptions, versions: "ignore" }) as Saved;
+  check(saved);
   const stack: Frame[] = [];
+  const root = frameOf(saved.state.generator)!;
   for (let frame: Frame | null = root.top; frame !== null; frame = frame.caller) stack.unshift(frame);
+  const unmigrated: Array<{ id: string; from: string | undefined; to: string; ip: number }> = [];
   for (const frame of stack) {
-    const change = changed.find((c) => c.id === frame.info.id && c.ip === frame.ip);
-    if (change === undefined) continue;
-    const result = migrations[change.id]!({ id: change.id, hash: change.snapshotHash, toHash: frame.info.hash, ip: frame.ip, locals: frame.l as Record<string, unknown> });
+    const id = frame.info.id;
+    if (!oldHash.has(id)) continue;
+    const migration = migrations[id];
+    if (typeof migration !== "function") {
+      unmigrated.push({ id, from: oldHash.get(id), to: frame.info.hash, ip: frame.ip });
+      continue;
+    }
+    const result = migration({ id, hash: oldHash.get(id) ?? "", toHash: frame.info.hash, ip: frame.ip, locals: frame.l as Record<string, unknown> });
     if (typeof result !== "object" || result === null || typeof result.ip !== "number" || typeof result.locals !== "object" || result.locals === null) {
-      throw new TypeError(`the migration of ${change.id} must return { ip: number, locals: object }`);
+      throw new TypeError(`the migration of ${id} must return { ip: number, locals: object }`);
     }
     frame.ip = result.ip;
     frame.l = result.locals;
   }
+  if (unmigrated.length > 0) {
+    const error = new VersionMismatch(unmigrated.map((c) => ({ id: c.id, expectedHash: c.to, actualHash: c.from })));
+    error.message =
+      `the code of ${unmigrated.length === 1 ? "a function" : `${unmigrated.length} functions`} with frames in the snapshot changed: ` +
+      unmigrated.map((c) => `${c.id} (stopped at resume point ${c.ip}; snapshot version ${c.from ?? "?"}, here ${c.to})`).join(", ") +
+      "; restore with the code that wrote it, or pass a migration for each in options.migrations";
+    throw error;
+  }
+  return saved;
 }
 
 function frameOf(generator: unknown): Frame | null {

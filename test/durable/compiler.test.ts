@@ -6,6 +6,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { loadBoth, trace, drives } from "./differential.js";
+import { coroutineFromState, coroutineState } from "../../src/coroutine.js";
+import { restoreCoroutine, snapshotCoroutine } from "../../src/durable/index.js";
 
 const programs: Record<string, string> = {
   "straight line": `
@@ -189,3 +191,52 @@ describe("durable compiler: compiled runs as V8 runs", () => {
     });
   }
 });
+
+describe("durable snapshots: a snapshot and restore after every yield changes nothing", () => {
+  // Programs whose state holds something a snapshot cannot save, and why.
+  const unsaveable: Record<string, string> = {
+    "expressions: logical, conditional, calls, members, templates": "an object literal with a method (`f(a, b) {}`) is not a registered function",
+  };
+  for (const [name, body] of Object.entries(programs)) {
+    it(name, async () => {
+      const { native, compiled } = await loadBoth(`"use durable";\n${body}`);
+      const nativeMain = native.main as () => Iterator<unknown>;
+      const compiledMain = compiled.main as () => Generator<unknown, unknown, unknown>;
+      const yields = trace(nativeMain, { kind: "next" }).length;
+      let refused = false;
+      for (const drive of drives(yields)) {
+        const expected = trace(nativeMain, drive);
+        let saved = 0;
+        const actual = trace(() => resaving(compiledMain(), () => saved++), drive);
+        if (name in unsaveable) {
+          if (actual.some((line) => line.includes("SnapshotError"))) refused = true;
+          continue;
+        }
+        assert.deepEqual(actual, expected, `${name}, ${JSON.stringify(drive)}`);
+      }
+      if (name in unsaveable) assert.ok(refused, `expected a SnapshotError: ${unsaveable[name]}`);
+    });
+  }
+});
+
+/**
+ * A generator that, after each step of `inner`, snapshots it (through a
+ * Coroutine) and goes on with the restored copy.
+ */
+function resaving(inner: Generator<unknown, unknown, unknown>, onSave: () => void): Iterator<unknown, unknown, unknown> {
+  let current = inner;
+  const save = (): void => {
+    const coroutine = coroutineFromState<unknown, unknown, unknown>({ generator: current, sent: undefined, received: undefined, finished: false, value: undefined });
+    current = coroutineState(restoreCoroutine(snapshotCoroutine(coroutine))).generator as Generator<unknown, unknown, unknown>;
+    onSave();
+  };
+  const step = (result: IteratorResult<unknown>): IteratorResult<unknown> => {
+    if (!result.done) save();
+    return result;
+  };
+  return {
+    next: (value?: unknown) => step(current.next(value)),
+    throw: (error?: unknown) => step(current.throw(error)),
+    return: (value?: unknown) => step(current.return(value)),
+  };
+}

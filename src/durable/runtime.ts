@@ -1,0 +1,32 @@
+/**
+ * What compiled modules call, as one object: `import { compiled as $d } from
+ * "strand/durable"`. Not for hand-written code; its members change with the
+ * compiler that emits the calls.
+ */
+import { abrupt, endFinally, start, STAR } from "./frame.js";
+import { info, define, declare, notConstructor, iterate, step, closeIterator, keys, hasKey, coercible, rest, take, assignConstant } from "./compiled.js";
+import { registerClass, registerFunction, registerClosureFactory, closure } from "./registry.js";
+
+export const compiled = Object.freeze({
+  info,
+  define,
+  declare,
+  start,
+  notConstructor,
+  abrupt,
+  endFinally,
+  STAR,
+  iterate,
+  step,
+  closeIterator,
+  keys,
+  hasKey,
+  coercible,
+  rest,
+  take,
+  assignConstant,
+  registerClass,
+  registerFunction,
+  registerClosureFactory,
+  closure,
+});
