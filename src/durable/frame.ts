@@ -211,6 +211,13 @@ function drive(root: Frame, frame: Frame, mode: number, value: unknown, unwindin
     let run = true;
     if (entry === APPLY) {
     // 1. Resume `frame` by `mode`: through its delegate, then by its try table.
+    if (mode === MODE_RETURN && frame.caller !== null && !frame.caller.rp) {
+      // Every yield* below this frame received the return. (A frame with rp set
+      // has it set on every frame below: the walk stops there, so a return
+      // through n frames costs O(n), not O(n²).)
+      for (let below: Frame | null = frame.caller; below !== null && !below.rp; below = below.caller) below.rp = true;
+      root.pr = true;
+    }
     if (frame.dn !== undefined) {
       try {
         const inner = delegateStep(frame, mode, value);
@@ -240,9 +247,6 @@ function drive(root: Frame, frame: Frame, mode: number, value: unknown, unwindin
         continue frames;
       }
     } else if (mode === MODE_RETURN) {
-      // Every yield* below this frame received the return.
-      for (let below = frame.caller; below !== null; below = below.caller) below.rp = true;
-      if (frame.caller !== null) root.pr = true;
       const after = abrupt(frame, RETURN, value);
       if (after !== AGAIN) {
         run = false;

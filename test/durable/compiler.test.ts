@@ -240,3 +240,20 @@ function resaving(inner: Generator<unknown, unknown, unknown>, onSave: () => voi
     return: (value?: unknown) => step(current.return(value)),
   };
 }
+
+describe("compiled frames form one stack", () => {
+  it("a 10⁶-deep yield* recursion runs (no native call per level) and unwinds", async () => {
+    const { compiled } = await loadBoth(`"use durable";
+      export function* down(n) { if (n === 0) { yield "bottom"; return 0; } return 1 + (yield* down(n - 1)); }
+      export function* downThrough(n, log) { try { if (n === 0) { yield "bottom"; return 0; } return yield* downThrough(n - 1, log); } finally { if (n % 250000 === 0) log.push(n); } }`);
+    const down = compiled.down as (n: number) => Generator<unknown, number>;
+    const g = down(1_000_000);
+    assert.deepEqual(g.next(), { value: "bottom", done: false });
+    assert.deepEqual(g.next(), { value: 1_000_000, done: true });
+    const log: number[] = [];
+    const h = (compiled.downThrough as (n: number, log: number[]) => Generator<unknown, number>)(1_000_000, log);
+    h.next();
+    assert.deepEqual(h.return(7), { value: 7, done: true });
+    assert.deepEqual(log, [0, 250000, 500000, 750000, 1000000]);
+  });
+});

@@ -17,6 +17,7 @@ import { join, relative } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { format } from "node:util";
+import { compile } from "../../src/compiler/index.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const work = join(root, "node_modules", ".cache", "strand-readme");
@@ -74,8 +75,22 @@ function toModule(code: string, file: string): string {
     .replace(/from "strand"/g, `from "${src}/index.js"`)
     .replace(/from "strand\/testing"/g, `from "${src}/testing/index.js"`)
     .replace(/from "strand\/sync"/g, `from "${src}/sync/index.js"`)
-    .replace(/from "strand\/channel"/g, `from "${src}/channel/index.js"`);
+    .replace(/from "strand\/channel"/g, `from "${src}/channel/index.js"`)
+    .replace(/from "strand\/durable"/g, `from "${src}/durable/index.js"`);
   return `${rewritten}\nexport {};\n`;
+}
+
+/**
+ * What runs: the module itself, or — for a `"use durable"` example — the module
+ * compiled by Strand's compiler, as the loader would run it.
+ */
+function runnableFile(file: string): string {
+  const code = readFileSync(file, "utf8");
+  if (!code.startsWith('"use durable"')) return file;
+  const compiled = file.replace(/\.ts$/, ".compiled.mjs");
+  const runtime = pathToFileURL(join(root, "src", "durable", "index.ts")).href;
+  writeFileSync(compiled, compile(code, { filename: file, root: work, runtime, sourceMaps: false }).code);
+  return compiled;
 }
 
 const readme = readFileSync(join(root, "README.md"), "utf8");
@@ -126,7 +141,7 @@ describe("README.md", () => {
       const exitCode = process.exitCode;
       console.log = (...args: unknown[]) => void printed.push(format(...args));
       try {
-        await import(pathToFileURL(files.get(block)!).href);
+        await import(pathToFileURL(runnableFile(files.get(block)!)).href);
       } finally {
         console.log = log;
       }

@@ -1,0 +1,32 @@
+// The durable examples, run as a user runs them: from an installed package, in fresh processes.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { cpSync } from "node:fs";
+import { join } from "node:path";
+import { installedProject, repository, tsxLoader, type Project } from "../durable/fixtures/installed.js";
+
+describe("examples/durable", () => {
+  let project: Project;
+  before(() => {
+    project = installedProject();
+    cpSync(join(repository, "examples", "durable"), join(project.dir, "durable"), { recursive: true });
+  });
+  after(() => project.remove());
+
+  test("counter.ts: compiled, three runs print yield: 0, 1, 2 (state kept in a file)", () => {
+    const lines = [0, 1, 2].map(() => {
+      const run = project.node(["--import", "strand/register", "durable/counter.ts", "counter.state"]);
+      assert.equal(run.status, 0, run.stderr);
+      return run.stdout.trim();
+    });
+    assert.deepEqual(lines, ["yield: 0", "yield: 1", "yield: 2"]);
+  });
+
+  test("counter.ts: without the loader it says it is volatile and prints yield: 0 each time", () => {
+    for (let i = 0; i < 2; i++) {
+      const run = project.node(["--import", tsxLoader, "durable/counter.ts", "volatile.state"]);
+      assert.equal(run.status, 0, run.stderr);
+      assert.deepEqual(run.stdout.trim().split("\n"), ["volatile mode: this module is not compiled, so its state is not saved", "yield: 0"]);
+    }
+  });
+});
