@@ -17,6 +17,7 @@ import { types as t, type NodePath } from "@babel/core";
 import type { Binding, Scope } from "@babel/traverse";
 import { CompileError } from "./errors.js";
 import { generatorFactories } from "./marks.js";
+import { hasYield } from "./yields.js";
 
 export interface Slots {
   /** The locals object's property names, in order, with their initial value expressions. */
@@ -78,8 +79,20 @@ export function assignSlots(fn: NodePath<t.Function>, locals: string, file: stri
   for (const param of fn.get("params")) {
     for (const name of Object.keys(t.getBindingIdentifiers(param.node as t.Node))) paramNames.add(name);
   }
+  // A block that never yields and whose bindings no nested function captures
+  // keeps them as the body function's own variables: they never live across a
+  // yield, so the frame need not hold them (and the code stays native).
+  const nativeScopes = new Set<Scope>();
+  for (const scope of scopes) {
+    if (scope === fnScope || hasYield(scope.path.node)) continue;
+    const bindings = Object.values(scope.bindings).filter((binding) => binding.kind !== "var" && binding.kind !== "hoisted");
+    if (bindings.length === 0) continue;
+    const captured = bindings.some((binding) => [...binding.referencePaths, ...binding.constantViolations].some((ref) => ref.getFunctionParent() !== fn));
+    if (!captured) nativeScopes.add(scope);
+  }
   for (const scope of scopes) {
     for (const [name, binding] of Object.entries(scope.bindings)) {
+      if (nativeScopes.has(scope) && binding.kind !== "var" && binding.kind !== "hoisted") continue;
       if (scope === fnScope && binding.kind === "local") {
         // A named function expression's own name: the wrapper passes itself.
         const slot = unique(name);
@@ -238,6 +251,7 @@ export function assignSlots(fn: NodePath<t.Function>, locals: string, file: stri
     VariableDeclaration: {
       exit(p) {
         const node = p.node;
+        if (node.kind !== "var" && nativeScopes.has(p.scope)) return; // stays a declaration of the body function
         const parent = p.parentPath;
         if (parent.isForXStatement() && parent.node.left === node) {
           const target = node.declarations[0]!.id;

@@ -15,6 +15,7 @@ import { createHash } from "node:crypto";
 import { types as t, type NodePath, type PluginObj } from "@babel/core";
 import babelGenerator from "@babel/generator";
 import { assignSlots } from "./slots.js";
+import { hasYield } from "./yields.js";
 import { Emitter } from "./explode.js";
 import { CompileError } from "./errors.js";
 import { compiledBodies, generatorFactories, nestedBodies, wrappers } from "./marks.js";
@@ -420,31 +421,6 @@ function registerModuleLevel(program: NodePath<t.Program>, state: TransformState
 
 function errorAt(file: string, node: t.Node, message: string): CompileError {
   return new CompileError(message, { file, line: node.loc?.start.line ?? 0, column: node.loc?.start.column ?? 0 });
-}
-
-/** Whether the node contains a yield outside nested functions (class computed keys count). */
-export function hasYield(node: t.Node): boolean {
-  let found = false;
-  const visit = (n: t.Node): void => {
-    if (found) return;
-    if (t.isYieldExpression(n)) {
-      found = true;
-      return;
-    }
-    if (t.isFunction(n)) {
-      // computed method keys are evaluated outside the method
-      if ((t.isObjectMethod(n) || t.isClassMethod(n)) && n.computed) visit(n.key);
-      return;
-    }
-    for (const key of t.VISITOR_KEYS[n.type] ?? []) {
-      const value = (n as unknown as Record<string, unknown>)[key];
-      if (Array.isArray(value)) {
-        for (const child of value) if (child && typeof child === "object" && "type" in child) visit(child as t.Node);
-      } else if (value && typeof value === "object" && "type" in value) visit(value as t.Node);
-    }
-  };
-  visit(node);
-  return found;
 }
 
 /** Whether an identifier named `name` occurs in `nodes`. */
