@@ -159,7 +159,12 @@ export function durablePlugin(state: TransformState): PluginObj {
           const bodyName = program.scope.generateUid(`b_${safeName(lexical)}`);
           const locals = t.objectExpression(properties);
           const startArgs: t.Expression[] = [t.identifier(info), t.identifier(bodyName), locals];
-          if (wrapperName !== null) startArgs.push(t.identifier(wrapperName));
+          // A generator function made inside another function is made at every call
+          // of it: it skips what only reflection sees (its own prototype object and
+          // [[Prototype]]; its generator objects still inherit from the function's
+          // generator prototype), which would cost it more than the call itself.
+          const madeRepeatedly = fn.parentPath.getFunctionParent() !== null;
+          if (wrapperName !== null && !madeRepeatedly) startArgs.push(t.identifier(wrapperName));
           const startCall = t.callExpression(t.memberExpression(t.identifier(rt), t.identifier("start")), startArgs);
           const wrapperBody = t.blockStatement([notNew, t.returnStatement(startCall)]);
           nestedBodies.set(bodyFunction.body, { name: bodyName, locals, info: infoCall });
@@ -170,7 +175,7 @@ export function durablePlugin(state: TransformState): PluginObj {
             fn.node.body = wrapperBody;
             const bodyDeclaration = t.functionDeclaration(t.identifier(bodyName), bodyFunction.params, bodyFunction.body);
             fn.insertAfter(bodyDeclaration);
-            const defineStatement = t.expressionStatement(t.callExpression(t.memberExpression(t.identifier(rt), t.identifier("define")), [t.identifier(info), t.cloneNode(fn.node.id!)]));
+            const defineStatement = t.expressionStatement(t.callExpression(t.memberExpression(t.identifier(rt), t.identifier("defineInner")), [t.identifier(info), t.cloneNode(fn.node.id!)]));
             const block = fn.parentPath;
             if (block.isBlockStatement()) block.unshiftContainer("body", defineStatement);
             else if (block.isSwitchCase()) block.unshiftContainer("consequent", defineStatement);
@@ -186,7 +191,10 @@ export function durablePlugin(state: TransformState): PluginObj {
           const factory = t.callExpression(
             t.arrowFunctionExpression(
               [t.identifier(bodyName)],
-              t.callExpression(t.memberExpression(t.identifier(rt), t.identifier("define")), renamed ? [t.identifier(info), wrapper, t.stringLiteral(inferred!)] : [t.identifier(info), wrapper]),
+              t.callExpression(
+                t.memberExpression(t.identifier(rt), t.identifier(madeRepeatedly ? "defineInner" : "define")),
+                renamed ? [t.identifier(info), wrapper, t.stringLiteral(inferred!)] : [t.identifier(info), wrapper],
+              ),
             ),
             [bodyFunction],
           );

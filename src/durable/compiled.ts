@@ -54,6 +54,16 @@ export function info(id: string, hash: string, name: string, tries: TryEntry[], 
   return made;
 }
 
+/**
+ * `define` for a generator function made inside another function (at every call
+ * of it): only its name when the compiler had to rename it; reflection-only
+ * details (its `prototype` property, its [[Prototype]]) are left as they are.
+ */
+export function defineInner<F extends Function>(_info: FunctionInfo, wrapper: F, name?: string): F {
+  if (name !== undefined) Object.defineProperty(wrapper, "name", { value: name, configurable: true });
+  return wrapper;
+}
+
 /** `define` for a module-level declaration: also registered by id, so snapshots may hold the function itself. */
 export function declare<F extends Function>(info: FunctionInfo, wrapper: F): F {
   define(info, wrapper);
