@@ -156,6 +156,11 @@ export class Emitter {
     return t.blockStatement([this.setIp(t.numericLiteral(-1)), t.returnStatement(argument)]);
   }
 
+  /** `return $d.leap($f, type, value)`: the driver applies the jump after the body function has returned. */
+  private deferredLeap(type: number, value: t.Expression): t.Statement {
+    return t.returnStatement(this.rt("leap", [this.frame(), t.numericLiteral(type), value]));
+  }
+
   private findLeap(label: string | null, isContinue: boolean, at: t.Node): number {
     for (let i = this.leaps.length - 1; i >= 0; i--) {
       const leap = this.leaps[i]!;
@@ -342,9 +347,11 @@ export class Emitter {
       this.mark(catchLoc);
       // The slots pass made the catch parameter a plain identifier that the
       // handler's first statement copies to the locals; here it is the value resumed with.
+      // (Statements put before the copy — environments, hoisted functions — never yield.)
       const param = node.handler.param;
-      const body = node.handler.body.body.slice();
-      if (t.isIdentifier(param) && body.length > 0) body[0] = substitute(body[0]!, param.name, this.names.v);
+      let body = node.handler.body.body.slice();
+      if (t.isIdentifier(param)) body = body.map((statement) => substitute(statement, param.name, this.names.v));
+      else if (param) throw this.error("internal: a catch pattern was not rewritten", node);
       for (const statement of body) this.explodeStatement(statement);
       this.jump(next);
     }
@@ -384,7 +391,7 @@ export class Emitter {
     const entry = this.tries.length;
     this.tries.push({ tryLoc, catchLoc: null, finallyLoc, afterLoc: after });
     this.mark(tryLoc);
-    this.emit(t.expressionStatement(t.assignmentExpression("=", node.left as t.LVal, value)));
+    this.assignTo(node.left as t.LVal, value);
     this.leaps.push({ kind: "finally" });
     this.leaps.push({ kind: "loop", label, breakLoc: brk, continueLoc: next });
     this.explodeStatement(node.body);
@@ -417,7 +424,7 @@ export class Emitter {
     this.jumpUnless(t.binaryExpression("<", t.cloneNode(index), t.memberExpression(t.cloneNode(keys), t.identifier("length"))), after);
     this.emit(t.expressionStatement(t.assignmentExpression("=", key, t.memberExpression(t.cloneNode(keys), t.updateExpression("++", t.cloneNode(index)), true))));
     this.jumpUnless(this.rt("hasKey", [t.cloneNode(object), t.cloneNode(key)]), head);
-    this.emit(t.expressionStatement(t.assignmentExpression("=", node.left as t.LVal, t.cloneNode(key))));
+    this.assignTo(node.left as t.LVal, t.cloneNode(key));
     this.leaps.push({ kind: "loop", label, breakLoc: after, continueLoc: next });
     this.explodeStatement(node.body);
     this.leaps.pop();
@@ -434,6 +441,7 @@ export class Emitter {
     // Rewritten in place: nodes made by earlier passes keep their identity (marks.ts).
     const copy = node;
     const inner: Array<{ label: string | null; loop: boolean; isSwitch: boolean }> = [];
+    let nativeFinally = 0;
     const visit = (n: t.Node, replace: (s: t.Statement) => void): void => {
       if (t.isFunction(n) || t.isClass(n)) {
         if (t.isClass(n)) {
@@ -444,7 +452,8 @@ export class Emitter {
         return;
       }
       if (t.isReturnStatement(n)) {
-        replace(this.returnStatement(n.argument ?? t.unaryExpression("void", t.numericLiteral(0))));
+        const argument = n.argument ?? t.unaryExpression("void", t.numericLiteral(0));
+        replace(nativeFinally > 0 ? this.deferredLeap(RETURN, argument) : this.returnStatement(argument));
         return;
       }
       if (t.isBreakStatement(n) || t.isContinueStatement(n)) {
@@ -454,7 +463,22 @@ export class Emitter {
           const scope = inner[i]!;
           if (label === null ? scope.loop || (scope.isSwitch && !isContinue) : scope.label === label) return; // stays inside
         }
+        if (nativeFinally > 0) {
+          const index = this.findLeap(label, isContinue, n);
+          const leap = this.leaps[index] as { breakLoc: Loc; continueLoc?: Loc };
+          replace(this.deferredLeap(BREAK, (isContinue ? leap.continueLoc! : leap.breakLoc).ref()));
+          return;
+        }
         replace(t.blockStatement(isContinue ? this.continueStatements(label, n) : this.breakStatements(label, n)));
+        return;
+      }
+      if (t.isTryStatement(n) && n.finalizer) {
+        // A jump out of a native try/finally must not move the frame before the
+        // native finally has run (it may jump or throw itself): it is deferred
+        // to the driver, which applies the last one.
+        nativeFinally++;
+        for (const key of t.VISITOR_KEYS[n.type] ?? []) visitChild(n, key);
+        nativeFinally--;
         return;
       }
       if (t.isLabeledStatement(n)) {
@@ -541,7 +565,7 @@ export class Emitter {
         node.expressions.forEach((e, i) => {
           if (i < last) this.explodeExpression(e, true);
         });
-        return this.explodeExpression(node.expressions[last]!, ignore);
+        return this.explodeExpression(node.expressions[last]!);
       }
       case "AssignmentExpression":
         return this.explodeAssignment(node);
@@ -644,28 +668,40 @@ export class Emitter {
 
   private explodeAssignment(node: t.AssignmentExpression): t.Expression {
     const left = node.left;
-    if (t.isMemberExpression(left)) {
-      // The target's object and key are evaluated before the value.
-      const object = this.keep(this.explodeExpression(left.object as t.Expression));
-      const property = left.computed ? this.keep(this.explodeExpression(left.property as t.Expression)) : left.property;
-      const target = t.memberExpression(object, property as t.Expression, left.computed);
-      if (node.operator === "=") return t.assignmentExpression("=", target, this.explodeExpression(node.right));
-      // Compound: the old value is read before the right side runs.
-      const old = this.keep(t.cloneNode(target));
-      const operator = node.operator.slice(0, -1);
-      if (operator === "&&" || operator === "||" || operator === "??") {
-        throw this.error(`yield in the right side of ${node.operator} is not supported in a durable module`, node);
-      }
-      return t.assignmentExpression("=", t.cloneNode(target), t.binaryExpression(operator as t.BinaryExpression["operator"], old, this.explodeExpression(node.right)));
-    }
     if (node.operator === "=" && (t.isObjectPattern(left) || t.isArrayPattern(left)) && this.hasYield(left)) {
       const value = this.keep(this.explodeExpression(node.right));
       this.destructure(left, value);
       return value;
     }
-    if (this.hasYield(left)) throw this.error("yield inside this assignment target is not supported in a durable module", node);
-    if (node.operator === "=") return t.assignmentExpression("=", left, this.explodeExpression(node.right));
-    throw this.error(`yield in the right side of ${node.operator} is not supported in a durable module`, node);
+    let target: t.MemberExpression | t.Identifier;
+    if (t.isMemberExpression(left)) {
+      // The target's object and key are evaluated before the value.
+      const object = this.keep(this.explodeExpression(left.object as t.Expression));
+      const property = left.computed ? this.keep(this.explodeExpression(left.property as t.Expression)) : left.property;
+      target = t.memberExpression(object, property as t.Expression, left.computed);
+    } else if (t.isIdentifier(left)) {
+      target = left;
+    } else {
+      if (node.operator === "=" && !this.hasYield(left)) return t.assignmentExpression("=", left, this.explodeExpression(node.right));
+      throw this.error("yield inside this assignment target is not supported in a durable module", node);
+    }
+    if (node.operator === "=") return t.assignmentExpression("=", target, this.explodeExpression(node.right));
+    const operator = node.operator.slice(0, -1);
+    if (operator === "&&" || operator === "||" || operator === "??") {
+      // a ||= b: b (and the assignment) only when a is falsy.
+      const result = this.temp();
+      const after = this.loc();
+      this.emit(t.expressionStatement(t.assignmentExpression("=", result, t.cloneNode(target))));
+      const r = t.cloneNode(result);
+      const skip = operator === "&&" ? t.unaryExpression("!", r) : operator === "||" ? r : t.binaryExpression("!=", r, t.nullLiteral());
+      this.jumpIf(skip, after);
+      this.emit(t.expressionStatement(t.assignmentExpression("=", t.cloneNode(result), t.assignmentExpression("=", t.cloneNode(target), this.explodeExpression(node.right)))));
+      this.mark(after);
+      return t.cloneNode(result);
+    }
+    // Compound: the old value is read before the right side runs.
+    const old = this.keep(t.cloneNode(target));
+    return t.assignmentExpression("=", t.cloneNode(target), t.binaryExpression(operator as t.BinaryExpression["operator"], old, this.explodeExpression(node.right)));
   }
 
   /**
@@ -676,6 +712,9 @@ export class Emitter {
    */
   private destructure(pattern: t.LVal, value: t.Expression): void {
     if (t.isAssignmentPattern(pattern)) {
+      // A member target is evaluated before the value and its default.
+      let left = pattern.left as t.LVal;
+      if (t.isMemberExpression(left)) left = this.keptTarget(left);
       const v = this.keep(value);
       const after = this.loc();
       const current = this.temp();
@@ -683,7 +722,7 @@ export class Emitter {
       this.jumpIf(t.binaryExpression("!==", t.cloneNode(current), t.identifier("undefined")), after);
       this.emit(t.expressionStatement(t.assignmentExpression("=", t.cloneNode(current), this.explodeExpression(pattern.right))));
       this.mark(after);
-      this.destructure(pattern.left, t.cloneNode(current));
+      this.destructure(left, t.cloneNode(current));
       return;
     }
     if (t.isObjectPattern(pattern)) {
@@ -712,7 +751,21 @@ export class Emitter {
       });
       return;
     }
+    if (t.isMemberExpression(pattern) && this.hasYield(pattern)) pattern = this.keptTarget(pattern);
     this.emit(t.expressionStatement(t.assignmentExpression("=", pattern, value)));
+  }
+
+  /** A member target's object and key, evaluated now and kept (they may yield). */
+  private keptTarget(target: t.MemberExpression): t.MemberExpression {
+    const object = this.keep(this.explodeExpression(target.object as t.Expression));
+    const property = target.computed ? this.keep(this.explodeExpression(target.property as t.Expression)) : target.property;
+    return t.memberExpression(object, property as t.Expression, target.computed);
+  }
+
+  /** `target = value` where the target may be a pattern that yields. */
+  private assignTo(target: t.LVal, value: t.Expression): void {
+    if ((t.isObjectPattern(target) || t.isArrayPattern(target) || t.isMemberExpression(target)) && this.hasYield(target)) this.destructure(target, value);
+    else this.emit(t.expressionStatement(t.assignmentExpression("=", target, value)));
   }
 
   private explodeCall(node: t.CallExpression | t.NewExpression): t.Expression {
@@ -762,7 +815,9 @@ export class Emitter {
         }
         return p;
       }
-      const key = p.computed ? this.keep(this.explodeExpression(p.key as t.Expression)) : p.key;
+      // A computed key is kept when a yield comes after it (in its value or a later property).
+      const keyBeforeYield = i < lastYield || (i === lastYield && this.hasYield(p.value));
+      const key = p.computed ? (keyBeforeYield ? this.keep(this.explodeExpression(p.key as t.Expression)) : this.explodeExpression(p.key as t.Expression)) : p.key;
       const value = keepIt(this.explodeExpression(p.value as t.Expression));
       return t.objectProperty(key, value, p.computed, false);
     });

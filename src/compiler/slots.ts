@@ -85,6 +85,8 @@ export function assignSlots(fn: NodePath<t.Function>, locals: string, file: stri
   const nativeScopes = new Set<Scope>();
   for (const scope of scopes) {
     if (scope === fnScope || hasYield(scope.path.node)) continue;
+    // A catch parameter of a try statement that yields is the value the catch case resumes with.
+    if (scope.path.isCatchClause() && hasYield(scope.path.parent)) continue;
     const bindings = Object.values(scope.bindings).filter((binding) => binding.kind !== "var" && binding.kind !== "hoisted");
     if (bindings.length === 0) continue;
     const captured = bindings.some((binding) => [...binding.referencePaths, ...binding.constantViolations].some((ref) => ref.getFunctionParent() !== fn));
@@ -193,7 +195,8 @@ export function assignSlots(fn: NodePath<t.Function>, locals: string, file: stri
   function rewriteIdentifier(p: NodePath<t.Identifier>): void {
     const q = p as NodePath;
     if (!(q.isReferencedIdentifier() || q.isBindingIdentifier())) return;
-    const binding = p.scope.getBinding(p.node.name);
+    // (Inside a catch clause's pattern, Babel resolves names from the enclosing scope: ask the clause.)
+    const binding = p.scope.getBinding(p.node.name) ?? p.findParent((q) => q.isCatchClause())?.scope.getBinding(p.node.name);
     if (binding === undefined) return;
     const place = places.get(binding);
     if (place === undefined) return;
@@ -217,6 +220,7 @@ export function assignSlots(fn: NodePath<t.Function>, locals: string, file: stri
       exit(p) {
         const param = p.node.param;
         if (param === null || param === undefined || t.isIdentifier(param)) return; // identifiers: above
+        if (nativeScopes.has(p.scope)) return; // its bindings stay the body function's own
         // catch (pattern): a plain parameter copied to the locals by the first statement.
         const name = `$caught${catchCount++}`;
         p.node.param = t.identifier(name);

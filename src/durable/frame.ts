@@ -62,6 +62,7 @@ export const BREAK = 3; // break and continue: both jump to a location
 /** Results a body returns to the driver that are not yielded values. */
 export const STAR: unique symbol = Symbol("strand.durable.yield*") as never;
 export const AGAIN: unique symbol = Symbol("strand.durable.again") as never;
+export const LEAP: unique symbol = Symbol("strand.durable.leap") as never;
 
 /**
  * A try statement's regions, as case numbers of the body's switch: try block
@@ -123,6 +124,9 @@ export class Frame {
   rp: boolean;
   /** On a stack's root frame: some frame of the stack has `rp` set. */
   pr: boolean;
+  /** A jump deferred out of a native try/finally (`leap()`): its type and value, applied by the driver. */
+  lt: number;
+  lv: unknown;
 
   constructor(info: FunctionInfo, body: Body, locals: object) {
     this.info = info;
@@ -138,6 +142,8 @@ export class Frame {
     this.cv = null;
     this.rp = false;
     this.pr = false;
+    this.lt = NORMAL;
+    this.lv = undefined;
   }
 }
 
@@ -276,6 +282,19 @@ function drive(root: Frame, frame: Frame, mode: number, value: unknown, unwindin
         value = undefined;
         continue;
       }
+      if (value === LEAP) {
+        // A jump out of a native try/finally, applied now that its finally has run.
+        const type = frame.lt;
+        const target = frame.lv;
+        frame.lt = NORMAL;
+        frame.lv = undefined;
+        value = abrupt(frame, type, target);
+        if (value === AGAIN) {
+          value = undefined;
+          continue;
+        }
+        break; // a return with no finally left: the frame returned `value`
+      }
       if (value === STAR) {
         const operand = frame.d;
         frame.d = undefined;
@@ -323,7 +342,7 @@ function drive(root: Frame, frame: Frame, mode: number, value: unknown, unwindin
  * yield: go on as the driver would have after that run.
  */
 function resumed(root: Frame, frame: Frame, value: unknown): IteratorResult<unknown> {
-  if (frame === root && frame.ip === DONE && value !== STAR && value !== AGAIN) {
+  if (frame === root && frame.ip === DONE && value !== STAR && value !== AGAIN && value !== LEAP) {
     frame.st = FINISHED;
     return result(value, true);
   }
@@ -520,6 +539,13 @@ export function abrupt(frame: Frame, type: number, value: unknown): unknown {
   return value;
 }
 
+/** A jump out of a native try/finally in a compiled body, deferred: see `Frame.lt`. */
+export function leap(frame: Frame, type: number, value: unknown): typeof LEAP {
+  frame.lt = type;
+  frame.lv = value;
+  return LEAP;
+}
+
 /**
  * The end of try entry `entry`'s finally block: goes on with the completion
  * that entered it (a return, a throw, a jump), or after the try statement.
@@ -556,7 +582,7 @@ const methods = {
     } catch (error) {
       return rethrown(root, frame, error);
     }
-    if (frame.ip === DONE || yielded === STAR || yielded === AGAIN) return resumed(root, frame, yielded);
+    if (frame.ip === DONE || yielded === STAR || yielded === AGAIN || yielded === LEAP) return resumed(root, frame, yielded);
     if (root.pr) forgetReturns(root, frame);
     root.st = SUSPENDED;
     return { value: yielded, done: false };

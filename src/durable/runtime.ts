@@ -3,7 +3,7 @@
  * "strand/durable"`. Not for hand-written code; its members change with the
  * compiler that emits the calls.
  */
-import { abrupt, endFinally, start, STAR } from "./frame.js";
+import { abrupt, endFinally, leap, start, STAR } from "./frame.js";
 import { info, define, defineInner, declare, notConstructor, iterate, step, closeIterator, keys, hasKey, coercible, rest, take, assignConstant } from "./compiled.js";
 import { registerClass, registerFunction, registerClosureFactory, closure } from "./registry.js";
 
@@ -15,6 +15,7 @@ export const compiled = Object.freeze({
   start,
   notConstructor,
   abrupt,
+  leap,
   endFinally,
   STAR,
   iterate,

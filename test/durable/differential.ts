@@ -28,7 +28,12 @@ export async function loadBoth(source: string): Promise<Modules> {
   const { code } = compile(source, { filename: join(dir, `m${n}.ts`), root: dir, runtime: pathToFileURL(runtime).href, sourceMaps: false });
   writeFileSync(compiledFile, code);
   const native = (await import(pathToFileURL(nativeFile).href)) as Record<string, unknown>;
-  const compiled = (await import(pathToFileURL(compiledFile).href)) as Record<string, unknown>;
+  let compiled: Record<string, unknown>;
+  try {
+    compiled = (await import(pathToFileURL(compiledFile).href)) as Record<string, unknown>;
+  } catch (error) {
+    throw new Error(`the compiled module does not load: ${String(error)}\n--- compiled code ---\n${code}`, { cause: error });
+  }
   return { native, compiled, code };
 }
 
@@ -37,8 +42,16 @@ export type Drive = { kind: "next" } | { kind: "throw"; at: number } | { kind: "
 const describeError = (error: unknown): string =>
   error instanceof Error ? `${error.constructor.name}: ${error.message}` : `throw ${JSON.stringify(error)}`;
 
+export interface TraceHooks {
+  /**
+   * Called after each step that yields (not after one that ends the run); its result drives the
+   * rest of the run — e.g. a generator restored from a snapshot of this one.
+   */
+  afterEachYield?: (generator: Iterator<unknown, unknown, unknown>) => Iterator<unknown, unknown, unknown>;
+}
+
 /** Drives a generator and records what happens, step by step (at most `limit` steps). */
-export function trace(make: () => Iterator<unknown, unknown, unknown>, drive: Drive, limit = 60): string[] {
+export function trace(make: () => Iterator<unknown, unknown, unknown>, drive: Drive, limit = 60, hooks: TraceHooks = {}): string[] {
   const log: string[] = [];
   let generator: Iterator<unknown, unknown, unknown>;
   try {
@@ -58,6 +71,14 @@ export function trace(make: () => Iterator<unknown, unknown, unknown>, drive: Dr
     }
     log.push(`${result.done ? "done" : "yield"} ${safe(result.value)}`);
     if (result.done) return log;
+    if (hooks.afterEachYield !== undefined) {
+      try {
+        generator = hooks.afterEachYield(generator);
+      } catch (error) {
+        log.push(`hook threw ${describeError(error)}`);
+        return log;
+      }
+    }
   }
   log.push("(limit)");
   return log;
