@@ -779,8 +779,12 @@ export class Emitter {
     const anyArgYield = args.some((a) => this.hasYield(a));
     const spreadArgs = (values: t.Expression[]): Array<t.Expression | t.SpreadElement> =>
       values.map((value, i) => (t.isSpreadElement(node.arguments[i]) ? t.spreadElement(value) : value));
+    // A callee without a yield of its own is read after the arguments (not before,
+    // as the spec has it), like a method: a function kept across a yield would have
+    // to be saved by a snapshot, and built-in ones (Error, Math.max) are not registered.
+    const keepCallee = (e: t.Expression): t.Expression => (anyArgYield && this.hasYield(e) ? this.keep(this.explodeExpression(e)) : this.explodeExpression(e));
     if (t.isNewExpression(node)) {
-      const fn = anyArgYield ? this.keep(this.explodeExpression(callee as t.Expression)) : this.explodeExpression(callee as t.Expression);
+      const fn = keepCallee(callee as t.Expression);
       return t.newExpression(fn, spreadArgs(this.explodeOperands(args)));
     }
     if (t.isMemberExpression(callee)) {
@@ -793,7 +797,7 @@ export class Emitter {
       // methods (built-in or of registered classes) are not registered functions.
       return t.callExpression(t.memberExpression(object, property as t.Expression, callee.computed), spreadArgs(this.explodeOperands(args)));
     }
-    const fn = anyArgYield ? this.keep(this.explodeExpression(callee as t.Expression)) : this.explodeExpression(callee as t.Expression);
+    const fn = keepCallee(callee as t.Expression);
     // A plain call: `this` is undefined (strict mode), so (0, fn)(...) keeps it so for a kept member value.
     const target = t.isMemberExpression(fn) ? t.sequenceExpression([t.numericLiteral(0), fn]) : fn;
     return t.callExpression(target, spreadArgs(this.explodeOperands(args)));
@@ -825,13 +829,12 @@ export class Emitter {
   }
 }
 
-/** A copy of `statement` with identifier `from` renamed to `to`. */
+/** `statement` with identifier `from` renamed to `to`, in place (nodes keep their identity: marks.ts). */
 function substitute(statement: t.Statement, from: string, to: string): t.Statement {
-  const copy = t.cloneNode(statement, true, false);
-  t.traverseFast(copy, (n) => {
+  t.traverseFast(statement, (n) => {
     if (t.isIdentifier(n) && n.name === from) n.name = to;
   });
-  return copy;
+  return statement;
 }
 
 function endsAbruptly(statements: t.Statement[]): boolean {

@@ -14,6 +14,8 @@
  * STRAND_RUNS=n. STRAND_STRESS=1 runs many more, deeper ones too. STRAND_FUZZ_KNOWN=1 also
  * generates the constructs of the open bugs below.
  */
+import { coroutineFromState, coroutineState } from "../../src/coroutine.js";
+import { restoreCoroutine, snapshotCoroutine } from "../../src/durable/index.js";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { loadBoth, trace, drives, type Drive, type TraceHooks } from "./differential.js";
@@ -104,8 +106,18 @@ function compiledMatchesNative(hooks: TraceHooks = {}): fc.IAsyncPropertyWithHoo
   });
 }
 
+/** Snapshots the generator (through a Coroutine) and goes on with the restored copy. */
+function resave(generator: Iterator<unknown, unknown, unknown>): Iterator<unknown, unknown, unknown> {
+  const coroutine = coroutineFromState<unknown, unknown, unknown>({ generator: generator as Generator, sent: undefined, received: undefined, finished: false, value: undefined });
+  return coroutineState(restoreCoroutine(snapshotCoroutine(coroutine))).generator;
+}
+
 describe("durable compiler: random programs run compiled as they run natively", () => {
   it(`every drive gives the same trace (fast-check seed ${seed}, ${numRuns} programs)`, async () => {
     await fc.assert(compiledMatchesNative(), { seed, numRuns, includeErrorInReport: true });
+  });
+
+  it(`a snapshot and restore at every yield changes nothing (fast-check seed ${seed}, ${numRuns} programs)`, async () => {
+    await fc.assert(compiledMatchesNative({ afterEachYield: resave }), { seed, numRuns, includeErrorInReport: true });
   });
 });

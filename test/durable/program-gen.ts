@@ -301,7 +301,8 @@ export type KnownBug = "catch-pattern" | "catch-env" | "pattern-member-yield" | 
 /** Definitions every program may use; they keep no state, so one run cannot change the next. */
 export const PRELUDE = `"use durable";
 function pack(...xs) { return xs.join("|"); }
-const box = { n: 7, add(x, y) { return [this.n, x, y]; } };
+class Box { constructor() { this.n = 7; } add(x, y) { return [this.n, x, y]; } }
+const box = new Box(); // an instance of a module-level class: a snapshot saves it (an object literal's method it could not)
 class Pair { constructor(x, y) { this.x = x; this.y = y; } }
 function drive(g, ops) {
   const out = [];
