@@ -32,7 +32,7 @@
  * 4. A reply settled for an asker that is cancelled before it ran is dropped:
  *    it is an answer, not a resource, so there is nothing to give back.
  */
-import { Suspension, YIELD_NOW, type Instruction } from "./core/instructions.js";
+import { Suspension, WITHDRAWN, YIELD_NOW, type Abort, type Instruction } from "./core/instructions.js";
 import { Link, LinkedList } from "./core/list.js";
 import { operation } from "./core/operation.js";
 import { budgetSpent, requireCurrent } from "./core/runtime.js";
@@ -161,8 +161,9 @@ class ReplyImpl<R> extends Suspension implements Reply<R> {
   }
 
   /** The asker was cancelled: the answer, if one comes, is dropped. */
-  abort(): void {
+  abort(): Abort {
     this.abandon();
+    return WITHDRAWN;
   }
 
   abandon(): void {

@@ -1,4 +1,4 @@
-import { Suspension, type Instruction } from "./core/instructions.js";
+import { Suspension, WITHDRAWN, type Abort, type Instruction } from "./core/instructions.js";
 import { operation } from "./core/operation.js";
 import { Link } from "./core/list.js";
 import { requireCurrent } from "./core/runtime.js";
@@ -97,8 +97,9 @@ class FirstEnded extends Suspension {
     for (const link of this.links) if (link.target !== task) requestCancel(link.target);
     this.wake(task);
   }
-  abort(): void {
+  abort(): Abort {
     for (const link of this.links) removeJoiner(link.target, link);
+    return WITHDRAWN;
   }
 }
 

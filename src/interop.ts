@@ -1,4 +1,4 @@
-import { Suspension, YIELD_NOW, type Instruction } from "./core/instructions.js";
+import { Suspension, WITHDRAWN, YIELD_NOW, type Abort, type Instruction } from "./core/instructions.js";
 import { Bound, operation } from "./core/operation.js";
 import { budgetSpent, holdExternal, releaseExternal, requireCurrent } from "./core/runtime.js";
 import { Cancelled } from "./errors.js";
@@ -50,9 +50,10 @@ class Settlement extends Suspension {
     return this.label;
   }
 
-  abort(): void {
+  abort(): Abort {
     if (this.state === WAITING) this.state = ABORTED;
     this.runCleanup();
+    return WITHDRAWN;
   }
 
   runCleanup(): void {

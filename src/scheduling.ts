@@ -1,4 +1,4 @@
-import { Suspension, YIELD_NOW, type Instruction } from "./core/instructions.js";
+import { Suspension, WITHDRAWN, YIELD_NOW, type Abort, type Instruction } from "./core/instructions.js";
 import { operation } from "./core/operation.js";
 import { requireCurrent, runNext } from "./core/runtime.js";
 import { TaskRecord, type Task } from "./core/task.js";
@@ -21,7 +21,9 @@ export function yieldNow(): Operation<void> {
 }
 
 class Forever extends Suspension {
-  abort(): void {}
+  abort(): Abort {
+    return WITHDRAWN;
+  }
   describe(): string {
     return "suspend() (until cancelled)";
   }

@@ -31,7 +31,7 @@
  * its cancellation.
  */
 import { NOT_READY, isSelectClause, type ClauseWait, type SelectClause, type Selector } from "./core/clause.js";
-import { Suspension, YIELD_NOW, type Instruction } from "./core/instructions.js";
+import { Suspension, WITHDRAWN, YIELD_NOW, type Abort, type Instruction } from "./core/instructions.js";
 import { operation } from "./core/operation.js";
 import type { TaskRecord } from "./core/task.js";
 import type { TimerEntry } from "./core/timers.js";
@@ -156,7 +156,7 @@ class SelectWait extends Suspension implements Selector {
     return `select: ${this.clauses.map((clause) => clause.describe()).join(" | ")}`;
   }
 
-  abort(): void {
+  abort(): Abort {
     if (this.state === WAITING) {
       this.state = ABANDONED;
       this.withdrawAll(null);
@@ -164,6 +164,7 @@ class SelectWait extends Suspension implements Selector {
       // Chosen, but cancelled before it ran: what the winner was handed goes back.
       this.chosen!.giveBack();
     }
+    return WITHDRAWN;
   }
 }
 

@@ -1,4 +1,5 @@
-import { AT_ONCE, OneShot } from "./core/one-shot.js";
+import { AFTER, AT_ONCE, Trap, type Begun } from "./core/trap.js";
+import { WITHDRAWN, type Abort } from "./core/instructions.js";
 import { requireCurrent } from "./core/runtime.js";
 import { createTask, type Body, type Task, type TaskRecord } from "./core/task.js";
 import type { Operation } from "./types.js";
@@ -35,8 +36,8 @@ export function spawnRecord<T>(body: Body<T>, name?: string): Operation<TaskReco
   return new Spawn(body, name ?? (typeof body === "function" ? body : "task"), undefined);
 }
 
-/** spawn(): creates the child at once (then yields first if the budget is spent). */
-class Spawn<T> extends OneShot<TaskRecord<T>> {
+/** spawn(): creates the child at once, then yields if the budget is spent (the child belongs to the tree either way). */
+class Spawn<T> extends Trap<TaskRecord<T>> {
   protected get what(): string {
     return "spawn()";
   }
@@ -47,9 +48,9 @@ class Spawn<T> extends OneShot<TaskRecord<T>> {
     private readonly name: string | (() => unknown),
     private readonly priority: number | undefined,
   ) {
-    super();
+    super(AFTER);
   }
-  protected begin(parent: TaskRecord<unknown>): number {
+  protected begin(parent: TaskRecord<unknown>): Begun {
     this.child = createTask(this.body, parent, parent.runtime, this.name, this.priority ?? parent.priority, 0);
     return AT_ONCE;
   }
@@ -59,7 +60,9 @@ class Spawn<T> extends OneShot<TaskRecord<T>> {
   protected again(): Spawn<T> {
     return new Spawn(this.body, this.name, this.priority);
   }
-  abort(): void {}
+  abort(): Abort {
+    return WITHDRAWN; // never parks
+  }
 }
 
 const currentOperation: Operation<TaskRecord<unknown>> = {

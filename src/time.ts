@@ -1,6 +1,6 @@
-import { Suspension, type Instruction } from "./core/instructions.js";
+import { Suspension, WITHDRAWN, type Abort, type Instruction } from "./core/instructions.js";
 import { operation } from "./core/operation.js";
-import { OneShot, PARK } from "./core/one-shot.js";
+import { FREE, PARK, Trap, type Begun } from "./core/trap.js";
 import { Link } from "./core/list.js";
 import { addTimer, removeTimer, requireCurrent, timeOf } from "./core/runtime.js";
 import { BOUNDARY, createTask, ended, wasCancelled, type Body, type TaskRecord } from "./core/task.js";
@@ -12,7 +12,7 @@ import type { Operation } from "./types.js";
 import { checkBody, checkMs, nameOf } from "./validate.js";
 
 /** sleep(ms): parks on a timer (or forever, for Infinity). */
-class Sleep extends OneShot<void> implements TimerEntry {
+class Sleep extends Trap<void> implements TimerEntry {
   declare deadline: number;
   declare seq: number;
   declare heapIndex: number;
@@ -21,12 +21,12 @@ class Sleep extends OneShot<void> implements TimerEntry {
   }
 
   constructor(private readonly ms: number) {
-    super();
+    super(FREE); // it always parks
     this.deadline = 0;
     this.seq = 0;
     this.heapIndex = -1;
   }
-  protected begin(task: TaskRecord<unknown>): number {
+  protected begin(task: TaskRecord<unknown>): Begun {
     if (this.ms !== Infinity) addTimer(task, this, this.ms);
     return PARK;
   }
@@ -40,8 +40,9 @@ class Sleep extends OneShot<void> implements TimerEntry {
   fire(): void {
     this.wake();
   }
-  abort(): void {
+  abort(): Abort {
     removeTimer(this.task, this);
+    return WITHDRAWN;
   }
 }
 
@@ -89,9 +90,10 @@ class Deadline extends Suspension implements TimerEntry {
     removeJoiner(this.target, this.joiner);
     this.wake();
   }
-  abort(): void {
+  abort(): Abort {
     removeTimer(this.task, this);
     removeJoiner(this.target, this.joiner);
+    return WITHDRAWN;
   }
 }
 

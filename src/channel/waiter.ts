@@ -17,7 +17,7 @@
  * is claimed only if its select has not chosen another clause.
  *
  */
-import { Suspension, YIELD_NOW, type Instruction } from "../core/instructions.js";
+import { Suspension, WITHDRAWN, YIELD_NOW, type Abort, type Instruction } from "../core/instructions.js";
 import { budgetSpent, requireCurrent } from "../core/runtime.js";
 import type { ClauseWait, Selector } from "../core/clause.js";
 import type { Operation } from "../core/operation.js";
@@ -117,7 +117,7 @@ export class Waiter<R = unknown> extends Suspension implements Operation<R>, Ite
   }
 
   /** The task was cancelled while it held this token. */
-  abort(): void {
+  abort(): Abort {
     if (this.state === ENQUEUED) {
       this.withdraw();
       // send() takes ownership: a send cancelled while waiting hands its element over.
@@ -125,6 +125,7 @@ export class Waiter<R = unknown> extends Suspension implements Operation<R>, Ite
     } else if (this.state === CLAIMED && this.kind !== SEND) {
       this.channel.giveBack(this.element);
     }
+    return WITHDRAWN;
   }
 
   // -- As a plain send/receive operation -------------------------------------

@@ -50,7 +50,7 @@
  *    by rule 3).
  */
 import { NOT_READY, type ClauseWait, type SelectClause, type Selector } from "../core/clause.js";
-import { Suspension, YIELD_NOW, type Instruction } from "../core/instructions.js";
+import { Suspension, WITHDRAWN, YIELD_NOW, type Abort, type Instruction } from "../core/instructions.js";
 import { showId } from "../core/ids.js";
 import { LinkedList } from "../core/list.js";
 import { operation } from "../core/operation.js";
@@ -194,8 +194,9 @@ export class Registration<T = void> extends Suspension implements WaitHandle<T> 
   }
 
   /** The task was cancelled while parked on this handle. */
-  abort(): void {
+  abort(): Abort {
     if (!this.shielded) this.withdraw();
+    return WITHDRAWN;
   }
 
   /** Leaves without consuming: see the state table. */

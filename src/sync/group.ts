@@ -4,7 +4,7 @@
  * other one is withdrawn, and a notification one of them had received goes
  * back, by rule 3 of coordinator.ts).
  */
-import { Suspension, YIELD_NOW, type Instruction } from "../core/instructions.js";
+import { Suspension, WITHDRAWN, YIELD_NOW, type Abort, type Instruction } from "../core/instructions.js";
 import { budgetSpent, requireCurrent } from "../core/runtime.js";
 import type { TaskRecord } from "../core/task.js";
 import type { Operation } from "../types.js";
@@ -51,8 +51,9 @@ export class Group extends Suspension {
     }
   }
 
-  abort(): void {
+  abort(): Abort {
     withdrawAll(this.handles);
+    return WITHDRAWN;
   }
 }
 

@@ -26,7 +26,7 @@
  *    cancelled at the head leaves, and the new head is served if it fits.
  */
 import { NOT_READY, type ClauseWait, type SelectClause, type Selector } from "../core/clause.js";
-import { Suspension, YIELD_NOW, type Instruction } from "../core/instructions.js";
+import { Suspension, WITHDRAWN, YIELD_NOW, type Abort, type Instruction } from "../core/instructions.js";
 import { LinkedList } from "../core/list.js";
 import { operation } from "../core/operation.js";
 import { budgetSpent, requireCurrent } from "../core/runtime.js";
@@ -84,8 +84,9 @@ class Acquire extends Suspension implements ClauseWait<unknown> {
     return this.clause!.result();
   }
 
-  abort(): void {
+  abort(): Abort {
     this.semaphore.abandon(this);
+    return WITHDRAWN;
   }
 
   describe(): string {

@@ -1,0 +1,261 @@
+/**
+ * Traps: the one way a primitive meets the run loop (after Trio's `_traps.py`).
+ *
+ * Every operation that yields an instruction to the run loop is a trap: it
+ * completes at once, yields once, or parks its task exactly once. A trap is
+ * one object — the operation, its iterator, its iterator result, and the
+ * `Suspension` its task parks on — so a call allocates one object and runs no
+ * generator. Operations built from others (`withLock`, `timeout`, `race`) are
+ * generator functions over traps, bound with `operation(body, args)`
+ * (operation.ts); so are those that never meet the run loop (`current()`,
+ * `ensure()`). The channel's plain send/receive (channel/waiter.ts) keep a
+ * specialised copy of this machine, for speed.
+ *
+ * A trap says, in its subclass:
+ * - its budget rule (below), given to the constructor;
+ * - `ready()` (BEFORE only): whether `begin` would complete at once. It runs
+ *   first, may check arguments and claim what it will wait on, and takes nothing;
+ * - `begin(task)`: completes and returns AT_ONCE, registers and returns PARK,
+ *   or returns YIELD (back of the ready queue, then complete). May throw;
+ * - `result(woken)`: the operation's value, from what it was woken with (PARK)
+ *   or undefined. May throw. AGAIN begins the trap again: a level-triggered
+ *   wait woken to look again (select's retry);
+ * - `abort()`: the abort contract, below;
+ * - `unwound()`: its task unwound from a yield that was not its park — the
+ *   budget yield (BEFORE: nothing taken yet, but the trap may own something,
+ *   e.g. a send's element) or the yield after `begin` (release what it set up);
+ * - `again()`: a fresh trap with the same arguments, for iterating it again.
+ *
+ * Phases (`phase`):
+ *
+ * | phase    | next(value) does                                                    |
+ * |----------|---------------------------------------------------------------------|
+ * | NEW      | (not iterated yet; iterating a used trap iterates `again()`)        |
+ * | START    | BEFORE and `ready()` and the budget is spent: yield YIELD_NOW →     |
+ * |          | BUDGET. Else `begin`: PARK → yield itself → PARKED; YIELD, or       |
+ * |          | AT_ONCE under AFTER with the budget spent → yield YIELD_NOW →       |
+ * |          | YIELDED; AT_ONCE → finish                                           |
+ * | BUDGET   | back from the budget yield: `begin`, as in START                    |
+ * | PARKED   | woken: finish with the value it was woken with                      |
+ * | SHIELDED | parked, and its `abort()` reported FAILED: woken, it finishes when  |
+ * |          | its task resumes it with return(), and the cancellation goes on     |
+ * | YIELDED  | back from the yield after `begin`: finish                           |
+ * | DONE     | finished (threw, returned, or was unwound)                           |
+ *
+ * ```
+ * NEW ─▶ START ─AT_ONCE────────────────────────────────────────────▶ DONE
+ *         │ │ └─PARK─▶ PARKED ──woken──────────────────────────────▶ DONE
+ *         │ │            └─abort() FAILED─▶ SHIELDED ──woken, return()─▶ DONE
+ *         │ └─YIELD, or AT_ONCE with AFTER and no budget─▶ YIELDED ──▶ DONE
+ *         └─BEFORE, ready, no budget─▶ BUDGET ──(begin, as START)
+ * finish: result() → AGAIN goes back to START
+ * ```
+ *
+ * The budget rule (DESIGN.md, "A cooperative budget"), each trap's own choice:
+ * - BEFORE: yield for the budget before `begin`, when `ready()` says it would
+ *   complete at once. For traps that take something (a lock, permits, a
+ *   notification, a select's winner): a cancellation at that yield finds
+ *   nothing taken.
+ * - AFTER: `begin` first, and yield for the budget after it completed at once.
+ *   For traps whose `begin` takes nothing (a join), or whose effect cannot be
+ *   held back and belongs to the task tree or the caller (spawn, a call's
+ *   function).
+ * - FREE: never counts: traps that always park (sleep) or always yield
+ *   (yieldNow), or must not be held up (the re-lock of a cancelled wait).
+ *
+ * The abort contract (Trio's abort functions): when a parked task is cancelled,
+ * the run loop calls `abort()` exactly once, and it reports one of
+ * - WITHDRAWN: the registration is undone, or — when the trap was already woken
+ *   but its task has not run since — what it was handed is given back (prompt
+ *   cancellation). The task unwinds from its `yield*` now, and the trap
+ *   finishes without a result.
+ * - FAILED (Trio's `Abort.FAILED`): the wait is shielded from cancellation —
+ *   it keeps its registration, or what it was handed — reported with
+ *   `return this.shield()`. The task stays parked while its children are torn
+ *   down; when the trap is woken, the task resumes with return(): the trap
+ *   finishes taking (its `result` runs, the value is dropped), and the
+ *   cancellation unwinds from there. A trap that knows when it parks that its
+ *   caller is being unwound already (it runs in a `finally` a cancellation
+ *   entered) shields itself in `begin`.
+ *   A deadlock report still ends a shielded wait, since nothing can ever
+ *   complete it: it throws at the trap, whose `forsake()` drops the registration.
+ */
+import { FAILED, Suspension, YIELD_NOW, type Abort, type Instruction } from "./instructions.js";
+import { budgetSpent, currentTask, outsideTask } from "./registers.js";
+import { resume, NEXT, RETURN } from "./resume.js";
+import type { TaskRecord } from "./task.js";
+import type { Operation } from "./operation.js";
+
+// Phases.
+const NEW = 0;
+const START = 1;
+const BUDGET = 2;
+const PARKED = 3;
+const SHIELDED = 4;
+const YIELDED = 5;
+const DONE = 6;
+
+/** Budget rules: see the file header. */
+export const BEFORE = 0;
+export const AFTER = 1;
+export const FREE = 2;
+export type BudgetRule = typeof BEFORE | typeof AFTER | typeof FREE;
+
+/** What `begin` decided. */
+export const AT_ONCE = 0;
+export const PARK = 1;
+export const YIELD = 2;
+export type Begun = typeof AT_ONCE | typeof PARK | typeof YIELD;
+
+/** What `result` returns to begin the trap again (a level-triggered wait woken to look again). */
+export const AGAIN: unique symbol = Symbol("again");
+
+export abstract class Trap<T> extends Suspension implements Operation<T>, Iterator<Instruction, T, unknown> {
+  // IteratorResult fields: next() returns this object itself.
+  declare done: boolean;
+  declare value: unknown;
+  private declare phase: number;
+  private declare rule: BudgetRule;
+
+  constructor(rule: BudgetRule) {
+    super(null);
+    // Plain stores (not class-field definitions): this constructor is on the hot path.
+    this.done = false;
+    this.value = undefined;
+    this.phase = NEW;
+    this.rule = rule;
+  }
+
+  /** The operation's name in the error thrown outside a task, e.g. "sleep()". */
+  protected abstract get what(): string;
+  /** BEFORE only: whether `begin` would complete at once. Runs first; takes nothing. May throw. */
+  protected ready(): boolean {
+    return true;
+  }
+  /** Runs in the task: AT_ONCE, PARK (registered), or YIELD. May throw. */
+  protected abstract begin(task: TaskRecord<unknown>): Begun;
+  /** The result, from the value it was woken with (PARK) or undefined; AGAIN begins again. May throw. */
+  protected abstract result(woken: unknown): T | typeof AGAIN;
+  /** A fresh trap with the same arguments, for iterating this operation again. */
+  protected abstract again(): Trap<T>;
+  /** Its task unwound from the budget yield (BEFORE) or the yield after `begin`. */
+  protected unwound(): void {}
+  /** A deadlock report threw at the trap while it was shielded: drop the registration `abort()` kept. */
+  protected forsake(): void {}
+
+  describe(): string {
+    return this.what;
+  }
+
+  /** True while its task is parked on it (a completion before that must not wake the task). */
+  protected get parked(): boolean {
+    return this.phase === PARKED || this.phase === SHIELDED;
+  }
+
+  /** Reports FAILED from `abort()` (or marks a trap parking for a caller being unwound, in `begin`). */
+  protected shield(): Abort {
+    this.phase = SHIELDED;
+    return FAILED;
+  }
+
+  /** Resumes the task with `value`; a shielded trap's task resumes its cancellation instead. */
+  override wake(value?: unknown): boolean {
+    if (this.phase === SHIELDED) return resumeCancelled(this);
+    return resume(this, NEXT, value);
+  }
+
+  [Symbol.iterator](): Iterator<Instruction, T, unknown> {
+    if (this.phase !== NEW) return this.again()[Symbol.iterator]();
+    this.phase = START;
+    return this;
+  }
+
+  next(woken?: unknown): IteratorResult<Instruction, T> {
+    switch (this.phase) {
+      case NEW: // handed out as an iterator directly (e.g. by TaskRecord[Symbol.iterator])
+      case START: {
+        const task = currentTask();
+        if (task === null) throw outsideTask(this.what);
+        this.task = task;
+        if (this.rule === BEFORE && this.ready() && budgetSpent()) {
+          this.phase = BUDGET;
+          return this.yielding(YIELD_NOW);
+        }
+        return this.begun(this.begin(task));
+      }
+      case BUDGET:
+        return this.begun(this.begin(this.task));
+      case PARKED:
+      case SHIELDED:
+        return this.finish(woken);
+      case YIELDED:
+        return this.finish(undefined);
+      default:
+        throw new Error(`internal: ${this.what} resumed after it finished`);
+    }
+  }
+
+  throw(error: unknown): IteratorResult<Instruction, T> {
+    const phase = this.phase;
+    this.phase = DONE;
+    if (phase === SHIELDED) this.forsake();
+    throw error;
+  }
+
+  return(value?: unknown): IteratorResult<Instruction, T> {
+    const phase = this.phase;
+    this.phase = DONE;
+    // Woken after its abort FAILED: it finishes taking, and the cancellation goes on.
+    if (phase === SHIELDED) this.result(undefined);
+    else if (phase === BUDGET || phase === YIELDED) this.unwound();
+    this.done = true;
+    this.value = value;
+    return this as IteratorResult<Instruction, T>;
+  }
+
+  private begun(outcome: Begun): IteratorResult<Instruction, T> {
+    if (outcome === PARK) {
+      if (this.phase !== SHIELDED) this.phase = PARKED;
+      return this.yielding(this);
+    }
+    if (outcome === YIELD || (this.rule === AFTER && budgetSpent())) {
+      this.phase = YIELDED;
+      return this.yielding(YIELD_NOW);
+    }
+    return this.finish(undefined);
+  }
+
+  private yielding(instruction: Instruction): IteratorResult<Instruction, T> {
+    this.value = instruction;
+    return this as IteratorResult<Instruction, T>;
+  }
+
+  private finish(woken: unknown): IteratorResult<Instruction, T> {
+    this.phase = DONE;
+    const value = this.result(woken); // may throw: the error goes to the caller's yield*
+    if (value === AGAIN) {
+      this.phase = START;
+      return this.next();
+    }
+    this.value = value;
+    this.done = true;
+    return this as IteratorResult<Instruction, T>;
+  }
+}
+
+/**
+ * A shielded trap completed: its task's cancellation goes on. If the task's
+ * frames are being unwound already (the trap parked in a `finally` the
+ * cancellation entered), it resumes with return() at once. If its children are
+ * still being torn down, it only leaves the trap: the teardown resumes it once
+ * they are gone (lifecycle.ts `advance`). A task that is not halting (taken off
+ * the run loop by `detach` meanwhile) resumes as from any wait.
+ */
+function resumeCancelled(trap: Trap<unknown>): boolean {
+  const task = trap.task;
+  if (task.suspension !== trap || task.resumeKind !== 0 /* NONE */) return false;
+  if (!task.halting) return resume(trap, NEXT, undefined);
+  if (task.unwindDepth >= 0) return resume(trap, RETURN, undefined);
+  task.suspension = null;
+  return true;
+}
