@@ -1,15 +1,28 @@
-import { Suspension, WITHDRAWN, YIELD_NOW, type Abort, type Instruction } from "./core/instructions.js";
-import { operation } from "./core/operation.js";
-import { requireCurrent, runNext } from "./core/runtime.js";
+import { WITHDRAWN, type Abort } from "./core/instructions.js";
+import { FREE, PARK, Trap, YIELD, type Begun } from "./core/trap.js";
+import { runNext } from "./core/runtime.js";
 import { TaskRecord, type Task } from "./core/task.js";
 import type { Operation } from "./types.js";
 
-const yieldNowOperation: Operation<void> = {
-  *[Symbol.iterator]() {
-    requireCurrent("yieldNow()");
-    yield YIELD_NOW;
-  },
-};
+/** yieldNow(): to the back of the ready queue, then on. */
+class YieldNow extends Trap<void> {
+  protected get what(): string {
+    return "yieldNow()";
+  }
+  constructor() {
+    super(FREE); // it yields anyway
+  }
+  protected begin(): Begun {
+    return YIELD;
+  }
+  protected result(): void {}
+  protected again(): YieldNow {
+    return new YieldNow();
+  }
+  abort(): Abort {
+    return WITHDRAWN; // never parks
+  }
+}
 
 /**
  * Lets every other ready task of the same priority run once, then continues
@@ -17,14 +30,30 @@ const yieldNowOperation: Operation<void> = {
  * the run loop returns to the host event loop on a time slice.
  */
 export function yieldNow(): Operation<void> {
-  return yieldNowOperation;
+  return new YieldNow();
 }
 
-class Forever extends Suspension {
+/** suspend(): parks until cancelled. */
+class Suspend extends Trap<never> {
+  protected get what(): string {
+    return "suspend()";
+  }
+  constructor() {
+    super(FREE); // it always parks
+  }
+  protected begin(): Begun {
+    return PARK;
+  }
+  protected result(): never {
+    throw new Error("internal: suspend() resumed");
+  }
+  protected again(): Suspend {
+    return new Suspend();
+  }
   abort(): Abort {
     return WITHDRAWN;
   }
-  describe(): string {
+  override describe(): string {
     return "suspend() (until cancelled)";
   }
   override get waitsForCancel(): boolean {
@@ -32,20 +61,31 @@ class Forever extends Suspension {
   }
 }
 
-const suspendOperation: Operation<never> = {
-  *[Symbol.iterator]() {
-    yield new Forever(requireCurrent("suspend()"));
-    throw new Error("internal: suspend() resumed");
-  },
-};
-
 /** Parks the current task until it is cancelled (its `finally` blocks then run). */
 export function suspend(): Operation<never> {
-  return suspendOperation;
+  return new Suspend();
 }
 
-/** @internal Parks forever: used by `sleep(Infinity)`. */
-export { Forever };
+/** transfer(target): `target` runs next; this task goes to the back of the queue. */
+class Transfer extends Trap<void> {
+  protected get what(): string {
+    return "transfer()";
+  }
+  constructor(private readonly target: TaskRecord<unknown>) {
+    super(FREE); // it yields anyway
+  }
+  protected begin(me: TaskRecord<unknown>): Begun {
+    if (this.target !== me) runNext(me, this.target, "transfer(target)");
+    return YIELD;
+  }
+  protected result(): void {}
+  protected again(): Transfer {
+    return new Transfer(this.target);
+  }
+  abort(): Abort {
+    return WITHDRAWN; // never parks
+  }
+}
 
 /**
  * Direct hand-off: `target` runs next, and the current task goes to the back of
@@ -58,11 +98,5 @@ export { Forever };
  */
 export function transfer(target: Task<unknown>): Operation<void> {
   if (!(target instanceof TaskRecord)) throw new TypeError(`transfer(target): target must be a task, got ${String(target)}`);
-  return operation(transferring, target);
-}
-
-function* transferring(target: TaskRecord<unknown>): Iterator<Instruction, void, unknown> {
-  const me = requireCurrent("transfer()");
-  if (target !== me) runNext(me, target, "transfer(target)");
-  yield YIELD_NOW;
+  return new Transfer(target);
 }

@@ -1,5 +1,6 @@
 import { AFTER, AT_ONCE, Trap, type Begun } from "./core/trap.js";
-import { WITHDRAWN, type Abort } from "./core/instructions.js";
+import { WITHDRAWN, type Abort, type Instruction } from "./core/instructions.js";
+import { operation } from "./core/operation.js";
 import { requireCurrent } from "./core/runtime.js";
 import { createTask, type Body, type Task, type TaskRecord } from "./core/task.js";
 import type { Operation } from "./types.js";
@@ -65,11 +66,12 @@ class Spawn<T> extends Trap<TaskRecord<T>> {
   }
 }
 
-const currentOperation: Operation<TaskRecord<unknown>> = {
-  *[Symbol.iterator]() {
-    return requireCurrent("current()");
-  },
-};
+// eslint-disable-next-line require-yield
+function* reading(): Iterator<Instruction, TaskRecord<unknown>, unknown> {
+  return requireCurrent("current()");
+}
+
+const currentOperation: Operation<TaskRecord<unknown>> = operation(reading);
 
 /** The task running this code: `const me = yield* current()`. */
 export function current(): Operation<Task<unknown>> {

@@ -1,4 +1,4 @@
-import { Suspension, WITHDRAWN, type Abort, type Instruction } from "./core/instructions.js";
+import { WITHDRAWN, type Abort, type Instruction } from "./core/instructions.js";
 import { operation } from "./core/operation.js";
 import { FREE, PARK, Trap, type Begun } from "./core/trap.js";
 import { Link } from "./core/list.js";
@@ -65,30 +65,46 @@ class TargetEnded extends Link implements Joiner {
   }
   ended(): void {
     removeTimer(this.deadline.task, this.deadline);
-    this.deadline.wake();
+    this.deadline.wake(false);
   }
 }
 
-/** Parks until a task ends or a deadline passes, whichever comes first. */
-class Deadline extends Suspension implements TimerEntry {
-  deadline = 0;
-  seq = 0;
-  heapIndex = -1;
-  expired = false;
+/** Parks until a task ends or a deadline passes, whichever comes first; returns true if the deadline passed. */
+class Deadline extends Trap<boolean> implements TimerEntry {
+  declare deadline: number;
+  declare seq: number;
+  declare heapIndex: number;
   private readonly joiner = new TargetEnded(this);
-
-  constructor(task: TaskRecord<unknown>, private readonly target: TaskRecord<unknown>, ms: number) {
-    super(task);
-    addJoiner(target, this.joiner);
-    addTimer(task, this, ms);
+  protected get what(): string {
+    return "timeout()";
   }
-  describe(): string {
+
+  constructor(
+    private readonly target: TaskRecord<unknown>,
+    private readonly ms: number,
+  ) {
+    super(FREE); // it always parks
+    this.deadline = 0;
+    this.seq = 0;
+    this.heapIndex = -1;
+  }
+  protected begin(task: TaskRecord<unknown>): Begun {
+    addJoiner(this.target, this.joiner);
+    addTimer(task, this, this.ms);
+    return PARK;
+  }
+  protected result(expired: unknown): boolean {
+    return expired as boolean;
+  }
+  protected again(): Deadline {
+    return new Deadline(this.target, this.ms);
+  }
+  override describe(): string {
     return `timeout: join of ${this.target} until t=${this.deadline}`;
   }
   fire(): void {
-    this.expired = true;
     removeJoiner(this.target, this.joiner);
-    this.wake();
+    this.wake(true);
   }
   abort(): Abort {
     removeTimer(this.task, this);
@@ -116,21 +132,21 @@ function* timing<T>(ms: number, body: Body<T>, name: string): Iterator<Instructi
   const me = requireCurrent("timeout()");
   const child = createTask(body, me, me.runtime, name, me.priority, BOUNDARY);
   if (ms === Infinity) return yield* child;
-  const wait = new Deadline(me, child, ms);
-  yield wait;
+  const expired = yield* new Deadline(child, ms);
   if (!ended(child)) {
     requestCancel(child);
     yield* new Teardown(child);
   }
-  if (wait.expired && wasCancelled(child)) throw new TimeoutError(ms);
+  if (expired && wasCancelled(child)) throw new TimeoutError(ms);
   return outcome(child);
 }
 
-const nowOperation: Operation<number> = {
-  *[Symbol.iterator]() {
-    return timeOf(requireCurrent("now()"));
-  },
-};
+// eslint-disable-next-line require-yield
+function* reading(): Iterator<Instruction, number, unknown> {
+  return timeOf(requireCurrent("now()"));
+}
+
+const nowOperation: Operation<number> = operation(reading);
 
 /** The current time on the task's clock, in milliseconds (virtual under `runTest`). */
 export function now(): Operation<number> {
