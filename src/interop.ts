@@ -1,10 +1,10 @@
-import { Suspension, WITHDRAWN, type Abort, type Instruction } from "./core/instructions.js";
-import { Bound, operation } from "./core/operation.js";
+import { WITHDRAWN, type Abort, type Instruction } from "./core/instructions.js";
+import { isOwnOperation, operation } from "./core/operation.js";
 import { AFTER, AT_ONCE, PARK, Trap, type Begun } from "./core/trap.js";
 import { holdExternal, releaseExternal, requireCurrent } from "./core/runtime.js";
 import { Cancelled } from "./errors.js";
 import type { Operation } from "./types.js";
-import { TaskRecord } from "./core/task.js";
+import type { TaskRecord } from "./core/task.js";
 import { checkFunction, isGeneratorObject, isOperation } from "./validate.js";
 
 const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor as unknown;
@@ -17,7 +17,7 @@ const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor as 
  */
 function looksLikeOperation(value: unknown): boolean {
   if (typeof value !== "object" || value === null) return false;
-  if (isGeneratorObject(value) || value instanceof Suspension || value instanceof TaskRecord || value instanceof Bound) return true;
+  if (isGeneratorObject(value) || isOwnOperation(value)) return true;
   const iterate = (value as { [Symbol.iterator]?: unknown })[Symbol.iterator];
   return typeof iterate === "function" && iterate instanceof (GeneratorFunction as typeof Function);
 }

@@ -21,11 +21,15 @@
  * cancellation must not cut short reports `FAILED` instead (Trio's
  * `Abort.FAILED`): its task stays parked until the wait completes, and the
  * cancellation goes on from there (trap.ts has the whole contract).
+ *
+ * Primitives are written as traps (trap.ts), which are suspensions; the
+ * channel's waiter (channel/waiter.ts) is the one other kind.
  */
 import type { Link, LinkedList } from "./list.js";
 import type { TaskRecord } from "./task.js";
 import type { Frame } from "./frames.js";
 import { resume, NEXT, THROW } from "./resume.js";
+import { ownOperation } from "./operation.js";
 
 /** What `abort()` reports: the wait was undone (or its hand-off given back)... */
 export const WITHDRAWN = 0;
@@ -88,6 +92,8 @@ export abstract class Suspension implements Link {
     return resume(this, THROW, error);
   }
 }
+
+ownOperation(Suspension);
 
 /** Go to the back of the ready queue. */
 export class Yield {
