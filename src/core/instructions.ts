@@ -77,6 +77,11 @@ export abstract class Suspension implements Link {
    */
   abstract describe(): string;
 
+  /** True while the wait is shielded from cancellation: its abort reported FAILED, or it parked shielded (trap.ts). */
+  get shielded(): boolean {
+    return false;
+  }
+
   /** True for a wait that only a cancellation ends (`suspend()`): not a deadlock while something outside can cancel. */
   get waitsForCancel(): boolean {
     return false;

@@ -64,9 +64,10 @@ export function recordError(task: TaskRecord<unknown>, error: unknown): void {
  */
 export function interrupt(task: TaskRecord<unknown>, error: unknown): void {
   if (task.suspension === null || task.resumeKind !== NONE) return;
-  withdrawWait(task);
-  // A wait that could not be withdrawn ends too: nothing can ever complete it
-  // (the trap's throw() drops its registration, trap.ts).
+  // A shielded wait cannot be withdrawn (and its abort is not asked twice); it
+  // ends all the same, as nothing can ever complete it: the trap's throw()
+  // drops its registration (trap.ts).
+  if (!task.suspension.shielded) withdrawWait(task);
   task.suspension = null;
   task.resumeKind = THROW;
   task.resumeValue = error;

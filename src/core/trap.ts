@@ -9,7 +9,8 @@
  * generator functions over traps, bound with `operation(body, args)`
  * (operation.ts); so are those that never meet the run loop (`current()`,
  * `ensure()`). The channel's plain send/receive (channel/waiter.ts) keep a
- * specialised copy of this machine, for speed.
+ * specialised copy of this machine, for speed; test/core/traps.test.ts holds
+ * both to the same contract.
  *
  * A trap says, in its subclass:
  * - its budget rule (below), given to the constructor;
@@ -78,7 +79,8 @@
  *   caller is being unwound already (it runs in a `finally` a cancellation
  *   entered) shields itself in `begin`.
  *   A deadlock report still ends a shielded wait, since nothing can ever
- *   complete it: it throws at the trap, whose `forsake()` drops the registration.
+ *   complete it: it throws at the trap (without asking `abort()` again), whose
+ *   `forsake()` drops the registration.
  */
 import { FAILED, Suspension, YIELD_NOW, type Abort, type Instruction } from "./instructions.js";
 import { budgetSpent, currentTask, outsideTask } from "./registers.js";
@@ -150,6 +152,10 @@ export abstract class Trap<T> extends Suspension implements Operation<T>, Iterat
   /** True while its task is parked on it (a completion before that must not wake the task). */
   protected get parked(): boolean {
     return this.phase === PARKED || this.phase === SHIELDED;
+  }
+
+  override get shielded(): boolean {
+    return this.phase === SHIELDED;
   }
 
   /** Reports FAILED from `abort()` (or marks a trap parking for a caller being unwound, in `begin`). */
