@@ -71,8 +71,11 @@ class Transfer extends Trap<void> {
   protected get what(): string {
     return "transfer()";
   }
-  constructor(private readonly target: TaskRecord<unknown>) {
+  private declare readonly target: TaskRecord<unknown>;
+
+  constructor(target: TaskRecord<unknown>) {
     super(FREE); // it yields anyway
+    this.target = target;
   }
   protected begin(me: TaskRecord<unknown>): Begun {
     if (this.target !== me) runNext(me, this.target, "transfer(target)");

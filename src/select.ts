@@ -124,18 +124,26 @@ const ABANDONED = 4;
  * answer to. A retry begins it again (AGAIN).
  */
 class Select extends Trap<unknown> implements Selector {
-  private state = ATTEMPTING;
+  // Plain stores in the constructor (not class fields): one select per call, on the hot path.
+  private declare state: number;
   /** ATTEMPTING: the result of the clause that completed at once. */
-  private outcome: unknown = undefined;
-  private chosen: ClauseWait<unknown> | null = null;
-  private readonly waits: ClauseWait<unknown>[] = [];
+  private declare outcome: unknown;
+  private declare chosen: ClauseWait<unknown> | null;
+  /** The waits it enqueued (made when it first waits). */
+  private declare waits: ClauseWait<unknown>[] | null;
+  private declare readonly clauses: readonly SelectClause<unknown>[];
+  private declare readonly biased: boolean;
+  private declare readonly fallback: DefaultClause<unknown> | undefined;
 
-  constructor(
-    private readonly clauses: readonly SelectClause<unknown>[],
-    private readonly biased: boolean,
-    private readonly fallback: DefaultClause<unknown> | undefined,
-  ) {
+  constructor(clauses: readonly SelectClause<unknown>[], biased: boolean, fallback: DefaultClause<unknown> | undefined) {
     super(BEFORE); // yield for the budget before attempting anything: a cancellation there loses nothing
+    this.state = ATTEMPTING;
+    this.outcome = undefined;
+    this.chosen = null;
+    this.waits = null;
+    this.clauses = clauses;
+    this.biased = biased;
+    this.fallback = fallback;
   }
 
   protected get what(): string {
@@ -158,9 +166,9 @@ class Select extends Trap<unknown> implements Selector {
       return AT_ONCE;
     }
     this.state = WAITING;
-    this.waits.length = 0;
+    const waits: ClauseWait<unknown>[] = (this.waits = []); // a retry's old waits are all withdrawn
     for (const index of order) {
-      this.waits.push(clauses[index].enqueue(this));
+      waits.push(clauses[index].enqueue(this));
       if (this.state !== WAITING) return AT_ONCE; // a clause completed (or asked for a retry) while enqueuing
     }
     return PARK;
@@ -201,7 +209,7 @@ class Select extends Trap<unknown> implements Selector {
   }
 
   private withdrawAll(except: ClauseWait<unknown> | null): void {
-    for (const wait of this.waits) if (wait !== except) wait.withdraw();
+    for (const wait of this.waits!) if (wait !== except) wait.withdraw();
   }
 
   override describe(): string {

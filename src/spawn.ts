@@ -42,14 +42,18 @@ class Spawn<T> extends Trap<TaskRecord<T>> {
   protected get what(): string {
     return "spawn()";
   }
-  private child: TaskRecord<T> | null = null;
+  // Plain stores in the constructor (not class fields): one per spawn, on the hot path.
+  private declare child: TaskRecord<T> | null;
+  private declare readonly body: Body<T>;
+  private declare readonly name: string | (() => unknown);
+  private declare readonly priority: number | undefined;
 
-  constructor(
-    private readonly body: Body<T>,
-    private readonly name: string | (() => unknown),
-    private readonly priority: number | undefined,
-  ) {
+  constructor(body: Body<T>, name: string | (() => unknown), priority: number | undefined) {
     super(AFTER);
+    this.child = null;
+    this.body = body;
+    this.name = name;
+    this.priority = priority;
   }
   protected begin(parent: TaskRecord<unknown>): Begun {
     this.child = createTask(this.body, parent, parent.runtime, this.name, this.priority ?? parent.priority, 0);

@@ -20,8 +20,11 @@ class Sleep extends Trap<void> implements TimerEntry {
     return "sleep()";
   }
 
-  constructor(private readonly ms: number) {
+  private declare readonly ms: number;
+
+  constructor(ms: number) {
     super(FREE); // it always parks
+    this.ms = ms;
     this.deadline = 0;
     this.seq = 0;
     this.heapIndex = -1;

@@ -70,9 +70,12 @@ class CancelWait extends Trap<void> implements Joiner {
     return "yield* task.cancel()";
   }
 
-  constructor(private readonly teardown: Teardown) {
+  private declare readonly teardown: Teardown;
+
+  constructor(teardown: Teardown) {
     super(AFTER); // an immediate completion like any other; it takes nothing
     this.awaitsCancel = true as const;
+    this.teardown = teardown;
   }
   protected begin(): Begun {
     const target = this.teardown.task;
@@ -119,8 +122,11 @@ export class JoinOperation<T> extends Trap<T> implements Joiner {
     return "yield* task";
   }
 
-  constructor(private readonly target: TaskRecord<T>) {
+  private declare readonly target: TaskRecord<T>;
+
+  constructor(target: TaskRecord<T>) {
     super(AFTER); // joining takes nothing
+    this.target = target; // a plain store, not a class field: one per join, on the hot path
   }
   protected begin(me: TaskRecord<unknown>): Begun {
     const target = this.target;

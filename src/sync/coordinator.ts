@@ -244,13 +244,15 @@ export function checkWaitable(what: string, handle: Registration<unknown>): void
  * else waits on it or cancels it meanwhile.
  */
 export class HandleWait<T> extends Trap<T> implements HandleWaiter {
-  constructor(
-    protected readonly coordinator: Coordinator<T>,
-    /** A prepared handle; null to register a fresh one when it begins. */
-    protected handle: Registration<T> | null,
-    rule: BudgetRule = BEFORE,
-  ) {
+  // Plain stores in the constructor (not class fields): one per wait, on the hot path (mutex.lock()).
+  protected declare readonly coordinator: Coordinator<T>;
+  /** A prepared handle; null to register a fresh one when it begins. */
+  protected declare handle: Registration<T> | null;
+
+  constructor(coordinator: Coordinator<T>, handle: Registration<T> | null, rule: BudgetRule = BEFORE) {
     super(rule);
+    this.coordinator = coordinator;
+    this.handle = handle;
   }
 
   protected get what(): string {

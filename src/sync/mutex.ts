@@ -168,8 +168,10 @@ export class Mutex {
 
 /** `mutex.lock()`: takes a free lock at once, else waits in FIFO order until `unlock()` hands it over. */
 class Lock extends HandleWait<void> {
-  constructor(private readonly mutex: Mutex) {
+  private declare readonly mutex: Mutex;
+  constructor(mutex: Mutex) {
     super(mutex.queue, null);
+    this.mutex = mutex;
   }
   protected override get what(): string {
     return "mutex.lock()";

@@ -59,15 +59,18 @@ export interface SemaphoreStats {
 
 /** `semaphore.acquire(n)`: takes the permits at once if they fit, else waits in the queue as a token until granted. */
 class Acquire extends Trap<void> {
-  status = ENQUEUED;
+  declare status: number;
   /** A task's token answers to no select. */
-  readonly selector: null = null;
+  declare readonly selector: null;
+  private declare readonly semaphore: Semaphore;
+  declare readonly count: number;
 
-  constructor(
-    private readonly semaphore: Semaphore,
-    readonly count: number,
-  ) {
+  constructor(semaphore: Semaphore, count: number) {
     super(BEFORE); // permits that fit are taken after the budget yield: a cancellation there takes none
+    this.status = ENQUEUED;
+    this.selector = null;
+    this.semaphore = semaphore;
+    this.count = count;
   }
   protected get what(): string {
     return "semaphore.acquire()";

@@ -45,13 +45,14 @@ export function checkInteger(what: string, name: string, value: unknown, min: nu
  * the gate's coordinator until its `notifyAll`.
  */
 export class GateWait extends HandleWait<void> {
-  constructor(
-    private readonly label: string,
-    coordinator: Coordinator<void>,
-    /** Made once per gate (not per wait). */
-    private readonly open: () => boolean,
-  ) {
+  private declare readonly label: string;
+  /** Made once per gate (not per wait). */
+  private declare readonly open: () => boolean;
+
+  constructor(label: string, coordinator: Coordinator<void>, open: () => boolean) {
     super(coordinator, null);
+    this.label = label;
+    this.open = open;
   }
   protected override get what(): string {
     return this.label;
