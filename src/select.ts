@@ -234,7 +234,9 @@ function checkClauses(what: string, clauses: readonly SelectClause<unknown>[]): 
   let fallback: DefaultClause<unknown> | undefined;
   let defaults = 0;
   let timeouts = 0;
-  clauses.forEach((clause, i) => {
+  // A plain loop: no closure (and captured variables) allocated per select.
+  for (let i = 0; i < clauses.length; i++) {
+    const clause = clauses[i];
     if (!isSelectClause(clause)) {
       throw new TypeError(
         `${what}: clause ${i} is not a select clause; make clauses with ch.onReceive(), ch.onSend(), mutex.onLock(), task.onJoin(), onTimeout() or onDefault(), or implement SelectClause`,
@@ -245,7 +247,7 @@ function checkClauses(what: string, clauses: readonly SelectClause<unknown>[]): 
       fallback = clause;
     }
     if (clause instanceof TimeoutClause) timeouts++;
-  });
+  }
   if (defaults > 1) throw new TypeError(`${what}: at most one onDefault clause`);
   if (defaults > 0 && timeouts > 0) throw new TypeError(`${what}: onDefault and onTimeout cannot be combined (a select with a default never waits)`);
   return fallback;
