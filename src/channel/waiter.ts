@@ -66,21 +66,18 @@ export class Waiter<R = unknown> extends Suspension implements Operation<R>, Ite
   declare readonly kind: number;
   /** The select this token belongs to, or null for a plain send/receive. */
   declare readonly select: Selector | null;
-  /** Where a plain operation's iterator is: NEW until iterated, then START → PARKED/RETRY → DONE. */
-  private declare phase: number;
   // IteratorResult fields: `next()` returns this object itself.
   declare done: boolean;
   declare value: unknown;
 
   constructor(channel: ChannelImpl<unknown>, kind: number, element: unknown, select: Selector | null) {
-    super(null);
+    super(NEW); // the phase of a plain operation's iterator: NEW until iterated, then START → PARKED/RETRY → DONE
     // Plain stores (not class-field definitions): this constructor is on the hot path.
     this.state = ENQUEUED;
     this.element = element;
     (this as { channel: ChannelImpl<unknown> }).channel = channel;
     (this as { kind: number }).kind = kind;
     (this as { select: Selector | null }).select = select;
-    this.phase = NEW;
     this.done = false;
     this.value = undefined;
   }

@@ -53,12 +53,19 @@ export abstract class Suspension implements Link {
    */
   declare task: TaskRecord<unknown>;
 
-  constructor(task: TaskRecord<unknown> | null) {
+  /**
+   * Where its operation is: the phase of a trap (trap.ts) or of a channel
+   * waiter (channel/waiter.ts) — the only two kinds of suspension.
+   */
+  declare phase: number;
+
+  constructor(phase: number) {
     // Plain stores (not class-field definitions): this constructor is on the hot path.
     this.list = null;
     this.prevLink = null;
     this.nextLink = null;
-    this.task = task!;
+    this.task = null!;
+    this.phase = phase;
   }
 
   /**

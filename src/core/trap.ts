@@ -3,9 +3,8 @@
  *
  * Every operation that yields an instruction to the run loop is a trap: it
  * completes at once, yields once, or parks its task exactly once. A trap is
- * one object — the operation, its iterator, its iterator result, and the
- * `Suspension` its task parks on — so a call allocates one object and runs no
- * generator. Operations built from others (`withLock`, `timeout`, `race`) are
+ * one object — the operation, its iterator, and the `Suspension` its task
+ * parks on — so a call allocates one object and runs no generator. Operations built from others (`withLock`, `timeout`, `race`) are
  * generator functions over traps, bound with `operation(body, args)`
  * (operation.ts); so are those that never meet the run loop (`current()`,
  * `ensure()`). The channel's plain send/receive (channel/waiter.ts) keep a
@@ -27,7 +26,7 @@
  *   e.g. a send's element) or the yield after `begin` (release what it set up);
  * - `again()`: a fresh trap with the same arguments, for iterating it again.
  *
- * Phases (`phase`):
+ * Phases (`phase`; NEW and START each come in three, one per budget rule):
  *
  * | phase    | next(value) does                                                    |
  * |----------|---------------------------------------------------------------------|
@@ -49,7 +48,7 @@
  *         │ │            └─abort() FAILED─▶ SHIELDED ──woken, return()─▶ DONE
  *         │ └─YIELD, or AT_ONCE with AFTER and no budget─▶ YIELDED ──▶ DONE
  *         └─BEFORE, ready, no budget─▶ BUDGET ──(begin, as START)
- * finish: result() → AGAIN goes back to START
+ * finish: result() → AGAIN goes back to START (under BEFORE)
  * ```
  *
  * The budget rule (DESIGN.md, "A cooperative budget"), each trap's own choice:
@@ -88,20 +87,21 @@ import { resume, NEXT, RETURN } from "./resume.js";
 import type { TaskRecord } from "./task.js";
 import type { Operation } from "./operation.js";
 
-// Phases.
-const NEW = 0;
-const START = 1;
-const BUDGET = 2;
-const PARKED = 3;
-const SHIELDED = 4;
-const YIELDED = 5;
-const DONE = 6;
-
 /** Budget rules: see the file header. */
 export const BEFORE = 0;
 export const AFTER = 1;
 export const FREE = 2;
 export type BudgetRule = typeof BEFORE | typeof AFTER | typeof FREE;
+
+// Phases. A trap is born in NEW + its rule (its constructor's argument: 0, 1, 2)
+// and starts in START + its rule (3, 4, 5), so the rule costs no field of its
+// own: `phase % 3` is the rule until `begin` has run.
+const START = 3;
+const BUDGET = 6;
+const PARKED = 7;
+const SHIELDED = 8;
+const YIELDED = 9;
+const DONE = 10;
 
 /** What `begin` decided. */
 export const AT_ONCE = 0;
@@ -109,25 +109,24 @@ export const PARK = 1;
 export const YIELD = 2;
 export type Begun = typeof AT_ONCE | typeof PARK | typeof YIELD;
 
-/** What `result` returns to begin the trap again (a level-triggered wait woken to look again). */
+/** What `result` returns to begin the trap again, as in START under the BEFORE rule (select's retry). */
 export const AGAIN: unique symbol = Symbol("again");
 
+/**
+ * The one iterator result every trap returns: its reader (a `yield*`, or the
+ * run loop) takes `done` and `value` before anything can iterate another trap,
+ * so one object serves them all — and every read of a trap's result sees one
+ * shape, however many kinds of trap an application uses.
+ */
+const RESULT: { done: boolean; value: unknown } = { done: false, value: undefined };
+
+/**
+ * The machine is shared by every kind of trap, so in an application that uses
+ * many of them its reads and writes of a trap's fields see many shapes; it
+ * keeps them few: the rule lives in the phase, the result in RESULT, and the
+ * trap has no constructor of its own (the suspension sets its first phase).
+ */
 export abstract class Trap<T> extends Suspension implements Operation<T>, Iterator<Instruction, T, unknown> {
-  // IteratorResult fields: next() returns this object itself.
-  declare done: boolean;
-  declare value: unknown;
-  private declare phase: number;
-  private declare rule: BudgetRule;
-
-  constructor(rule: BudgetRule) {
-    super(null);
-    // Plain stores (not class-field definitions): this constructor is on the hot path.
-    this.done = false;
-    this.value = undefined;
-    this.phase = NEW;
-    this.rule = rule;
-  }
-
   /** The operation's name in the error thrown outside a task, e.g. "sleep()". */
   protected abstract get what(): string;
   /** BEFORE only: whether `begin` would complete at once. Runs first; takes nothing. May throw. */
@@ -171,31 +170,34 @@ export abstract class Trap<T> extends Suspension implements Operation<T>, Iterat
   }
 
   [Symbol.iterator](): Iterator<Instruction, T, unknown> {
-    if (this.phase !== NEW) return this.again()[Symbol.iterator]();
-    this.phase = START;
+    const phase = this.phase;
+    if (phase >= START) return this.again()[Symbol.iterator]();
+    this.phase = phase + START;
     return this;
   }
 
   next(woken?: unknown): IteratorResult<Instruction, T> {
-    switch (this.phase) {
-      case NEW: // handed out as an iterator directly (e.g. by TaskRecord[Symbol.iterator])
-      case START: {
-        const task = currentTask();
-        if (task === null) throw outsideTask(this.what);
-        this.task = task;
-        if (this.rule === BEFORE && this.ready() && budgetSpent()) {
-          this.phase = BUDGET;
-          return this.yielding(YIELD_NOW);
-        }
-        return this.begun(this.begin(task));
+    const phase = this.phase;
+    if (phase < BUDGET) {
+      // NEW (handed out as an iterator directly, e.g. by TaskRecord[Symbol.iterator]) or START.
+      const task = currentTask();
+      if (task === null) throw outsideTask(this.what);
+      this.task = task;
+      const rule = phase % 3;
+      if (rule === BEFORE && this.ready() && budgetSpent()) {
+        this.phase = BUDGET;
+        return Trap.yielding(YIELD_NOW);
       }
+      return Trap.begun(this, this.begin(task), rule);
+    }
+    switch (phase) {
       case BUDGET:
-        return this.begun(this.begin(this.task));
+        return Trap.begun(this, this.begin(this.task), BEFORE);
       case PARKED:
       case SHIELDED:
-        return this.finish(woken);
+        return Trap.finish(this, woken);
       case YIELDED:
-        return this.finish(undefined);
+        return Trap.finish(this, undefined);
       default:
         throw new Error(`internal: ${this.what} resumed after it finished`);
     }
@@ -214,38 +216,41 @@ export abstract class Trap<T> extends Suspension implements Operation<T>, Iterat
     // Woken after its abort FAILED: it finishes taking, and the cancellation goes on.
     if (phase === SHIELDED) this.result(undefined);
     else if (phase === BUDGET || phase === YIELDED) this.unwound();
-    this.done = true;
-    this.value = value;
-    return this as IteratorResult<Instruction, T>;
+    RESULT.done = true;
+    RESULT.value = value;
+    return RESULT as IteratorResult<Instruction, T>;
   }
 
-  private begun(outcome: Begun): IteratorResult<Instruction, T> {
+  // The machine's steps: static (one call target), not methods looked up on each kind of trap.
+
+  private static begun<T>(trap: Trap<T>, outcome: Begun, rule: number): IteratorResult<Instruction, T> {
     if (outcome === PARK) {
-      if (this.phase !== SHIELDED) this.phase = PARKED;
-      return this.yielding(this);
+      if (trap.phase !== SHIELDED) trap.phase = PARKED;
+      return Trap.yielding(trap);
     }
-    if (outcome === YIELD || (this.rule === AFTER && budgetSpent())) {
-      this.phase = YIELDED;
-      return this.yielding(YIELD_NOW);
+    if (outcome === YIELD || (rule === AFTER && budgetSpent())) {
+      trap.phase = YIELDED;
+      return Trap.yielding(YIELD_NOW);
     }
-    return this.finish(undefined);
+    return Trap.finish(trap, undefined);
   }
 
-  private yielding(instruction: Instruction): IteratorResult<Instruction, T> {
-    this.value = instruction;
-    return this as IteratorResult<Instruction, T>;
+  private static yielding<T>(instruction: Instruction): IteratorResult<Instruction, T> {
+    RESULT.done = false;
+    RESULT.value = instruction;
+    return RESULT as IteratorResult<Instruction, T>;
   }
 
-  private finish(woken: unknown): IteratorResult<Instruction, T> {
-    this.phase = DONE;
-    const value = this.result(woken); // may throw: the error goes to the caller's yield*
+  private static finish<T>(trap: Trap<T>, woken: unknown): IteratorResult<Instruction, T> {
+    trap.phase = DONE;
+    const value = trap.result(woken); // may throw: the error goes to the caller's yield*
     if (value === AGAIN) {
-      this.phase = START;
-      return this.next();
+      trap.phase = START + BEFORE;
+      return trap.next();
     }
-    this.value = value;
-    this.done = true;
-    return this as IteratorResult<Instruction, T>;
+    RESULT.done = true;
+    RESULT.value = value;
+    return RESULT as IteratorResult<Instruction, T>;
   }
 }
 
