@@ -1,29 +1,32 @@
 /**
  * Traps: the one way a primitive meets the run loop (after Trio's `_traps.py`).
  *
- * Every operation that yields an instruction to the run loop is a trap: it
- * completes at once, yields once, or parks its task exactly once. A trap is
- * one object — the operation, its iterator, and the `Suspension` its task
- * parks on — so a call allocates one object and runs no generator. Operations built from others (`withLock`, `timeout`, `race`) are
+ * Every primitive that waits or takes is a trap: it completes at once (after
+ * yielding for the budget, if its rule says so) or parks its task exactly
+ * once. A trap is one object — the operation, its iterator, and the
+ * `Suspension` its task parks on — so a call allocates one object and runs no
+ * generator. Operations built from others (`withLock`, `timeout`, `race`) are
  * generator functions over traps, bound with `operation(body, args)`
  * (operation.ts); so are those that never meet the run loop (`current()`,
- * `ensure()`). The channel's plain send/receive (channel/waiter.ts) keep a
- * specialised copy of this machine, for speed; test/core/traps.test.ts holds
- * both to the same contract.
+ * `ensure()`). Two instructions have operations of their own, which neither
+ * complete at once nor park: `yieldNow()`/`transfer()` (YIELD_NOW,
+ * scheduling.ts) and `fn` calls (Call, fn.ts). The channel's plain
+ * send/receive (channel/waiter.ts) keep a specialised copy of this machine,
+ * for speed; test/core/traps.test.ts holds both to the same contract.
  *
  * A trap says, in its subclass:
  * - its budget rule (below), given to the constructor;
  * - `ready()` (BEFORE only): whether `begin` would complete at once. It runs
  *   first, may check arguments and claim what it will wait on, and takes nothing;
- * - `begin(task)`: completes and returns AT_ONCE, registers and returns PARK,
- *   or returns YIELD (back of the ready queue, then complete). May throw;
+ * - `begin(task)`: completes and returns AT_ONCE, or registers and returns
+ *   PARK. May throw;
  * - `result(woken)`: the operation's value, from what it was woken with (PARK)
  *   or undefined. May throw. AGAIN begins the trap again: a level-triggered
  *   wait woken to look again (select's retry);
  * - `abort()`: the abort contract, below;
- * - `unwound()`: its task unwound from a yield that was not its park — the
- *   budget yield (BEFORE: nothing taken yet, but the trap may own something,
- *   e.g. a send's element) or the yield after `begin` (release what it set up);
+ * - `unwound()`: its task unwound from a budget yield — before `begin`
+ *   (BEFORE: nothing taken yet, but the trap may own something, e.g. a send's
+ *   element) or after it (AFTER: release what it set up);
  * - `again()`: a fresh trap with the same arguments, for iterating it again.
  *
  * Phases (`phase`; NEW and START each come in three, one per budget rule):
@@ -32,21 +35,21 @@
  * |----------|---------------------------------------------------------------------|
  * | NEW      | (not iterated yet; iterating a used trap iterates `again()`)        |
  * | START    | BEFORE and `ready()` and the budget is spent: yield YIELD_NOW →     |
- * |          | BUDGET. Else `begin`: PARK → yield itself → PARKED; YIELD, or       |
- * |          | AT_ONCE under AFTER with the budget spent → yield YIELD_NOW →       |
- * |          | YIELDED; AT_ONCE → finish                                           |
+ * |          | BUDGET. Else `begin`: PARK → yield itself → PARKED; AT_ONCE under   |
+ * |          | AFTER with the budget spent → yield YIELD_NOW → YIELDED; AT_ONCE →  |
+ * |          | finish                                                              |
  * | BUDGET   | back from the budget yield: `begin`, as in START                    |
  * | PARKED   | woken: finish with the value it was woken with                      |
  * | SHIELDED | parked, and its `abort()` reported FAILED: woken, it finishes when  |
  * |          | its task resumes it with return(), and the cancellation goes on     |
- * | YIELDED  | back from the yield after `begin`: finish                           |
+ * | YIELDED  | back from the budget yield after `begin`: finish                    |
  * | DONE     | finished (threw, returned, or was unwound)                           |
  *
  * ```
  * NEW ─▶ START ─AT_ONCE────────────────────────────────────────────▶ DONE
  *         │ │ └─PARK─▶ PARKED ──woken──────────────────────────────▶ DONE
  *         │ │            └─abort() FAILED─▶ SHIELDED ──woken, return()─▶ DONE
- *         │ └─YIELD, or AT_ONCE with AFTER and no budget─▶ YIELDED ──▶ DONE
+ *         │ └─AT_ONCE with AFTER and no budget─▶ YIELDED ─────────▶ DONE
  *         └─BEFORE, ready, no budget─▶ BUDGET ──(begin, as START)
  * finish: result() → AGAIN goes back to START (under BEFORE)
  * ```
@@ -60,8 +63,8 @@
  *   For traps whose `begin` takes nothing (a join), or whose effect cannot be
  *   held back and belongs to the task tree or the caller (spawn, a call's
  *   function).
- * - FREE: never counts: traps that always park (sleep) or always yield
- *   (yieldNow), or must not be held up (the re-lock of a cancelled wait).
+ * - FREE: never counts: traps that always park (sleep), or must not be held up
+ *   (the re-lock of a cancelled wait).
  *
  * The abort contract (Trio's abort functions): when a parked task is cancelled,
  * the run loop calls `abort()` exactly once, and it reports one of
@@ -106,8 +109,7 @@ const DONE = 10;
 /** What `begin` decided. */
 export const AT_ONCE = 0;
 export const PARK = 1;
-export const YIELD = 2;
-export type Begun = typeof AT_ONCE | typeof PARK | typeof YIELD;
+export type Begun = typeof AT_ONCE | typeof PARK;
 
 /** What `result` returns to begin the trap again, as in START under the BEFORE rule (select's retry). */
 export const AGAIN: unique symbol = Symbol("again");
@@ -133,7 +135,7 @@ export abstract class Trap<T> extends Suspension implements Operation<T>, Iterat
   protected ready(): boolean {
     return true;
   }
-  /** Runs in the task: AT_ONCE, PARK (registered), or YIELD. May throw. */
+  /** Runs in the task: AT_ONCE, or PARK (registered). May throw. */
   protected abstract begin(task: TaskRecord<unknown>): Begun;
   /** The result, from the value it was woken with (PARK) or undefined; AGAIN begins again. May throw. */
   protected abstract result(woken: unknown): T | typeof AGAIN;
@@ -228,7 +230,7 @@ export abstract class Trap<T> extends Suspension implements Operation<T>, Iterat
       if (trap.phase !== SHIELDED) trap.phase = PARKED;
       return Trap.yielding(trap);
     }
-    if (outcome === YIELD || (rule === AFTER && budgetSpent())) {
+    if (rule === AFTER && budgetSpent()) {
       trap.phase = YIELDED;
       return Trap.yielding(YIELD_NOW);
     }
