@@ -21,7 +21,7 @@ import {
   yieldNow,
   type Operation,
 } from "../../src/index.js";
-import { Coordinator, Latch, Mutex } from "../../src/sync/index.js";
+import { Coordinator, Latch, Mutex, waitAll } from "../../src/sync/index.js";
 import { rejects, type ErrorClass } from "./rejects.js";
 import { runTest, VirtualClock, Steps } from "../../src/testing/index.js";
 
@@ -52,13 +52,14 @@ describe("call() given something that is already an operation", () => {
       assert.match((error as Error).message, /use yield\* on it directly/);
     }));
 
-  test("Strand's own operation objects are refused too: a wait handle, a gate's wait(), a lock, a select, yieldNow()", () =>
+  test("Strand's own operation objects are refused too: a wait handle, a gate's wait(), waitAll, a lock, a select, yieldNow()", () =>
     runTest(function* () {
       const coordinator = new Coordinator();
       const gate = new Latch(1);
       const cases: [string, () => unknown][] = [
         ["coordinator.prepare()", () => coordinator.prepare()],
         ["latch.wait()", () => gate.wait()],
+        ["waitAll([handle])", () => waitAll([coordinator.prepare()])],
         ["mutex.lock()", () => new Mutex().lock()],
         ["select(...)", () => select(onTimeout(1))],
         ["yieldNow()", () => yieldNow()],
