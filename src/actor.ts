@@ -32,10 +32,11 @@
  * 4. A reply settled for an asker that is cancelled before it ran is dropped:
  *    it is an answer, not a resource, so there is nothing to give back.
  */
-import { Suspension, YIELD_NOW, type Instruction } from "./core/instructions.js";
+import { WITHDRAWN, type Abort, type Instruction } from "./core/instructions.js";
 import { Link, LinkedList } from "./core/list.js";
 import { operation } from "./core/operation.js";
-import { budgetSpent, requireCurrent } from "./core/runtime.js";
+import { AFTER, AT_ONCE, PARK, Trap, type Begun } from "./core/trap.js";
+import { requireCurrent } from "./core/runtime.js";
 import { addCleanup, ended, type Task, type TaskRecord } from "./core/task.js";
 import { addJoiner, type Joiner } from "./core/join.js";
 import { failure } from "./core/lifecycle.js";
@@ -128,16 +129,14 @@ export interface Actor<M> {
   stats(): ActorStats;
 }
 
-class ReplyImpl<R> extends Suspension implements Reply<R> {
+class ReplyImpl<R> extends Link implements Reply<R> {
   status = PENDING;
-  value: unknown = undefined;
-  parked = false;
+  outcome: unknown = undefined;
+  /** The asker's wait, once it parks for the answer. */
+  waiting: ReplyWait | null = null;
 
-  constructor(
-    task: TaskRecord<unknown>,
-    private readonly owner: ActorImpl<unknown>,
-  ) {
-    super(task);
+  constructor(private readonly owner: ActorImpl<unknown>) {
+    super();
   }
 
   readonly resolve = (value: R): boolean => this.settle(RESOLVED, value);
@@ -150,9 +149,9 @@ class ReplyImpl<R> extends Suspension implements Reply<R> {
   settle(status: number, value: unknown): boolean {
     if (this.status !== PENDING) return false;
     this.status = status;
-    this.value = value;
+    this.outcome = value;
     this.owner.pending.remove(this as ReplyImpl<unknown>);
-    if (this.parked) this.wake();
+    this.waiting?.wake();
     return true;
   }
 
@@ -160,14 +159,39 @@ class ReplyImpl<R> extends Suspension implements Reply<R> {
     return `reply from actor "${this.owner.name}"`;
   }
 
-  /** The asker was cancelled: the answer, if one comes, is dropped. */
-  abort(): void {
-    this.abandon();
-  }
-
   abandon(): void {
     if (this.status === PENDING) this.status = ABANDONED;
     this.owner.pending.remove(this as ReplyImpl<unknown>);
+  }
+}
+
+/** The asker's wait for its reply: parks unless the handler has answered already. */
+class ReplyWait extends Trap<unknown> {
+  protected get what(): string {
+    return "actor.ask()";
+  }
+  constructor(private readonly reply: ReplyImpl<unknown>) {
+    super(AFTER); // waiting for an answer takes nothing
+  }
+  protected begin(): Begun {
+    if (this.reply.status !== PENDING) return AT_ONCE;
+    this.reply.waiting = this;
+    return PARK;
+  }
+  protected result(): unknown {
+    if (this.reply.status === REJECTED) throw this.reply.outcome;
+    return this.reply.outcome;
+  }
+  protected again(): ReplyWait {
+    return new ReplyWait(this.reply);
+  }
+  override describe(): string {
+    return this.reply.describe();
+  }
+  /** The asker was cancelled: the answer, if one comes, is dropped. */
+  abort(): Abort {
+    this.reply.abandon();
+    return WITHDRAWN;
   }
 }
 
@@ -229,8 +253,8 @@ class ActorImpl<M> extends Link implements Actor<M>, Joiner {
 
 /** `actor.ask(make)`. */
 function* asking<M, X extends AskMessage<M>>(actor: ActorImpl<M>, make: (reply: Reply<any>) => X): Iterator<Instruction, AskResult<M, X>, unknown> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const me = requireCurrent("actor.ask()");
-  const reply = new ReplyImpl<unknown>(me, actor as ActorImpl<unknown>);
+  requireCurrent("actor.ask()");
+  const reply = new ReplyImpl<unknown>(actor as ActorImpl<unknown>);
   actor.pending.push(reply);
   try {
     const message = make(reply);
@@ -240,14 +264,7 @@ function* asking<M, X extends AskMessage<M>>(actor: ActorImpl<M>, make: (reply: 
       if (error instanceof ChannelClosed) throw actor.stopped(error);
       throw error;
     }
-    if (reply.status === PENDING) {
-      reply.parked = true;
-      yield reply;
-    } else if (budgetSpent()) {
-      yield YIELD_NOW;
-    }
-    if (reply.status === REJECTED) throw reply.value;
-    return reply.value as AskResult<M, X>;
+    return (yield* new ReplyWait(reply)) as AskResult<M, X>;
   } finally {
     reply.abandon();
   }

@@ -1,7 +1,7 @@
-import { Suspension, type Instruction } from "./core/instructions.js";
+import { WITHDRAWN, type Abort, type Instruction } from "./core/instructions.js";
+import { AT_ONCE, FREE, PARK, Trap, type Begun } from "./core/trap.js";
 import { operation } from "./core/operation.js";
 import { Link } from "./core/list.js";
-import { requireCurrent } from "./core/runtime.js";
 import { ended, type Body, type TaskRecord } from "./core/task.js";
 import { addJoiner, outcome, removeJoiner, type Joiner } from "./core/join.js";
 import { requestCancel } from "./core/lifecycle.js";
@@ -75,30 +75,44 @@ class AnyEnded extends Link implements Joiner {
   }
 }
 
-/** Parks until the first of several tasks ends (the coop seed's "wait on any"). */
-class FirstEnded extends Suspension {
+/** Parks until the first of several tasks ends (the coop seed's "wait on any"), and returns it. */
+class FirstEnded extends Trap<TaskRecord<unknown>> {
   private readonly links: AnyEnded[] = [];
+  protected get what(): string {
+    return "race()";
+  }
 
-  constructor(task: TaskRecord<unknown>, targets: readonly TaskRecord<unknown>[]) {
-    super(task);
-    for (const target of targets) {
+  constructor(private readonly targets: readonly TaskRecord<unknown>[]) {
+    super(FREE); // a race decided at once does not count: its tasks have just been spawned
+  }
+  protected begin(): Begun {
+    if (this.targets.some(ended)) return AT_ONCE;
+    for (const target of this.targets) {
       const link = new AnyEnded(this, target);
       this.links.push(link);
       addJoiner(target, link);
     }
+    return PARK;
   }
-  describe(): string {
-    return `race of ${this.links.map((link) => link.target.toString()).join(", ")}`;
+  protected result(winner: unknown): TaskRecord<unknown> {
+    return (winner as TaskRecord<unknown> | undefined) ?? this.targets.find(ended)!;
+  }
+  protected again(): FirstEnded {
+    return new FirstEnded(this.targets);
+  }
+  override describe(): string {
+    return `race of ${this.targets.map((target) => target.toString()).join(", ")}`;
   }
   ended(task: TaskRecord<unknown>): void {
     this.abort();
     // The losers are cancelled now, not when the race's task next runs: one that
     // was handed a value (a received element) but has not run yet gives it back.
-    for (const link of this.links) if (link.target !== task) requestCancel(link.target);
+    for (const target of this.targets) if (target !== task) requestCancel(target);
     this.wake(task);
   }
-  abort(): void {
+  abort(): Abort {
     for (const link of this.links) removeJoiner(link.target, link);
+    return WITHDRAWN;
   }
 }
 
@@ -120,9 +134,7 @@ export function race<const T extends readonly Operation<unknown>[]>(operations: 
 function* raceOf(bodies: Body<unknown>[]): Iterator<Instruction, unknown, unknown> {
   const tasks: TaskRecord<unknown>[] = [];
   for (const body of bodies) tasks.push(yield* spawnRecord(body));
-  const me = requireCurrent("race()");
-  let winner = tasks.find(ended);
-  if (winner === undefined) winner = (yield new FirstEnded(me, tasks)) as TaskRecord<unknown>;
+  const winner = yield* new FirstEnded(tasks);
   for (const task of tasks) if (task !== winner) requestCancel(task);
   return outcome(winner);
 }

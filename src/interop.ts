@@ -1,9 +1,10 @@
-import { Suspension, YIELD_NOW, type Instruction } from "./core/instructions.js";
-import { Bound, operation } from "./core/operation.js";
-import { budgetSpent, holdExternal, releaseExternal, requireCurrent } from "./core/runtime.js";
+import { WITHDRAWN, type Abort, type Instruction } from "./core/instructions.js";
+import { isOwnOperation, operation } from "./core/operation.js";
+import { AFTER, AT_ONCE, PARK, Trap, type Begun } from "./core/trap.js";
+import { holdExternal, releaseExternal, requireCurrent } from "./core/runtime.js";
 import { Cancelled } from "./errors.js";
 import type { Operation } from "./types.js";
-import { TaskRecord } from "./core/task.js";
+import type { TaskRecord } from "./core/task.js";
 import { checkFunction, isGeneratorObject, isOperation } from "./validate.js";
 
 const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor as unknown;
@@ -16,7 +17,7 @@ const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor as 
  */
 function looksLikeOperation(value: unknown): boolean {
   if (typeof value !== "object" || value === null) return false;
-  if (isGeneratorObject(value) || value instanceof Suspension || value instanceof TaskRecord || value instanceof Bound) return true;
+  if (isGeneratorObject(value) || isOwnOperation(value)) return true;
   const iterate = (value as { [Symbol.iterator]?: unknown })[Symbol.iterator];
   return typeof iterate === "function" && iterate instanceof (GeneratorFunction as typeof Function);
 }
@@ -30,32 +31,128 @@ const RESOLVED = 1;
 const REJECTED = 2;
 const ABORTED = 3; // the task was cancelled first; later settlements are ignored
 
-/** Parks until a callback settles it; runs the executor's cleanup exactly once. */
-class Settlement extends Suspension {
-  /** "call(fetchUser)", "action(once)": what a dump shows it waits on. */
-  label = "action()";
+// What a settlement runs in its task.
+const ACTION = 0; // an executor given resolve and reject
+const CALL = 1; // a function whose promise (or plain value) is the result
+
+type Executor<T> = (resolve: (value: T) => void, reject: (error: unknown) => void) => (() => void) | void;
+
+/**
+ * `action(executor)` and `call(fn)`: runs the callback in the task, then parks
+ * until it settles, unless it settled at once; runs the executor's cleanup
+ * exactly once. While parked, the wait counts as outside work: something
+ * outside the runtime will settle it.
+ */
+class Settlement<T> extends Trap<T> {
   state: number = WAITING;
-  value: unknown = undefined;
-  parked = false;
+  outcome: unknown = undefined;
   cleanup: (() => void) | null = null;
+  /** It parked, counting as outside work until it settles or is aborted. */
+  private holding = false;
+
+  constructor(
+    private readonly mode: typeof ACTION | typeof CALL,
+    private readonly callback: Executor<T> | ((signal: AbortSignal) => T | PromiseLike<T>),
+  ) {
+    super(AFTER); // the callback has run: it cannot be held back, so the budget yield comes after
+  }
+
+  protected get what(): string {
+    return this.mode === ACTION ? "action()" : "call()";
+  }
+
+  protected begin(me: TaskRecord<unknown>): Begun {
+    if (this.mode === ACTION) this.runExecutor();
+    else this.runCall(me);
+    if (this.state !== WAITING) return AT_ONCE; // an immediate completion like any other: it counts against the budget
+    holdExternal(me);
+    this.holding = true;
+    return PARK;
+  }
+
+  private runExecutor(): void {
+    try {
+      const cleanup = (this.callback as Executor<T>)(
+        (value) => this.settle(RESOLVED, value),
+        (error) => this.settle(REJECTED, error),
+      );
+      if (typeof cleanup === "function") this.cleanup = cleanup;
+    } catch (error) {
+      this.settle(REJECTED, error);
+    }
+  }
+
+  private runCall(me: TaskRecord<unknown>): void {
+    const fn = this.callback as (signal: AbortSignal) => T | PromiseLike<T>;
+    const controller = new AbortController();
+    let result: T | PromiseLike<T>;
+    try {
+      result = fn(controller.signal);
+    } catch (error) {
+      this.settle(REJECTED, error);
+      return;
+    }
+    if (!isThenable(result)) {
+      if (looksLikeOperation(result)) {
+        throw new TypeError(
+          `call(fn): fn returned an operation (${describe(result as object)}); call() is for promises and plain values: use yield* on it directly`,
+        );
+      }
+      this.settle(RESOLVED, result);
+      return;
+    }
+    result.then(
+      (value) => this.settle(RESOLVED, value),
+      (error) => this.settle(REJECTED, error),
+    );
+    // Cancelled while waiting: abort the signal (the late settlement is ignored).
+    this.cleanup = () => {
+      if (this.state === ABORTED) controller.abort(new Cancelled(me));
+    };
+  }
 
   settle(state: number, value: unknown): void {
     if (this.state !== WAITING) return;
     this.state = state;
-    this.value = value;
+    this.outcome = value;
     if (this.parked) this.wake();
   }
 
-  describe(): string {
-    return this.label;
+  protected result(): T {
+    this.release();
+    this.runCleanup();
+    if (this.state === REJECTED) throw this.outcome;
+    return this.outcome as T;
   }
 
-  abort(): void {
+  protected again(): Settlement<T> {
+    return new Settlement(this.mode, this.callback);
+  }
+
+  override describe(): string {
+    const name = this.callback.name;
+    return this.mode === ACTION ? (name !== "" ? `action(${name})` : "action()") : name !== "" ? `call(${name})` : "call()";
+  }
+
+  abort(): Abort {
     if (this.state === WAITING) this.state = ABORTED;
+    this.runCleanup();
+    this.release();
+    return WITHDRAWN;
+  }
+
+  /** Cancelled at the budget yield after settling at once: the cleanup still runs. */
+  protected override unwound(): void {
     this.runCleanup();
   }
 
-  runCleanup(): void {
+  private release(): void {
+    if (!this.holding) return;
+    this.holding = false;
+    releaseExternal(this.task);
+  }
+
+  private runCleanup(): void {
     const cleanup = this.cleanup;
     this.cleanup = null;
     if (cleanup !== null) cleanup();
@@ -80,50 +177,7 @@ export function action<T>(
   executor: (resolve: (value: T) => void, reject: (error: unknown) => void) => (() => void) | void,
 ): Operation<T> {
   checkFunction("action(executor)", "executor", executor);
-  return operation(acting<T>, executor);
-}
-
-type Executor<T> = (resolve: (value: T) => void, reject: (error: unknown) => void) => (() => void) | void;
-
-function* acting<T>(executor: Executor<T>): Iterator<Instruction, T, unknown> {
-  const me = requireCurrent("action()");
-  const settlement = new Settlement(me);
-  if (executor.name !== "") settlement.label = `action(${executor.name})`;
-  try {
-    const cleanup = executor(
-      (value) => settlement.settle(RESOLVED, value),
-      (error) => settlement.settle(REJECTED, error),
-    );
-    if (typeof cleanup === "function") settlement.cleanup = cleanup;
-  } catch (error) {
-    settlement.settle(REJECTED, error);
-  }
-  return (yield* awaiting(me, settlement)) as T;
-}
-
-/**
- * Parks on a settlement unless it settled already (then spends budget), and
- * runs its cleanup. While parked, the wait counts as outside work: something
- * outside the runtime will settle it.
- */
-function* awaiting(me: TaskRecord<unknown>, settlement: Settlement): Generator<Instruction, unknown, unknown> {
-  try {
-    if (settlement.state === WAITING) {
-      settlement.parked = true;
-      holdExternal(me);
-      try {
-        yield settlement;
-      } finally {
-        releaseExternal(me);
-      }
-    } else if (budgetSpent()) {
-      yield YIELD_NOW;
-    }
-  } finally {
-    settlement.runCleanup();
-  }
-  if (settlement.state === REJECTED) throw settlement.value;
-  return settlement.value;
+  return new Settlement<T>(ACTION, executor);
 }
 
 /**
@@ -154,40 +208,7 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
  */
 export function call<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>): Operation<T> {
   checkFunction("call(fn)", "fn", fn);
-  return operation(calling<T>, fn);
-}
-
-function* calling<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>): Iterator<Instruction, T, unknown> {
-  const me: TaskRecord<unknown> = requireCurrent("call()");
-  const controller = new AbortController();
-  let result: T | PromiseLike<T>;
-  try {
-    result = fn(controller.signal);
-  } catch (error) {
-    // An immediate completion like any other: it counts against the budget.
-    if (budgetSpent()) yield YIELD_NOW;
-    throw error;
-  }
-  if (!isThenable(result)) {
-    if (looksLikeOperation(result)) {
-      throw new TypeError(
-        `call(fn): fn returned an operation (${describe(result as object)}); call() is for promises and plain values: use yield* on it directly`,
-      );
-    }
-    if (budgetSpent()) yield YIELD_NOW;
-    return result as T;
-  }
-  const settlement = new Settlement(me);
-  settlement.label = fn.name !== "" ? `call(${fn.name})` : "call()";
-  result.then(
-    (value) => settlement.settle(RESOLVED, value),
-    (error) => settlement.settle(REJECTED, error),
-  );
-  // Cancelled while waiting: abort the signal (the late settlement is ignored).
-  settlement.cleanup = () => {
-    if (settlement.state === ABORTED) controller.abort(new Cancelled(me));
-  };
-  return (yield* awaiting(me, settlement)) as T;
+  return new Settlement<T>(CALL, fn);
 }
 
 /**

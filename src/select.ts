@@ -3,19 +3,21 @@
  * task ends, timeouts, or any object implementing the clause protocol
  * (core/clause.ts); exactly one clause wins, and every other one is withdrawn.
  *
- * Select states (`SelectWait.state`):
+ * A select is a trap (core/trap.ts). Its states (`Select.state`):
  *
- * | state    | meaning                                                          |
- * |----------|------------------------------------------------------------------|
- * | WAITING  | its clauses' waits are registered; nothing has won yet            |
- * | CHOSEN   | one wait won (`choose`); every other one was withdrawn            |
- * | RETRY    | a level-triggered clause may be ready: all waits withdrawn, the   |
- * |          | select attempts its clauses again                                 |
- * | ABANDONED| the task was cancelled while waiting; every wait withdrawn        |
+ * | state     | meaning                                                         |
+ * |-----------|-----------------------------------------------------------------|
+ * | ATTEMPTING| asking each clause to complete at once; the first to do so wins |
+ * | WAITING   | its clauses' waits are registered; nothing has won yet           |
+ * | CHOSEN    | one wait won (`choose`); every other one was withdrawn           |
+ * | RETRY     | a level-triggered clause may be ready: all waits withdrawn, the  |
+ * |           | select begins again (AGAIN) and attempts its clauses again       |
+ * | ABANDONED | the task was cancelled while waiting; every wait withdrawn       |
  *
- * WAITING → CHOSEN | RETRY | ABANDONED. A select cancelled after it was
- * CHOSEN but before its task ran gives the hand-off back (`giveBack`), so a
- * cancelled select leaves every channel, lock and semaphore as it was.
+ * ATTEMPTING → (a clause completes: done) | WAITING → CHOSEN | RETRY |
+ * ABANDONED; RETRY → ATTEMPTING. A select cancelled after it was CHOSEN but
+ * before its task ran gives the hand-off back (`giveBack`), so a cancelled
+ * select leaves every channel, lock and semaphore as it was.
  *
  * Fairness: clauses are attempted, and a waiting select's clauses enqueued, in
  * a uniformly random order (Go; seeded under `runTest`), so among clauses ready
@@ -25,17 +27,18 @@
  * channel is ready, as in kotlinx: `onReceive` and `onSend` then throw
  * `ChannelClosed`; `onReceiveCatching` gets a closed result.
  *
- * Budget: a select yields for the task's budget before it attempts anything (so
- * a cancellation at that yield loses nothing), like every immediate operation:
+ * Budget (the BEFORE rule): a select yields for the task's budget before it
+ * attempts anything, every time (so a cancellation at that yield loses
+ * nothing), like every immediate operation:
  * a polling loop of selects with `onDefault` yields to other tasks and notices
  * its cancellation.
  */
 import { NOT_READY, isSelectClause, type ClauseWait, type SelectClause, type Selector } from "./core/clause.js";
-import { Suspension, YIELD_NOW, type Instruction } from "./core/instructions.js";
-import { operation } from "./core/operation.js";
+import { WITHDRAWN, type Abort } from "./core/instructions.js";
+import { AGAIN, AT_ONCE, BEFORE, PARK, Trap, type Begun } from "./core/trap.js";
 import type { TaskRecord } from "./core/task.js";
 import type { TimerEntry } from "./core/timers.js";
-import { addTimer, budgetSpent, randomOf, removeTimer, requireCurrent } from "./core/runtime.js";
+import { addTimer, randomOf, removeTimer } from "./core/runtime.js";
 import type { Operation } from "./types.js";
 import { checkMs } from "./validate.js";
 
@@ -52,7 +55,7 @@ class TimeoutClause<R> implements SelectClause<R> {
     return NOT_READY;
   }
   enqueue(selector: Selector): ClauseWait<R> {
-    return new TimeoutWait(selector as SelectWait, this);
+    return new TimeoutWait(selector as Select, this);
   }
 }
 
@@ -61,7 +64,7 @@ class TimeoutWait<R> implements ClauseWait<R>, TimerEntry {
   seq = 0;
   heapIndex = -1;
   constructor(
-    private readonly selector: SelectWait,
+    private readonly selector: Select,
     private readonly clause: TimeoutClause<R>,
   ) {
     if (clause.ms !== Infinity) addTimer(selector.task, this, clause.ms);
@@ -109,24 +112,81 @@ export function onDefault<const R>(handler: () => R): SelectClause<R> {
   return new DefaultClause(handler);
 }
 
-const WAITING = 0;
-const CHOSEN = 1;
-const RETRY = 2;
-const ABANDONED = 3;
+const ATTEMPTING = 0;
+const WAITING = 1;
+const CHOSEN = 2;
+const RETRY = 3;
+const ABANDONED = 4;
 
-/** The suspension a waiting select parks on, and the `Selector` its clauses' waits answer to. */
-class SelectWait extends Suspension implements Selector {
-  state = WAITING;
-  /** The task has yielded this suspension (a completion before that needs no wake). */
-  parked = false;
-  chosen: ClauseWait<unknown> | null = null;
-  readonly waits: ClauseWait<unknown>[] = [];
+/**
+ * A select: a trap that attempts its clauses and completes at once, or
+ * enqueues a wait on every clause, parks, and is the `Selector` those waits
+ * answer to. A retry begins it again (AGAIN).
+ */
+class Select extends Trap<unknown> implements Selector {
+  // Plain stores in the constructor (not class fields): one select per call, on the hot path.
+  private declare state: number;
+  /** ATTEMPTING: the result of the clause that completed at once. */
+  private declare outcome: unknown;
+  private declare chosen: ClauseWait<unknown> | null;
+  /** The waits it enqueued (made when it first waits). */
+  private declare waits: ClauseWait<unknown>[] | null;
+  private declare readonly clauses: readonly SelectClause<unknown>[];
+  private declare readonly biased: boolean;
+  private declare readonly fallback: DefaultClause<unknown> | undefined;
 
-  constructor(
-    task: TaskRecord<unknown>,
-    private readonly clauses: readonly SelectClause<unknown>[],
-  ) {
-    super(task);
+  constructor(clauses: readonly SelectClause<unknown>[], biased: boolean, fallback: DefaultClause<unknown> | undefined) {
+    super(BEFORE); // yield for the budget before attempting anything: a cancellation there loses nothing
+    this.state = ATTEMPTING;
+    this.outcome = undefined;
+    this.chosen = null;
+    this.waits = null;
+    this.clauses = clauses;
+    this.biased = biased;
+    this.fallback = fallback;
+  }
+
+  protected get what(): string {
+    return this.biased ? "selectBiased()" : "select()";
+  }
+
+  protected begin(me: TaskRecord<unknown>): Begun {
+    const clauses = this.clauses;
+    const order: readonly number[] = this.biased ? inOrder(clauses.length) : randomOrder(clauses.length, randomOf(me));
+    this.state = ATTEMPTING;
+    for (const index of order) {
+      const result = clauses[index].attempt();
+      if (result !== NOT_READY) {
+        this.outcome = result;
+        return AT_ONCE;
+      }
+    }
+    if (this.fallback !== undefined) {
+      this.outcome = this.fallback.handler();
+      return AT_ONCE;
+    }
+    this.state = WAITING;
+    const waits: ClauseWait<unknown>[] = (this.waits = []); // a retry's old waits are all withdrawn
+    for (const index of order) {
+      waits.push(clauses[index].enqueue(this));
+      if (this.state !== WAITING) return AT_ONCE; // a clause completed (or asked for a retry) while enqueuing
+    }
+    return PARK;
+  }
+
+  protected result(): unknown {
+    switch (this.state) {
+      case ATTEMPTING:
+        return this.outcome;
+      case RETRY:
+        return AGAIN;
+      default:
+        return this.chosen!.result();
+    }
+  }
+
+  protected again(): Select {
+    return new Select(this.clauses, this.biased, this.fallback);
   }
 
   choose(wait: ClauseWait<unknown>): boolean {
@@ -148,15 +208,15 @@ class SelectWait extends Suspension implements Selector {
     if (this.parked) this.wake();
   }
 
-  withdrawAll(except: ClauseWait<unknown> | null): void {
-    for (const wait of this.waits) if (wait !== except) wait.withdraw();
+  private withdrawAll(except: ClauseWait<unknown> | null): void {
+    for (const wait of this.waits!) if (wait !== except) wait.withdraw();
   }
 
-  describe(): string {
+  override describe(): string {
     return `select: ${this.clauses.map((clause) => clause.describe()).join(" | ")}`;
   }
 
-  abort(): void {
+  abort(): Abort {
     if (this.state === WAITING) {
       this.state = ABANDONED;
       this.withdrawAll(null);
@@ -164,6 +224,7 @@ class SelectWait extends Suspension implements Selector {
       // Chosen, but cancelled before it ran: what the winner was handed goes back.
       this.chosen!.giveBack();
     }
+    return WITHDRAWN;
   }
 }
 
@@ -173,7 +234,9 @@ function checkClauses(what: string, clauses: readonly SelectClause<unknown>[]): 
   let fallback: DefaultClause<unknown> | undefined;
   let defaults = 0;
   let timeouts = 0;
-  clauses.forEach((clause, i) => {
+  // A plain loop: no closure (and captured variables) allocated per select.
+  for (let i = 0; i < clauses.length; i++) {
+    const clause = clauses[i];
     if (!isSelectClause(clause)) {
       throw new TypeError(
         `${what}: clause ${i} is not a select clause; make clauses with ch.onReceive(), ch.onSend(), mutex.onLock(), task.onJoin(), onTimeout() or onDefault(), or implement SelectClause`,
@@ -184,41 +247,10 @@ function checkClauses(what: string, clauses: readonly SelectClause<unknown>[]): 
       fallback = clause;
     }
     if (clause instanceof TimeoutClause) timeouts++;
-  });
+  }
   if (defaults > 1) throw new TypeError(`${what}: at most one onDefault clause`);
   if (defaults > 0 && timeouts > 0) throw new TypeError(`${what}: onDefault and onTimeout cannot be combined (a select with a default never waits)`);
   return fallback;
-}
-
-function* selectOperation(
-  clauses: readonly SelectClause<unknown>[],
-  biased: boolean,
-  fallback: DefaultClause<unknown> | undefined,
-): Generator<Instruction, unknown, unknown> {
-  const me = requireCurrent(biased ? "selectBiased()" : "select()");
-  const random = randomOf(me);
-  for (;;) {
-    // Yield for the budget before taking anything: a cancellation here loses nothing.
-    if (budgetSpent()) yield YIELD_NOW;
-    const order: readonly number[] = biased ? inOrder(clauses.length) : randomOrder(clauses.length, random);
-    for (const index of order) {
-      const result = clauses[index].attempt();
-      if (result !== NOT_READY) return result;
-    }
-    if (fallback !== undefined) return fallback.handler();
-
-    const wait = new SelectWait(me, clauses);
-    for (const index of order) {
-      wait.waits.push(clauses[index].enqueue(wait));
-      if (wait.state !== WAITING) break; // a clause completed (or asked for a retry) while enqueuing
-    }
-    if (wait.state === WAITING) {
-      wait.parked = true;
-      yield wait;
-    }
-    if (wait.state === RETRY) continue;
-    return wait.chosen!.result();
-  }
 }
 
 const identities: number[][] = [];
@@ -277,12 +309,12 @@ type Results<C extends readonly SelectClause<unknown>[]> = C[number] extends Sel
  */
 export function select<const C extends readonly SelectClause<unknown>[]>(...clauses: C): Operation<Results<C>> {
   const fallback = checkClauses("select(...clauses)", clauses);
-  return operation(selectOperation, clauses, false, fallback) as Operation<Results<C>>;
+  return new Select(clauses, false, fallback) as Operation<Results<C>>;
 }
 
 /** Like `select`, but prefers the first ready clause in the order given (kotlinx's select). */
 export function selectBiased<const C extends readonly SelectClause<unknown>[]>(...clauses: C): Operation<Results<C>> {
   const fallback = checkClauses("selectBiased(...clauses)", clauses);
-  return operation(selectOperation, clauses, true, fallback) as Operation<Results<C>>;
+  return new Select(clauses, true, fallback) as Operation<Results<C>>;
 }
 

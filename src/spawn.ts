@@ -1,4 +1,6 @@
-import { AT_ONCE, OneShot } from "./core/one-shot.js";
+import { AFTER, AT_ONCE, Trap, type Begun } from "./core/trap.js";
+import { WITHDRAWN, type Abort, type Instruction } from "./core/instructions.js";
+import { operation } from "./core/operation.js";
 import { requireCurrent } from "./core/runtime.js";
 import { createTask, type Body, type Task, type TaskRecord } from "./core/task.js";
 import type { Operation } from "./types.js";
@@ -35,21 +37,25 @@ export function spawnRecord<T>(body: Body<T>, name?: string): Operation<TaskReco
   return new Spawn(body, name ?? (typeof body === "function" ? body : "task"), undefined);
 }
 
-/** spawn(): creates the child at once (then yields first if the budget is spent). */
-class Spawn<T> extends OneShot<TaskRecord<T>> {
+/** spawn(): creates the child at once, then yields if the budget is spent (the child belongs to the tree either way). */
+class Spawn<T> extends Trap<TaskRecord<T>> {
   protected get what(): string {
     return "spawn()";
   }
-  private child: TaskRecord<T> | null = null;
+  // Plain stores in the constructor (not class fields): one per spawn, on the hot path.
+  private declare child: TaskRecord<T> | null;
+  private declare readonly body: Body<T>;
+  private declare readonly name: string | (() => unknown);
+  private declare readonly priority: number | undefined;
 
-  constructor(
-    private readonly body: Body<T>,
-    private readonly name: string | (() => unknown),
-    private readonly priority: number | undefined,
-  ) {
-    super();
+  constructor(body: Body<T>, name: string | (() => unknown), priority: number | undefined) {
+    super(AFTER);
+    this.child = null;
+    this.body = body;
+    this.name = name;
+    this.priority = priority;
   }
-  protected begin(parent: TaskRecord<unknown>): number {
+  protected begin(parent: TaskRecord<unknown>): Begun {
     this.child = createTask(this.body, parent, parent.runtime, this.name, this.priority ?? parent.priority, 0);
     return AT_ONCE;
   }
@@ -59,14 +65,17 @@ class Spawn<T> extends OneShot<TaskRecord<T>> {
   protected again(): Spawn<T> {
     return new Spawn(this.body, this.name, this.priority);
   }
-  abort(): void {}
+  abort(): Abort {
+    return WITHDRAWN; // never parks
+  }
 }
 
-const currentOperation: Operation<TaskRecord<unknown>> = {
-  *[Symbol.iterator]() {
-    return requireCurrent("current()");
-  },
-};
+// eslint-disable-next-line require-yield
+function* reading(): Iterator<Instruction, TaskRecord<unknown>, unknown> {
+  return requireCurrent("current()");
+}
+
+const currentOperation: Operation<TaskRecord<unknown>> = operation(reading);
 
 /** The task running this code: `const me = yield* current()`. */
 export function current(): Operation<Task<unknown>> {

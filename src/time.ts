@@ -1,6 +1,6 @@
-import { Suspension, type Instruction } from "./core/instructions.js";
+import { WITHDRAWN, type Abort, type Instruction } from "./core/instructions.js";
 import { operation } from "./core/operation.js";
-import { OneShot, PARK } from "./core/one-shot.js";
+import { FREE, PARK, Trap, type Begun } from "./core/trap.js";
 import { Link } from "./core/list.js";
 import { addTimer, removeTimer, requireCurrent, timeOf } from "./core/runtime.js";
 import { BOUNDARY, createTask, ended, wasCancelled, type Body, type TaskRecord } from "./core/task.js";
@@ -12,7 +12,7 @@ import type { Operation } from "./types.js";
 import { checkBody, checkMs, nameOf } from "./validate.js";
 
 /** sleep(ms): parks on a timer (or forever, for Infinity). */
-class Sleep extends OneShot<void> implements TimerEntry {
+class Sleep extends Trap<void> implements TimerEntry {
   declare deadline: number;
   declare seq: number;
   declare heapIndex: number;
@@ -20,13 +20,16 @@ class Sleep extends OneShot<void> implements TimerEntry {
     return "sleep()";
   }
 
-  constructor(private readonly ms: number) {
-    super();
+  private declare readonly ms: number;
+
+  constructor(ms: number) {
+    super(FREE); // it always parks
+    this.ms = ms;
     this.deadline = 0;
     this.seq = 0;
     this.heapIndex = -1;
   }
-  protected begin(task: TaskRecord<unknown>): number {
+  protected begin(task: TaskRecord<unknown>): Begun {
     if (this.ms !== Infinity) addTimer(task, this, this.ms);
     return PARK;
   }
@@ -40,8 +43,9 @@ class Sleep extends OneShot<void> implements TimerEntry {
   fire(): void {
     this.wake();
   }
-  abort(): void {
+  abort(): Abort {
     removeTimer(this.task, this);
+    return WITHDRAWN;
   }
 }
 
@@ -64,34 +68,51 @@ class TargetEnded extends Link implements Joiner {
   }
   ended(): void {
     removeTimer(this.deadline.task, this.deadline);
-    this.deadline.wake();
+    this.deadline.wake(false);
   }
 }
 
-/** Parks until a task ends or a deadline passes, whichever comes first. */
-class Deadline extends Suspension implements TimerEntry {
-  deadline = 0;
-  seq = 0;
-  heapIndex = -1;
-  expired = false;
+/** Parks until a task ends or a deadline passes, whichever comes first; returns true if the deadline passed. */
+class Deadline extends Trap<boolean> implements TimerEntry {
+  declare deadline: number;
+  declare seq: number;
+  declare heapIndex: number;
   private readonly joiner = new TargetEnded(this);
-
-  constructor(task: TaskRecord<unknown>, private readonly target: TaskRecord<unknown>, ms: number) {
-    super(task);
-    addJoiner(target, this.joiner);
-    addTimer(task, this, ms);
+  protected get what(): string {
+    return "timeout()";
   }
-  describe(): string {
+
+  constructor(
+    private readonly target: TaskRecord<unknown>,
+    private readonly ms: number,
+  ) {
+    super(FREE); // it always parks
+    this.deadline = 0;
+    this.seq = 0;
+    this.heapIndex = -1;
+  }
+  protected begin(task: TaskRecord<unknown>): Begun {
+    addJoiner(this.target, this.joiner);
+    addTimer(task, this, this.ms);
+    return PARK;
+  }
+  protected result(expired: unknown): boolean {
+    return expired as boolean;
+  }
+  protected again(): Deadline {
+    return new Deadline(this.target, this.ms);
+  }
+  override describe(): string {
     return `timeout: join of ${this.target} until t=${this.deadline}`;
   }
   fire(): void {
-    this.expired = true;
     removeJoiner(this.target, this.joiner);
-    this.wake();
+    this.wake(true);
   }
-  abort(): void {
+  abort(): Abort {
     removeTimer(this.task, this);
     removeJoiner(this.target, this.joiner);
+    return WITHDRAWN;
   }
 }
 
@@ -114,21 +135,21 @@ function* timing<T>(ms: number, body: Body<T>, name: string): Iterator<Instructi
   const me = requireCurrent("timeout()");
   const child = createTask(body, me, me.runtime, name, me.priority, BOUNDARY);
   if (ms === Infinity) return yield* child;
-  const wait = new Deadline(me, child, ms);
-  yield wait;
+  const expired = yield* new Deadline(child, ms);
   if (!ended(child)) {
     requestCancel(child);
     yield* new Teardown(child);
   }
-  if (wait.expired && wasCancelled(child)) throw new TimeoutError(ms);
+  if (expired && wasCancelled(child)) throw new TimeoutError(ms);
   return outcome(child);
 }
 
-const nowOperation: Operation<number> = {
-  *[Symbol.iterator]() {
-    return timeOf(requireCurrent("now()"));
-  },
-};
+// eslint-disable-next-line require-yield
+function* reading(): Iterator<Instruction, number, unknown> {
+  return timeOf(requireCurrent("now()"));
+}
+
+const nowOperation: Operation<number> = operation(reading);
 
 /** The current time on the task's clock, in milliseconds (virtual under `runTest`). */
 export function now(): Operation<number> {

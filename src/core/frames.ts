@@ -25,7 +25,7 @@
  * created (a stack line per frame, costly), for stack traces that point into the
  * user's code; it is off by default.
  */
-import type { Call, Instruction } from "./instructions.js";
+import { FAILED, type Call, type Instruction } from "./instructions.js";
 import { notify } from "./lifecycle.js";
 import { NEXT, NONE, THROW } from "./resume.js";
 import { RUNNING, type TaskRecord } from "./task.js";
@@ -137,7 +137,10 @@ export function detach(task: TaskRecord<unknown>): string {
   }
   const waitingOn = suspension.describe();
   task.suspension = null;
-  suspension.abort();
+  if (suspension.abort() === FAILED) {
+    task.suspension = suspension;
+    throw new Error(`detach(task): ${task} waits on ${waitingOn}, which cancellation cannot withdraw (a shielded wait)`);
+  }
   detached.add(task);
   detachedCount++;
   return waitingOn;

@@ -16,13 +16,26 @@
  * whoever completes the wait calls `wake`/`wakeThrow`. If the task is cancelled
  * first, the run loop calls `abort()` exactly once, and the suspension undoes its
  * registration — or, when it was already woken but its task has not run yet,
- * gives back what it was handed. So an operation either completes, or is
- * cancelled with everything as it was.
+ * gives back what it was handed — and reports `WITHDRAWN`. So an operation
+ * either completes, or is cancelled with everything as it was. A wait that
+ * cancellation must not cut short reports `FAILED` instead (Trio's
+ * `Abort.FAILED`): its task stays parked until the wait completes, and the
+ * cancellation goes on from there (trap.ts has the whole contract).
+ *
+ * Primitives are written as traps (trap.ts), which are suspensions; the
+ * channel's waiter (channel/waiter.ts) is the one other kind.
  */
 import type { Link, LinkedList } from "./list.js";
 import type { TaskRecord } from "./task.js";
 import type { Frame } from "./frames.js";
 import { resume, NEXT, THROW } from "./resume.js";
+import { ownOperation } from "./operation.js";
+
+/** What `abort()` reports: the wait was undone (or its hand-off given back)... */
+export const WITHDRAWN = 0;
+/** ...or it could not be, and the task stays parked until it completes (Trio's `Abort.FAILED`). */
+export const FAILED = 1;
+export type Abort = typeof WITHDRAWN | typeof FAILED;
 
 /**
  * Parks the current task. Subclasses register themselves before being yielded.
@@ -40,20 +53,29 @@ export abstract class Suspension implements Link {
    */
   declare task: TaskRecord<unknown>;
 
-  constructor(task: TaskRecord<unknown> | null) {
+  /**
+   * Where its operation is: the phase of a trap (trap.ts) or of a channel
+   * waiter (channel/waiter.ts) — the only two kinds of suspension.
+   */
+  declare phase: number;
+
+  constructor(phase: number) {
     // Plain stores (not class-field definitions): this constructor is on the hot path.
     this.list = null;
     this.prevLink = null;
     this.nextLink = null;
-    this.task = task!;
+    this.task = null!;
+    this.phase = phase;
   }
 
   /**
-   * Undoes the registration. Called at most once, when the task is cancelled
-   * while it holds this suspension — also after `wake` if the task has not run
-   * since, in which case the suspension must give back what it was handed.
+   * Undoes the registration and reports `WITHDRAWN`. Called at most once, when
+   * the task is cancelled while it holds this suspension — also after `wake` if
+   * the task has not run since, in which case the suspension must give back
+   * what it was handed. A wait shielded from cancellation keeps its
+   * registration (or what it was handed) and reports `FAILED` (trap.ts).
    */
-  abstract abort(): void;
+  abstract abort(): Abort;
 
   /**
    * What the task waits on, in words a person reads: "receive on channel
@@ -61,6 +83,11 @@ export abstract class Suspension implements Link {
    * Deadlock reports and task dumps show it.
    */
   abstract describe(): string;
+
+  /** True while the wait is shielded from cancellation: its abort reported FAILED, or it parked shielded (trap.ts). */
+  get shielded(): boolean {
+    return false;
+  }
 
   /** True for a wait that only a cancellation ends (`suspend()`): not a deadlock while something outside can cancel. */
   get waitsForCancel(): boolean {
@@ -77,6 +104,8 @@ export abstract class Suspension implements Link {
     return resume(this, THROW, error);
   }
 }
+
+ownOperation(Suspension);
 
 /** Go to the back of the ready queue. */
 export class Yield {

@@ -8,9 +8,8 @@
  * failure, so its promise is not reported as an unhandled rejection.
  */
 import { Link, LinkedList } from "./list.js";
-import { AT_ONCE, OneShot, PARK } from "./one-shot.js";
-import { Suspension, YIELD_NOW, type Instruction } from "./instructions.js";
-import { budgetSpent, requireCurrent } from "./runtime.js";
+import { AFTER, AT_ONCE, PARK, Trap, type Begun } from "./trap.js";
+import { WITHDRAWN, type Abort, type Instruction } from "./instructions.js";
 import { Cancelled } from "./errors.js";
 import type { Operation } from "./operation.js";
 import { NOT_READY, type ClauseWait, type SelectClause, type Selector } from "./clause.js";
@@ -64,25 +63,42 @@ export function settle<T>(task: TaskRecord<T>, resolve: (value: T) => void, reje
   }
 }
 
-/** `yield* task.cancel()` parks on this until the teardown is over. */
-class CancelJoin extends Suspension implements Joiner {
+/** `yield* task.cancel()`: parks until the teardown is over, then throws its error if it failed. */
+class CancelWait extends Trap<void> implements Joiner {
   declare readonly awaitsCancel: true;
-  constructor(
-    task: TaskRecord<unknown>,
-    private readonly target: TaskRecord<unknown>,
-  ) {
-    super(task);
+  protected get what(): string {
+    return "yield* task.cancel()";
+  }
+
+  private declare readonly teardown: Teardown;
+
+  constructor(teardown: Teardown) {
+    super(AFTER); // an immediate completion like any other; it takes nothing
     this.awaitsCancel = true as const;
+    this.teardown = teardown;
+  }
+  protected begin(): Begun {
+    const target = this.teardown.task;
+    if (target.status >= COMPLETED) return AT_ONCE;
+    // Cancelling yourself or an ancestor: your own teardown is what you wait for.
     joinersOf(target).push(this);
+    return PARK;
+  }
+  protected result(): void {
+    this.teardown.rethrow();
+  }
+  protected again(): CancelWait {
+    return new CancelWait(this.teardown);
   }
   ended(): void {
     this.wake();
   }
-  abort(): void {
-    this.target.joiners?.remove(this);
+  abort(): Abort {
+    this.teardown.task.joiners?.remove(this);
+    return WITHDRAWN;
   }
-  describe(): string {
-    return `teardown of ${this.target} (cancel())`;
+  override describe(): string {
+    return `teardown of ${this.teardown.task} (cancel())`;
   }
 }
 
@@ -101,15 +117,18 @@ export class PromiseJoiner extends Link implements Joiner {
 }
 
 /** `yield* task`: parks until the task ends, then returns its result or throws its error. */
-export class JoinOperation<T> extends OneShot<T> implements Joiner {
+export class JoinOperation<T> extends Trap<T> implements Joiner {
   protected get what(): string {
     return "yield* task";
   }
 
-  constructor(private readonly target: TaskRecord<T>) {
-    super();
+  private declare readonly target: TaskRecord<T>;
+
+  constructor(target: TaskRecord<T>) {
+    super(AFTER); // joining takes nothing
+    this.target = target; // a plain store, not a class field: one per join, on the hot path
   }
-  protected begin(me: TaskRecord<unknown>): number {
+  protected begin(me: TaskRecord<unknown>): Begun {
     const target = this.target;
     if (target.status >= COMPLETED) return AT_ONCE;
     if (me === target) throw new Error(`${target} cannot join itself`);
@@ -128,8 +147,9 @@ export class JoinOperation<T> extends OneShot<T> implements Joiner {
   ended(): void {
     this.wake();
   }
-  abort(): void {
+  abort(): Abort {
     this.target.joiners?.remove(this);
+    return WITHDRAWN;
   }
 }
 
@@ -138,20 +158,12 @@ export class Teardown implements Operation<void>, PromiseLike<void> {
   /** The task had already ended when cancelled: its old outcome is not this teardown's. */
   private readonly endedBefore: boolean;
 
-  constructor(private readonly task: TaskRecord<unknown>) {
+  constructor(/** @internal */ readonly task: TaskRecord<unknown>) {
     this.endedBefore = task.status >= COMPLETED;
   }
 
-  *[Symbol.iterator](): Iterator<Instruction, void, unknown> {
-    const me = requireCurrent("yield* task.cancel()");
-    const task = this.task;
-    if (task.status < COMPLETED) {
-      // Cancelling yourself or an ancestor: your own teardown is what you wait for.
-      yield new CancelJoin(me, task);
-    } else if (budgetSpent()) {
-      yield YIELD_NOW; // an immediate completion like any other
-    }
-    this.rethrow();
+  [Symbol.iterator](): Iterator<Instruction, void, unknown> {
+    return new CancelWait(this);
   }
 
   then<A = void, B = never>(
@@ -173,7 +185,7 @@ export class Teardown implements Operation<void>, PromiseLike<void> {
   }
 
   /** A teardown that failed throws its error to whoever awaits it, and counts as handled. */
-  private rethrow(): void {
+  rethrow(): void {
     const task = this.task;
     if (task.status === FAILED && !this.endedBefore) {
       const extra = extraOf(task);

@@ -4,6 +4,7 @@
  * children end, iteratively, so tearing down 10⁵ children does not grow the stack.
  */
 import { NONE, RETURN, THROW } from "./resume.js";
+import { FAILED as ABORT_FAILED, WITHDRAWN, type Abort } from "./instructions.js";
 import { currentTask } from "./runtime.js";
 import { isOperation, type Operation } from "./operation.js";
 import { ignore, PromiseJoiner } from "./join.js";
@@ -63,23 +64,34 @@ export function recordError(task: TaskRecord<unknown>, error: unknown): void {
  */
 export function interrupt(task: TaskRecord<unknown>, error: unknown): void {
   if (task.suspension === null || task.resumeKind !== NONE) return;
-  withdrawWait(task);
+  // A shielded wait cannot be withdrawn (and its abort is not asked twice); it
+  // ends all the same, as nothing can ever complete it: the trap's throw()
+  // drops its registration (trap.ts).
+  if (!task.suspension.shielded) withdrawWait(task);
+  task.suspension = null;
   task.resumeKind = THROW;
   task.resumeValue = error;
   task.runtime.schedule(task);
   if (listening) emit("woken", task);
 }
 
-/** Takes `task` off the wait it is parked on, if any: the wait's abort undoes its registration (its error fails the task). */
+/**
+ * Takes `task` off the wait it is parked on, if any: the wait's abort undoes
+ * its registration (its error fails the task). A wait that reports FAILED
+ * (shielded, trap.ts) keeps the task parked on it, unless it has woken the
+ * task already.
+ */
 function withdrawWait(task: TaskRecord<unknown>): void {
   const suspension = task.suspension;
   if (suspension === null) return;
   task.suspension = null;
+  let outcome: Abort = WITHDRAWN;
   try {
-    suspension.abort();
+    outcome = suspension.abort();
   } catch (error) {
     recordError(task, error);
   }
+  if (outcome === ABORT_FAILED && task.resumeKind === NONE) task.suspension = suspension;
 }
 
 /** Cancels `task` (idempotent). Its teardown starts now, or at its next yield if it is executing. */
@@ -112,9 +124,11 @@ function halt(task: TaskRecord<unknown>): void {
   const status = task.status;
   if (status === PENDING || status === RUNNING) {
     withdrawWait(task);
-    task.resumeKind = NONE;
-    task.resumeValue = undefined;
-    task.runtime.ready.remove(task);
+    if (task.suspension === null) {
+      task.resumeKind = NONE;
+      task.resumeValue = undefined;
+      task.runtime.ready.remove(task);
+    } // else it stays parked on a shielded wait: see advance()
   }
   if (status <= COMPLETING) task.status = TEARDOWN;
   notify(task);
@@ -185,6 +199,13 @@ function advance(task: TaskRecord<unknown>): void {
       if (isDetached(task)) return; // off the run loop: its teardown starts when it is attached
       if (task.ownChildren > 0) {
         requestCancel(task.lastChild!);
+        return;
+      }
+      if (task.suspension !== null) {
+        // Parked on a wait its cancellation could not withdraw (a shielded
+        // trap): its frames count as unwinding now, and the trap resumes them
+        // with return() when it completes (trap.ts).
+        task.unwindDepth = frameDepth(task);
         return;
       }
       if (task.frame !== null) {

@@ -59,6 +59,23 @@ export function isGeneratorObject(value: unknown): boolean {
   return typeof value === "object" && value !== null && toTag.call(value) === "[object Generator]";
 }
 
+const OWN: unique symbol = Symbol("strand operation");
+
+/**
+ * Marks the instances of `klass` (and of its subclasses) as Strand's own
+ * operation objects — traps and waiters (through `Suspension`), bound
+ * generators, task handles, wait handles — so that `call()` can tell them from
+ * values that merely happen to be iterable.
+ */
+export function ownOperation(klass: abstract new (...args: never[]) => object): void {
+  Object.defineProperty(klass.prototype, OWN, { value: true });
+}
+
+/** True for Strand's own operation objects (see `ownOperation`). */
+export function isOwnOperation(value: object): boolean {
+  return OWN in value;
+}
+
 /** Generator objects that a task has started as its body: running one again would silently do nothing. */
 export const startedGenerators = new WeakSet<object>();
 
@@ -76,6 +93,8 @@ export class Bound<T, A, B, C> implements Operation<T> {
     return this.body(this.a, this.b, this.c);
   }
 }
+
+ownOperation(Bound);
 
 /** An operation that runs the module-level generator `body` with the given arguments each time it is iterated. */
 export function operation<T>(body: () => Iterator<Instruction, T, unknown>): Operation<T>;

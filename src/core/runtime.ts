@@ -12,7 +12,7 @@
  *   the edges (`run`'s promise, `call`).
  */
 import type { Clock } from "./clock.js";
-import { Call, Suspension, YIELD_NOW, type Instruction } from "./instructions.js";
+import { Call, FAILED, Suspension, YIELD_NOW, type Instruction } from "./instructions.js";
 import { ReadyQueue } from "./queue.js";
 import { NEXT, NONE, RETURN, THROW, UNWIND } from "./resume.js";
 import { TimerHeap, type TimerEntry } from "./timers.js";
@@ -21,9 +21,10 @@ import { DeadlockError } from "./errors.js";
 import { emit, listening } from "./probes.js";
 import { frameDepth, popFrame, pushFrame } from "./frames.js";
 import { ended, type TaskRecord } from "./task.js";
+import { BUDGET, bind, budgetLeft, currentTask } from "./registers.js";
 
-/** Immediate completions a task may make before it must go back to the queue. */
-export const BUDGET = 128;
+export { BUDGET, budgetSpent, currentTask, requireCurrent } from "./registers.js";
+
 /** How long one drain may run before it returns to the host event loop. */
 const SLICE_MS = 8;
 
@@ -35,9 +36,8 @@ const SLICE_MS = 8;
  * drains another runtime (advancing its virtual clock) keeps its own.
  *
  * The two fields every operation touches live in registers while a context is
- * bound — the module variables `current` and `budget` — and are saved into
- * the outer context when a nested drain binds another one: a property load
- * per operation costs a few percent of a channel hand-off.
+ * bound (registers.ts), and are saved into the outer context when a nested
+ * drain binds another one.
  */
 export class RunContext {
   /** The task whose code is executing, or null between steps. */
@@ -52,35 +52,6 @@ export class RunContext {
 
 const IDLE = new RunContext();
 let active: RunContext = IDLE;
-/** The bound context's executing task (a register: see above). */
-let current: TaskRecord<unknown> | null = null;
-/** The bound context's budget left (a register: see above). */
-let budget = BUDGET;
-
-/** The task whose code is executing now, or null outside the run loop. */
-export function currentTask(): TaskRecord<unknown> | null {
-  return current;
-}
-
-/** The executing task; `what` names the operation in the error thrown outside a task. */
-export function requireCurrent(what: string): TaskRecord<unknown> {
-  const task = current;
-  if (task === null) {
-    throw new TypeError(
-      `${what} must be used inside a Strand task: start one with run(...) and compose operations with yield*`,
-    );
-  }
-  return task;
-}
-
-/**
- * True when the current task has spent its budget of immediate completions:
- * the operation must yield `YIELD_NOW` before completing (Tokio's cooperative
- * budget), so loops of ready operations cannot starve other tasks.
- */
-export function budgetSpent(): boolean {
-  return --budget <= 0;
-}
 
 const macrotask: (callback: () => void) => void =
   typeof setImmediate === "function" ? (callback) => setImmediate(callback) : (callback) => setTimeout(callback, 0);
@@ -177,10 +148,10 @@ export class Runtime {
     this.draining = true;
     const context = this.context;
     const outer = active;
-    outer.task = current; // save the outer context's registers
-    outer.budget = budget;
+    outer.task = currentTask(); // save the outer context's registers
+    outer.budget = budgetLeft();
     active = context;
-    current = null;
+    bind(null, BUDGET);
     const start = performance.now();
     let work = 0;
     try {
@@ -191,7 +162,7 @@ export class Runtime {
         step(task);
         // A step may include up to BUDGET immediate completions: count them as work too,
         // so a loop of ready operations still returns to the host within the slice.
-        work += 1 + BUDGET - budget;
+        work += 1 + BUDGET - budgetLeft();
         if (work >= 256) {
           work = 0;
           if (performance.now() - start <= SLICE_MS) continue;
@@ -203,8 +174,7 @@ export class Runtime {
       }
     } finally {
       active = outer;
-      current = outer.task; // and restore them
-      budget = outer.budget;
+      bind(outer.task, outer.budget); // and restore them
       this.draining = false;
     }
     this.arm();
@@ -377,8 +347,7 @@ export function step(task: TaskRecord<unknown>): void {
   task.resumeKind = NONE;
   task.resumeValue = undefined;
   task.suspension = null;
-  budget = BUDGET;
-  current = task;
+  bind(task, BUDGET);
   if (listening) emit("stepped", task);
   let frame = task.frame;
   if (frame === null) {
@@ -427,7 +396,8 @@ export function step(task: TaskRecord<unknown>): void {
     const instruction = result.value as Instruction;
     if (task.halting && task.unwindDepth < 0 && task.status === 1 /* RUNNING */) {
       // Cancelled while it ran: undo what it just registered and tear down.
-      if (instruction instanceof Suspension && instruction.task === task) instruction.abort();
+      // A shielded wait (abort FAILED) keeps the task parked on it (trap.ts).
+      if (instruction instanceof Suspension && instruction.task === task && instruction.abort() === FAILED) task.suspension = instruction;
       requestTeardownAtYield(task);
       return;
     }

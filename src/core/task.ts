@@ -39,7 +39,7 @@ import type { Call, Suspension, Instruction } from "./instructions.js";
 import { recordSite } from "./frames.js";
 import type { LinkedList } from "./list.js";
 import type { Runtime } from "./runtime.js";
-import { isGeneratorObject, isOperation, startedGenerators, type Operation } from "./operation.js";
+import { isGeneratorObject, isOperation, ownOperation, startedGenerators, type Operation } from "./operation.js";
 import { JoinClause, JoinOperation, PromiseJoiner, joinersOf, settle, Teardown, type Joiner } from "./join.js";
 import type { SelectClause } from "./clause.js";
 import { emit, listening } from "./probes.js";
@@ -298,6 +298,8 @@ export class TaskRecord<T = unknown> implements Task<T> {
     return extra.promise;
   }
 }
+
+ownOperation(TaskRecord);
 
 /** Rarely used state of a task, allocated on first use. */
 export interface TaskExtra {

@@ -36,13 +36,20 @@
  * and a waiter cancelled while re-locking after a `signal()` passes a signal
  * on. This may wake a waiter spuriously, which the condition-variable protocol
  * allows: always wait in a loop on the predicate (`waitFor` does).
+ *
+ * The re-lock is the one shielded trap (core/trap.ts): cancelled while it
+ * waits, its `abort()` reports FAILED, so its task stays parked in the lock's
+ * queue, keeping its place, and its cancellation goes on once the lock is
+ * handed over. Reached in a `finally` that a cancellation entered (cancelled
+ * while waiting for the signal), it is shielded from the start.
  */
 import type { Operation } from "../types.js";
-import type { Instruction } from "../core/instructions.js";
+import type { Abort, Instruction } from "../core/instructions.js";
 import { operation } from "../core/operation.js";
+import { AT_ONCE, FREE, PARK, type Begun } from "../core/trap.js";
 import { requireCurrent } from "../core/runtime.js";
 import { checkFunction } from "../validate.js";
-import { Coordinator } from "./coordinator.js";
+import { Coordinator, HandleWait, type Registration } from "./coordinator.js";
 import { Mutex } from "./mutex.js";
 import { displayName, type SyncOptions } from "./shared.js";
 
@@ -81,8 +88,8 @@ let nextConditionId = 1;
  */
 export class Condition {
   readonly name: string;
-  private readonly waiters: Coordinator<void>;
-  private passedOn = 0;
+  /** @internal */ readonly waiters: Coordinator<void>;
+  /** @internal Signals passed on by waiters cancelled while re-locking. */ passedOn = 0;
 
   constructor(
     readonly mutex: Mutex,
@@ -101,7 +108,7 @@ export class Condition {
    * in a loop, or use `waitFor`.
    */
   wait(): Operation<void> {
-    return operation(Condition.waiting, this);
+    return operation(waiting, this);
   }
 
   /** Waits (as `wait()`, in a loop) until `predicate()` is true; the caller must hold the mutex. */
@@ -130,32 +137,68 @@ export class Condition {
       passedOn: waiters.returned + this.passedOn,
     };
   }
+}
 
-  /**
-   * `wait()`. A static generator method, not a closure per call: one function
-   * (and hidden class) for every wait, with the private members in reach.
-   */
-  private static *waiting(condition: Condition): Iterator<Instruction, void, unknown> {
-    requireCurrent("condition.wait()");
-    const mutex = condition.mutex;
-    if (!mutex.locked) throw new Error(`${condition.name}.wait(): lock ${mutex.name} first; wait() must be called holding it`);
-    const handle = condition.waiters.register();
-    mutex.unlock();
-    let signalled = false;
-    try {
-      yield* handle;
-      signalled = true;
-    } finally {
-      // Reached without a signal only by a cancellation's return(). Nothing
-      // may follow the relock here: when unwinding, it completes through
-      // return() (see ShieldedWait).
-      yield* mutex.relock(() => {
-        if (handle.state === "consumed" && handle.single) {
-          condition.passedOn++;
-          condition.waiters.notify();
-        }
-      }, !signalled);
+/** `condition.wait()`. */
+function* waiting(condition: Condition): Iterator<Instruction, void, unknown> {
+  requireCurrent("condition.wait()");
+  const mutex = condition.mutex;
+  if (!mutex.locked) throw new Error(`${condition.name}.wait(): lock ${mutex.name} first; wait() must be called holding it`);
+  const signal = condition.waiters.register();
+  mutex.unlock();
+  let signalled = false;
+  try {
+    yield* signal;
+    signalled = true;
+  } finally {
+    // Reached without a signal only by a cancellation's return(). Nothing may
+    // follow the re-lock here: when unwinding, it completes through return()
+    // (see Relock).
+    yield* new Relock(condition, signal, !signalled);
+  }
+}
+
+/**
+ * Takes the condition's mutex again, and cannot be cut short by cancellation
+ * (see the file header): a shielded trap. `unwinding` says that the caller runs
+ * it from a `finally` entered by a cancellation's return(): a lock handed over
+ * must then resume the task with return(), not next() — JS delegation forgets
+ * a pending return across a next(), so the callers' generators would carry on
+ * after their `yield*` as if nothing had happened. Shielded, the trap does so
+ * (core/trap.ts), and the return goes on unwinding them.
+ */
+class Relock extends HandleWait<void> {
+  constructor(
+    private readonly condition: Condition,
+    private readonly signal: Registration<void>,
+    private readonly unwinding: boolean,
+  ) {
+    super(condition.mutex.queue, null, FREE); // a re-lock is never held up by the budget
+  }
+  protected override get what(): string {
+    return "condition.wait()";
+  }
+  protected override begin(): Begun {
+    if (this.condition.mutex.tryLock()) return AT_ONCE;
+    this.register();
+    if (this.unwinding) this.shield();
+    return PARK;
+  }
+  protected override again(): Relock {
+    return new Relock(this.condition, this.signal, this.unwinding);
+  }
+  /** Cancelled while re-locking after a signal: it keeps its place, and passes the signal it consumed on. */
+  override abort(): Abort {
+    const signal = this.signal;
+    if (signal.state === "consumed" && signal.single) {
+      this.condition.passedOn++;
+      this.condition.waiters.notify();
     }
+    return this.shield();
+  }
+  /** A deadlock report ended the shielded wait: the lock's queue forgets it (a lock handed over goes on). */
+  protected override forsake(): void {
+    this.leave();
   }
 }
 

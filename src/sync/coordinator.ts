@@ -29,8 +29,9 @@
  * Invariants:
  * 1. Every handle in the list is ENQUEUED, and the list is in registration order
  *    (FIFO): `notify()` wakes the oldest registration.
- * 2. At most one task waits on a handle at a time (`waiter`), and a handle that
- *    a task waits on is cancelled only through that task.
+ * 2. At most one trap waits on a handle at a time (`waiter`: a `yield* handle`,
+ *    a primitive's wait, or a `waitAll`/`waitAny`), and a handle that a task
+ *    waits on is cancelled only through that task.
  * 3. Prompt cancellation: a notification `notify()` handed to a handle whose
  *    task is cancelled before it ran (or to a handle cancelled or lost in a
  *    `waitAny` before anyone consumed it) is never lost: it is given back —
@@ -40,23 +41,23 @@
  *    exactly one consumer, if any waits. A `notifyAll()` owes nothing: every
  *    registration present then was woken, so a cancelled one gives nothing back.
  * 4. Cancelling a waiting task leaves no registration behind: the handles it
- *    waited on are withdrawn in its `abort()`, before anything else runs. (One
- *    internal exception: the shielded wait `Condition` re-locks with keeps its
- *    place; see `ShieldedWait`.) A prepared handle that no task awaits is the
- *    preparer's to cancel: `using handle = c.prepare()` cancels it when the
- *    block is left, cancellation included.
+ *    waited on are withdrawn in its trap's `abort()`, before anything else
+ *    runs. (One internal exception: the re-lock of a cancelled `Condition.wait`
+ *    is shielded — its abort reports FAILED, core/trap.ts — and keeps its place.)
+ *    A prepared handle that no task awaits is the preparer's to cancel:
+ *    `using handle = c.prepare()` cancels it when the block is left,
+ *    cancellation included.
  * 5. `waitAny` is a select over handles: exactly one handle is consumed, every
  *    other one is cancelled (a notification one of them had received goes back
  *    by rule 3).
  */
 import { NOT_READY, type ClauseWait, type SelectClause, type Selector } from "../core/clause.js";
-import { Suspension, YIELD_NOW, type Instruction } from "../core/instructions.js";
+import { WITHDRAWN, type Abort, type Instruction } from "../core/instructions.js";
 import { showId } from "../core/ids.js";
-import { LinkedList } from "../core/list.js";
-import { operation } from "../core/operation.js";
-import { resume, RETURN } from "../core/resume.js";
-import { budgetSpent, requireCurrent } from "../core/runtime.js";
-import type { Group } from "./group.js";
+import { Link, LinkedList } from "../core/list.js";
+import { ownOperation } from "../core/operation.js";
+import { AT_ONCE, BEFORE, PARK, Trap, type Begun, type BudgetRule } from "../core/trap.js";
+import type { TaskRecord } from "../core/task.js";
 import type { Operation } from "../types.js";
 import { checkFunction, checkName, checkOptions } from "../validate.js";
 
@@ -66,12 +67,6 @@ const NOTIFIED = 1;
 const BROADCAST = 2;
 const CONSUMED = 3;
 const CANCELLED = 4;
-
-// Who waits on a handle (`Registration.waiter`).
-export const NOBODY = 0;
-export const ALONE = 1; // a task parked on the handle itself (`yield* handle`, `c.wait()`)
-export const GROUP = 2; // a task parked in waitAll/waitAny
-
 
 /** What `Registration.state` reports. */
 export type WaitState = "waiting" | "notified" | "consumed" | "cancelled";
@@ -123,18 +118,27 @@ export interface WaitHandle<T = void> extends Operation<T>, Disposable {
   cancel(): boolean;
 }
 
-/** The coordinator's record of a wait: the run loop's suspension behind a `WaitHandle`. */
-export class Registration<T = void> extends Suspension implements WaitHandle<T> {
+/** The trap a task waits on a handle with; the handle tells it when it is delivered. */
+export interface HandleWaiter {
+  /** The task waiting (for error messages). */
+  readonly task: TaskRecord<unknown>;
+  delivered(handle: Registration<unknown>): void;
+}
+
+/**
+ * The coordinator's record of a wait, behind a `WaitHandle`: its place in the
+ * list and the state table above. Tasks wait on it through a trap (its
+ * `waiter`), never on the record itself.
+ */
+export class Registration<T = void> extends Link implements WaitHandle<T> {
   status: number = ENQUEUED;
   value: T | undefined = undefined;
-  waiter: number = NOBODY;
-  group: Group | null = null;
+  /** The trap waiting on it, if any (invariant 2). */
+  waiter: HandleWaiter | null = null;
   /** It was consumed after a `notify()` (not a `notifyAll()`). */ single = false;
-  /** It keeps its registration when its task is cancelled (see `ShieldedWait`). */ shielded = false;
-  /** Its task is unwinding: a notification resumes it with return(). */ rearm = false;
 
   constructor(readonly coordinator: Coordinator<T>) {
-    super(null);
+    super();
   }
 
   /** Where the wait stands. */
@@ -158,44 +162,21 @@ export class Registration<T = void> extends Suspension implements WaitHandle<T> 
    * to withdraw. Throws if a task is waiting on the handle: cancel that task.
    */
   cancel(): boolean {
-    if (this.waiter !== NOBODY) {
+    if (this.waiter !== null) {
       throw new Error(
-        `${this.coordinator.name}: cannot cancel a wait handle that ${this.task} is waiting on; cancel that task instead`,
+        `${this.coordinator.name}: cannot cancel a wait handle that ${this.waiter.task} is waiting on; cancel that task instead`,
       );
     }
     return this.withdraw();
   }
 
   [Symbol.dispose](): void {
-    if (this.waiter === NOBODY) this.withdraw();
+    if (this.waiter === null) this.withdraw();
   }
 
   /** Waits for the notification and returns its value (at once if it has come). */
-  *[Symbol.iterator](): Iterator<Instruction, T, unknown> {
-    const me = requireCurrent("yield* handle");
-    checkWaitable("yield* handle", this as Registration<unknown>);
-    this.waiter = ALONE;
-    this.task = me;
-    let ok = false;
-    try {
-      if (this.status === ENQUEUED) yield this;
-      else if (budgetSpent()) yield YIELD_NOW; // before taking anything: a cancel now loses nothing
-      const value = this.consume();
-      ok = true;
-      return value;
-    } finally {
-      this.waiter = NOBODY;
-      if (!ok) this.withdraw();
-    }
-  }
-
-  describe(): string {
-    return this.coordinator.waitLabel;
-  }
-
-  /** The task was cancelled while parked on this handle. */
-  abort(): void {
-    if (!this.shielded) this.withdraw();
+  [Symbol.iterator](): Iterator<Instruction, T, unknown> {
+    return new HandleWait<T>(this.coordinator, this);
   }
 
   /** Leaves without consuming: see the state table. */
@@ -225,12 +206,7 @@ export class Registration<T = void> extends Suspension implements WaitHandle<T> 
   deliver(status: number, value: T): void {
     this.status = status;
     this.value = value;
-    if (this.waiter === ALONE) {
-      if (this.rearm) resume(this, RETURN, undefined);
-      else this.wake(value);
-    } else if (this.waiter === GROUP) {
-      this.group!.delivered(this as Registration<unknown>);
-    }
+    this.waiter?.delivered(this as Registration<unknown>);
   }
 
   /** Takes the value of a notified handle. */
@@ -250,9 +226,95 @@ export class Registration<T = void> extends Suspension implements WaitHandle<T> 
   }
 }
 
+ownOperation(Registration);
+
 export function checkWaitable(what: string, handle: Registration<unknown>): void {
   if (handle.status === CANCELLED) throw new Error(`${what}: this wait handle on ${handle.coordinator.name} was cancelled`);
-  if (handle.waiter !== NOBODY) throw new Error(`${what}: ${handle.task} is already waiting on this handle`);
+  if (handle.waiter !== null) throw new Error(`${what}: ${handle.waiter.task} is already waiting on this handle`);
+}
+
+/**
+ * A trap waiting on one registration: `yield* handle` (a prepared one) and
+ * `coordinator.wait()` (a fresh one). The sync primitives' waits extend it and
+ * say when they complete without registering (`ready`, `begin`).
+ *
+ * BEFORE rule: a notified handle is taken at once, after the budget yield, so a
+ * cancellation at that yield withdraws it and the notification goes back
+ * (invariant 3). The handle is claimed (`waiter`) from the start, so nobody
+ * else waits on it or cancels it meanwhile.
+ */
+export class HandleWait<T> extends Trap<T> implements HandleWaiter {
+  // Plain stores in the constructor (not class fields): one per wait, on the hot path (mutex.lock()).
+  protected declare readonly coordinator: Coordinator<T>;
+  /** A prepared handle; null to register a fresh one when it begins. */
+  protected declare handle: Registration<T> | null;
+
+  constructor(coordinator: Coordinator<T>, handle: Registration<T> | null, rule: BudgetRule = BEFORE) {
+    super(rule);
+    this.coordinator = coordinator;
+    this.handle = handle;
+  }
+
+  protected get what(): string {
+    return this.handle === null ? "coordinator.wait()" : "yield* handle";
+  }
+
+  protected override ready(): boolean {
+    const handle = this.handle;
+    if (handle === null) return false; // a fresh registration always waits
+    checkWaitable(this.what, handle as Registration<unknown>);
+    handle.waiter = this;
+    return handle.status !== ENQUEUED;
+  }
+
+  protected begin(): Begun {
+    if (this.handle === null) return this.register();
+    return this.handle.status === ENQUEUED ? PARK : AT_ONCE;
+  }
+
+  /** Registers a fresh handle in the coordinator's list and waits on it. */
+  protected register(): Begun {
+    const handle = (this.handle = this.coordinator.register());
+    handle.waiter = this;
+    return PARK;
+  }
+
+  protected result(): T {
+    const handle = this.handle;
+    if (handle === null) return undefined as T; // completed without registering (a subclass's begin)
+    handle.waiter = null;
+    return handle.consume();
+  }
+
+  protected again(): HandleWait<T> {
+    return new HandleWait<T>(this.coordinator, this.handle);
+  }
+
+  override describe(): string {
+    return this.coordinator.waitLabel;
+  }
+
+  delivered(handle: Registration<unknown>): void {
+    this.wake(handle.value);
+  }
+
+  /** Cancelled while waiting, or after the notification came but before it ran: the handle is withdrawn (invariant 3). */
+  abort(): Abort {
+    this.leave();
+    return WITHDRAWN;
+  }
+
+  /** Cancelled at the budget yield: nothing taken; the handle is withdrawn as above. */
+  protected override unwound(): void {
+    this.leave();
+  }
+
+  protected leave(): void {
+    const handle = this.handle;
+    if (handle === null) return;
+    handle.waiter = null;
+    handle.withdraw();
+  }
 }
 
 /**
@@ -295,7 +357,7 @@ export class Coordinator<T = void> {
 
   /** Parks the current task until a `notify` or `notifyAll` wakes it; returns the value passed. */
   wait(): Operation<T> {
-    return operation(waiting<T>, this);
+    return new HandleWait<T>(this, null);
   }
 
   /**
@@ -412,98 +474,5 @@ class ClauseRegistration<T, R> extends Registration<T> implements ClauseWait<R> 
   /** Won: takes the notification and applies the clause's handler. */
   result(): R {
     return this.handler(this.consume());
-  }
-}
-
-/** `coordinator.wait()`. */
-function* waiting<T>(coordinator: Coordinator<T>): Iterator<Instruction, T, unknown> {
-  requireCurrent("coordinator.wait()");
-  return yield* coordinator.prepare();
-}
-
-// Phases of a shielded wait.
-const START = 0;
-const PARKED = 1;
-const DONE = 2;
-
-/**
- * @internal A wait that cancellation cannot cut short: `Condition.wait` re-locks
- * its mutex with it, so the lock is held again before the cancellation unwinds
- * past the caller's `finally` (as pthread_cond_wait, Trio and asyncio do).
- *
- * The handle keeps its registration when the task is cancelled. When the
- * caller's `yield*` chain is being returned through (a cancellation's return()
- * reached this wait, or the caller runs it from a `finally` that a return()
- * entered), the notification resumes the task with `return()` rather than
- * `next()`: JS delegation forgets a pending return across a `next()`, so the
- * callers' generators would carry on after their `yield*` as if nothing had
- * happened. Resumed with `return()`, this iterator completes (the lock is
- * held) and the return goes on unwinding them.
- */
-export class ShieldedWait<T> implements Iterator<Instruction, T, unknown> {
-  private phase = START;
-  private interrupted = false;
-
-  constructor(
-    private readonly handle: Registration<T>,
-    /** Called once if the task is cancelled or unwinding while it waits. */
-    private readonly onInterrupted: (() => void) | null,
-    /**
-     * The caller is being returned through already (it runs this from a
-     * `finally` that a cancellation's return() entered), so a notification
-     * must resume the task with return(), not next().
-     */
-    private readonly unwinding: boolean,
-  ) {
-    handle.shielded = true;
-  }
-
-  next(): IteratorResult<Instruction, T> {
-    const handle = this.handle;
-    if (this.phase === START) {
-      this.start();
-      if (handle.status === ENQUEUED) {
-        if (this.unwinding) this.interrupt();
-        this.phase = PARKED;
-        return { done: false, value: handle };
-      }
-    }
-    return this.finish();
-  }
-
-  return(): IteratorResult<Instruction, T> {
-    if (this.phase === DONE) return { done: true, value: undefined as T };
-    if (this.phase === START) this.start();
-    this.interrupt();
-    if (this.handle.status === ENQUEUED) {
-      this.phase = PARKED;
-      return { done: false, value: this.handle };
-    }
-    return this.finish();
-  }
-
-  throw(error: unknown): IteratorResult<Instruction, T> {
-    this.phase = DONE;
-    this.handle.waiter = NOBODY;
-    this.handle.withdraw();
-    throw error;
-  }
-
-  private start(): void {
-    this.handle.task = requireCurrent("a shielded wait");
-    this.handle.waiter = ALONE;
-  }
-
-  private interrupt(): void {
-    this.handle.rearm = true;
-    if (this.interrupted) return;
-    this.interrupted = true;
-    this.onInterrupted?.();
-  }
-
-  private finish(): IteratorResult<Instruction, T> {
-    this.phase = DONE;
-    this.handle.waiter = NOBODY;
-    return { done: true, value: this.handle.consume() };
   }
 }

@@ -4,39 +4,57 @@
  * other one is withdrawn, and a notification one of them had received goes
  * back, by rule 3 of coordinator.ts).
  */
-import { Suspension, YIELD_NOW, type Instruction } from "../core/instructions.js";
-import { budgetSpent, requireCurrent } from "../core/runtime.js";
-import type { TaskRecord } from "../core/task.js";
+import { WITHDRAWN, type Abort } from "../core/instructions.js";
+import { AT_ONCE, BEFORE, PARK, Trap, type Begun } from "../core/trap.js";
 import type { Operation } from "../types.js";
-import { ALONE, checkWaitable, ENQUEUED, GROUP, NOBODY, Registration, type WaitHandle } from "./coordinator.js";
+import { checkWaitable, ENQUEUED, Registration, type HandleWaiter, type WaitHandle } from "./coordinator.js";
 
 // Modes of a group wait.
 const ALL = 0;
 const ANY = 1;
 
-/** Parks a task on several handles at once: until all, or the first, are notified. */
-export class Group extends Suspension {
-  winner = -1;
+/**
+ * Waits on several handles at once: until all, or the first, are notified. A
+ * trap under the BEFORE rule: when enough handles are notified already it takes
+ * them at once, after the budget yield — holding every handle meanwhile, so no
+ * one else takes or cancels them.
+ */
+class GroupWait extends Trap<unknown> implements HandleWaiter {
+  /** Handles not notified yet (ALL), or the index of the first one notified while parked (ANY). */
+  private remaining = 0;
+  private winner = -1;
 
   constructor(
-    task: TaskRecord<unknown>,
-    readonly mode: number,
-    readonly handles: readonly Registration<unknown>[],
-    public remaining: number,
+    private readonly mode: number,
+    private readonly handles: readonly Registration<unknown>[],
   ) {
-    super(task);
-    for (const handle of handles) {
-      handle.waiter = GROUP;
-      handle.group = this;
-      handle.task = task;
-    }
+    super(BEFORE);
   }
 
-  describe(): string {
-    return `${this.mode === ALL ? "waitAll" : "waitAny"} of ${this.handles.map((handle) => handle.coordinator.waitLabel).join(", ")}`;
+  protected get what(): string {
+    return this.mode === ALL ? "waitAll(handles)" : "waitAny(handles)";
+  }
+
+  /** Checks and claims every handle; true if enough are notified to complete at once. */
+  protected override ready(): boolean {
+    const handles = this.handles;
+    for (const handle of handles) checkWaitable(this.what, handle);
+    let pending = 0;
+    for (const handle of handles) {
+      handle.waiter = this;
+      if (!handle.ready) pending++;
+    }
+    this.remaining = pending;
+    return this.mode === ALL ? pending === 0 : pending < handles.length;
+  }
+
+  protected begin(): Begun {
+    const completes = this.mode === ALL ? this.remaining === 0 : this.handles.some((handle) => handle.ready);
+    return completes ? AT_ONCE : PARK;
   }
 
   delivered(handle: Registration<unknown>): void {
+    if (!this.parked) return; // notified while it takes the others at once: begin counts it
     if (this.mode === ALL) {
       if (--this.remaining === 0) this.wake();
     } else if (this.winner < 0) {
@@ -44,31 +62,57 @@ export class Group extends Suspension {
       this.winner = this.handles.indexOf(handle);
       for (const other of this.handles) {
         if (other === handle) continue;
-        release(other);
+        other.waiter = null;
         other.withdraw();
       }
       this.wake();
     }
   }
 
-  abort(): void {
-    withdrawAll(this.handles);
+  protected result(): unknown {
+    const handles = this.handles;
+    let result: unknown;
+    if (this.mode === ALL) {
+      result = handles.map((handle) => handle.consume());
+    } else {
+      const index = this.winner >= 0 ? this.winner : handles.findIndex((handle) => handle.ready);
+      const value = handles[index].consume();
+      for (const other of handles) if (other !== handles[index]) other.withdraw();
+      result = { index, value };
+    }
+    for (const handle of handles) handle.waiter = null;
+    return result;
   }
-}
 
-function release(handle: Registration<unknown>): void {
-  handle.waiter = NOBODY;
-  handle.group = null;
-}
+  protected again(): GroupWait {
+    return new GroupWait(this.mode, this.handles);
+  }
 
-/**
- * Withdraws handles that were not consumed: the waiting ones first, so that a
- * notification given back by the others cannot land on a sibling that is
- * leaving too.
- */
-function withdrawAll(handles: readonly Registration<unknown>[]): void {
-  for (const handle of handles) if (handle.status === ENQUEUED) handle.withdraw();
-  for (const handle of handles) handle.withdraw();
+  override describe(): string {
+    return `${this.mode === ALL ? "waitAll" : "waitAny"} of ${this.handles.map((handle) => handle.coordinator.waitLabel).join(", ")}`;
+  }
+
+  abort(): Abort {
+    this.leave();
+    return WITHDRAWN;
+  }
+
+  /** Cancelled at the budget yield: every handle is withdrawn, as if cancelled while parked. */
+  protected override unwound(): void {
+    this.leave();
+  }
+
+  /**
+   * Releases and withdraws the handles that were not consumed: the waiting
+   * ones first, so that a notification given back by the others cannot land on
+   * a sibling that is leaving too.
+   */
+  private leave(): void {
+    const handles = this.handles;
+    for (const handle of handles) handle.waiter = null;
+    for (const handle of handles) if (handle.status === ENQUEUED) handle.withdraw();
+    for (const handle of handles) handle.withdraw();
+  }
 }
 
 function checkHandles(what: string, handles: unknown): Registration<unknown>[] {
@@ -103,7 +147,7 @@ export type AnyValue<H extends readonly WaitHandle<unknown>[]> = {
  */
 export function waitAll<const H extends readonly WaitHandle<any>[]>(handles: H): Operation<AllValues<H>> { // eslint-disable-line @typescript-eslint/no-explicit-any
   const list = checkHandles("waitAll(handles)", handles);
-  return { [Symbol.iterator]: () => groupWait(list, ALL) as Iterator<Instruction, AllValues<H>, unknown> };
+  return new GroupWait(ALL, list) as Operation<unknown> as Operation<AllValues<H>>;
 }
 
 /**
@@ -118,42 +162,5 @@ export function waitAll<const H extends readonly WaitHandle<any>[]>(handles: H):
 export function waitAny<const H extends readonly WaitHandle<any>[]>(handles: H): Operation<AnyValue<H>> { // eslint-disable-line @typescript-eslint/no-explicit-any
   const list = checkHandles("waitAny(handles)", handles);
   if (list.length === 0) throw new TypeError("waitAny(handles): needs at least one handle (it would wait forever)");
-  return { [Symbol.iterator]: () => groupWait(list, ANY) as Iterator<Instruction, AnyValue<H>, unknown> };
+  return new GroupWait(ANY, list) as Operation<unknown> as Operation<AnyValue<H>>;
 }
-
-function* groupWait(handles: Registration<unknown>[], mode: number): Generator<Instruction, unknown, unknown> {
-  const what = mode === ALL ? "waitAll(handles)" : "waitAny(handles)";
-  const me = requireCurrent(what);
-  for (const handle of handles) checkWaitable(what, handle);
-  let ok = false;
-  let group: Group | null = null;
-  try {
-    let pending = 0;
-    for (const handle of handles) if (!handle.ready) pending++;
-    const completes = mode === ALL ? pending === 0 : pending < handles.length;
-    if (completes && budgetSpent()) {
-      // Yield before taking anything; hold the handles meanwhile so no one else takes them.
-      for (const handle of handles) handle.waiter = ALONE;
-      yield YIELD_NOW;
-      for (const handle of handles) handle.waiter = NOBODY;
-    } else if (!completes) {
-      group = new Group(me, mode, handles, pending);
-      yield group;
-    }
-    let result: unknown;
-    if (mode === ALL) {
-      result = handles.map((handle) => handle.consume());
-    } else {
-      const index = group !== null ? group.winner : handles.findIndex((handle) => handle.ready);
-      const value = handles[index].consume();
-      for (const other of handles) if (other !== handles[index]) other.withdraw();
-      result = { index, value };
-    }
-    ok = true;
-    return result;
-  } finally {
-    for (const handle of handles) release(handle);
-    if (!ok) withdrawAll(handles);
-  }
-}
-

@@ -9,7 +9,7 @@
  */
 import type { Operation } from "../types.js";
 import { Coordinator } from "./coordinator.js";
-import { checkInteger, displayName, waitUnless, type SyncOptions } from "./shared.js";
+import { checkInteger, displayName, GateWait, type SyncOptions } from "./shared.js";
 
 /** A snapshot of a latch's counters. */
 export interface LatchStats {
@@ -50,6 +50,7 @@ export class Latch {
   readonly name: string;
   private remaining: number;
   private readonly waiters: Coordinator<void>;
+  private readonly isOpen = (): boolean => this.remaining === 0;
 
   constructor(count: number, options?: SyncOptions) {
     this.remaining = checkInteger("new Latch(count)", "count", count, 0);
@@ -71,7 +72,7 @@ export class Latch {
 
   /** Waits until the count reaches zero. */
   wait(): Operation<void> {
-    return { [Symbol.iterator]: () => waitUnless("latch.wait()", () => this.remaining === 0, this.waiters) };
+    return new GateWait("latch.wait()", this.waiters, this.isOpen);
   }
 
   stats(): LatchStats {
@@ -93,6 +94,7 @@ export class Event {
   readonly name: string;
   private open = false;
   private readonly waiters: Coordinator<void>;
+  private readonly isOpen = (): boolean => this.open;
 
   constructor(options?: SyncOptions) {
     this.name = displayName("new Event(options)", "event", options, nextEventId++);
@@ -114,7 +116,7 @@ export class Event {
 
   /** Waits until the event is set (returns at once if it is). */
   wait(): Operation<void> {
-    return { [Symbol.iterator]: () => waitUnless("event.wait()", () => this.open, this.waiters) };
+    return new GateWait("event.wait()", this.waiters, this.isOpen);
   }
 
   stats(): EventStats {

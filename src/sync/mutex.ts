@@ -30,17 +30,18 @@
  * The mutex has no owner (as Go's `sync.Mutex`): any task may unlock it, so
  * pair `lock()` with `unlock()` in `finally`, or use `withLock`.
  *
- * No `onLock()` select clause: select (select.ts) interprets only its own
- * channel, timeout and default clauses; a lock clause needs select to grow a
- * clause protocol (ready / perform / enqueue with a chooser / withdraw).
+ * `lock()` is a trap under the BEFORE rule (core/trap.ts): a free lock is taken
+ * after the budget yield, so a cancellation at that yield takes nothing; a held
+ * one is waited for in the coordinator's FIFO list (`HandleWait`). `onLock()`
+ * is the same wait as a select clause.
  */
-import { YIELD_NOW, type Instruction } from "../core/instructions.js";
+import type { Instruction } from "../core/instructions.js";
 import { operation } from "../core/operation.js";
-import { budgetSpent, requireCurrent } from "../core/runtime.js";
+import { AT_ONCE, type Begun } from "../core/trap.js";
 import type { Body } from "../core/task.js";
 import type { Operation } from "../types.js";
 import { checkBody } from "../validate.js";
-import { Coordinator, CoordinatorClause, ShieldedWait } from "./coordinator.js";
+import { Coordinator, CoordinatorClause, HandleWait } from "./coordinator.js";
 import type { SelectClause } from "../core/clause.js";
 import { bodyOperation, displayName, type SyncOptions } from "./shared.js";
 
@@ -77,10 +78,10 @@ let nextMutexId = 1;
 export class Mutex {
   readonly name: string;
   private held = false;
-  private readonly queue: Coordinator<void>;
+  /** @internal The waiters, in FIFO order (Condition re-locks through it). */
+  readonly queue: Coordinator<void>;
   private acquiredCount = 0;
   private releasedCount = 0;
-  private readonly lockOperation: Operation<void>;
 
   constructor(options?: SyncOptions) {
     this.name = displayName("new Mutex(options)", "mutex", options, nextMutexId++);
@@ -92,7 +93,6 @@ export class Mutex {
       },
     });
     this.queue.waitLabel = `lock of ${this.name}`;
-    this.lockOperation = operation(locking, this, this.queue);
   }
 
   /** True while some task holds the lock (or it is being handed to one). */
@@ -102,7 +102,7 @@ export class Mutex {
 
   /** Takes the lock, waiting in FIFO order while it is held. Pair it with `unlock()` in `finally`. */
   lock(): Operation<void> {
-    return this.lockOperation;
+    return new Lock(this);
   }
 
   /**
@@ -160,37 +160,32 @@ export class Mutex {
     };
   }
 
-  /**
-   * @internal Takes the lock again for `Condition.wait`, and cannot be cut short
-   * by cancellation (see `ShieldedWait`). `onInterrupted` is called if the task
-   * is cancelled, or already unwinding, while it waits; `unwinding` says that
-   * the caller runs this from a `finally` entered by a cancellation's return().
-   */
-  relock(onInterrupted: () => void, unwinding: boolean): Operation<void> {
-    const mutex = this;
-    return {
-      [Symbol.iterator](): Iterator<Instruction, void, unknown> {
-        if (!mutex.held) {
-          mutex.held = true;
-          mutex.acquiredCount++;
-          return [][Symbol.iterator]() as Iterator<never, void, unknown>;
-        }
-        return new ShieldedWait(mutex.queue.register(), onInterrupted, unwinding);
-      },
-    };
-  }
-
   private handOff(): void {
     if (this.queue.notify()) this.acquiredCount++;
     else this.held = false;
   }
 }
 
-/** `mutex.lock()`: `queue` is the mutex's own coordinator. */
-function* locking(mutex: Mutex, queue: Coordinator<void>): Iterator<Instruction, void, unknown> {
-  requireCurrent("mutex.lock()");
-  if (!mutex.locked && budgetSpent()) yield YIELD_NOW; // before taking anything
-  if (!mutex.tryLock()) yield* queue.wait(); // when it returns, unlock() has handed us the lock
+/** `mutex.lock()`: takes a free lock at once, else waits in FIFO order until `unlock()` hands it over. */
+class Lock extends HandleWait<void> {
+  private declare readonly mutex: Mutex;
+  constructor(mutex: Mutex) {
+    super(mutex.queue, null);
+    this.mutex = mutex;
+  }
+  protected override get what(): string {
+    return "mutex.lock()";
+  }
+  protected override ready(): boolean {
+    return !this.mutex.locked;
+  }
+  protected override begin(): Begun {
+    // When the wait returns, unlock() has handed us the lock (invariant 2).
+    return this.mutex.tryLock() ? AT_ONCE : this.register();
+  }
+  protected override again(): Lock {
+    return new Lock(this.mutex);
+  }
 }
 
 /** `mutex.withLock(body)`. */

@@ -1,8 +1,9 @@
 /**
  * Semaphore: a fixed number of permits shared by tasks, granted in FIFO order.
  *
- * A waiter asks for `n` permits and waits in a FIFO queue of tokens. Token
- * states (`Acquire.status`):
+ * A waiter asks for `n` permits and waits in a FIFO queue of tokens: an
+ * `Acquire` (a task's `acquire(n)`, a trap under the BEFORE rule, core/trap.ts)
+ * or an `AcquireWait` (a select's `onAcquire` clause). Token states (`status`):
  *
  * | status    | meaning                                                          |
  * |-----------|------------------------------------------------------------------|
@@ -26,11 +27,11 @@
  *    cancelled at the head leaves, and the new head is served if it fits.
  */
 import { NOT_READY, type ClauseWait, type SelectClause, type Selector } from "../core/clause.js";
-import { Suspension, YIELD_NOW, type Instruction } from "../core/instructions.js";
-import { LinkedList } from "../core/list.js";
+import { WITHDRAWN, type Abort, type Instruction } from "../core/instructions.js";
+import { Link, LinkedList } from "../core/list.js";
 import { operation } from "../core/operation.js";
-import { budgetSpent, requireCurrent } from "../core/runtime.js";
-import type { Body, TaskRecord } from "../core/task.js";
+import { AT_ONCE, BEFORE, PARK, Trap, type Begun } from "../core/trap.js";
+import type { Body } from "../core/task.js";
 import type { Operation } from "../types.js";
 import { checkBody } from "../validate.js";
 import { bodyOperation, checkInteger, displayName, type SyncOptions } from "./shared.js";
@@ -56,42 +57,80 @@ export interface SemaphoreStats {
   returned: number;
 }
 
-/** A task waiting for permits, or a select's `onAcquire` clause waiting for them (then `selector` is set). */
-class Acquire extends Suspension implements ClauseWait<unknown> {
+/** `semaphore.acquire(n)`: takes the permits at once if they fit, else waits in the queue as a token until granted. */
+class Acquire extends Trap<void> {
+  declare status: number;
+  /** A task's token answers to no select. */
+  declare readonly selector: null;
+  private declare readonly semaphore: Semaphore;
+  declare readonly count: number;
+
+  constructor(semaphore: Semaphore, count: number) {
+    super(BEFORE); // permits that fit are taken after the budget yield: a cancellation there takes none
+    this.status = ENQUEUED;
+    this.selector = null;
+    this.semaphore = semaphore;
+    this.count = count;
+  }
+  protected get what(): string {
+    return "semaphore.acquire()";
+  }
+  protected override ready(): boolean {
+    return this.semaphore.fits(this.count);
+  }
+  protected begin(): Begun {
+    const semaphore = this.semaphore;
+    if (semaphore.fits(this.count)) {
+      semaphore.take(this.count);
+      return AT_ONCE;
+    }
+    semaphore.queue.push(this);
+    return PARK;
+  }
+  protected result(): void {}
+  protected again(): Acquire {
+    return new Acquire(this.semaphore, this.count);
+  }
+  /** Cancelled while queued, or granted but not run yet: it leaves, or gives the permits back (invariant 4). */
+  abort(): Abort {
+    this.semaphore.abandon(this);
+    return WITHDRAWN;
+  }
+  override describe(): string {
+    return acquiring(this.semaphore, this.count);
+  }
+}
+
+/** A select's `onAcquire` clause waiting in the queue (its `selector` chooses whether it takes a grant). */
+class AcquireWait extends Link implements ClauseWait<unknown> {
   status = ENQUEUED;
 
   constructor(
-    task: TaskRecord<unknown> | null,
     private readonly semaphore: Semaphore,
     readonly count: number,
-    readonly selector: Selector | null = null,
-    private readonly clause: AcquireClause<unknown> | null = null,
+    readonly selector: Selector,
+    private readonly clause: AcquireClause<unknown>,
   ) {
-    super(task);
+    super();
   }
 
-  /** As a select clause's wait: the select chose another clause, or was cancelled while waiting. */
+  /** The select chose another clause, or was cancelled while waiting. */
   withdraw(): void {
     if (this.status === ENQUEUED) this.semaphore.abandon(this);
   }
 
-  /** As a select clause's wait: granted, but the select was cancelled before it ran. */
+  /** Granted, but the select was cancelled before it ran. */
   giveBack(): void {
     if (this.status === GRANTED) this.semaphore.abandon(this);
   }
 
   result(): unknown {
-    return this.clause!.result();
-  }
-
-  abort(): void {
-    this.semaphore.abandon(this);
-  }
-
-  describe(): string {
-    return acquiring(this.semaphore, this.count);
+    return this.clause.result();
   }
 }
+
+/** A token in a semaphore's queue. */
+type Token = Acquire | AcquireWait;
 
 function acquiring(semaphore: Semaphore, count: number): string {
   return `acquire of ${count} permit${count === 1 ? "" : "s"} of ${semaphore.name}`;
@@ -114,7 +153,7 @@ class AcquireClause<R> implements SelectClause<R> {
   }
 
   enqueue(selector: Selector): ClauseWait<R> {
-    const waiter = new Acquire(null, this.semaphore, this.count, selector, this as AcquireClause<unknown>);
+    const waiter = new AcquireWait(this.semaphore, this.count, selector, this as AcquireClause<unknown>);
     this.semaphore.queue.push(waiter);
     return waiter as ClauseWait<R>;
   }
@@ -143,7 +182,7 @@ export class Semaphore {
   /** The total number of permits. */
   readonly permits: number;
   private free: number;
-  /** @internal */ readonly queue = new LinkedList<Acquire>();
+  /** @internal */ readonly queue = new LinkedList<Token>();
   private acquiredCount = 0;
   private releasedCount = 0;
   private cancelledCount = 0;
@@ -162,7 +201,7 @@ export class Semaphore {
 
   /** Takes `n` permits, waiting in FIFO order until they are free. */
   acquire(n = 1): Operation<void> {
-    return operation(Semaphore.acquiring, this, this.checkCount("acquire", n));
+    return new Acquire(this, this.checkCount("acquire", n));
   }
 
   /** Takes `n` permits if they are free and nobody waits; never waits. */
@@ -217,8 +256,8 @@ export class Semaphore {
     };
   }
 
-  /** @internal The waiter's task was cancelled while it held the token. */
-  abandon(waiter: Acquire): void {
+  /** @internal The token's task (or select) gave up: it leaves the queue, or gives back its grant. */
+  abandon(waiter: Token): void {
     if (waiter.status === ENQUEUED) {
       this.queue.remove(waiter);
       this.cancelledCount++;
@@ -233,28 +272,13 @@ export class Semaphore {
     this.grant();
   }
 
-  /**
-   * `acquire(count)`. A static generator method, not a closure per call: one
-   * function (and hidden class) for every acquire, with the private members in
-   * reach.
-   */
-  private static *acquiring(semaphore: Semaphore, count: number): Iterator<Instruction, void, unknown> {
-    const me = requireCurrent("semaphore.acquire()");
-    if (semaphore.fits(count) && budgetSpent()) yield YIELD_NOW; // before taking anything
-    if (semaphore.fits(count)) {
-      semaphore.take(count);
-      return;
-    }
-    const waiter = new Acquire(me, semaphore, count);
-    semaphore.queue.push(waiter);
-    yield waiter;
-  }
-
-  private fits(count: number): boolean {
+  /** @internal `count` permits are free and nobody waits (invariant 2). */
+  fits(count: number): boolean {
     return this.queue.size === 0 && this.free >= count;
   }
 
-  private take(count: number): void {
+  /** @internal */
+  take(count: number): void {
     this.free -= count;
     this.acquiredCount += count;
   }
@@ -272,7 +296,7 @@ export class Semaphore {
       this.take(head.count);
       head.status = GRANTED;
       if (selector !== null) selector.complete();
-      else head.wake();
+      else (head as Acquire).wake();
     }
   }
 

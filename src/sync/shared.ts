@@ -1,11 +1,10 @@
+/** Pieces the sync primitives share: options, argument checks, running a body, waiting at a gate. */
 import { showId } from "../core/ids.js";
-/** Pieces the sync primitives share: options, argument checks, running a body. */
-import { YIELD_NOW, type Instruction } from "../core/instructions.js";
-import { budgetSpent, requireCurrent } from "../core/runtime.js";
+import { AT_ONCE, type Begun } from "../core/trap.js";
 import type { Body } from "../core/task.js";
 import type { Operation } from "../types.js";
 import { checkName, checkOptions } from "../validate.js";
-import type { Coordinator } from "./coordinator.js";
+import { HandleWait, type Coordinator } from "./coordinator.js";
 
 export interface SyncOptions {
   /** Names the primitive in errors and stats. */
@@ -41,11 +40,30 @@ export function checkInteger(what: string, name: string, value: unknown, min: nu
 }
 
 /**
- * Waits on `coordinator` unless `done()` holds; when it holds at once, completes
- * without parking (yielding first if the task's budget is spent).
+ * The wait of a one-way gate (Latch, Event, WaitGroup at zero): completes at
+ * once when `open()` holds (after the budget yield, BEFORE rule), else waits on
+ * the gate's coordinator until its `notifyAll`.
  */
-export function* waitUnless(what: string, done: () => boolean, coordinator: Coordinator<void>): Generator<Instruction, void, unknown> {
-  requireCurrent(what);
-  if (done() && budgetSpent()) yield YIELD_NOW;
-  if (!done()) yield* coordinator.wait();
+export class GateWait extends HandleWait<void> {
+  private declare readonly label: string;
+  /** Made once per gate (not per wait). */
+  private declare readonly open: () => boolean;
+
+  constructor(label: string, coordinator: Coordinator<void>, open: () => boolean) {
+    super(coordinator, null);
+    this.label = label;
+    this.open = open;
+  }
+  protected override get what(): string {
+    return this.label;
+  }
+  protected override ready(): boolean {
+    return this.open();
+  }
+  protected override begin(): Begun {
+    return this.open() ? AT_ONCE : this.register();
+  }
+  protected override again(): GateWait {
+    return new GateWait(this.label, this.coordinator, this.open);
+  }
 }

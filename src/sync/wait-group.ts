@@ -10,7 +10,7 @@
  */
 import type { Operation } from "../types.js";
 import { Coordinator } from "./coordinator.js";
-import { displayName, waitUnless, type SyncOptions } from "./shared.js";
+import { displayName, GateWait, type SyncOptions } from "./shared.js";
 
 /** A snapshot of a wait group's counters. */
 export interface WaitGroupStats {
@@ -43,6 +43,7 @@ export class WaitGroup {
   readonly name: string;
   private counter = 0;
   private readonly waiters: Coordinator<void>;
+  private readonly isOpen = (): boolean => this.counter === 0;
 
   constructor(options?: SyncOptions) {
     this.name = displayName("new WaitGroup(options)", "wait group", options, nextWaitGroupId++);
@@ -69,7 +70,7 @@ export class WaitGroup {
 
   /** Waits until the counter is zero (returns at once if it is). */
   wait(): Operation<void> {
-    return { [Symbol.iterator]: () => waitUnless("waitGroup.wait()", () => this.counter === 0, this.waiters) };
+    return new GateWait("waitGroup.wait()", this.waiters, this.isOpen);
   }
 
   stats(): WaitGroupStats {

@@ -16,8 +16,12 @@ import {
   actor,
   channel,
   createContext,
+  select,
+  onTimeout,
+  yieldNow,
   type Operation,
 } from "../../src/index.js";
+import { Coordinator, Latch, Mutex, waitAll } from "../../src/sync/index.js";
 import { rejects, type ErrorClass } from "./rejects.js";
 import { runTest, VirtualClock, Steps } from "../../src/testing/index.js";
 
@@ -46,6 +50,25 @@ describe("call() given something that is already an operation", () => {
       const error = yield* thrownBy(() => call(() => sleep(1) as never));
       assert.ok(error instanceof TypeError, String(error));
       assert.match((error as Error).message, /use yield\* on it directly/);
+    }));
+
+  test("Strand's own operation objects are refused too: a wait handle, a gate's wait(), waitAll, a lock, a select, yieldNow()", () =>
+    runTest(function* () {
+      const coordinator = new Coordinator();
+      const gate = new Latch(1);
+      const cases: [string, () => unknown][] = [
+        ["coordinator.prepare()", () => coordinator.prepare()],
+        ["latch.wait()", () => gate.wait()],
+        ["waitAll([handle])", () => waitAll([coordinator.prepare()])],
+        ["mutex.lock()", () => new Mutex().lock()],
+        ["select(...)", () => select(onTimeout(1))],
+        ["yieldNow()", () => yieldNow()],
+      ];
+      for (const [name, make] of cases) {
+        const error = yield* thrownBy(() => call(make as never));
+        assert.ok(error instanceof TypeError, `${name}: ${String(error)}`);
+        assert.match((error as Error).message, /use yield\* on it directly/, name);
+      }
     }));
 
   test("plain iterables are values, not operations: call(() => [1, 2]) and call(() => new Map()) return them", () =>
