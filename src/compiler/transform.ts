@@ -339,6 +339,24 @@ function convertClosures(program: NodePath<t.Program>, rt: string): void {
           });
           if (!portable) return;
           if (unit.isFunction() && usesLexicalThis(unit.node)) return;
+          if (free.size === 0 && unit.isCallExpression()) {
+            // A nested generator function that takes nothing along is made once, on
+            // first use, and registered by its id: inline spawn(function* () {})
+            // costs what a module-level one does. (Its evaluations share one function.)
+            const shared = program.scope.generateUid("gen");
+            const wrapper = unit.node.arguments[1] as t.FunctionExpression;
+            const info = unit.node.arguments[0] as t.Identifier;
+            factories.unshift(t.variableDeclaration("var", [t.variableDeclarator(t.identifier(shared))]));
+            unit.replaceWith(
+              t.logicalExpression(
+                "??",
+                t.identifier(shared),
+                t.assignmentExpression("=", t.identifier(shared), t.callExpression(t.memberExpression(t.identifier(rt), t.identifier("declare")), [info, wrapper, ...(unit.node.arguments.slice(2) as t.Expression[])])),
+              ),
+            );
+            unit.skip();
+            return;
+          }
           const n = (counters.get(generatorId) ?? 0) + 1;
           counters.set(generatorId, n);
           const id = `${generatorId}/closure#${n}`;

@@ -65,8 +65,8 @@ export function defineInner<F extends Function>(_info: FunctionInfo, wrapper: F,
 }
 
 /** `define` for a module-level declaration: also registered by id, so snapshots may hold the function itself. */
-export function declare<F extends Function>(info: FunctionInfo, wrapper: F): F {
-  define(info, wrapper);
+export function declare<F extends Function>(info: FunctionInfo, wrapper: F, name?: string): F {
+  define(info, wrapper, name);
   registerFunction(info.id, wrapper, info.hash);
   return wrapper;
 }
