@@ -520,7 +520,7 @@ export class Emitter {
       if (ignore) this.emit(t.expressionStatement(node));
       return node;
     }
-    const result = this.explodeInner(node, ignore);
+    const result = this.explodeInner(node);
     if (ignore) {
       if (!isPure(result)) this.emit(t.expressionStatement(result));
     }
@@ -556,10 +556,10 @@ export class Emitter {
     });
   }
 
-  private explodeInner(node: t.Expression, ignore: boolean): t.Expression {
+  private explodeInner(node: t.Expression): t.Expression {
     switch (node.type) {
       case "YieldExpression":
-        return this.explodeYield(node, ignore);
+        return this.explodeYield(node);
       case "SequenceExpression": {
         const last = node.expressions.length - 1;
         node.expressions.forEach((e, i) => {
@@ -644,7 +644,7 @@ export class Emitter {
     }
   }
 
-  private explodeYield(node: t.YieldExpression, ignore: boolean): t.Expression {
+  private explodeYield(node: t.YieldExpression): t.Expression {
     const argument = node.argument ? this.explodeExpression(node.argument) : t.unaryExpression("void", t.numericLiteral(0));
     const resume = this.loc();
     this.emit(this.setIp(resume.ref()));
@@ -656,7 +656,6 @@ export class Emitter {
     }
     this.mark(resume);
     // Valid in this case only: an operand evaluated before a later yield is kept in a temporary.
-    void ignore;
     return t.identifier(this.names.v);
   }
 
@@ -844,7 +843,8 @@ function endsAbruptly(statements: t.Statement[]): boolean {
 
 /** Values that cannot change between their evaluation and a later use. */
 function isConstant(node: t.Expression): boolean {
-  return t.isLiteral(node) && !t.isTemplateLiteral(node) ? true : t.isIdentifier(node, { name: "undefined" }) || (t.isUnaryExpression(node, { operator: "void" }) && t.isLiteral(node.argument));
+  if (t.isLiteral(node)) return !t.isTemplateLiteral(node);
+  return t.isIdentifier(node, { name: "undefined" }) || (t.isUnaryExpression(node, { operator: "void" }) && t.isLiteral(node.argument));
 }
 
 function isPure(node: t.Expression): boolean {

@@ -259,14 +259,14 @@ export function assignSlots(fn: NodePath<t.Function>, locals: string, file: stri
         const parent = p.parentPath;
         if (parent.isForXStatement() && parent.node.left === node) {
           const target = node.declarations[0]!.id;
-          parent.node.left = toAssignable(target) as t.LVal;
+          parent.node.left = target as t.LVal;
           return;
         }
         const assignments: t.Expression[] = [];
         for (const declarator of node.declarations) {
-          if (declarator.init) assignments.push(t.inherits(t.assignmentExpression("=", toAssignable(declarator.id), declarator.init), declarator));
-          else if (node.kind !== "var" && !t.isIdentifier(declarator.id)) assignments.push(t.assignmentExpression("=", toAssignable(declarator.id), t.unaryExpression("void", t.numericLiteral(0))));
-          else if (node.kind !== "var") assignments.push(t.assignmentExpression("=", toAssignable(declarator.id), t.unaryExpression("void", t.numericLiteral(0))));
+          const target = declarator.id as t.LVal;
+          if (declarator.init) assignments.push(t.inherits(t.assignmentExpression("=", target, declarator.init), declarator));
+          else if (node.kind !== "var") assignments.push(t.assignmentExpression("=", target, t.unaryExpression("void", t.numericLiteral(0)))); // `let x;` is undefined at each entry
         }
         const expression = assignments.length === 0 ? null : assignments.length === 1 ? assignments[0]! : t.sequenceExpression(assignments);
         if (parent.isForStatement() && parent.node.init === node) {
@@ -363,13 +363,6 @@ interface Position {
   column: number;
 }
 
-/** A declaration's binding pattern as an assignment target (identifiers were already rewritten). */
-function toAssignable(pattern: t.Node): t.LVal {
-  if (t.isObjectPattern(pattern) || t.isArrayPattern(pattern) || t.isMemberExpression(pattern) || t.isIdentifier(pattern) || t.isAssignmentPattern(pattern) || t.isRestElement(pattern)) {
-    return pattern as t.LVal;
-  }
-  return pattern as t.LVal;
-}
 
 /**
  * Whether `binding` (declared in block `scope`) needs a fresh copy each time

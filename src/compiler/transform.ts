@@ -57,7 +57,6 @@ export function durablePlugin(state: TransformState): PluginObj {
         const rt = program.scope.generateUid("d");
         const infos: t.Statement[] = [];
         const ids = new Set<string>();
-        const anonymous = new Map<string, number>();
         let counter = 0;
         let hasNested = false;
 
@@ -66,7 +65,7 @@ export function durablePlugin(state: TransformState): PluginObj {
           if (!node.generator || node.async) return;
           const n = counter++;
           const names = { f: `$f${n}`, l: `$l${n}`, v: `$v${n}`, rt, label: `$s${n}` };
-          const lexical = lexicalPath(fn, anonymous);
+          const lexical = lexicalPath(fn);
           const id = `${state.modulePath}#${lexical}`;
           if (ids.has(id)) throw errorAt(state.file, node, `two generator functions have the id ${id}; rename one`);
           ids.add(id);
@@ -482,10 +481,10 @@ function functionName(fn: NodePath<t.Function>): string | null {
  * contain it and its own, `/`-separated; methods are `Class.m` (static) or
  * `Class#m`; anonymous functions `#n` (the n-th one in their parent).
  */
-function lexicalPath(fn: NodePath<t.Function>, anonymous: Map<string, number>): string {
+function lexicalPath(fn: NodePath<t.Function>): string {
   const parts: string[] = [];
   for (let p: NodePath | null = fn; p !== null; p = p.parentPath) {
-    if (p.isFunction()) parts.unshift(segment(p as NodePath<t.Function>, parts.length === 0 ? null : parts[0]!, anonymous, parts));
+    if (p.isFunction()) parts.unshift(segment(p as NodePath<t.Function>));
     else if (p.isClass()) {
       const name = p.node.id?.name ?? (t.isVariableDeclarator(p.parent) && t.isIdentifier(p.parent.id) ? p.parent.id.name : null);
       if (parts.length > 0 && (parts[0]!.startsWith(".") || parts[0]!.startsWith("#"))) parts[0] = `${name ?? "(class)"}${parts[0]}`;
@@ -495,7 +494,7 @@ function lexicalPath(fn: NodePath<t.Function>, anonymous: Map<string, number>): 
   return parts.join("/");
 }
 
-function segment(fn: NodePath<t.Function>, _child: string | null, anonymous: Map<string, number>, parts: string[]): string {
+function segment(fn: NodePath<t.Function>): string {
   const node = fn.node;
   if (t.isClassMethod(node) || t.isClassPrivateMethod(node)) {
     const key = t.isClassPrivateMethod(node) ? `#${node.key.id.name}` : node.computed ? computedKey(node.key) : keyName(node.key);
@@ -504,12 +503,32 @@ function segment(fn: NodePath<t.Function>, _child: string | null, anonymous: Map
   if (t.isObjectMethod(node)) return node.computed ? computedKey(node.key) : keyName(node.key);
   const name = functionName(fn);
   if (name !== null) return name;
-  const parentKey = parts.length === 0 ? "" : "";
-  const scopeKey = `${fn.getFunctionParent()?.node.start ?? "top"}${parentKey}`;
-  const n = (anonymous.get(scopeKey) ?? 0) + 1;
-  anonymous.set(scopeKey, n);
-  return `#${n}`;
+  return `#${anonymousSiblings(fn).indexOf(node) + 1}`;
 }
+
+/**
+ * The anonymous functions whose nearest enclosing function (or the module) is
+ * `fn`'s, in source order: `#n` counts among them, so an id does not depend on
+ * the order in which functions are compiled or on what they contain.
+ */
+function anonymousSiblings(fn: NodePath<t.Function>): t.Node[] {
+  const parent: NodePath = fn.getFunctionParent() ?? (fn.findParent((p) => p.isProgram()) as NodePath);
+  let list = siblings.get(parent.node);
+  if (list === undefined) {
+    const found: t.Node[] = [];
+    parent.traverse({
+      Function(p) {
+        if (!p.isMethod() && !p.isClassPrivateMethod() && functionName(p) === null) found.push(p.node);
+        p.skip();
+      },
+    });
+    list = found;
+    siblings.set(parent.node, list);
+  }
+  return list;
+}
+
+const siblings = new WeakMap<t.Node, t.Node[]>();
 
 function keyName(key: t.Node): string {
   if (t.isIdentifier(key)) return key.name;

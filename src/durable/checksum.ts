@@ -31,6 +31,20 @@ function makeTables(): Int32Array {
 /** Whether this machine stores a 32-bit word little-end first (every JavaScript host we know does). */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
+/** Eight bytes at once (slicing-by-8): `lo` is the first four already xored with the crc, `hi` the next four. */
+function fold(t: typeof TABLES, lo: number, hi: number): number {
+  return (
+    t[1792 + (lo & 0xff)]! ^
+    t[1536 + ((lo >>> 8) & 0xff)]! ^
+    t[1280 + ((lo >>> 16) & 0xff)]! ^
+    t[1024 + (lo >>> 24)]! ^
+    t[768 + (hi & 0xff)]! ^
+    t[512 + ((hi >>> 8) & 0xff)]! ^
+    t[256 + ((hi >>> 16) & 0xff)]! ^
+    t[hi >>> 24]!
+  );
+}
+
 /**
  * The CRC-32 of `bytes[start, end)`, as an unsigned 32-bit number.
  *
@@ -50,30 +64,14 @@ export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number 
     for (let w = 0; w < words.length; w += 2) {
       const lo = crc ^ words[w]!;
       const hi = words[w + 1]!;
-      crc =
-        t[1792 + (lo & 0xff)]! ^
-        t[1536 + ((lo >>> 8) & 0xff)]! ^
-        t[1280 + ((lo >>> 16) & 0xff)]! ^
-        t[1024 + (lo >>> 24)]! ^
-        t[768 + (hi & 0xff)]! ^
-        t[512 + ((hi >>> 8) & 0xff)]! ^
-        t[256 + ((hi >>> 16) & 0xff)]! ^
-        t[hi >>> 24]!;
+      crc = fold(t, lo, hi);
     }
     i += words.length * 4;
   } else {
     for (const last8 = end - 8; i <= last8; i += 8) {
       const lo = crc ^ (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24));
       const hi = bytes[i + 4]! | (bytes[i + 5]! << 8) | (bytes[i + 6]! << 16) | (bytes[i + 7]! << 24);
-      crc =
-        t[1792 + (lo & 0xff)]! ^
-        t[1536 + ((lo >>> 8) & 0xff)]! ^
-        t[1280 + ((lo >>> 16) & 0xff)]! ^
-        t[1024 + (lo >>> 24)]! ^
-        t[768 + (hi & 0xff)]! ^
-        t[512 + ((hi >>> 8) & 0xff)]! ^
-        t[256 + ((hi >>> 16) & 0xff)]! ^
-        t[hi >>> 24]!;
+      crc = fold(t, lo, hi);
     }
   }
   for (; i < end; i++) crc = t[(crc ^ bytes[i]!) & 0xff]! ^ (crc >>> 8);

@@ -4,14 +4,15 @@
  * run time (iteration, destructuring taken apart, constants). Not for
  * hand-written code.
  */
-import { FunctionInfo, GeneratorFunctionPrototype, THROW, type Body, type Frame, type TryEntry } from "./frame.js";
+import { Frame, FunctionInfo, GeneratorFunctionPrototype, THROW, type Body, type TryEntry } from "./frame.js";
 import { registerClass, registerFunction, registerPrototype, registerType } from "./registry.js";
 import { SnapshotError } from "./errors.js";
-import { cursorOf } from "./cursor.js";
-import { Frame as FrameClass } from "./frame.js";
+import { iterate, iteratorClose, step } from "./iteration.js";
+
+export { iterate, step };
 
 // Frames are data: saved field by field; their function by id (its module must be loaded to restore).
-registerClass("strand:Frame", FrameClass);
+registerClass("strand:Frame", Frame);
 registerType(
   FunctionInfo,
   {
@@ -25,11 +26,6 @@ registerType(
   "strand:FunctionInfo",
 );
 
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "object" || typeof value === "function") return Object.prototype.toString.call(value);
-  return typeof value === "symbol" ? value.toString() : String(value);
-}
 
 const infos = new Map<string, FunctionInfo>();
 
@@ -89,24 +85,6 @@ export function assignConstant(name: string): never {
   throw new TypeError(`Assignment to constant variable '${name}'.`);
 }
 
-/** GetIterator for `for-of` in a compiled body. */
-export function iterate(iterable: unknown): Iterator<unknown> {
-  const cursor = cursorOf(iterable);
-  if (cursor !== null) return cursor;
-  const method = iterable == null ? undefined : (iterable as { [Symbol.iterator]?: unknown })[Symbol.iterator];
-  if (typeof method !== "function") throw new TypeError(`${describe(iterable)} is not iterable`);
-  const iterator = method.call(iterable) as unknown;
-  if (typeof iterator !== "object" || iterator === null) throw new TypeError("Result of the Symbol.iterator method is not an object");
-  return iterator as Iterator<unknown>;
-}
-
-/** IteratorStep for `for-of`: the result object, checked. */
-export function step(iterator: Iterator<unknown>): IteratorResult<unknown> {
-  const next = iterator.next();
-  if (typeof next !== "object" || next === null) throw new TypeError(`Iterator result ${describe(next)} is not an object`);
-  return next;
-}
-
 /**
  * IteratorClose for a `for-of` left early (try entry `entry`'s finally): after a
  * throw, errors from `return()` are ignored and the throw goes on; otherwise
@@ -114,16 +92,14 @@ export function step(iterator: Iterator<unknown>): IteratorResult<unknown> {
  */
 export function closeIterator(frame: Frame, entry: number, iterator: Iterator<unknown> | undefined): void {
   if (iterator === undefined) return;
-  const throwing = frame.ct !== null && frame.ct[entry] === THROW;
-  let returner: unknown;
+  if (frame.ct === null || frame.ct[entry] !== THROW) {
+    iteratorClose(iterator);
+    return;
+  }
   try {
-    returner = (iterator as { return?: unknown }).return;
-    if (returner == null) return;
-    if (typeof returner !== "function") throw new TypeError("The iterator's 'return' is not a function");
-    const inner = returner.call(iterator) as unknown;
-    if (!throwing && (typeof inner !== "object" || inner === null)) throw new TypeError("Iterator result is not an object");
-  } catch (error) {
-    if (!throwing) throw error;
+    iteratorClose(iterator);
+  } catch {
+    // the throw that left the loop goes on
   }
 }
 
@@ -185,13 +161,6 @@ export function take(iterable: unknown, count: number, withRest: boolean): unkno
       else restItems.push(next.value);
     }
     items.push(restItems);
-  } else if (!done) {
-    const returner = (iterator as { return?: unknown }).return;
-    if (returner != null) {
-      if (typeof returner !== "function") throw new TypeError("The iterator's 'return' is not a function");
-      const inner = returner.call(iterator) as unknown;
-      if (typeof inner !== "object" || inner === null) throw new TypeError("Iterator result is not an object");
-    }
-  }
+  } else if (!done) iteratorClose(iterator);
   return items;
 }

@@ -40,7 +40,8 @@
  * | DONE        | {undefined, done}        | throws e                 | {v, done}               |
  */
 
-import { cursorOf } from "./cursor.js";
+import { iterate, iteratorClose } from "./iteration.js";
+import { show } from "../validate.js";
 import { UNWIND, THROW as UNWIND_THROW, RETURN as UNWIND_RETURN } from "../core/resume.js";
 
 /** `frame.ip` of a frame that has returned. */
@@ -216,49 +217,49 @@ function drive(root: Frame, frame: Frame, mode: number, value: unknown, unwindin
   frames: for (;;) {
     let run = true;
     if (entry === APPLY) {
-    // 1. Resume `frame` by `mode`: through its delegate, then by its try table.
-    if (mode === MODE_RETURN && frame.caller !== null && !frame.caller.rp) {
-      // Every yield* below this frame received the return. (A frame with rp set
-      // has it set on every frame below: the walk stops there, so a return
-      // through n frames costs O(n), not O(n²).)
-      for (let below: Frame | null = frame.caller; below !== null && !below.rp; below = below.caller) below.rp = true;
-      root.pr = true;
-    }
-    if (frame.dn !== undefined) {
-      try {
-        const inner = delegateStep(frame, mode, value);
-        if (inner !== undefined) {
-          if (mode === MODE_RETURN) {
-            frame.rp = true; // the delegate's return() suspended
-            root.pr = true;
+      // 1. Resume `frame` by `mode`: through its delegate, then by its try table.
+      if (mode === MODE_RETURN && frame.caller !== null && !frame.caller.rp) {
+        // Every yield* below this frame received the return. (A frame with rp set
+        // has it set on every frame below: the walk stops there, so a return
+        // through n frames costs O(n), not O(n²).)
+        for (let below: Frame | null = frame.caller; below !== null && !below.rp; below = below.caller) below.rp = true;
+        root.pr = true;
+      }
+      if (frame.dn !== undefined) {
+        try {
+          const inner = delegateStep(frame, mode, value);
+          if (inner !== undefined) {
+            if (mode === MODE_RETURN) {
+              frame.rp = true; // the delegate's return() suspended
+              root.pr = true;
+            }
+            return suspend(root, frame, inner, unwinding);
           }
-          return suspend(root, frame, inner, unwinding);
+          mode = delegateMode;
+          value = delegateValue;
+        } catch (error) {
+          // The delegate's protocol threw: the exception arises at the yield*.
+          endDelegate(frame);
+          mode = MODE_THROW;
+          value = error;
         }
-        mode = delegateMode;
-        value = delegateValue;
-      } catch (error) {
-        // The delegate's protocol threw: the exception arises at the yield*.
-        endDelegate(frame);
-        mode = MODE_THROW;
-        value = error;
       }
-    }
-    if (mode === MODE_THROW) {
-      if (!dispatch(frame, value)) {
-        // Uncaught here: the frame ends and its caller gets the exception.
-        const caller = endByThrow(root, frame);
-        if (caller === null) throw value;
-        frame = caller;
-        frame.rp = false;
-        continue frames;
+      if (mode === MODE_THROW) {
+        if (!dispatch(frame, value)) {
+          // Uncaught here: the frame ends and its caller gets the exception.
+          const caller = endByThrow(root, frame);
+          if (caller === null) throw value;
+          frame = caller;
+          frame.rp = false;
+          continue frames;
+        }
+      } else if (mode === MODE_RETURN) {
+        const after = abrupt(frame, RETURN, value);
+        if (after !== AGAIN) {
+          run = false;
+          value = after;
+        }
       }
-    } else if (mode === MODE_RETURN) {
-      const after = abrupt(frame, RETURN, value);
-      if (after !== AGAIN) {
-        run = false;
-        value = after;
-      }
-    }
     } else if (entry === RUN) entry = APPLY;
     // 2. Run its body until it stops.
     while (run) {
@@ -394,26 +395,11 @@ function compiledFrameOf(value: unknown): Frame | null {
 let delegateMode = NEXT;
 let delegateValue: unknown = undefined;
 
-/** GetIterator(operand) for `yield*`, keeping the iterator and its next method. */
+/** GetIterator(operand) for `yield*`, keeping the iterator and its next method (read once, as the spec has it). */
 function beginDelegate(frame: Frame, operand: unknown): void {
-  const cursor = cursorOf(operand);
-  if (cursor !== null) {
-    frame.d = cursor;
-    frame.dn = cursor.next;
-    return;
-  }
-  const iterate = operand == null ? undefined : (operand as { [Symbol.iterator]?: unknown })[Symbol.iterator];
-  if (typeof iterate !== "function") throw new TypeError(`yield* operand is not iterable: ${describe(operand)}`);
-  const iterator = iterate.call(operand) as unknown;
-  if (typeof iterator !== "object" || iterator === null) throw new TypeError("Result of the Symbol.iterator method is not an object");
+  const iterator = iterate(operand);
   frame.d = iterator;
-  frame.dn = (iterator as { next: unknown }).next;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "object" || typeof value === "function") return Object.prototype.toString.call(value);
-  return typeof value === "symbol" ? value.toString() : String(value);
+  frame.dn = iterator.next;
 }
 
 /**
@@ -430,7 +416,7 @@ function delegateStep(frame: Frame, mode: number, value: unknown): IteratorResul
     const thrower = iterator.throw as unknown;
     if (thrower == null) {
       endDelegate(frame);
-      closeDelegate(iterator);
+      iteratorClose(iterator);
       throw new TypeError("The iterator does not provide a 'throw' method.");
     }
     if (typeof thrower !== "function") {
@@ -454,7 +440,7 @@ function delegateStep(frame: Frame, mode: number, value: unknown): IteratorResul
   }
   if (typeof inner !== "object" || inner === null) {
     endDelegate(frame);
-    throw new TypeError(`Iterator result ${describe(inner)} is not an object`);
+    throw new TypeError(`Iterator result ${show(inner)} is not an object`);
   }
   if ((inner as IteratorResult<unknown>).done) {
     endDelegate(frame);
@@ -471,13 +457,6 @@ function endDelegate(frame: Frame): void {
   frame.dn = undefined;
 }
 
-function closeDelegate(iterator: { return?: unknown }): void {
-  const returner = iterator.return;
-  if (returner == null) return;
-  if (typeof returner !== "function") throw new TypeError("The iterator's 'return' is not a function");
-  const inner = returner.call(iterator) as unknown;
-  if (typeof inner !== "object" || inner === null) throw new TypeError("Iterator result is not an object");
-}
 
 /**
  * Routes an exception thrown at `frame.ip` to the innermost catch or finally

@@ -12,8 +12,9 @@
  */
 import { Coroutine, coroutineFromState, coroutineState, type CoroutineState } from "../coroutine.js";
 import { FRAME, Frame, RUNNING, DELEGATED } from "./frame.js";
-import { decode, encode, type DecodeOptions, type EncodeOptions, type Signer } from "./serialize.js";
+import { decode, encode, type DecodeOptions, type Signer } from "./serialize.js";
 import { SnapshotError, VersionMismatch } from "./errors.js";
+import { show } from "../validate.js";
 
 const TAG = "strand.coroutine/1";
 
@@ -66,7 +67,7 @@ interface Saved {
  * ```
  */
 export function snapshotCoroutine(coroutine: Coroutine<unknown, unknown, unknown>, options?: SnapshotOptions): Uint8Array {
-  if (!(coroutine instanceof Coroutine)) throw new TypeError(`snapshotCoroutine(coroutine): coroutine must be a Coroutine, got ${describe(coroutine)}`);
+  if (!(coroutine instanceof Coroutine)) throw new TypeError(`snapshotCoroutine(coroutine): coroutine must be a Coroutine, got ${show(coroutine)}`);
   const state = coroutineState(coroutine);
   const root = frameOf(state.generator);
   if (root === null) {
@@ -77,7 +78,7 @@ export function snapshotCoroutine(coroutine: Coroutine<unknown, unknown, unknown
   if (root.st === RUNNING) throw new SnapshotError("the coroutine is running: snapshot it between next() calls, not from inside it");
   if (root.st === DELEGATED) throw new SnapshotError("the coroutine's generator is being driven by another generator's yield*: snapshot that one");
   const saved: Saved = { format: TAG, state };
-  return encode(saved, options?.sign === undefined ? undefined : ({ sign: options.sign } as EncodeOptions));
+  return encode(saved, options?.sign === undefined ? undefined : { sign: options.sign });
 }
 
 /**
@@ -88,7 +89,7 @@ export function snapshotCoroutine(coroutine: Coroutine<unknown, unknown, unknown
  * wrongly signed bytes fail with `SnapshotError`.
  */
 export function restoreCoroutine<R = unknown, S = unknown, T = unknown>(bytes: Uint8Array, options?: RestoreOptions): Coroutine<R, S, T> {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError(`restoreCoroutine(bytes): bytes must be a Uint8Array, got ${describe(bytes)}`);
+  if (!(bytes instanceof Uint8Array)) throw new TypeError(`restoreCoroutine(bytes): bytes must be a Uint8Array, got ${show(bytes)}`);
   const verify = options?.verify;
   const decodeOptions: DecodeOptions = verify === undefined ? {} : { verify };
   let saved: Saved;
@@ -163,7 +164,3 @@ function frameOf(generator: unknown): Frame | null {
   return frame instanceof Frame ? frame : null;
 }
 
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  return typeof value === "object" ? Object.prototype.toString.call(value) : typeof value;
-}
