@@ -1,6 +1,7 @@
 import { WITHDRAWN, type Abort, type Instruction } from "./core/instructions.js";
 import { operation } from "./core/operation.js";
-import { FREE, PARK, Trap, type Begun } from "./core/trap.js";
+import { FREE, PARK, Trap, checkStage, savedStage, setStage, type Begun, type Stage } from "./core/trap.js";
+import { saveable, type SaveableWait, type Saving } from "./core/saving.js";
 import { Link } from "./core/list.js";
 import { addTimer, removeTimer, requireCurrent, timeOf } from "./core/runtime.js";
 import { BOUNDARY, createTask, ended, wasCancelled, type Body, type TaskRecord } from "./core/task.js";
@@ -47,7 +48,34 @@ class Sleep extends Trap<void> implements TimerEntry {
     removeTimer(this.task, this);
     return WITHDRAWN;
   }
+
+  // Snapshots (core/saving.ts): what is left of the timer, if it has not fired.
+  static save(sleep: Sleep, saving: Saving): SavedSleep {
+    return { ms: sleep.ms, stage: savedStage(sleep), left: sleep.heapIndex >= 0 ? sleep.deadline - saving.now : null };
+  }
+  static revive(data: SavedSleep): Sleep {
+    const ms = data.ms;
+    if (typeof ms !== "number" || !(ms >= 0)) throw new TypeError(`a saved sleep() lasts ${String(ms)} ms`);
+    const sleep = new Sleep(ms);
+    setStage(sleep, checkStage(data.stage));
+    sleep.left = typeof data.left === "number" ? data.left : null;
+    return sleep;
+  }
+  private declare left: number | null;
+  rearm(task: TaskRecord<unknown>, elapsed: number): void {
+    this.task = task;
+    if (this.left !== null) addTimer(task, this, Math.max(0, this.left - elapsed));
+  }
 }
+
+interface SavedSleep {
+  ms: number;
+  stage: Stage;
+  /** Milliseconds the timer had left, or null once it fired. */
+  left: number | null;
+}
+
+saveable<Sleep & SaveableWait>({ id: "strand:sleep", Class: Sleep, save: Sleep.save, revive: Sleep.revive });
 
 /**
  * Parks the current task for `ms` milliseconds on its runtime's clock (virtual

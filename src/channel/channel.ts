@@ -59,6 +59,7 @@ import type { Operation } from "../types.js";
 import { ChannelClause } from "./clause.js";
 import { ChannelIterator } from "./iterator.js";
 import { PARKED, RECEIVE, RECEIVE_CATCHING, SEND, START, Waiter } from "./waiter.js";
+import { saveable, type Saving } from "../core/saving.js";
 
 // Channel states.
 const OPEN = 0;
@@ -462,6 +463,73 @@ export class ChannelImpl<T> implements Channel<T> {
     return true;
   }
 
+  // -- Snapshots (core/saving.ts) --------------------------------------------
+
+  /** A channel's state as a snapshot saves it: its waiters are saved by their tasks (waiter.ts), which must all be in the snapshot. */
+  static save(channel: ChannelImpl<unknown>, saving: Saving): SavedChannel {
+    for (const queue of [channel.senders, channel.receivers]) {
+      for (let waiter = queue.head; waiter !== null; waiter = waiter.nextLink as Waiter | null) {
+        if (!saving.includes(waiter.task)) {
+          throw new Error(
+            `${channel.name} is shared with ${waiter.task.path}, which is outside the snapshot and waits to ${waiter.kind === SEND ? "send" : "receive"} on it: ` +
+              "snapshot a tree that holds every task using the channel",
+          );
+        }
+      }
+    }
+    if (channel.lateError !== null) throw new Error(`${channel.name} holds an onUndelivered error nobody has taken yet`);
+    return {
+      name: channel.name,
+      capacity: channel.capacity === Infinity ? -1 : channel.capacity,
+      overflow: channel.overflow,
+      onUndelivered: channel.onUndelivered ?? null,
+      buffer: channel.buffer.toArray(),
+      state: channel.state,
+      cause: channel.cause,
+      counts: [channel.sent, channel.received, channel.dropped, channel.undelivered, channel.cancelledWaiters],
+    };
+  }
+
+  static revive(data: SavedChannel): ChannelImpl<unknown> {
+    const { capacity, overflow, state, counts } = data;
+    if (typeof data.name !== "string" || typeof capacity !== "number" || !(capacity === -1 || (Number.isInteger(capacity) && capacity >= 0))) {
+      throw new TypeError("a saved channel has no name or capacity");
+    }
+    if ((overflow !== SUSPEND && overflow !== DROP_OLDEST && overflow !== DROP_LATEST) || (state !== OPEN && state !== CLOSED && state !== CANCELLED)) {
+      throw new TypeError("a saved channel has an unknown overflow policy or state");
+    }
+    if (!Array.isArray(data.buffer) || !Array.isArray(counts) || counts.length !== 5 || !counts.every((n) => typeof n === "number")) {
+      throw new TypeError("a saved channel has no buffer or counters");
+    }
+    if (data.onUndelivered !== null && typeof data.onUndelivered !== "function") throw new TypeError("a saved channel's onUndelivered is not a function");
+    const channel = new ChannelImpl<unknown>(capacity === -1 ? Infinity : capacity, overflow, data.onUndelivered === null ? undefined : { onUndelivered: data.onUndelivered });
+    (channel as { name: string }).name = data.name;
+    for (const element of data.buffer) channel.buffer.push(element);
+    channel.state = state;
+    channel.cause = data.cause;
+    [channel.sent, channel.received, channel.dropped, channel.undelivered, channel.cancelledWaiters] = counts as [number, number, number, number, number];
+    return channel;
+  }
+
+  /** A revived waiter goes back into its queue at the place it had when saved (`position`: its index there then). */
+  requeue(waiter: Waiter, position: number): void {
+    positions.set(waiter, position);
+    const queue = waiter.kind === SEND ? this.senders : this.receivers;
+    let before = queue.head;
+    while (before !== null && (positions.get(before) ?? -1) < position) before = before.nextLink as Waiter | null;
+    queue.insertBefore(waiter, before);
+  }
+
+  /** The index of each waiter in its queue, for saving. */
+  static positions(channel: ChannelImpl<unknown>): Map<Waiter, number> {
+    const map = new Map<Waiter, number>();
+    for (const queue of [channel.senders, channel.receivers]) {
+      let i = 0;
+      for (let waiter = queue.head; waiter !== null; waiter = waiter.nextLink as Waiter | null) map.set(waiter, i++);
+    }
+    return map;
+  }
+
   private closeReceivers(): void {
     for (let receiver = this.receivers.shift(); receiver !== null; receiver = this.receivers.shift()) receiver.close();
   }
@@ -518,6 +586,24 @@ function* receivingEach<T>(
 }
 
 export { EMPTY, DRAINED, OFFERED, REFUSED, FULL };
+
+/** Revived waiters' places in their queues (only while a restore puts them back). */
+const positions = new WeakMap<Waiter, number>();
+
+interface SavedChannel {
+  name: string;
+  /** -1 for unlimited. */
+  capacity: number;
+  overflow: number;
+  onUndelivered: ((element: unknown) => void) | null;
+  buffer: unknown[];
+  state: number;
+  cause: unknown;
+  /** sent, received, dropped, undelivered, cancelledWaiters. */
+  counts: number[];
+}
+
+saveable<ChannelImpl<unknown>>({ id: "strand:channel", Class: ChannelImpl, save: ChannelImpl.save, revive: ChannelImpl.revive });
 
 /** A channel's capacity, as a buffer size (Infinity for "unlimited", 1 for "conflated"); `what` names the call in errors. */
 export function checkCapacity(what: string, capacity: unknown): number {

@@ -32,7 +32,9 @@ import { Suspension, WITHDRAWN, YIELD_NOW, type Abort, type Instruction } from "
 import { budgetSpent, requireCurrent } from "../core/runtime.js";
 import type { ClauseWait, Selector } from "../core/clause.js";
 import type { Operation } from "../core/operation.js";
-import type { ChannelImpl } from "./channel.js";
+import { ChannelImpl } from "./channel.js";
+import { saveable, saveableFunction, type SaveableWait, type Saving } from "../core/saving.js";
+import type { TaskRecord } from "../core/task.js";
 
 // Waiter token states.
 export const ENQUEUED = 0;
@@ -198,5 +200,57 @@ export class Waiter<R = unknown> extends Suspension implements Operation<R>, Ite
     this.value = this.kind === SEND ? undefined : value;
     return this as IteratorResult<Instruction, R>;
   }
+
+  // -- Snapshots (core/saving.ts) --------------------------------------------
+
+  /** A plain send/receive its task is parked on, or was woken from (a select's tokens are not saved). */
+  static save(waiter: Waiter, saving: Saving): SavedWaiter {
+    if (waiter.select !== null) throw new Error(`a select() is not saved in snapshots yet (it waits to ${waiter.describe()})`);
+    const phase = waiter.phase;
+    if (phase !== PARKED && phase !== RETRY) throw new Error(`${waiter.describe()} is neither parked nor yielding, so it cannot be saved`);
+    let position = -1;
+    if (waiter.state === ENQUEUED) {
+      let positions = saving.memo.get(waiter.channel) as Map<Waiter, number> | undefined;
+      if (positions === undefined) saving.memo.set(waiter.channel, (positions = ChannelImpl.positions(waiter.channel)));
+      position = positions.get(waiter) ?? -1;
+    }
+    // A claimed sender's element was handed over: not its own any more.
+    const element = waiter.kind === SEND && waiter.state !== ENQUEUED && phase === PARKED ? undefined : waiter.element;
+    return { channel: waiter.channel, kind: waiter.kind, element, state: waiter.state, stage: phase === PARKED ? "parked" : "budget", position };
+  }
+
+  static revive(data: SavedWaiter): Waiter {
+    const { kind, state } = data;
+    if (!(data.channel instanceof ChannelImpl)) throw new TypeError("a saved channel waiter has no channel");
+    if ((kind !== SEND && kind !== RECEIVE && kind !== RECEIVE_CATCHING) || (state !== ENQUEUED && state !== CLAIMED && state !== WOKEN_CLOSED && state !== GAVE_UP)) {
+      throw new TypeError("a saved channel waiter has an unknown kind or state");
+    }
+    if (data.stage !== "parked" && data.stage !== "budget") throw new TypeError("a saved channel waiter has an unknown stage");
+    if (typeof data.position !== "number") throw new TypeError("a saved channel waiter has no position");
+    const waiter = new Waiter(data.channel, kind, data.element, null);
+    waiter.state = state;
+    waiter.phase = data.stage === "parked" ? PARKED : RETRY;
+    revivedPositions.set(waiter, data.position);
+    return waiter;
+  }
+
+  rearm(task: TaskRecord<unknown>): void {
+    this.task = task;
+    if (this.state === ENQUEUED && this.phase === PARKED) this.channel.requeue(this, revivedPositions.get(this) ?? Infinity);
+  }
 }
 
+const revivedPositions = new WeakMap<Waiter, number>();
+
+interface SavedWaiter {
+  channel: ChannelImpl<unknown>;
+  kind: number;
+  element: unknown;
+  state: number;
+  stage: "parked" | "budget";
+  /** Its index in its channel's queue, when enqueued; else -1. */
+  position: number;
+}
+
+saveable<Waiter & SaveableWait>({ id: "strand:channel-waiter", Class: Waiter, save: Waiter.save, revive: Waiter.revive });
+saveableFunction("strand:channel-waiter.next", Waiter.prototype.next);

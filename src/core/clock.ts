@@ -19,6 +19,13 @@ export interface Clock {
    * (`call` promises, `action`s, I/O) that may still wake a task.
    */
   idle?(state: IdleState): void;
+  /**
+   * Wall-clock time at `now()`, in milliseconds since the Unix epoch: what a
+   * task-tree snapshot keeps its timers' deadlines in, so that a restore in
+   * another process (another `now()` time line) fires them when they were due.
+   * Without it, `Date.now()`.
+   */
+  wall?(): number;
 }
 
 /** What the runtime tells a clock when it goes idle. */
@@ -40,6 +47,10 @@ export class RealClock implements Clock {
 
   now(): number {
     return performance.now();
+  }
+
+  wall(): number {
+    return Date.now();
   }
 
   setAlarm(at: number, wake: () => void): void {

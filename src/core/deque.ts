@@ -30,6 +30,13 @@ export class Deque<T> {
     return item;
   }
 
+  /** The items, oldest first, into a new array (the deque unchanged). */
+  toArray(): T[] {
+    const out: T[] = [];
+    for (let i = 0; i < this.length; i++) out.push(this.items[(this.head + i) & this.mask] as T);
+    return out;
+  }
+
   /** Removes every item, oldest first, into a new array. */
   drain(): T[] {
     const out: T[] = [];

@@ -8,12 +8,13 @@
  * failure, so its promise is not reported as an unhandled rejection.
  */
 import { Link, LinkedList } from "./list.js";
-import { AFTER, AT_ONCE, PARK, Trap, type Begun } from "./trap.js";
+import { AFTER, AT_ONCE, PARK, Trap, checkStage, savedStage, setStage, stageOf, type Begun, type Stage } from "./trap.js";
+import { saveable, type SaveableWait } from "./saving.js";
 import { WITHDRAWN, type Abort, type Instruction } from "./instructions.js";
 import { Cancelled } from "./errors.js";
 import type { Operation } from "./operation.js";
 import { NOT_READY, type ClauseWait, type SelectClause, type Selector } from "./clause.js";
-import { COMPLETED, extraOf, FAILED, type TaskRecord } from "./task.js";
+import { COMPLETED, extraOf, FAILED, TaskRecord } from "./task.js";
 import { failure } from "./lifecycle.js";
 
 export const ignore = (): void => {};
@@ -151,7 +152,27 @@ export class JoinOperation<T> extends Trap<T> implements Joiner {
     this.target.joiners?.remove(this);
     return WITHDRAWN;
   }
+
+  // Snapshots (core/saving.ts): the task joined, saved with the tree (or, ended, with its outcome).
+  static save(join: JoinOperation<unknown>): { target: TaskRecord<unknown>; stage: Stage } {
+    return { target: join.target, stage: savedStage(join) };
+  }
+  static revive(data: { target: TaskRecord<unknown>; stage: Stage }): JoinOperation<unknown> {
+    if (!(data.target instanceof TaskRecord)) throw new TypeError("a saved join has no task");
+    const join = new JoinOperation(data.target);
+    setStage(join, checkStage(data.stage));
+    return join;
+  }
+  rearm(task: TaskRecord<unknown>): void {
+    this.task = task;
+    // Parked and not yet woken: wait for the target again (it ended already: wake now).
+    if (task.resumeKind !== 0 /* NONE */ || stageOf(this) !== "parked") return;
+    if (this.target.status >= COMPLETED) this.wake();
+    else joinersOf(this.target).push(this);
+  }
 }
+
+saveable<JoinOperation<unknown> & SaveableWait>({ id: "strand:join", Class: JoinOperation, save: JoinOperation.save, revive: JoinOperation.revive });
 
 /** What `task.cancel()` returns: waits for the teardown, in a task or with await. */
 export class Teardown implements Operation<void>, PromiseLike<void> {

@@ -28,6 +28,19 @@ export class LinkedList<T extends Link> {
     this.size++;
   }
 
+  /** Puts `node` (in no list) before `before`, a node of this list, or last when `before` is null. */
+  insertBefore(node: T, before: T | null): void {
+    if (before === null) return this.push(node);
+    if (node.list !== null) throw new Error("internal: node is already in a list");
+    node.list = this as LinkedList<Link>;
+    node.nextLink = before;
+    node.prevLink = before.prevLink;
+    if (before.prevLink === null) this.head = node;
+    else before.prevLink.nextLink = node;
+    before.prevLink = node;
+    this.size++;
+  }
+
   /** Removes `node` if it is in this list; returns whether it was. */
   remove(node: T): boolean {
     if (node.list !== (this as LinkedList<Link>)) return false;

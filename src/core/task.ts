@@ -348,12 +348,7 @@ export function createTask<T>(
   if (parent === null) {
     if (runtime.root === null) runtime.started(task);
   } else {
-    const last = parent.lastChild;
-    task.prevSibling = last;
-    if (last === null) parent.firstChild = task;
-    else last.nextSibling = task;
-    parent.lastChild = task;
-    if ((flags & DAEMON) === 0) parent.ownChildren++;
+    link(task, parent);
     if (parent.halting && parent.status === RUNNING && parent.unwindDepth < 0) {
       // Spawned into a task that is already cancelled: it never starts.
       task.halting = true;
@@ -364,6 +359,50 @@ export function createTask<T>(
   }
   task.resumeKind = NEXT;
   runtime.schedule(task);
+  return task;
+}
+
+/** Adds `task` as `parent`'s youngest child. */
+function link(task: TaskRecord<unknown>, parent: TaskRecord<unknown>): void {
+  const last = parent.lastChild;
+  task.prevSibling = last;
+  if (last === null) parent.firstChild = task;
+  else last.nextSibling = task;
+  parent.lastChild = task;
+  if ((task.flags & DAEMON) === 0) parent.ownChildren++;
+}
+
+/**
+ * A task revived from a snapshot (durable/tasks.ts), made before its place in
+ * the tree is known: `adoptRevived` gives it its body and links it. Its
+ * `parent` is the revived parent, or the task restoring the tree.
+ */
+export function revivedTask(name: string, priority: number, flags: number, parent: TaskRecord<unknown>): TaskRecord<unknown> {
+  return new TaskRecord<unknown>(null!, name, priority, parent, parent.runtime, flags);
+}
+
+/**
+ * Links a revived task under its parent, running `frame` (its saved body,
+ * resumed where it stopped) or, not started yet, to start `body`; the caller
+ * then rearms its wait and schedules it.
+ */
+export function adoptRevived(task: TaskRecord<unknown>, body: Body<unknown>, frame: Iterator<Instruction, unknown, unknown> | null): void {
+  if (listening) emit("spawned", task);
+  task.body = body;
+  if (frame !== null) {
+    task.frame = frame;
+    task.status = RUNNING;
+  }
+  link(task, task.parent!);
+}
+
+/** A task that had ended when the tree holding its handle was saved, revived with its outcome. */
+export function endedTask(name: string, status: number, result: unknown, error: unknown, parent: TaskRecord<unknown>): TaskRecord<unknown> {
+  const task = new TaskRecord<unknown>(null!, name, 0, null, parent.runtime, 0);
+  if (status !== COMPLETED && status !== FAILED && status !== CANCELLED) throw new TypeError(`a saved task ended with status ${String(status)}`);
+  task.status = status;
+  if (status === COMPLETED) task.result = result;
+  if (status === FAILED) extraOf(task).errors = [error];
   return task;
 }
 

@@ -89,6 +89,7 @@ import { budgetSpent, currentTask, outsideTask } from "./registers.js";
 import { resume, NEXT, RETURN } from "./resume.js";
 import type { TaskRecord } from "./task.js";
 import type { Operation } from "./operation.js";
+import { saveableFunction } from "./saving.js";
 
 /** Budget rules: see the file header. */
 export const BEFORE = 0;
@@ -256,6 +257,8 @@ export abstract class Trap<T> extends Suspension implements Operation<T>, Iterat
   }
 }
 
+saveableFunction("strand:trap.next", Trap.prototype.next);
+
 /**
  * A shielded trap completed: its task's cancellation goes on. If the task's
  * frames are being unwound already (the trap parked in a `finally` the
@@ -271,4 +274,31 @@ function resumeCancelled(trap: Trap<unknown>): boolean {
   if (task.unwindDepth >= 0) return resume(trap, RETURN, undefined);
   task.suspension = null;
   return true;
+}
+
+/** Where a trap a snapshot saves stands (core/saving.ts), as a word that outlives the phases' numbering. */
+export type Stage = "parked" | "budget" | "yielded";
+
+/** The stage of `trap` as a snapshot saves it, or null where it cannot be saved (not started, shielded, finished). */
+export function stageOf(trap: Trap<unknown>): Stage | null {
+  const phase = trap.phase;
+  return phase === PARKED ? "parked" : phase === BUDGET ? "budget" : phase === YIELDED ? "yielded" : null;
+}
+
+/** The stage of a trap being saved; throws where it cannot be (the snapshot fails naming the task). */
+export function savedStage(trap: Trap<unknown>): Stage {
+  const stage = stageOf(trap);
+  if (stage === null) throw new Error(`${trap.describe()} is neither parked nor yielding, so it cannot be saved`);
+  return stage;
+}
+
+/** Puts a revived trap where the saved one stood. */
+export function setStage(trap: Trap<unknown>, stage: Stage): void {
+  trap.phase = stage === "parked" ? PARKED : stage === "budget" ? BUDGET : YIELDED;
+}
+
+/** Checks a saved stage while reviving (the bytes passed their checksum, but may come from another build). */
+export function checkStage(stage: unknown): Stage {
+  if (stage !== "parked" && stage !== "budget" && stage !== "yielded") throw new TypeError(`a saved trap's stage is ${String(stage)}`);
+  return stage;
 }

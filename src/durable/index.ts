@@ -10,6 +10,7 @@ export { registerClass, registerFunction, registerPrototype, registerType, regis
 export { encode, decode, inspectHeader, type EncodeOptions, type DecodeOptions, type SnapshotHeader, type SnapshotEntry, type Signer } from "./serialize.js";
 export { SnapshotError, VersionMismatch, type HashMismatch } from "./errors.js";
 export { compiled } from "./runtime.js";
+export { snapshot, restore } from "./tasks.js";
 
 /**
  * Whether the importing module runs compiled: `false` here, and the compiler

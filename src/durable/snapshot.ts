@@ -97,7 +97,10 @@ export function restoreCoroutine<R = unknown, S = unknown, T = unknown>(bytes: U
     saved = decode(bytes, decodeOptions) as Saved;
   } catch (error) {
     if (!(error instanceof VersionMismatch)) throw error;
-    saved = changedCode(bytes, decodeOptions, error, options?.migrations ?? {});
+    saved = changedCode(bytes, decodeOptions, error, options?.migrations ?? {}, (decoded) => {
+      check(decoded as Saved);
+      return [frameOf((decoded as Saved).state.generator)!];
+    });
   }
   check(saved);
   return coroutineFromState<R, S, T>(saved.state);
@@ -113,9 +116,17 @@ function check(saved: Saved): void {
  * Functions with frames in the snapshot changed since it was written: decode it
  * again without the version check — the frames of changed functions then hold
  * their old resume points and locals, under the new code — and migrate each, or
- * fail naming each changed function and where it stopped.
+ * fail naming each changed function and where it stopped. `stacks` lists the
+ * root frames of the decoded value's stacks (checking that it is what the
+ * caller's bytes should hold).
  */
-function changedCode(bytes: Uint8Array, decodeOptions: DecodeOptions, mismatch: VersionMismatch, migrations: Record<string, Migration>): Saved {
+export function changedCode<T>(
+  bytes: Uint8Array,
+  decodeOptions: DecodeOptions,
+  mismatch: VersionMismatch,
+  migrations: Record<string, Migration>,
+  stacks: (decoded: unknown) => Frame[],
+): T {
   // Ids of compiled functions are registered as `id@body` and `id@generator`.
   const oldHash = new Map<string, string | undefined>();
   const other: string[] = [];
@@ -126,26 +137,26 @@ function changedCode(bytes: Uint8Array, decodeOptions: DecodeOptions, mismatch: 
     else other.push(m.id);
   }
   if (other.length > 0) throw mismatch; // a changed class or function that is not a frame's: nothing to migrate
-  const saved = decode(bytes, { ...decodeOptions, versions: "ignore" }) as Saved;
-  check(saved);
-  const stack: Frame[] = [];
-  const root = frameOf(saved.state.generator)!;
-  for (let frame: Frame | null = root.top; frame !== null; frame = frame.caller) stack.unshift(frame);
+  const decoded = decode(bytes, { ...decodeOptions, versions: "ignore" });
   const unmigrated: Array<{ id: string; from: string | undefined; to: string; ip: number }> = [];
-  for (const frame of stack) {
-    const id = frame.info.id;
-    if (!oldHash.has(id)) continue;
-    const migration = migrations[id];
-    if (typeof migration !== "function") {
-      unmigrated.push({ id, from: oldHash.get(id), to: frame.info.hash, ip: frame.ip });
-      continue;
+  for (const root of stacks(decoded)) {
+    const stack: Frame[] = [];
+    for (let frame: Frame | null = root.top; frame !== null; frame = frame.caller) stack.unshift(frame);
+    for (const frame of stack) {
+      const id = frame.info.id;
+      if (!oldHash.has(id)) continue;
+      const migration = migrations[id];
+      if (typeof migration !== "function") {
+        unmigrated.push({ id, from: oldHash.get(id), to: frame.info.hash, ip: frame.ip });
+        continue;
+      }
+      const result = migration({ id, hash: oldHash.get(id) ?? "", toHash: frame.info.hash, ip: frame.ip, locals: frame.l as Record<string, unknown> });
+      if (typeof result !== "object" || result === null || typeof result.ip !== "number" || typeof result.locals !== "object" || result.locals === null) {
+        throw new TypeError(`the migration of ${id} must return { ip: number, locals: object }`);
+      }
+      frame.ip = result.ip;
+      frame.l = result.locals;
     }
-    const result = migration({ id, hash: oldHash.get(id) ?? "", toHash: frame.info.hash, ip: frame.ip, locals: frame.l as Record<string, unknown> });
-    if (typeof result !== "object" || result === null || typeof result.ip !== "number" || typeof result.locals !== "object" || result.locals === null) {
-      throw new TypeError(`the migration of ${id} must return { ip: number, locals: object }`);
-    }
-    frame.ip = result.ip;
-    frame.l = result.locals;
   }
   if (unmigrated.length > 0) {
     const error = new VersionMismatch(unmigrated.map((c) => ({ id: c.id, expectedHash: c.to, actualHash: c.from })));
@@ -155,10 +166,11 @@ function changedCode(bytes: Uint8Array, decodeOptions: DecodeOptions, mismatch: 
       "; restore with the code that wrote it, or pass a migration for each in options.migrations";
     throw error;
   }
-  return saved;
+  return decoded as T;
 }
 
-function frameOf(generator: unknown): Frame | null {
+/** The root frame of a compiled generator object, or null for anything else. */
+export function frameOf(generator: unknown): Frame | null {
   if (typeof generator !== "object" || generator === null) return null;
   const frame = (generator as { [FRAME]?: unknown })[FRAME];
   return frame instanceof Frame ? frame : null;

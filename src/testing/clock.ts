@@ -41,6 +41,11 @@ export class VirtualClock implements Clock {
     this.followRealTime = followRealTime;
   }
 
+  /** Virtual time is its own wall time: a snapshot's timers resume on the restoring clock's time line as they were on the saving one's. */
+  wall(): number {
+    return this.time;
+  }
+
   now(): number {
     return this.time;
   }

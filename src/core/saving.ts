@@ -1,0 +1,69 @@
+/**
+ * Saving parked task trees: what the core's objects tell a snapshot about
+ * themselves (strand/durable's `snapshot(task)`, durable/tasks.ts), so that
+ * the core stays free of the serializer.
+ *
+ * A saveable type (a channel, a wait) says, where it is defined:
+ * - `save(value, saving)`: its state as data the serializer handles — plain
+ *   values, elements, channels, tasks — never the value itself (the serializer
+ *   decodes the data before it makes the value again). `saving.now` is the
+ *   saving runtime's clock time: a timer saves what is left of it;
+ * - `revive(data)`: the value again, registered with nothing and no task;
+ * - for a wait, `rearm(task, elapsed)` on the revived value: registers it for
+ *   its new task as the saved one was registered (a timer with what was left
+ *   less the `elapsed` wall time; a channel waiter back in its queue), once
+ *   every value of the snapshot has been revived.
+ *
+ * A wait is the operation a compiled coroutine's top frame delegates to with
+ * `yield*` — usually the suspension its task is parked on, or the one it was
+ * just woken from. Waits that are not saveable (a `call()` promise, a select
+ * with other clauses) fail a snapshot, naming the task.
+ */
+import type { TaskRecord } from "./task.js";
+
+/** What a type's `save` may ask of the snapshot under way. */
+export interface Saving {
+  /** The saving runtime's clock time. */
+  readonly now: number;
+  /** True if `task` is one of the tasks being saved. */
+  includes(task: TaskRecord<unknown>): boolean;
+  /** Per-snapshot scratch space for types that save many values from one computation (a queue's positions). */
+  readonly memo: Map<object, unknown>;
+}
+
+/** A saveable type of the core (see the file header). */
+export interface SaveableType<T extends object> {
+  /** Its id in snapshots, e.g. "strand:channel". */
+  readonly id: string;
+  readonly Class: abstract new (...args: never[]) => T;
+  save(value: T, saving: Saving): unknown;
+  revive(data: never): T;
+}
+
+/** A revived wait: registers for its new task. */
+export interface SaveableWait {
+  rearm(task: TaskRecord<unknown>, elapsed: number): void;
+}
+
+/** The saveable types of the modules loaded so far, in load order. */
+export const saveableTypes: SaveableType<object>[] = [];
+
+/** Declares `type` saveable (at module load). */
+export function saveable<T extends object>(type: SaveableType<T>): void {
+  saveableTypes.push(type as unknown as SaveableType<object>);
+}
+
+/** Functions a saved frame may hold (a delegate's `next` method, read once by `yield*`), by id. */
+export const saveableFunctions: Array<{ readonly id: string; readonly fn: Function }> = []; // eslint-disable-line @typescript-eslint/no-unsafe-function-type
+
+/** Declares `fn` saveable under `id` (at module load). */
+export function saveableFunction(id: string, fn: Function): void { // eslint-disable-line @typescript-eslint/no-unsafe-function-type
+  saveableFunctions.push({ id, fn });
+}
+
+/** True if `value` is a wait a snapshot can save: an instance of a saveable type with `rearm`. */
+export function isSaveableWait(value: unknown): value is SaveableWait {
+  if (typeof value !== "object" || value === null || typeof (value as Partial<SaveableWait>).rearm !== "function") return false;
+  for (const type of saveableTypes) if (value instanceof type.Class) return true;
+  return false;
+}
