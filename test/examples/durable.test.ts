@@ -29,4 +29,30 @@ describe("examples/durable", () => {
       assert.deepEqual(run.stdout.trim().split("\n"), ["volatile mode: this module is not compiled, so its state is not saved", "yield: 0"]);
     }
   });
+
+  test("pipeline.ts: saved mid-stream in one process and finished in another, every number received once, in order", () => {
+    const first = project.node(["--import", "strand/register", "durable/pipeline.ts", "pipeline.state"]);
+    assert.equal(first.status, 0, first.stderr);
+    const second = project.node(["--import", "strand/register", "durable/pipeline.ts", "pipeline.state"]);
+    assert.equal(second.status, 0, second.stderr);
+    const a = first.stdout.trim().split("\n");
+    const b = second.stdout.trim().split("\n");
+    assert.equal(a.at(-1), "saved the pipeline mid-stream to pipeline.state; run again to finish it");
+    assert.equal(b.at(-1), "done: 20 numbers, sum 190");
+    const before = a.slice(0, -1);
+    const after = b.slice(0, -1);
+    // Mid-stream: both runs received some.
+    assert.ok(before.length > 0 && after.length > 0, `${before.length} then ${after.length}`);
+    assert.deepEqual([...before, ...after], Array.from({ length: 20 }, (_, i) => `received ${i}`));
+  });
+
+  test("pipeline.ts: without the loader it says it is volatile and runs the whole pipeline at once", () => {
+    const run = project.node(["--import", tsxLoader, "durable/pipeline.ts", "volatile-pipeline.state"]);
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(run.stdout.trim().split("\n"), [
+      "volatile mode: this module is not compiled, so the pipeline cannot be saved",
+      ...Array.from({ length: 20 }, (_, i) => `received ${i}`),
+      "done: 20 numbers, sum 190",
+    ]);
+  });
 });
