@@ -58,6 +58,8 @@ import { Link, LinkedList } from "../core/list.js";
 import { ownOperation } from "../core/operation.js";
 import { AT_ONCE, BEFORE, PARK, Trap, type Begun, type BudgetRule } from "../core/trap.js";
 import type { TaskRecord } from "../core/task.js";
+import { checkStage, savedStage, setStage, stageOf, type Stage } from "../core/trap.js";
+import type { Saving } from "../core/saving.js";
 import type { Operation } from "../types.js";
 import { checkFunction, checkName, checkOptions } from "../validate.js";
 
@@ -315,7 +317,59 @@ export class HandleWait<T> extends Trap<T> implements HandleWaiter {
     handle.waiter = null;
     handle.withdraw();
   }
+
+  // -- Snapshots (core/saving.ts): a primitive's wait, saved with the primitive (its subclass saves which).
+
+  /** Where the wait stands: its stage, and its registration (its place in the list, or what it was woken with). */
+  static savedWait(wait: HandleWait<unknown>, saving: Saving): SavedHandleWait {
+    const handle = wait.handle;
+    let registration: SavedRegistration | null = null;
+    if (handle !== null) {
+      if (handle.status === CONSUMED || handle.status === CANCELLED) throw new Error(`${wait.describe()} has finished, so it cannot be saved`);
+      registration = { status: handle.status, value: handle.value, position: handle.status === ENQUEUED ? wait.coordinator.positionOf(handle, saving) : -1 };
+    }
+    return { stage: savedStage(wait), registration };
+  }
+
+  /** Puts a revived wait where the saved one stood; `rearm` registers it. */
+  revived(data: SavedHandleWait): this {
+    setStage(this, checkStage(data.stage));
+    const saved = data.registration;
+    if (saved !== null) {
+      const { status, position } = saved as Partial<SavedRegistration>;
+      if ((status !== ENQUEUED && status !== NOTIFIED && status !== BROADCAST) || typeof position !== "number") throw new TypeError("a saved wait has an unknown registration");
+      const handle = new Registration<T>(this.coordinator);
+      handle.status = status;
+      handle.value = saved.value as T;
+      handle.waiter = this;
+      this.handle = handle;
+      if (status === ENQUEUED) revivedPositions.set(handle as Registration<unknown>, position);
+    }
+    return this;
+  }
+
+  rearm(task: TaskRecord<unknown>): void {
+    this.task = task;
+    const handle = this.handle;
+    if (handle !== null && handle.status === ENQUEUED && stageOf(this) === "parked") this.coordinator.requeue(handle, revivedPositions.get(handle as Registration<unknown>) ?? Infinity);
+  }
 }
+
+interface SavedRegistration {
+  status: number;
+  value: unknown;
+  /** Its index in the coordinator's list, when enqueued; else -1. */
+  position: number;
+}
+
+/** A saved `HandleWait`: its subclass adds what it waits on. */
+export interface SavedHandleWait {
+  stage: Stage;
+  registration: SavedRegistration | null;
+}
+
+/** Revived registrations' places in their lists (only while a restore puts them back). */
+const revivedPositions = new WeakMap<Registration<unknown>, number>();
 
 /**
  * Parks tasks until they are notified: the low-level primitive the other sync
@@ -334,6 +388,8 @@ export class HandleWait<T> extends Trap<T> implements HandleWaiter {
 export class Coordinator<T = void> {
   /** @internal What a task parked here waits for, in dumps and deadlock reports ("lock of mutex #1"). */
   waitLabel: string;
+  /** @internal The primitive that owns it (a snapshot saves a wait with its primitive), or null. */
+  owner: object | null = null;
   readonly name: string;
   private readonly list = new LinkedList<Registration<T>>();
   private readonly onReturned: ((value: T) => void) | undefined;
@@ -408,6 +464,56 @@ export class Coordinator<T = void> {
   /** @internal */
   unlink(handle: Registration<T>): void {
     if (this.list.remove(handle)) this.cancelledCount++;
+  }
+
+  // -- Snapshots (core/saving.ts): a coordinator is saved with the primitive that owns it.
+
+  /**
+   * Its counters, checking that every registration in its list is a task's
+   * wait the snapshot saves: a select clause's, a prepared handle's, or a task
+   * outside the snapshot's fails it.
+   */
+  savedCounts(saving: Saving, owner: string): number[] {
+    for (let handle = this.list.head; handle !== null; handle = handle.nextLink as Registration<T> | null) {
+      const waiter = handle.waiter;
+      if (handle instanceof ClauseRegistration) throw new Error(`a select() waits on ${owner}; a snapshot does not save selects yet`);
+      if (waiter === null) throw new Error(`${owner} has a prepared wait handle (prepare()) that no task waits on; a snapshot does not save those`);
+      if (!saving.includes(waiter.task)) {
+        throw new Error(`${owner} is shared with ${waiter.task.path}, which is outside the snapshot and waits on it: snapshot a tree that holds every task using it`);
+      }
+    }
+    return [this.notifiedCount, this.cancelledCount, this.returnedCount];
+  }
+
+  /** Puts back the counters `savedCounts` returned. */
+  revivedCounts(counts: unknown): void {
+    if (!Array.isArray(counts) || counts.length !== 3 || !counts.every((n) => typeof n === "number")) throw new TypeError(`a saved ${this.name} has no counters`);
+    [this.notifiedCount, this.cancelledCount, this.returnedCount] = counts as [number, number, number];
+  }
+
+  /** @internal Names the coordinator after its revived primitive. */
+  renamed(name: string, waitLabel: string): void {
+    (this as { name: string }).name = `coordinator "${name}"`;
+    this.waitLabel = waitLabel;
+  }
+
+  /** The index of `handle` in the list (computed once per snapshot). */
+  positionOf(handle: Registration<T>, saving: Saving): number {
+    let positions = saving.memo.get(this) as Map<Registration<T>, number> | undefined;
+    if (positions === undefined) {
+      positions = new Map();
+      let i = 0;
+      for (let at = this.list.head; at !== null; at = at.nextLink as Registration<T> | null) positions.set(at, i++);
+      saving.memo.set(this, positions);
+    }
+    return positions.get(handle) ?? -1;
+  }
+
+  /** A revived registration goes back into the list at the place it had when saved. */
+  requeue(handle: Registration<T>, position: number): void {
+    let before = this.list.head;
+    while (before !== null && (revivedPositions.get(before as Registration<unknown>) ?? -1) < position) before = before.nextLink as Registration<T> | null;
+    this.list.insertBefore(handle, before);
   }
 
   /** @internal A `notify()` value whose waiter gave up before using it (invariant 3). */

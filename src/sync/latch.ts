@@ -9,7 +9,10 @@
  */
 import type { Operation } from "../types.js";
 import { Coordinator } from "./coordinator.js";
-import { checkInteger, displayName, GateWait, type SyncOptions } from "./shared.js";
+import { checkInteger, displayName, GateWait, revivedGate, savedGate, type SavedGate, type SyncOptions } from "./shared.js";
+import { saveable, type Saving } from "../core/saving.js";
+
+const isCount = (n: unknown): boolean => Number.isSafeInteger(n) && (n as number) >= 0;
 
 /** A snapshot of a latch's counters. */
 export interface LatchStats {
@@ -57,6 +60,17 @@ export class Latch {
     this.name = displayName("new Latch(count, options)", "latch", options, nextLatchId++);
     this.waiters = new Coordinator<void>({ name: this.name });
     this.waiters.waitLabel = `wait on ${this.name}`;
+    this.waiters.owner = this;
+  }
+
+  // Snapshots (core/saving.ts): the count; its waiters are saved by their tasks.
+  static save(latch: Latch, saving: Saving): SavedGate<number> {
+    return savedGate(latch.name, latch.waiters, latch.remaining, saving);
+  }
+  static revive(data: SavedGate<number>): Latch {
+    const latch = new Latch(0);
+    latch.remaining = revivedGate("latch", latch, latch.waiters, data, isCount);
+    return latch;
   }
 
   /** Count-downs still needed to open. */
@@ -100,6 +114,17 @@ export class Event {
     this.name = displayName("new Event(options)", "event", options, nextEventId++);
     this.waiters = new Coordinator<void>({ name: this.name });
     this.waiters.waitLabel = `wait on ${this.name}`;
+    this.waiters.owner = this;
+  }
+
+  // Snapshots (core/saving.ts): whether it is set; its waiters are saved by their tasks.
+  static save(event: Event, saving: Saving): SavedGate<boolean> {
+    return savedGate(event.name, event.waiters, event.open, saving);
+  }
+  static revive(data: SavedGate<boolean>): Event {
+    const event = new Event();
+    event.open = revivedGate("event", event, event.waiters, data, (state) => typeof state === "boolean");
+    return event;
   }
 
   get isSet(): boolean {
@@ -124,3 +149,6 @@ export class Event {
     return { name: this.name, isSet: this.open, waiting: waiters.waiting, released: waiters.notified, cancelledWaiters: waiters.cancelled };
   }
 }
+
+saveable<Latch>({ id: "strand:latch", Class: Latch, save: Latch.save, revive: Latch.revive });
+saveable<Event>({ id: "strand:event", Class: Event, save: Event.save, revive: Event.revive });

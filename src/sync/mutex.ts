@@ -41,7 +41,8 @@ import { AT_ONCE, type Begun } from "../core/trap.js";
 import type { Body } from "../core/task.js";
 import type { Operation } from "../types.js";
 import { checkBody } from "../validate.js";
-import { Coordinator, CoordinatorClause, HandleWait } from "./coordinator.js";
+import { Coordinator, CoordinatorClause, HandleWait, type SavedHandleWait } from "./coordinator.js";
+import { saveable, type SaveableWait, type Saving } from "../core/saving.js";
 import type { SelectClause } from "../core/clause.js";
 import { bodyOperation, displayName, type SyncOptions } from "./shared.js";
 
@@ -164,7 +165,35 @@ export class Mutex {
     if (this.queue.notify()) this.acquiredCount++;
     else this.held = false;
   }
+
+  // Snapshots (core/saving.ts): whether it is held, and its counters; its waiters are saved by their tasks.
+  static save(mutex: Mutex, saving: Saving): SavedMutex {
+    return { name: mutex.name, held: mutex.held, acquired: mutex.acquiredCount, released: mutex.releasedCount, queue: mutex.queue.savedCounts(saving, mutex.name) };
+  }
+  static revive(data: SavedMutex): Mutex {
+    if (typeof data.name !== "string" || typeof data.held !== "boolean" || typeof data.acquired !== "number" || typeof data.released !== "number") {
+      throw new TypeError("a saved mutex has no name, state or counters");
+    }
+    const mutex = new Mutex();
+    (mutex as { name: string }).name = data.name;
+    mutex.queue.renamed(data.name, `lock of ${data.name}`);
+    mutex.queue.revivedCounts(data.queue);
+    mutex.held = data.held;
+    mutex.acquiredCount = data.acquired;
+    mutex.releasedCount = data.released;
+    return mutex;
+  }
 }
+
+interface SavedMutex {
+  name: string;
+  held: boolean;
+  acquired: number;
+  released: number;
+  queue: number[];
+}
+
+saveable<Mutex>({ id: "strand:mutex", Class: Mutex, save: Mutex.save, revive: Mutex.revive });
 
 /** `mutex.lock()`: takes a free lock at once, else waits in FIFO order until `unlock()` hands it over. */
 class Lock extends HandleWait<void> {
@@ -186,7 +215,17 @@ class Lock extends HandleWait<void> {
   protected override again(): Lock {
     return new Lock(this.mutex);
   }
+
+  static save(lock: Lock, saving: Saving): SavedHandleWait & { mutex: Mutex } {
+    return { mutex: lock.mutex, ...HandleWait.savedWait(lock as HandleWait<unknown>, saving) };
+  }
+  static revive(data: SavedHandleWait & { mutex: Mutex }): Lock {
+    if (!(data.mutex instanceof Mutex)) throw new TypeError("a saved mutex.lock() has no mutex");
+    return new Lock(data.mutex).revived(data);
+  }
 }
+
+saveable<Lock & SaveableWait>({ id: "strand:mutex.lock", Class: Lock, save: Lock.save, revive: Lock.revive });
 
 /** `mutex.withLock(body)`. */
 function* lockedRun<T>(mutex: Mutex, body: Body<T>): Iterator<Instruction, T, unknown> {

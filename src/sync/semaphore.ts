@@ -30,7 +30,9 @@ import { NOT_READY, type ClauseWait, type SelectClause, type Selector } from "..
 import { WITHDRAWN, type Abort, type Instruction } from "../core/instructions.js";
 import { Link, LinkedList } from "../core/list.js";
 import { operation } from "../core/operation.js";
-import { AT_ONCE, BEFORE, PARK, Trap, type Begun } from "../core/trap.js";
+import { AT_ONCE, BEFORE, PARK, Trap, checkStage, savedStage, setStage, stageOf, type Begun, type Stage } from "../core/trap.js";
+import { saveable, type SaveableWait, type Saving } from "../core/saving.js";
+import type { TaskRecord } from "../core/task.js";
 import type { Body } from "../core/task.js";
 import type { Operation } from "../types.js";
 import { checkBody } from "../validate.js";
@@ -99,7 +101,42 @@ class Acquire extends Trap<void> {
   override describe(): string {
     return acquiring(this.semaphore, this.count);
   }
+
+  // Snapshots (core/saving.ts): saved with its semaphore; back in its queue at its place when restored.
+  static save(acquire: Acquire, saving: Saving): SavedAcquire {
+    if (acquire.status === CANCELLED) throw new Error(`${acquire.describe()} was cancelled, so it cannot be saved`);
+    const position = acquire.status === ENQUEUED ? acquire.semaphore.positionOf(acquire, saving) : -1;
+    return { semaphore: acquire.semaphore, count: acquire.count, status: acquire.status, stage: savedStage(acquire), position };
+  }
+  static revive(data: SavedAcquire): Acquire {
+    const { semaphore, count, status, position } = data;
+    if (!(semaphore instanceof Semaphore) || !Number.isSafeInteger(count) || count < 1 || count > semaphore.permits) throw new TypeError("a saved semaphore.acquire() has no semaphore or count");
+    if ((status !== ENQUEUED && status !== GRANTED) || typeof position !== "number") throw new TypeError("a saved semaphore.acquire() has an unknown state");
+    const acquire = new Acquire(semaphore, count);
+    acquire.status = status;
+    setStage(acquire, checkStage(data.stage));
+    revivedPositions.set(acquire, position);
+    return acquire;
+  }
+  rearm(task: TaskRecord<unknown>): void {
+    this.task = task;
+    if (this.status === ENQUEUED && stageOf(this) === "parked") this.semaphore.requeue(this, revivedPositions.get(this) ?? Infinity);
+  }
 }
+
+interface SavedAcquire {
+  semaphore: Semaphore;
+  count: number;
+  status: number;
+  stage: Stage;
+  /** Its index in the queue, when enqueued; else -1. */
+  position: number;
+}
+
+/** Revived tokens' places in their queues (only while a restore puts them back). */
+const revivedPositions = new WeakMap<Token, number>();
+
+saveable<Acquire & SaveableWait>({ id: "strand:semaphore.acquire", Class: Acquire, save: Acquire.save, revive: Acquire.revive });
 
 /** A select's `onAcquire` clause waiting in the queue (its `selector` chooses whether it takes a grant). */
 class AcquireWait extends Link implements ClauseWait<unknown> {
@@ -300,10 +337,66 @@ export class Semaphore {
     }
   }
 
+  // Snapshots (core/saving.ts): permits free and counters; its waiters are saved by their tasks.
+  static save(semaphore: Semaphore, saving: Saving): SavedSemaphore {
+    for (let token = semaphore.queue.head; token !== null; token = token.nextLink as Token | null) {
+      if (token.selector !== null) throw new Error(`a select() waits on ${semaphore.name}; a snapshot does not save selects yet`);
+      const task = (token as Acquire).task;
+      if (!saving.includes(task)) throw new Error(`${semaphore.name} is shared with ${task.path}, which is outside the snapshot and waits on it: snapshot a tree that holds every task using it`);
+    }
+    return {
+      name: semaphore.name,
+      permits: semaphore.permits,
+      free: semaphore.free,
+      counts: [semaphore.acquiredCount, semaphore.releasedCount, semaphore.cancelledCount, semaphore.returnedCount],
+    };
+  }
+  static revive(data: SavedSemaphore): Semaphore {
+    const { name, permits, free, counts } = data;
+    if (typeof name !== "string" || !Number.isSafeInteger(permits) || permits < 1 || !Number.isSafeInteger(free) || free < 0 || free > permits) {
+      throw new TypeError("a saved semaphore has no name or permits");
+    }
+    if (!Array.isArray(counts) || counts.length !== 4 || !counts.every((n) => typeof n === "number")) throw new TypeError("a saved semaphore has no counters");
+    const semaphore = new Semaphore(permits);
+    (semaphore as { name: string }).name = name;
+    semaphore.free = free;
+    [semaphore.acquiredCount, semaphore.releasedCount, semaphore.cancelledCount, semaphore.returnedCount] = counts as [number, number, number, number];
+    return semaphore;
+  }
+
+  /** @internal The index of `token` in the queue (computed once per snapshot). */
+  positionOf(token: Token, saving: Saving): number {
+    let positions = saving.memo.get(this) as Map<Token, number> | undefined;
+    if (positions === undefined) {
+      positions = new Map();
+      let i = 0;
+      for (let at = this.queue.head; at !== null; at = at.nextLink as Token | null) positions.set(at, i++);
+      saving.memo.set(this, positions);
+    }
+    return positions.get(token) ?? -1;
+  }
+
+  /** @internal A revived token goes back into the queue at the place it had when saved. */
+  requeue(token: Token, position: number): void {
+    let before = this.queue.head;
+    while (before !== null && (revivedPositions.get(before) ?? -1) < position) before = before.nextLink as Token | null;
+    this.queue.insertBefore(token, before);
+  }
+
   private checkCount(method: string, n: unknown): number {
     return checkInteger(`${this.name}.${method}(n)`, "n", n, 1, this.permits);
   }
 }
+
+interface SavedSemaphore {
+  name: string;
+  permits: number;
+  free: number;
+  /** acquired, released, cancelled waiters, returned. */
+  counts: number[];
+}
+
+saveable<Semaphore>({ id: "strand:semaphore", Class: Semaphore, save: Semaphore.save, revive: Semaphore.revive });
 
 /** `semaphore.withPermit(body)`. */
 function* permittedRun<T>(semaphore: Semaphore, body: Body<T>): Iterator<Instruction, T, unknown> {

@@ -4,7 +4,8 @@ import { AT_ONCE, type Begun } from "../core/trap.js";
 import type { Body } from "../core/task.js";
 import type { Operation } from "../types.js";
 import { checkName, checkOptions } from "../validate.js";
-import { HandleWait, type Coordinator } from "./coordinator.js";
+import { HandleWait, type Coordinator, type SavedHandleWait } from "./coordinator.js";
+import { saveable, type SaveableWait, type Saving } from "../core/saving.js";
 
 export interface SyncOptions {
   /** Names the primitive in errors and stats. */
@@ -66,4 +67,45 @@ export class GateWait extends HandleWait<void> {
   protected override again(): GateWait {
     return new GateWait(this.label, this.coordinator, this.open);
   }
+
+  // Snapshots (core/saving.ts): saved with its gate, which makes the revived wait.
+  static save(wait: GateWait, saving: Saving): SavedHandleWait & { gate: Gate } {
+    const gate = wait.coordinator.owner as Gate | null;
+    if (gate === null) throw new Error(`${wait.label} has no gate`);
+    return { gate, ...HandleWait.savedWait(wait as HandleWait<unknown>, saving) };
+  }
+  static revive(data: SavedHandleWait & { gate: Gate }): GateWait {
+    const gate = data.gate as Partial<Gate> | null;
+    const wait = typeof gate === "object" && gate !== null && typeof gate.wait === "function" ? gate.wait() : null;
+    if (!(wait instanceof GateWait)) throw new TypeError("a saved gate wait has no latch, event or wait group");
+    return wait.revived(data);
+  }
 }
+
+/** What a snapshot saves of a gate: its name, its own state (a count, or whether it is set), its coordinator's counters. */
+export interface SavedGate<S> {
+  name: string;
+  state: S;
+  queue: number[];
+}
+
+/** Saves a gate (see `SavedGate`), checking that everyone waiting on it is saved too. */
+export function savedGate<S>(name: string, waiters: Coordinator<void>, state: S, saving: Saving): SavedGate<S> {
+  return { name, state, queue: waiters.savedCounts(saving, name) };
+}
+
+/** Gives a revived gate its saved name and counters; returns its state, checked by `valid`. */
+export function revivedGate<S>(kind: string, gate: { readonly name: string }, waiters: Coordinator<void>, data: SavedGate<S>, valid: (state: unknown) => boolean): S {
+  if (typeof data.name !== "string" || !valid(data.state)) throw new TypeError(`a saved ${kind} has no name or state`);
+  (gate as { name: string }).name = data.name;
+  waiters.renamed(data.name, `wait on ${data.name}`);
+  waiters.revivedCounts(data.queue);
+  return data.state;
+}
+
+/** A one-way gate: a latch, an event or a wait group. */
+interface Gate {
+  wait(): Operation<void>;
+}
+
+saveable<GateWait & SaveableWait>({ id: "strand:gate.wait", Class: GateWait, save: GateWait.save, revive: GateWait.revive });

@@ -10,7 +10,8 @@
  */
 import type { Operation } from "../types.js";
 import { Coordinator } from "./coordinator.js";
-import { displayName, GateWait, type SyncOptions } from "./shared.js";
+import { displayName, GateWait, revivedGate, savedGate, type SavedGate, type SyncOptions } from "./shared.js";
+import { saveable, type Saving } from "../core/saving.js";
 
 /** A snapshot of a wait group's counters. */
 export interface WaitGroupStats {
@@ -49,6 +50,17 @@ export class WaitGroup {
     this.name = displayName("new WaitGroup(options)", "wait group", options, nextWaitGroupId++);
     this.waiters = new Coordinator<void>({ name: this.name });
     this.waiters.waitLabel = `wait on ${this.name}`;
+    this.waiters.owner = this;
+  }
+
+  // Snapshots (core/saving.ts): the counter; its waiters are saved by their tasks.
+  static save(group: WaitGroup, saving: Saving): SavedGate<number> {
+    return savedGate(group.name, group.waiters, group.counter, saving);
+  }
+  static revive(data: SavedGate<number>): WaitGroup {
+    const group = new WaitGroup();
+    group.counter = revivedGate("wait group", group, group.waiters, data, (n) => Number.isSafeInteger(n) && (n as number) >= 0);
+    return group;
   }
 
   /** The counter now. */
@@ -87,3 +99,5 @@ export class WaitGroup {
     if (next === 0) this.waiters.notifyAll();
   }
 }
+
+saveable<WaitGroup>({ id: "strand:wait-group", Class: WaitGroup, save: WaitGroup.save, revive: WaitGroup.revive });

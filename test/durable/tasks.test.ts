@@ -14,7 +14,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL, fileURLToPath } from "node:url";
 import { compile } from "../../src/compiler/index.js";
-import { spawn, sleep, channel, current, now, type Task } from "../../src/index.js";
+import { spawn, sleep, channel, current, now, yieldNow, type Task } from "../../src/index.js";
+import { Mutex, Semaphore, Event, Latch, WaitGroup } from "../../src/sync/index.js";
 import { runTest } from "../../src/testing/index.js";
 import { snapshot, restore, SnapshotError, encode } from "../../src/durable/index.js";
 
@@ -88,6 +89,75 @@ export function* ordered(n) {
   const got = [];
   for (let i = 0; i < n; i++) got.push(yield* ch.receive());
   return got;
+}
+
+export function* locked(m, log, id, ms) {
+  yield* m.lock();
+  try {
+    log.push(id + " in");
+    yield* sleep(ms);
+    log.push(id + " out");
+  } finally {
+    m.unlock();
+  }
+}
+
+export function* mutexes(Mutex) {
+  const m = new Mutex({ name: "db" });
+  const log = [];
+  const tasks = [];
+  for (let i = 0; i < 4; i++) tasks.push(yield* spawn(() => locked(m, log, "w" + i, 3 + i), { name: "w" + i }));
+  for (const task of tasks) yield* task;
+  return log.concat(m.locked ? ["still locked"] : []);
+}
+
+export function* permits(Semaphore) {
+  const s = new Semaphore(2);
+  const log = [];
+  const tasks = [];
+  for (let i = 0; i < 5; i++) {
+    tasks.push(yield* spawn(function* () {
+      yield* s.acquire(i === 2 ? 2 : 1);
+      try {
+        log.push("p" + i + " in");
+        yield* sleep(4 + i);
+        log.push("p" + i + " out");
+      } finally {
+        s.release(i === 2 ? 2 : 1);
+      }
+    }, { name: "p" + i }));
+  }
+  for (const task of tasks) yield* task;
+  return log.concat([s.available]);
+}
+
+export function* gates(Event, Latch, WaitGroup) {
+  const start = new Event({ name: "start" });
+  const ready = new Latch(3);
+  const group = new WaitGroup();
+  const log = [];
+  for (let i = 0; i < 3; i++) {
+    group.add(1);
+    yield* spawn(function* () {
+      try {
+        yield* sleep(2 * i + 1);
+        ready.countDown();
+        yield* start.wait();
+        log.push("g" + i + " started");
+        yield* sleep(3 - i);
+        log.push("g" + i + " done");
+      } finally {
+        group.done();
+      }
+    }, { name: "g" + i });
+  }
+  yield* ready.wait();
+  log.push("all ready");
+  yield* sleep(4);
+  start.set();
+  yield* group.wait();
+  log.push("all done");
+  return log;
 }
 
 export function* calling() {
@@ -273,6 +343,43 @@ describe("snapshot(task) and restore(bytes)", () => {
       42,
     );
   });
+});
+
+describe("snapshots at every moment change nothing: the restored tree ends as the original does", () => {
+  const scenarios: Array<[string, () => Iterable<unknown>, number]> = [
+    ["a pipeline over a buffered channel", () => pipeline.pipeline(12, 3, 2, 3), 45],
+    ["a pipeline over a rendezvous channel", () => pipeline.pipeline(8, 0, 1, 2), 25],
+    ["a mutex with tasks queued for it", () => pipeline.mutexes(Mutex), 25],
+    ["a semaphore with permits taken and waited for", () => pipeline.permits(Semaphore), 30],
+    ["an event, a latch and a wait group", () => pipeline.gates(Event, Latch, WaitGroup), 20],
+  ];
+  for (const [name, body, end] of scenarios) {
+    it(name, async () => {
+      const expected = await fresh(function* () {
+        return yield* yield* spawn(body as never, { name: "tree" });
+      });
+      for (let at = 0; at <= end; at++) {
+        let bytes!: Uint8Array;
+        let finished = false;
+        await fresh(function* () {
+          const task = yield* spawn(body as never, { name: "tree" });
+          yield* sleep(at);
+          yield* yieldNow(); // also between a wake-up and the woken task's run, at some moments
+          if (task.state !== "running") {
+            finished = true;
+            return;
+          }
+          bytes = yield* snapshot(task);
+          yield* task.cancel();
+        });
+        if (finished) break;
+        const got = await fresh(function* () {
+          return yield* yield* restore(bytes);
+        });
+        assert.deepEqual(got, expected, `snapshot at t=${at}`);
+      }
+    });
+  }
 });
 
 describe("what a snapshot refuses", () => {
