@@ -1,7 +1,7 @@
 import { WITHDRAWN, type Abort, type Instruction } from "./core/instructions.js";
 import { operation } from "./core/operation.js";
 import { FREE, PARK, Trap, checkStage, savedStage, setStage, type Begun, type Stage } from "./core/trap.js";
-import { saveable, type SaveableWait, type Saving } from "./core/saving.js";
+import { saveable, type Restoring, type SaveableWait, type Saving } from "./core/saving.js";
 import { Link } from "./core/list.js";
 import { addTimer, removeTimer, requireCurrent, timeOf } from "./core/runtime.js";
 import { BOUNDARY, createTask, ended, wasCancelled, type Body, type TaskRecord } from "./core/task.js";
@@ -51,7 +51,7 @@ class Sleep extends Trap<void> implements TimerEntry {
 
   // Snapshots (core/saving.ts): what is left of the timer, if it has not fired.
   static save(sleep: Sleep, saving: Saving): SavedSleep {
-    return { ms: sleep.ms, stage: savedStage(sleep), left: sleep.heapIndex >= 0 ? sleep.deadline - saving.now : null };
+    return { ms: sleep.ms, stage: savedStage(sleep), left: sleep.heapIndex >= 0 ? sleep.deadline - saving.now : null, seq: sleep.seq };
   }
   static revive(data: SavedSleep): Sleep {
     const ms = data.ms;
@@ -59,12 +59,13 @@ class Sleep extends Trap<void> implements TimerEntry {
     const sleep = new Sleep(ms);
     setStage(sleep, checkStage(data.stage));
     sleep.left = typeof data.left === "number" ? data.left : null;
+    sleep.seq = typeof data.seq === "number" ? data.seq : 0;
     return sleep;
   }
   private declare left: number | null;
-  rearm(task: TaskRecord<unknown>, elapsed: number): void {
+  rearm(task: TaskRecord<unknown>, restoring: Restoring): void {
     this.task = task;
-    if (this.left !== null) addTimer(task, this, Math.max(0, this.left - elapsed));
+    if (this.left !== null) restoring.timer(task, this, this.left, this.seq);
   }
 }
 
@@ -73,6 +74,8 @@ interface SavedSleep {
   stage: Stage;
   /** Milliseconds the timer had left, or null once it fired. */
   left: number | null;
+  /** The order it was set in among the runtime's timers. */
+  seq: number;
 }
 
 saveable<Sleep & SaveableWait>({ id: "strand:sleep", Class: Sleep, save: Sleep.save, revive: Sleep.revive });

@@ -60,6 +60,7 @@ import { ChannelClause } from "./clause.js";
 import { ChannelIterator } from "./iterator.js";
 import { PARKED, RECEIVE, RECEIVE_CATCHING, SEND, START, Waiter } from "./waiter.js";
 import { saveable, type Saving } from "../core/saving.js";
+import type { TaskRecord } from "../core/task.js";
 
 // Channel states.
 const OPEN = 0;
@@ -469,9 +470,10 @@ export class ChannelImpl<T> implements Channel<T> {
   static save(channel: ChannelImpl<unknown>, saving: Saving): SavedChannel {
     for (const queue of [channel.senders, channel.receivers]) {
       for (let waiter = queue.head; waiter !== null; waiter = waiter.nextLink as Waiter | null) {
-        if (!saving.includes(waiter.task)) {
+        const task = waiter.select !== null ? (waiter.select as Selector & { task: TaskRecord<unknown> }).task : waiter.task;
+        if (!saving.includes(task)) {
           throw new Error(
-            `${channel.name} is shared with ${waiter.task.path}, which is outside the snapshot and waits to ${waiter.kind === SEND ? "send" : "receive"} on it: ` +
+            `${channel.name} is shared with ${task.path}, which is outside the snapshot and waits to ${waiter.kind === SEND ? "send" : "receive"} on it${waiter.select !== null ? " in a select" : ""}: ` +
               "snapshot a tree that holds every task using the channel",
           );
         }
@@ -520,14 +522,18 @@ export class ChannelImpl<T> implements Channel<T> {
     queue.insertBefore(waiter, before);
   }
 
-  /** The index of each waiter in its queue, for saving. */
-  static positions(channel: ChannelImpl<unknown>): Map<Waiter, number> {
-    const map = new Map<Waiter, number>();
-    for (const queue of [channel.senders, channel.receivers]) {
-      let i = 0;
-      for (let waiter = queue.head; waiter !== null; waiter = waiter.nextLink as Waiter | null) map.set(waiter, i++);
+  /** The index of `waiter` in its queue (computed once per snapshot), or -1. */
+  static positionOf(channel: ChannelImpl<unknown>, waiter: Waiter, saving: Saving): number {
+    let positions = saving.memo.get(channel) as Map<Waiter, number> | undefined;
+    if (positions === undefined) {
+      positions = new Map();
+      for (const queue of [channel.senders, channel.receivers]) {
+        let i = 0;
+        for (let at = queue.head; at !== null; at = at.nextLink as Waiter | null) positions.set(at, i++);
+      }
+      saving.memo.set(channel, positions);
     }
-    return map;
+    return positions.get(waiter) ?? -1;
   }
 
   private closeReceivers(): void {

@@ -205,15 +205,10 @@ export class Waiter<R = unknown> extends Suspension implements Operation<R>, Ite
 
   /** A plain send/receive its task is parked on, or was woken from (a select's tokens are not saved). */
   static save(waiter: Waiter, saving: Saving): SavedWaiter {
-    if (waiter.select !== null) throw new Error(`a select() is not saved in snapshots yet (it waits to ${waiter.describe()})`);
+    if (waiter.select !== null) throw new Error(`internal: a select's token (${waiter.describe()}) is saved by its select, not alone`);
     const phase = waiter.phase;
     if (phase !== PARKED && phase !== RETRY) throw new Error(`${waiter.describe()} is neither parked nor yielding, so it cannot be saved`);
-    let position = -1;
-    if (waiter.state === ENQUEUED) {
-      let positions = saving.memo.get(waiter.channel) as Map<Waiter, number> | undefined;
-      if (positions === undefined) saving.memo.set(waiter.channel, (positions = ChannelImpl.positions(waiter.channel)));
-      position = positions.get(waiter) ?? -1;
-    }
+    const position = waiter.state === ENQUEUED ? ChannelImpl.positionOf(waiter.channel, waiter, saving) : -1;
     // A claimed sender's element was handed over: not its own any more.
     const element = waiter.kind === SEND && waiter.state !== ENQUEUED && phase === PARKED ? undefined : waiter.element;
     return { channel: waiter.channel, kind: waiter.kind, element, state: waiter.state, stage: phase === PARKED ? "parked" : "budget", position };

@@ -9,7 +9,7 @@
  */
 import { Link, LinkedList } from "./list.js";
 import { AFTER, AT_ONCE, PARK, Trap, checkStage, savedStage, setStage, stageOf, type Begun, type Stage } from "./trap.js";
-import { saveable, type SaveableWait } from "./saving.js";
+import { saveable, type SaveableClause, type SaveableWait } from "./saving.js";
 import { WITHDRAWN, type Abort, type Instruction } from "./instructions.js";
 import { Cancelled } from "./errors.js";
 import type { Operation } from "./operation.js";
@@ -223,7 +223,7 @@ export class Teardown implements Operation<void>, PromiseLike<void> {
  * handler receives its result, and a failed (or cancelled) task throws at the
  * select, as a join does (kotlinx `onJoin` / `onAwait`).
  */
-export class JoinClause<T, R> implements SelectClause<R> {
+export class JoinClause<T, R> implements SelectClause<R>, SaveableClause<R> {
   constructor(
     readonly target: TaskRecord<T>,
     readonly handler: ((value: T) => R) | undefined,
@@ -247,7 +247,24 @@ export class JoinClause<T, R> implements SelectClause<R> {
     const value = outcome(this.target);
     return this.handler === undefined ? (value as unknown as R) : this.handler(value);
   }
+
+  // Snapshots (core/saving.ts): the task joined (saved with the tree, or ended with its outcome).
+  static save(clause: JoinClause<unknown, unknown>): { target: TaskRecord<unknown>; handler: ((value: unknown) => unknown) | null } {
+    return { target: clause.target, handler: clause.handler ?? null };
+  }
+  static revive(data: { target: TaskRecord<unknown>; handler: ((value: unknown) => unknown) | null }): JoinClause<unknown, unknown> {
+    if (!(data.target instanceof TaskRecord) || (data.handler !== null && typeof data.handler !== "function")) throw new TypeError("a saved onJoin clause has no task");
+    return new JoinClause(data.target, data.handler ?? undefined);
+  }
+  savedWait(): null {
+    return null;
+  }
+  revivedWait(selector: Selector): JoinWait<T, R> {
+    return new JoinWait<T, R>(this, selector);
+  }
 }
+
+saveable<JoinClause<unknown, unknown>>({ id: "strand:join.clause", Class: JoinClause, save: JoinClause.save, revive: JoinClause.revive });
 
 class JoinWait<T, R> extends Link implements Joiner, ClauseWait<R> {
   constructor(
@@ -265,5 +282,11 @@ class JoinWait<T, R> extends Link implements Joiner, ClauseWait<R> {
   giveBack(): void {} // joining takes nothing
   result(): R {
     return this.clause.result();
+  }
+  /** Revived: waits for the task again (it ended meanwhile: wins now). */
+  rejoin(): void {
+    const target = this.clause.target;
+    if (target.status >= COMPLETED) this.ended();
+    else joinersOf(target).push(this);
   }
 }

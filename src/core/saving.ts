@@ -9,10 +9,17 @@
  *   decodes the data before it makes the value again). `saving.now` is the
  *   saving runtime's clock time: a timer saves what is left of it;
  * - `revive(data)`: the value again, registered with nothing and no task;
- * - for a wait, `rearm(task, elapsed)` on the revived value: registers it for
- *   its new task as the saved one was registered (a timer with what was left
- *   less the `elapsed` wall time; a channel waiter back in its queue), once
- *   every value of the snapshot has been revived.
+ * - for a wait, `rearm(task, restoring)` on the revived value: registers it
+ *   for its new task as the saved one was registered (a channel waiter back at
+ *   its place in its queue; a timer through `restoring.timer`, with what it had
+ *   left less the wall time since), once every value has been revived.
+ *
+ * Order is kept where the run loop's choices depend on it: waiters return to
+ * their places in their queues, timers are set again in the order they were
+ * first set (so equal deadlines fire in the same order), and woken tasks are
+ * queued in the order they were queued. A restored tree then runs as the saved
+ * one would have — up to `select`'s random choices, whose stream (the
+ * runtime's, seeded under `runTest`) is not part of a tree.
  *
  * A wait is the operation a compiled coroutine's top frame delegates to with
  * `yield*` — usually the suspension its task is parked on, or the one it was
@@ -20,6 +27,8 @@
  * with other clauses) fail a snapshot, naming the task.
  */
 import type { TaskRecord } from "./task.js";
+import type { ClauseWait, SelectClause, Selector } from "./clause.js";
+import type { TimerEntry } from "./timers.js";
 
 /** What a type's `save` may ask of the snapshot under way. */
 export interface Saving {
@@ -42,7 +51,33 @@ export interface SaveableType<T extends object> {
 
 /** A revived wait: registers for its new task. */
 export interface SaveableWait {
-  rearm(task: TaskRecord<unknown>, elapsed: number): void;
+  rearm(task: TaskRecord<unknown>, restoring: Restoring): void;
+}
+
+/** What a restore offers the waits it rearms. */
+export interface Restoring {
+  /**
+   * Sets `entry`, a revived timer of `task`, to fire after `left` ms less the
+   * wall time since the snapshot; `seq` is the saved timer's (`entry.seq` when
+   * saved): timers are set in that order once every wait is rearmed.
+   */
+  timer(task: TaskRecord<unknown>, entry: TimerEntry, left: number, seq: number): void;
+}
+
+/**
+ * A select clause whose wait a snapshot can save: a parked select saves each
+ * of its waits through its clause (`savedWait`: data, never the select or the
+ * wait itself), and a restore makes them again (`revivedWait`) and registers
+ * them (`rejoin`) — a channel token back at its place in the queue, a timeout
+ * with what it had left.
+ */
+export interface SaveableClause<R = unknown> extends SelectClause<R> {
+  savedWait(wait: ClauseWait<R>, saving: Saving): unknown;
+  revivedWait(selector: Selector & { readonly task: TaskRecord<unknown> }, data: never): ClauseWait<R> & { rejoin(restoring: Restoring): void };
+}
+
+export function isSaveableClause(clause: SelectClause<unknown>): clause is SaveableClause {
+  return typeof (clause as Partial<SaveableClause>).savedWait === "function" && typeof (clause as Partial<SaveableClause>).revivedWait === "function";
 }
 
 /** The saveable types of the modules loaded so far, in load order. */

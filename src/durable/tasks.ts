@@ -26,7 +26,8 @@
  * the tree (a task outside that merely holds the channel cannot be seen: the
  * restored channel is a new one, and the two no longer meet).
  */
-import { requireCurrent } from "../core/runtime.js";
+import { addTimer, requireCurrent } from "../core/runtime.js";
+import type { TimerEntry } from "../core/timers.js";
 import { operation, type Operation } from "../core/operation.js";
 import type { Instruction } from "../core/instructions.js";
 import { NONE, NEXT, THROW } from "../core/resume.js";
@@ -46,7 +47,7 @@ import {
   type Task,
 } from "../core/task.js";
 import { failure } from "../core/lifecycle.js";
-import { isSaveableWait, saveableFunctions, saveableTypes, type SaveableType, type SaveableWait, type Saving } from "../core/saving.js";
+import { isSaveableWait, saveableFunctions, saveableTypes, type Restoring, type SaveableType, type SaveableWait, type Saving } from "../core/saving.js";
 import { entryById, registerFunction, registerType } from "./registry.js";
 import { decode, encode, type DecodeOptions } from "./serialize.js";
 import { SnapshotError, VersionMismatch } from "./errors.js";
@@ -75,6 +76,8 @@ interface SavedTask {
   /** Its pending resumption (woken, not run since): the run loop's resume kind and value. */
   resume: number;
   value: unknown;
+  /** Its place in the ready queue when queued (to queue it again in the same order), else -1. */
+  queued: number;
 }
 
 /** How a task is saved by its codec: one of the tree's, or one that had ended. */
@@ -201,7 +204,7 @@ function savedTask(task: TaskRecord<unknown>): SavedTask {
   if (task.below !== null) refuse(task, "it is inside an fn() call; compiled coroutines need no fn(): call the generator with yield*");
   const kind = task.resumeKind;
   if (task.status === PENDING) {
-    return { task, body: task.body, generator: null, wait: null, parked: false, resume: NONE, value: undefined };
+    return { task, body: task.body, generator: null, wait: null, parked: false, resume: NONE, value: undefined, queued: task.queuedAt };
   }
   const generator = task.frame as object | null;
   const root = frameOf(generator);
@@ -217,7 +220,7 @@ function savedTask(task: TaskRecord<unknown>): SavedTask {
   }
   const parked = task.suspension !== null;
   if (parked && (task.suspension as unknown) !== wait) refuse(task, `it waits on ${task.suspension!.describe()}, which its top frame does not delegate to`);
-  return { task, body: null, generator, wait, parked, resume: kind, value: task.resumeValue };
+  return { task, body: null, generator, wait, parked, resume: kind, value: task.resumeValue, queued: kind === NONE ? -1 : task.queuedAt };
 }
 
 function describeDelegate(delegate: unknown): string {
@@ -323,6 +326,8 @@ function* restoring_(bytes: Uint8Array, options: RestoreOptions | undefined): It
     restoring = null;
   }
   const elapsed = Math.max(0, wallOf(me) - saved.wall);
+  const timers: Array<{ task: TaskRecord<unknown>; entry: TimerEntry; left: number; seq: number }> = [];
+  const rearming: Restoring = { timer: (task, entry, left, seq) => timers.push({ task, entry, left, seq }) };
   for (const entry of saved.tasks) adoptRevived(entry.task, entry.generator === null ? entry.body! : (entry.generator as Body<unknown>), entry.generator as Iterator<Instruction> | null);
   for (const { task, wait, parked, resume, value } of saved.tasks) {
     if (task.status === PENDING) {
@@ -331,10 +336,15 @@ function* restoring_(bytes: Uint8Array, options: RestoreOptions | undefined): It
       if (parked) task.suspension = wait as never;
       task.resumeKind = resume as typeof NONE;
       task.resumeValue = value;
-      wait.rearm(task, elapsed);
+      wait.rearm(task, rearming);
     }
-    if (task.resumeKind !== NONE) task.runtime.schedule(task);
   }
+  // Timers in the order they were set, woken tasks in the order they were queued: the tree runs on as it would have.
+  timers.sort((a, b) => a.seq - b.seq);
+  for (const { task, entry, left } of timers) addTimer(task, entry, Math.max(0, left - elapsed));
+  const ready = saved.tasks.filter(({ task }) => task.resumeKind !== NONE);
+  ready.sort((a, b) => (a.queued < 0 ? Infinity : a.queued) - (b.queued < 0 ? Infinity : b.queued));
+  for (const { task } of ready) task.runtime.schedule(task);
   return saved.tasks[0]!.task;
 }
 

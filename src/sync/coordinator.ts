@@ -476,7 +476,7 @@ export class Coordinator<T = void> {
   savedCounts(saving: Saving, owner: string): number[] {
     for (let handle = this.list.head; handle !== null; handle = handle.nextLink as Registration<T> | null) {
       const waiter = handle.waiter;
-      if (handle instanceof ClauseRegistration) throw new Error(`a select() waits on ${owner}; a snapshot does not save selects yet`);
+      if (handle instanceof ClauseRegistration) throw new Error(`a select() waits on ${owner}: a snapshot cannot save a select clause on a sync primitive yet`);
       if (waiter === null) throw new Error(`${owner} has a prepared wait handle (prepare()) that no task waits on; a snapshot does not save those`);
       if (!saving.includes(waiter.task)) {
         throw new Error(`${owner} is shared with ${waiter.task.path}, which is outside the snapshot and waits on it: snapshot a tree that holds every task using it`);

@@ -340,7 +340,7 @@ export class Semaphore {
   // Snapshots (core/saving.ts): permits free and counters; its waiters are saved by their tasks.
   static save(semaphore: Semaphore, saving: Saving): SavedSemaphore {
     for (let token = semaphore.queue.head; token !== null; token = token.nextLink as Token | null) {
-      if (token.selector !== null) throw new Error(`a select() waits on ${semaphore.name}; a snapshot does not save selects yet`);
+      if (token.selector !== null) throw new Error(`a select() waits on ${semaphore.name}: a snapshot cannot save a select clause on a sync primitive yet`);
       const task = (token as Acquire).task;
       if (!saving.includes(task)) throw new Error(`${semaphore.name} is shared with ${task.path}, which is outside the snapshot and waits on it: snapshot a tree that holds every task using it`);
     }

@@ -34,7 +34,7 @@ async function load(source: string, name = `m${count++}`): Promise<Record<string
 
 const pipeline = await load(
   `"use durable";
-import { spawn, sleep, channel, call } from "STRAND";
+import { spawn, sleep, channel, call, selectBiased, onTimeout } from "STRAND";
 
 export function* producer(out, from, to, pause) {
   for (let i = from; i < to; i++) {
@@ -158,6 +158,67 @@ export function* gates(Event, Latch, WaitGroup) {
   yield* group.wait();
   log.push("all done");
   return log;
+}
+
+export function* merging() {
+  const a = channel(0);
+  const b = channel(1);
+  yield* spawn(function* () {
+    for (let i = 0; i < 5; i++) {
+      yield* sleep(3);
+      yield* a.send("a" + i);
+    }
+    a.close();
+  }, { name: "a" });
+  yield* spawn(function* () {
+    for (let i = 0; i < 4; i++) {
+      yield* sleep(4);
+      yield* b.send("b" + i);
+    }
+    b.close();
+  }, { name: "b" });
+  const log = [];
+  let aOpen = true;
+  let bOpen = true;
+  while (aOpen || bOpen) {
+    const clauses = [];
+    if (aOpen) clauses.push(a.onReceiveCatching((r) => (r.ok ? r.value : ((aOpen = false), "a closed"))));
+    if (bOpen) clauses.push(b.onReceiveCatching((r) => (r.ok ? r.value : ((bOpen = false), "b closed"))));
+    clauses.push(onTimeout(2, () => "idle"));
+    log.push(yield* selectBiased(...clauses));
+  }
+  return log;
+}
+
+export function* dispatching() {
+  const jobs = channel(0);
+  const results = [];
+  const worker = yield* spawn(function* () {
+    for (;;) {
+      const job = yield* jobs.receiveCatching();
+      if (!job.ok) return "worker done";
+      results.push(job.value * 10);
+      yield* sleep(5);
+    }
+  }, { name: "worker" });
+  let i = 0;
+  while (i < 6) {
+    const sent = yield* selectBiased(jobs.onSend(i, () => true), onTimeout(3, () => false));
+    if (sent) i++;
+    else results.push("waited");
+  }
+  jobs.close();
+  results.push(yield* selectBiased(worker.onJoin((r) => r), onTimeout(100, () => "late")));
+  return results;
+}
+
+export function* lockOrTimeout(m) {
+  return yield* selectBiased(m.onLock(() => "locked"), onTimeout(1000, () => "timed out"));
+}
+
+export function* lockWaiter(m) {
+  yield* m.lock();
+  m.unlock();
 }
 
 export function* calling() {
@@ -352,6 +413,8 @@ describe("snapshots at every moment change nothing: the restored tree ends as th
     ["a mutex with tasks queued for it", () => pipeline.mutexes(Mutex), 25],
     ["a semaphore with permits taken and waited for", () => pipeline.permits(Semaphore), 30],
     ["an event, a latch and a wait group", () => pipeline.gates(Event, Latch, WaitGroup), 20],
+    ["selects over two channels and a timeout", () => pipeline.merging(), 25],
+    ["selects that send, time out and join", () => pipeline.dispatching(), 40],
   ];
   for (const [name, body, end] of scenarios) {
     it(name, async () => {
@@ -430,6 +493,29 @@ describe("what a snapshot refuses", () => {
       assert.match(error.path!, /inside#\d+ › frame holding › local conn$/);
       yield* task.cancel();
       yield* outside.cancel();
+    });
+  });
+
+  it("a select over a clause it cannot save yet, and a mutex another task outside waits for", async () => {
+    await fresh(function* () {
+      const m = new Mutex({ name: "db" });
+      assert.ok(m.tryLock());
+      const selecting = yield* spawn(() => pipeline.lockOrTimeout(m), { name: "selecting" });
+      yield* sleep(1);
+      const error = yield* catching(snapshot(selecting));
+      assert.ok(error instanceof SnapshotError, String(error));
+      assert.match(error.message, /a select\(\) waits on mutex "db": a snapshot cannot save a select clause on a sync primitive yet/);
+      assert.match(error.path!, /selecting#\d+ › frame lockOrTimeout › local m$/);
+      yield* selecting.cancel();
+      const outsider = yield* spawn(function* () {
+        yield* m.lock();
+      }, { name: "outsider" });
+      const inside = yield* spawn(() => pipeline.lockWaiter(m), { name: "inside" });
+      yield* sleep(1);
+      const shared = yield* catching(snapshot(inside));
+      assert.match(String(shared), /mutex "db" is shared with .*outsider#\d+, which is outside the snapshot and waits on it/);
+      yield* inside.cancel();
+      yield* outsider.cancel();
     });
   });
 
