@@ -78,6 +78,8 @@ export class Emitter {
     for (const loc of this.allLocs) for (const ref of loc.refs) ref.value = loc.value;
     const { f, label } = this.names;
     const switchCases = this.cases.map((c) => t.switchCase(t.numericLiteral(c.loc), c.body));
+    // A resume point the code does not have (a snapshot written by other code, or forged): an error, never a loop that matches nothing.
+    switchCases.push(t.switchCase(null, [t.throwStatement(t.callExpression(t.memberExpression(t.identifier(this.names.rt), t.identifier("badResume")), [t.identifier(f)]))]));
     const loop = t.labeledStatement(
       t.identifier(label),
       t.forStatement(null, null, null, t.switchStatement(t.memberExpression(t.identifier(f), t.identifier("ip")), switchCases)),

@@ -50,6 +50,13 @@ export function info(id: string, hash: string, name: string, tries: TryEntry[], 
   return made;
 }
 
+/** A frame resumed at a point its code does not have: the snapshot it came from was written by other code, or forged. */
+export function badResume(frame: Frame): SnapshotError {
+  return new SnapshotError(
+    `a frame of ${frame.info.id} resumed at point ${String(frame.ip)}, which its code does not have: the snapshot was not written by this code (sign snapshots to refuse forged ones)`,
+  );
+}
+
 /**
  * `define` for a generator function made inside another function (at every call
  * of it): only its name when the compiler had to rename it; reflection-only

@@ -148,6 +148,37 @@ export class Frame {
   }
 }
 
+/**
+ * Why the stack of a decoded root frame cannot be resumed, or null when it can.
+ * Frames are saved field by field: a restore checks that each field has its
+ * type and that the frames form one chain from the top to the root (bytes with
+ * a valid checksum may still have been written by other code, or forged).
+ */
+export function unsoundStack(root: Frame): string | null {
+  const seen = new Set<Frame>();
+  let frame: unknown = root.top;
+  for (;;) {
+    if (!(frame instanceof Frame)) return "a frame of its stack is missing";
+    if (seen.has(frame)) return "its frames form a cycle";
+    seen.add(frame);
+    const why = unsoundFrame(frame, frame === root);
+    if (why !== null) return `a frame of ${frame.info instanceof FunctionInfo ? frame.info.id : "an unknown function"} ${why}`;
+    if (frame === root) return root.caller === null ? null : "the root frame has a caller";
+    frame = frame.caller;
+  }
+}
+
+function unsoundFrame(frame: Frame, isRoot: boolean): string | null {
+  if (!(frame.info instanceof FunctionInfo) || typeof frame.body !== "function") return "has no function";
+  if (!Number.isSafeInteger(frame.ip) || frame.ip < DONE) return "has no resume point";
+  if (typeof frame.l !== "object" || frame.l === null) return "has no locals";
+  if (frame.st !== (isRoot ? SUSPENDED : DELEGATED)) return "is not suspended";
+  if (frame.dn !== undefined && (typeof frame.dn !== "function" || typeof frame.d !== "object" || frame.d === null)) return "delegates to nothing";
+  if ((frame.ct !== null || frame.cv !== null) && (!Array.isArray(frame.ct) || !Array.isArray(frame.cv) || !frame.ct.every(Number.isSafeInteger))) return "has malformed pending completions";
+  if (typeof frame.rp !== "boolean" || typeof frame.pr !== "boolean" || !Number.isSafeInteger(frame.lt)) return "has malformed flags";
+  return null;
+}
+
 /** The key of a compiled generator object's frame. A registered symbol: snapshots save it. */
 export const FRAME: unique symbol = Symbol.for("strand.durable.frame") as never;
 

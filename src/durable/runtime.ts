@@ -4,13 +4,14 @@
  * compiler that emits the calls.
  */
 import { abrupt, endFinally, leap, start, STAR } from "./frame.js";
-import { info, define, defineInner, declare, notConstructor, iterate, step, closeIterator, keys, hasKey, coercible, rest, take, assignConstant } from "./compiled.js";
+import { info, define, defineInner, declare, badResume, notConstructor, iterate, step, closeIterator, keys, hasKey, coercible, rest, take, assignConstant } from "./compiled.js";
 import { registerClass, registerFunction, registerClosureFactory, closure } from "./registry.js";
 
 export const compiled = Object.freeze({
   info,
   define,
   defineInner,
+  badResume,
   declare,
   start,
   notConstructor,

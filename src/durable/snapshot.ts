@@ -11,7 +11,7 @@
  * function stopped (or to migrate its frames), never to run them.
  */
 import { Coroutine, coroutineFromState, coroutineState, type CoroutineState } from "../coroutine.js";
-import { FRAME, Frame, RUNNING, DELEGATED } from "./frame.js";
+import { FRAME, Frame, RUNNING, DELEGATED, unsoundStack } from "./frame.js";
 import { decode, encode, type DecodeOptions, type Signer } from "./serialize.js";
 import { SnapshotError, VersionMismatch } from "./errors.js";
 import { show } from "../validate.js";
@@ -110,6 +110,8 @@ function check(saved: Saved): void {
   if (typeof saved !== "object" || saved === null || saved.format !== TAG || typeof saved.state !== "object" || saved.state === null || frameOf(saved.state.generator) === null) {
     throw new SnapshotError("these bytes are not a coroutine snapshot (snapshotCoroutine writes them)");
   }
+  const why = unsoundStack(frameOf(saved.state.generator)!);
+  if (why !== null) throw new SnapshotError(`these bytes are not a coroutine this code can resume: ${why}`);
 }
 
 /**

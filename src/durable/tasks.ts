@@ -52,7 +52,7 @@ import { entryById, registerFunction, registerType } from "./registry.js";
 import { decode, encode, type DecodeOptions } from "./serialize.js";
 import { SnapshotError, VersionMismatch } from "./errors.js";
 import { changedCode, frameOf, type RestoreOptions, type SnapshotOptions } from "./snapshot.js";
-import { DELEGATED, Frame, RUNNING as FRAME_RUNNING, SUSPENDED } from "./frame.js";
+import { DELEGATED, Frame, RUNNING as FRAME_RUNNING, SUSPENDED, unsoundStack } from "./frame.js";
 import { show } from "../validate.js";
 
 const TAG = "strand.tasks/1";
@@ -357,6 +357,7 @@ function check(decoded: unknown): asserts decoded is SavedTree {
   if (typeof saved !== "object" || saved === null || saved.format !== TAG) bad("no task-tree format tag");
   if (typeof saved.wall !== "number" || !Array.isArray(saved.tasks) || saved.tasks.length === 0) bad("no tasks");
   const seen = new Set<TaskRecord<unknown>>();
+  const waits = new Set<SaveableWait>();
   for (const entry of saved.tasks) {
     if (typeof entry !== "object" || entry === null || !(entry.task instanceof TaskRecord) || seen.has(entry.task) || entry.task.status !== PENDING) bad("a task entry without its own task");
     const { task, generator, wait, resume } = entry;
@@ -367,7 +368,10 @@ function check(decoded: unknown): asserts decoded is SavedTree {
     } else {
       const root = frameOf(generator);
       if (root === null || root.st !== SUSPENDED) bad(`${task} has no suspended compiled coroutine`);
-      if (wait === null || !isSaveableWait(wait)) bad(`${task} waits on nothing a snapshot saves`);
+      const why = unsoundStack(root);
+      if (why !== null) bad(`${task}'s coroutine cannot be resumed: ${why}`);
+      if (wait === null || !isSaveableWait(wait) || waits.has(wait)) bad(`${task} waits on nothing a snapshot saves`);
+      waits.add(wait);
       if (root.top.d !== wait) bad(`${task}'s coroutine does not wait where its task does`);
       if (resume !== NONE && resume !== NEXT && resume !== THROW) bad(`${task} has an unknown resumption`);
     }

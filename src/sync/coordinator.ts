@@ -469,6 +469,7 @@ export class Coordinator<T = void> {
   // -- Snapshots (core/saving.ts): a coordinator is saved with the primitive that owns it.
 
   /**
+   * @internal
    * Its counters, checking that every registration in its list is a task's
    * wait the snapshot saves: a select clause's, a prepared handle's, or a task
    * outside the snapshot's fails it.
@@ -485,7 +486,7 @@ export class Coordinator<T = void> {
     return [this.notifiedCount, this.cancelledCount, this.returnedCount];
   }
 
-  /** Puts back the counters `savedCounts` returned. */
+  /** @internal Puts back the counters `savedCounts` returned. */
   revivedCounts(counts: unknown): void {
     if (!Array.isArray(counts) || counts.length !== 3 || !counts.every((n) => typeof n === "number")) throw new TypeError(`a saved ${this.name} has no counters`);
     [this.notifiedCount, this.cancelledCount, this.returnedCount] = counts as [number, number, number];
@@ -497,7 +498,7 @@ export class Coordinator<T = void> {
     this.waitLabel = waitLabel;
   }
 
-  /** The index of `handle` in the list (computed once per snapshot). */
+  /** @internal The index of `handle` in the list (computed once per snapshot). */
   positionOf(handle: Registration<T>, saving: Saving): number {
     let positions = saving.memo.get(this) as Map<Registration<T>, number> | undefined;
     if (positions === undefined) {
@@ -509,7 +510,7 @@ export class Coordinator<T = void> {
     return positions.get(handle) ?? -1;
   }
 
-  /** A revived registration goes back into the list at the place it had when saved. */
+  /** @internal A revived registration goes back into the list at the place it had when saved. */
   requeue(handle: Registration<T>, position: number): void {
     let before = this.list.head;
     while (before !== null && (revivedPositions.get(before as Registration<unknown>) ?? -1) < position) before = before.nextLink as Registration<T> | null;

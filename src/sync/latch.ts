@@ -64,9 +64,11 @@ export class Latch {
   }
 
   // Snapshots (core/saving.ts): the count; its waiters are saved by their tasks.
+  /** @internal */
   static save(latch: Latch, saving: Saving): SavedGate<number> {
     return savedGate(latch.name, latch.waiters, latch.remaining, saving);
   }
+  /** @internal */
   static revive(data: SavedGate<number>): Latch {
     const latch = new Latch(0);
     latch.remaining = revivedGate("latch", latch, latch.waiters, data, isCount);
@@ -118,9 +120,11 @@ export class Event {
   }
 
   // Snapshots (core/saving.ts): whether it is set; its waiters are saved by their tasks.
+  /** @internal */
   static save(event: Event, saving: Saving): SavedGate<boolean> {
     return savedGate(event.name, event.waiters, event.open, saving);
   }
+  /** @internal */
   static revive(data: SavedGate<boolean>): Event {
     const event = new Event();
     event.open = revivedGate("event", event, event.waiters, data, (state) => typeof state === "boolean");

@@ -167,9 +167,11 @@ export class Mutex {
   }
 
   // Snapshots (core/saving.ts): whether it is held, and its counters; its waiters are saved by their tasks.
+  /** @internal */
   static save(mutex: Mutex, saving: Saving): SavedMutex {
     return { name: mutex.name, held: mutex.held, acquired: mutex.acquiredCount, released: mutex.releasedCount, queue: mutex.queue.savedCounts(saving, mutex.name) };
   }
+  /** @internal */
   static revive(data: SavedMutex): Mutex {
     if (typeof data.name !== "string" || typeof data.held !== "boolean" || typeof data.acquired !== "number" || typeof data.released !== "number") {
       throw new TypeError("a saved mutex has no name, state or counters");

@@ -338,6 +338,7 @@ export class Semaphore {
   }
 
   // Snapshots (core/saving.ts): permits free and counters; its waiters are saved by their tasks.
+  /** @internal */
   static save(semaphore: Semaphore, saving: Saving): SavedSemaphore {
     for (let token = semaphore.queue.head; token !== null; token = token.nextLink as Token | null) {
       if (token.selector !== null) throw new Error(`a select() waits on ${semaphore.name}: a snapshot cannot save a select clause on a sync primitive yet`);
@@ -351,6 +352,7 @@ export class Semaphore {
       counts: [semaphore.acquiredCount, semaphore.releasedCount, semaphore.cancelledCount, semaphore.returnedCount],
     };
   }
+  /** @internal */
   static revive(data: SavedSemaphore): Semaphore {
     const { name, permits, free, counts } = data;
     if (typeof name !== "string" || !Number.isSafeInteger(permits) || permits < 1 || !Number.isSafeInteger(free) || free < 0 || free > permits) {

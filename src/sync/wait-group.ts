@@ -54,9 +54,11 @@ export class WaitGroup {
   }
 
   // Snapshots (core/saving.ts): the counter; its waiters are saved by their tasks.
+  /** @internal */
   static save(group: WaitGroup, saving: Saving): SavedGate<number> {
     return savedGate(group.name, group.waiters, group.counter, saving);
   }
+  /** @internal */
   static revive(data: SavedGate<number>): WaitGroup {
     const group = new WaitGroup();
     group.counter = revivedGate("wait group", group, group.waiters, data, (n) => Number.isSafeInteger(n) && (n as number) >= 0);
