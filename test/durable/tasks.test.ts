@@ -598,14 +598,14 @@ await runTest(function* () {
   yield* task.cancel();
 });
 `;
-  const resume = (url: string): string => `
+  const resume = (url: string, options = "{}"): string => `
 import { runTest } from ${JSON.stringify(testing)};
 import { restore } from ${JSON.stringify(runtime)};
 import { readFileSync } from "node:fs";
 await import(${JSON.stringify(url)});
 try {
   const got = await runTest(function* () {
-    return yield* yield* restore(new Uint8Array(readFileSync(${JSON.stringify(bytesFile)})));
+    return yield* yield* restore(new Uint8Array(readFileSync(${JSON.stringify(bytesFile)})), ${options});
   });
   console.log(JSON.stringify({ got }));
 } catch (error) {
@@ -629,6 +629,16 @@ try {
     const changed = JSON.parse(node(resume(module("changed", WORKFLOW.replace("yield* sleep(3);", "yield* sleep(4);")))).stdout) as { error: string; message: string };
     assert.equal(changed.error, "VersionMismatch");
     assert.match(changed.message, /workflow\.ts#consume \(stopped at resume point \d+/);
+  });
+
+  it("a migration maps a changed function's frames in a tree to the new code", () => {
+    const saved = node(save(module("v1", WORKFLOW)));
+    assert.equal(saved.status, 0, saved.stderr);
+    // v2 records each element twice; the consumer's frame keeps its resume point, its list is migrated to the new shape.
+    const v2 = WORKFLOW.replace("got.push(next.value);", "got.push(next.value, next.value);");
+    const migrations = `{ migrations: { "workflow.ts#consume": ({ ip, locals }) => ({ ip, locals: { ...locals, got: locals.got.flatMap((x) => [x, x]) } }) } }`;
+    const out = JSON.parse(node(resume(module("v2", v2), migrations)).stdout) as { got: number[] };
+    assert.deepEqual(out, { got: Array.from({ length: 40 }, (_, i) => [i, i]).flat() });
   });
 });
 
