@@ -8,6 +8,7 @@ export { yieldNow, suspend, transfer } from "./scheduling.js";
 export { sleep, timeout, now } from "./time.js";
 export { scoped, supervisor, type SupervisorOptions } from "./scope.js";
 export { all, allSettled, race, type Settled } from "./combinators.js";
+export { forEach, map, type ForEachOptions } from "./for-each.js";
 export { ensure, onCancel } from "./lifecycle.js";
 export { resource, type Provide } from "./resource.js";
 export { call, action, hold, useAbortSignal } from "./interop.js";
