@@ -152,6 +152,13 @@ export interface Channel<T> extends AsyncIterable<T> {
   stats(): ChannelStats;
 }
 
+/**
+ * A channel's receive end: what a helper that owns the sending side hands out
+ * (`interval`, `produce`). The holder receives, iterates, and may `cancel()` it
+ * to tell the sender it is no longer interested.
+ */
+export type ReceiveChannel<T> = Omit<Channel<T>, "send" | "trySend" | "onSend" | "close">;
+
 export class ChannelImpl<T> implements Channel<T> {
   readonly name: string;
   readonly capacity: number;

@@ -2,6 +2,7 @@
 export {
   channel,
   type Channel,
+  type ReceiveChannel,
   type ChannelOptions,
   type ChannelStats,
   type Capacity,
@@ -13,3 +14,4 @@ export {
 export { select, selectBiased, onTimeout, onDefault } from "../select.js";
 export { NOT_READY, type SelectClause, type ClauseWait, type Selector } from "../core/clause.js";
 export { ChannelClosed } from "../errors.js";
+export { interval } from "../interval.js";
