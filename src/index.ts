@@ -13,6 +13,7 @@ export { forEach, map, type ForEachOptions } from "./for-each.js";
 export { ensure, onCancel } from "./lifecycle.js";
 export { resource, type Provide } from "./resource.js";
 export { call, action, hold, useAbortSignal } from "./interop.js";
+export { withResolvers, type Resolvers } from "./resolvers.js";
 export { createContext, type Context } from "./context.js";
 export { fn } from "./fn.js";
 export { Coroutine } from "./coroutine.js";

@@ -82,23 +82,31 @@ export class Latch {
 }
 
 /**
- * A one-shot signal: `set()` releases every current and future waiter.
+ * A one-shot signal: `set()` releases every current and future waiter. An
+ * `Event<T>` carries a value: `set(value)` gives it to every waiter, and
+ * `wait()` returns it.
  *
  * ```ts
  * const shutdown = new Event();
  * yield* spawn(function* () { yield* shutdown.wait(); yield* flush(); });
  * shutdown.set();
+ *
+ * const config = new Event<Config>();
+ * yield* spawn(function* () { const { port } = yield* config.wait(); yield* serve(port); });
+ * config.set(loaded);
  * ```
  */
-export class Event {
+export class Event<T = void> {
   readonly name: string;
   private open = false;
-  private readonly waiters: Coordinator<void>;
+  private value: T | undefined = undefined;
+  private readonly waiters: Coordinator<T>;
   private readonly isOpen = (): boolean => this.open;
+  private readonly read = (): T => this.value as T;
 
   constructor(options?: SyncOptions) {
     this.name = displayName("new Event(options)", "event", options, nextEventId++);
-    this.waiters = new Coordinator<void>({ name: this.name });
+    this.waiters = new Coordinator<T>({ name: this.name });
     this.waiters.waitLabel = `wait on ${this.name}`;
   }
 
@@ -106,17 +114,18 @@ export class Event {
     return this.open;
   }
 
-  /** Sets the event, releasing every waiter; false if it was already set. */
-  set(): boolean {
+  /** Sets the event (with its value, if it carries one), releasing every waiter; false if it was already set (the first value stays). */
+  set(...value: T extends void ? [value?: T] : [value: T]): boolean {
     if (this.open) return false;
     this.open = true;
-    this.waiters.notifyAll();
+    this.value = value[0] as T;
+    this.waiters.notifyAll(this.value);
     return true;
   }
 
-  /** Waits until the event is set (returns at once if it is). */
-  wait(): Operation<void> {
-    return new GateWait("event.wait()", this.waiters, this.isOpen);
+  /** Waits until the event is set (returns at once if it is), and returns its value. */
+  wait(): Operation<T> {
+    return new GateWait<T>("event.wait()", this.waiters, this.isOpen, this.read);
   }
 
   stats(): EventStats {

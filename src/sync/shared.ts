@@ -42,17 +42,21 @@ export function checkInteger(what: string, name: string, value: unknown, min: nu
 /**
  * The wait of a one-way gate (Latch, Event, WaitGroup at zero): completes at
  * once when `open()` holds (after the budget yield, BEFORE rule), else waits on
- * the gate's coordinator until its `notifyAll`.
+ * the gate's coordinator until its `notifyAll`. A gate that carries a value
+ * (an Event's) returns `value()`: the gate's value once open, however the wait
+ * completed.
  */
-export class GateWait extends HandleWait<void> {
+export class GateWait<T = void> extends HandleWait<T> {
   private declare readonly label: string;
   /** Made once per gate (not per wait). */
   private declare readonly open: () => boolean;
+  private declare readonly value: (() => T) | null;
 
-  constructor(label: string, coordinator: Coordinator<void>, open: () => boolean) {
+  constructor(label: string, coordinator: Coordinator<T>, open: () => boolean, value: (() => T) | null = null) {
     super(coordinator, null);
     this.label = label;
     this.open = open;
+    this.value = value;
   }
   protected override get what(): string {
     return this.label;
@@ -63,7 +67,11 @@ export class GateWait extends HandleWait<void> {
   protected override begin(): Begun {
     return this.open() ? AT_ONCE : this.register();
   }
-  protected override again(): GateWait {
-    return new GateWait(this.label, this.coordinator, this.open);
+  protected override result(): T {
+    const notified = super.result();
+    return this.value === null ? notified : this.value();
+  }
+  protected override again(): GateWait<T> {
+    return new GateWait(this.label, this.coordinator, this.open, this.value);
   }
 }
