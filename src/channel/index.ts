@@ -15,3 +15,4 @@ export { select, selectBiased, onTimeout, onDefault } from "../select.js";
 export { NOT_READY, type SelectClause, type ClauseWait, type Selector } from "../core/clause.js";
 export { ChannelClosed } from "../errors.js";
 export { interval } from "../interval.js";
+export { produce, consume, consumeEach, type ProduceOptions } from "./produce.js";
