@@ -12,6 +12,7 @@ export { all, allSettled, race, type Settled } from "./combinators.js";
 export { forEach, map, type ForEachOptions } from "./for-each.js";
 export { ensure, onCancel } from "./lifecycle.js";
 export { resource, type Provide } from "./resource.js";
+export { shield } from "./shield.js";
 export { call, action, hold, useAbortSignal } from "./interop.js";
 export { withResolvers, type Resolvers } from "./resolvers.js";
 export { createContext, type Context } from "./context.js";

@@ -47,6 +47,7 @@ const VALUES: Record<string, string[]> = {
     "scoped",
     "select",
     "selectBiased",
+    "shield",
     "sleep",
     "spawn",
     "supervisor",
