@@ -524,7 +524,7 @@ function* receivingEach<T>(
   }
 }
 
-export { EMPTY, DRAINED, OFFERED, REFUSED, FULL };
+export { EMPTY, DRAINED, OFFERED, REFUSED, FULL, SUSPEND };
 
 /** A channel's capacity, as a buffer size (Infinity for "unlimited", 1 for "conflated"); `what` names the call in errors. */
 export function checkCapacity(what: string, capacity: unknown): number {
@@ -557,28 +557,34 @@ export function checkCapacity(what: string, capacity: unknown): number {
  * ```
  */
 export function channel<T>(capacity: Capacity = 0, options?: ChannelOptions<T>): Channel<T> {
-  const size = checkCapacity("channel(capacity)", capacity);
+  const { size, overflow } = channelSettings("channel(capacity, options)", capacity, options);
+  return new ChannelImpl<T>(size, overflow, options);
+}
+
+/** @internal Checks a channel's capacity and options (`what` names the call in errors): its buffer size and overflow policy. */
+export function channelSettings<T>(what: string, capacity: Capacity, options: ChannelOptions<T> | undefined): { size: number; overflow: number } {
+  const size = checkCapacity(what, capacity);
   let overflow = capacity === "conflated" ? DROP_OLDEST : SUSPEND;
   if (options !== undefined && (typeof options !== "object" || options === null)) {
-    throw new TypeError(`channel(capacity, options): options must be an object`);
+    throw new TypeError(`${what}: options must be an object`);
   }
   const policy = options?.onOverflow;
   if (policy !== undefined) {
     if (policy !== "suspend" && policy !== "drop-oldest" && policy !== "drop-latest") {
-      throw new TypeError(`channel(capacity, options): onOverflow must be "suspend", "drop-oldest" or "drop-latest", got ${String(policy)}`);
+      throw new TypeError(`${what}: onOverflow must be "suspend", "drop-oldest" or "drop-latest", got ${String(policy)}`);
     }
     if (capacity === 0 || capacity === "conflated" || capacity === "unlimited") {
       throw new TypeError(
-        `channel(capacity, options): onOverflow applies to buffered channels (capacity ≥ 1); a ${capacity === 0 ? "rendezvous" : capacity} channel cannot overflow or has its own policy`,
+        `${what}: onOverflow applies to buffered channels (capacity ≥ 1); a ${capacity === 0 ? "rendezvous" : capacity} channel cannot overflow or has its own policy`,
       );
     }
     overflow = policy === "suspend" ? SUSPEND : policy === "drop-oldest" ? DROP_OLDEST : DROP_LATEST;
   }
   if (options?.onUndelivered !== undefined && typeof options.onUndelivered !== "function") {
-    throw new TypeError(`channel(capacity, options): onUndelivered must be a function`);
+    throw new TypeError(`${what}: onUndelivered must be a function`);
   }
   if (options?.name !== undefined && typeof options.name !== "string") {
-    throw new TypeError(`channel(capacity, options): name must be a string`);
+    throw new TypeError(`${what}: name must be a string`);
   }
-  return new ChannelImpl<T>(size, overflow, options);
+  return { size, overflow };
 }

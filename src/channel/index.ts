@@ -16,3 +16,4 @@ export { NOT_READY, type SelectClause, type ClauseWait, type Selector } from "..
 export { ChannelClosed } from "../errors.js";
 export { interval } from "../interval.js";
 export { produce, consume, consumeEach, type ProduceOptions } from "./produce.js";
+export { broadcast, type Broadcast, type BroadcastOptions, type Subscription, type SubscribeOptions } from "./broadcast.js";
