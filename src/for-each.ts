@@ -16,13 +16,16 @@
  * - The scope body returns at once; the scope's result (the results array,
  *   filled by the workers) is delivered only once every worker has ended.
  * - The source is closed (`return()`) when the scope ends before exhausting it
- *   — a failure, a cancellation — as `for-of` closes its iterator.
+ *   — a failure, a cancellation — as `for-of` closes its iterator. A Strand
+ *   channel is received from directly (in the worker's task, no promise per
+ *   item) and is not closed: other receivers may go on.
  */
 import type { Instruction } from "./core/instructions.js";
 import { isOperation, isOwnOperation, operation } from "./core/operation.js";
 import { requireCurrent } from "./core/runtime.js";
 import { addCleanup, createTask, isHalting, type TaskRecord } from "./core/task.js";
 import { call } from "./interop.js";
+import { ChannelImpl } from "./channel/channel.js";
 import { scoped } from "./scope.js";
 import type { Operation } from "./types.js";
 import { checkFunction, checkOptions, show } from "./validate.js";
@@ -48,6 +51,8 @@ class Source<T, R> {
     readonly what: string,
     readonly sync: Iterator<T> | null,
     readonly async: AsyncIterator<T> | null,
+    /** A Strand channel: pulled with receiveCatching() in the worker's own task. */
+    readonly channel: ChannelImpl<T> | null,
     readonly body: (item: T, index: number) => Operation<R>,
     readonly limit: number,
     readonly results: R[] | null,
@@ -66,18 +71,23 @@ class Source<T, R> {
   close(): void {
     if (this.exhausted) return;
     this.exhausted = true;
+    if (this.channel !== null) return; // not ours to close: other receivers may go on
     if (this.sync !== null) this.sync.return?.();
     // An async source closes in the background: its return() may wait behind a pending next().
     else this.async!.return?.().then(undefined, () => {});
   }
 }
 
-function checkItems(what: string, items: unknown): { sync: Iterator<unknown> | null; async: AsyncIterator<unknown> | null } {
+function checkItems(
+  what: string,
+  items: unknown,
+): { sync: Iterator<unknown> | null; async: AsyncIterator<unknown> | null; channel: ChannelImpl<unknown> | null } {
+  if (items instanceof ChannelImpl) return { sync: null, async: null, channel: items };
   if (items !== null && items !== undefined) {
     const asyncIterate = (items as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator];
-    if (typeof asyncIterate === "function") return { sync: null, async: asyncIterate.call(items) as AsyncIterator<unknown> };
+    if (typeof asyncIterate === "function") return { sync: null, async: asyncIterate.call(items) as AsyncIterator<unknown>, channel: null };
     const iterate = (items as { [Symbol.iterator]?: unknown })[Symbol.iterator];
-    if (typeof iterate === "function" && !(typeof items === "object" && isOwnOperation(items))) return { sync: iterate.call(items) as Iterator<unknown>, async: null };
+    if (typeof iterate === "function" && !(typeof items === "object" && isOwnOperation(items))) return { sync: iterate.call(items) as Iterator<unknown>, async: null, channel: null };
   }
   throw new TypeError(`${what}: items must be an iterable or an async iterable (not a Strand operation), got ${show(items)}`);
 }
@@ -102,15 +112,23 @@ function checkConcurrency(what: string, options: ForEachOptions | undefined): nu
 function start<T, R>(what: string, items: unknown, body: (item: T, index: number) => Operation<R>, options: ForEachOptions | undefined, collect: boolean) {
   const limit = checkConcurrency(what, options);
   checkEachBody(what, body);
-  const { sync, async } = checkItems(what, items);
-  const source = new Source<T, R>(what, sync as Iterator<T> | null, async as AsyncIterator<T> | null, body, limit, collect ? [] : null);
+  const { sync, async, channel } = checkItems(what, items);
+  const source = new Source<T, R>(
+    what,
+    sync as Iterator<T> | null,
+    async as AsyncIterator<T> | null,
+    channel as ChannelImpl<T> | null,
+    body,
+    limit,
+    collect ? [] : null,
+  );
   return scoped(operation(running<T, R>, source));
 }
 
 /**
- * Runs `body(item, index)` for every item of `items` (an iterable or an async
- * iterable, pulled lazily), at most `concurrency` at once (default 1), in child
- * tasks. If one fails, the others are cancelled (their `finally` blocks run),
+ * Runs `body(item, index)` for every item of `items` (an iterable, an async
+ * iterable, or a channel — received from until it is closed), pulled lazily,
+ * at most `concurrency` at once (default 1), in child tasks. If one fails, the others are cancelled (their `finally` blocks run),
  * the source is closed, and the error is thrown here.
  *
  * ```ts
@@ -161,7 +179,17 @@ function* working<T, R>(scope: TaskRecord<unknown>, source: Source<T, R>): Itera
   const { body, results } = source;
   for (;;) {
     if (source.exhausted) return;
-    const step = source.sync !== null ? source.sync.next() : yield* call(() => source.nextAsync());
+    let step: IteratorResult<T>;
+    if (source.sync !== null) step = source.sync.next();
+    else if (source.channel !== null) {
+      const received = yield* source.channel.receiveCatching();
+      if (!received.ok) {
+        source.exhausted = true;
+        if (received.cause !== undefined) throw source.channel.closedError();
+        return;
+      }
+      step = { done: false, value: received.value };
+    } else step = yield* call(() => source.nextAsync());
     if (step.done === true) {
       source.exhausted = true;
       return;

@@ -2,7 +2,7 @@
 // a failure cancelling the rest and closing the source, cancellation, bad input.
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { forEach, map, sleep, spawn, suspend, type Operation } from "../../src/index.js";
+import { channel, ChannelClosed, forEach, map, sleep, spawn, suspend, type Operation } from "../../src/index.js";
 import { runTest, seededRandom } from "../../src/testing/index.js";
 
 /** A sync source that logs each pull and whether it was closed. */
@@ -92,6 +92,45 @@ describe("forEach and map", () => {
       );
       assert.deepEqual(upper, ["A", "B", "C"]);
       assert.deepEqual(yield* map([], function* () {}), []);
+    }));
+
+  test("a channel source is received from until it is closed (its cause thrown); it is not cancelled on failure", () =>
+    runTest(function* () {
+      const jobs = channel<number>(4);
+      for (let n = 1; n <= 4; n++) jobs.trySend(n);
+      jobs.close();
+      const doubled = yield* map(
+        jobs,
+        function* (n) {
+          yield* sleep(5 - n);
+          return n * 2;
+        },
+        { concurrency: 2 },
+      );
+      assert.deepEqual(doubled, [2, 4, 6, 8]);
+
+      const failing = channel<number>(2);
+      failing.trySend(1);
+      failing.close(new Error("upstream failed"));
+      let thrown: unknown;
+      try {
+        yield* forEach(failing, function* () {});
+      } catch (error) {
+        thrown = error;
+      }
+      assert.ok(thrown instanceof ChannelClosed);
+      assert.equal(((thrown as ChannelClosed).cause as Error).message, "upstream failed");
+
+      const shared = channel<number>(4);
+      for (let n = 1; n <= 4; n++) shared.trySend(n);
+      try {
+        yield* forEach(shared, function* (n) {
+          if (n === 2) throw new Error("two");
+        });
+      } catch {
+        // expected
+      }
+      assert.deepEqual(shared.tryReceive(), { ok: true, value: 3 }, "the channel stays open for other receivers");
     }));
 
   test("a failure cancels the running bodies, stops the pulls, closes the source, and is thrown", () =>
