@@ -3,6 +3,7 @@ import { isOwnOperation, operation } from "./core/operation.js";
 import { AFTER, AT_ONCE, PARK, Trap, type Begun } from "./core/trap.js";
 import { holdExternal, releaseExternal, requireCurrent } from "./core/runtime.js";
 import { addCleanup, onHalt } from "./core/task.js";
+import { inAsyncContext } from "./async-context.js";
 import { Cancelled } from "./errors.js";
 import type { Operation } from "./types.js";
 import type { TaskRecord } from "./core/task.js";
@@ -88,7 +89,7 @@ class Settlement<T> extends Trap<T> {
     const controller = new AbortController();
     let result: T | PromiseLike<T>;
     try {
-      result = fn(controller.signal);
+      result = inAsyncContext(me.runtime, () => fn(controller.signal));
     } catch (error) {
       this.settle(REJECTED, error);
       return;

@@ -61,6 +61,7 @@ const VALUES: Record<string, string[]> = {
     "yieldNow",
   ],
   "src/testing/index.ts": ["Steps", "VirtualClock", "runTest", "seededRandom"],
+  "src/node/index.ts": ["propagateAsyncContext"],
   "src/durable/index.ts": [
     "SnapshotError",
     "VersionMismatch",
@@ -127,6 +128,7 @@ const TYPES: Record<string, string[]> = {
     "TimeoutOptions",
   ],
   "src/testing/index.ts": ["RunTestOptions", "TestContext"],
+  "src/node/index.ts": [],
   "src/durable/index.ts": [
     "DecodeOptions",
     "EncodeOptions",

@@ -125,7 +125,7 @@ class SubscriptionImpl<T> extends ChannelImpl<T> implements Subscription<T> {
     return super.cancel(cause);
   }
 
-  [Symbol.dispose](): void {
+  override [Symbol.dispose](): void {
     this.unsubscribe();
   }
 

@@ -120,8 +120,8 @@ const SENT: SendResult = Object.freeze({ ok: true });
 
 let nextChannelId = 1;
 
-/** A channel: see `channel()`. */
-export interface Channel<T> extends AsyncIterable<T> {
+/** A channel: see `channel()`. `using ch = channel()` closes it when the block is left. */
+export interface Channel<T> extends AsyncIterable<T>, Disposable {
   readonly name: string;
   /** Sends `value`, waiting while the buffer is full. Throws `ChannelClosed` if the channel is closed. */
   send(value: T): Operation<void>;
@@ -484,6 +484,11 @@ export class ChannelImpl<T> implements Channel<T> {
   each(body: (value: T) => void | Operation<unknown> | PromiseLike<unknown>): Operation<void> {
     if (typeof body !== "function") throw new TypeError(`${this.name}.each(body): body must be a function or generator function`);
     return operation(receivingEach<T>, this, body);
+  }
+
+  /** `using ch = channel()`: closes the channel when the block is left (what is buffered still drains). */
+  [Symbol.dispose](): void {
+    this.close();
   }
 
   /** `for await (const x of channel)` from async code; ends when closed (throws if closed with a cause). */
