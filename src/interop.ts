@@ -2,6 +2,8 @@ import { WITHDRAWN, type Abort, type Instruction } from "./core/instructions.js"
 import { isOwnOperation, operation } from "./core/operation.js";
 import { AFTER, AT_ONCE, PARK, Trap, type Begun } from "./core/trap.js";
 import { holdExternal, releaseExternal, requireCurrent } from "./core/runtime.js";
+import { addCleanup, onHalt } from "./core/task.js";
+import { inAsyncContext } from "./async-context.js";
 import { Cancelled } from "./errors.js";
 import type { Operation } from "./types.js";
 import type { TaskRecord } from "./core/task.js";
@@ -87,7 +89,7 @@ class Settlement<T> extends Trap<T> {
     const controller = new AbortController();
     let result: T | PromiseLike<T>;
     try {
-      result = fn(controller.signal);
+      result = inAsyncContext(me.runtime, () => fn(controller.signal));
     } catch (error) {
       this.settle(REJECTED, error);
       return;
@@ -239,4 +241,35 @@ function* holding(): Iterator<Instruction, () => void, unknown> {
     held = false;
     releaseExternal(me);
   };
+}
+
+/**
+ * An `AbortSignal` that aborts when the current task ends or is cancelled —
+ * for promise APIs used across several calls (`fetch`, streams, timers), where
+ * `call(fn)`'s own signal, which covers one call, would not do. Cancellation
+ * (or a failure) aborts it at once, before any teardown, with `Cancelled` as
+ * its reason; an ordinary end aborts it after the task's `finally` blocks and
+ * children, with the platform's default `AbortError`.
+ *
+ * ```ts
+ * const signal = yield* useAbortSignal();
+ * const user = yield* call(() => fetch(`/users/${id}`, { signal }));
+ * const posts = yield* call(() => fetch(`/users/${id}/posts`, { signal }));
+ * ```
+ */
+export function useAbortSignal(): Operation<AbortSignal> {
+  return abortSignalOperation;
+}
+
+const abortSignalOperation: Operation<AbortSignal> = operation(signalling);
+
+// eslint-disable-next-line require-yield
+function* signalling(): Iterator<Instruction, AbortSignal, unknown> {
+  const me = requireCurrent("useAbortSignal()");
+  const controller = new AbortController();
+  onHalt(me, () => controller.abort(new Cancelled(me)));
+  addCleanup(me, () => {
+    if (!controller.signal.aborted) controller.abort();
+  });
+  return controller.signal;
 }

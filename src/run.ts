@@ -2,6 +2,7 @@ import { RealClock, type Clock } from "./core/clock.js";
 import { Runtime } from "./core/runtime.js";
 import { createTask, type Body, type Task, type TaskRecord } from "./core/task.js";
 import { checkBody, checkClock, checkName, checkOptions, nameOf } from "./validate.js";
+import { captureAsyncContext } from "./async-context.js";
 
 export interface RunOptions {
   /** The task's name in errors, paths and dumps. Defaults to the body function's name, or "run". */
@@ -38,6 +39,7 @@ export function startRoot<T>(body: Body<T>, options?: RunOptions): TaskRecord<T>
     throw new TypeError("run(body, options): random must be a function returning numbers in [0, 1)");
   }
   const runtime = new Runtime(options?.clock ?? new RealClock(), options?.random);
+  captureAsyncContext(runtime);
   const task = createTask(body, null, runtime, options?.name ?? nameOf(body, "run"), 0, 0);
   task.promise();
   return task;

@@ -10,7 +10,7 @@ import { requestCancel } from "./core/lifecycle.js";
 import type { TimerEntry } from "./core/timers.js";
 import { TimeoutError } from "./errors.js";
 import type { Operation } from "./types.js";
-import { checkBody, checkMs, nameOf } from "./validate.js";
+import { checkBody, checkFunction, checkMs, checkOptions, nameOf } from "./validate.js";
 
 /** sleep(ms): parks on a timer (or forever, for Infinity). */
 class Sleep extends Trap<void> implements TimerEntry {
@@ -147,31 +147,54 @@ class Deadline extends Trap<boolean> implements TimerEntry {
   }
 }
 
+export interface TimeoutOptions<F> {
+  /**
+   * Called when the deadline passes (after the body's teardown): its result is
+   * returned instead of throwing `TimeoutError` — kotlinx's `withTimeoutOrNull`,
+   * with the fallback yours to choose.
+   */
+  orElse?: () => F;
+}
+
 /**
  * Runs `body` as a child and returns its result, or cancels it after `ms`
- * milliseconds (waiting for its teardown) and throws `TimeoutError`. A body that
- * finished by the time the deadline is noticed keeps its result.
+ * milliseconds (waiting for its teardown) and throws `TimeoutError` — or, with
+ * `{ orElse }`, returns `orElse()` instead. A body that finished by the time
+ * the deadline is noticed keeps its result.
+ *
+ * The fallback is an option of `timeout` rather than a function of its own:
+ * the deadline, the teardown and the rule for a body that finished in time
+ * are the same, and only what a missed deadline produces differs.
  *
  * ```ts
  * const page = yield* timeout(5_000, fetchPage(url));
+ * const cached = yield* timeout(100, fetchPage(url), { orElse: () => cache.get(url) });
  * ```
  */
-export function timeout<T>(ms: number, body: Body<T>): Operation<T> {
+export function timeout<T>(ms: number, body: Body<T>): Operation<T>;
+export function timeout<T, F>(ms: number, body: Body<T>, options: TimeoutOptions<F>): Operation<T | F>;
+export function timeout<T, F>(ms: number, body: Body<T>, options?: TimeoutOptions<F>): Operation<T | F> {
   checkMs("timeout(ms, body)", "ms", ms);
   checkBody("timeout(ms, body)", body);
-  return operation(timing<T>, ms, body, nameOf(body, "timeout"));
+  checkOptions("timeout(ms, body, options)", options);
+  const orElse = options?.orElse;
+  if (orElse !== undefined) checkFunction("timeout(ms, body, options)", "orElse", orElse);
+  return operation(timing<T, F>, ms, body, orElse ?? null);
 }
 
-function* timing<T>(ms: number, body: Body<T>, name: string): Iterator<Instruction, T, unknown> {
+function* timing<T, F>(ms: number, body: Body<T>, orElse: (() => F) | null): Iterator<Instruction, T | F, unknown> {
   const me = requireCurrent("timeout()");
-  const child = createTask(body, me, me.runtime, name, me.priority, BOUNDARY);
+  const child = createTask(body, me, me.runtime, nameOf(body, "timeout"), me.priority, BOUNDARY);
   if (ms === Infinity) return yield* child;
   const expired = yield* new Deadline(child, ms);
   if (!ended(child)) {
     requestCancel(child);
     yield* new Teardown(child);
   }
-  if (expired && wasCancelled(child)) throw new TimeoutError(ms);
+  if (expired && wasCancelled(child)) {
+    if (orElse !== null) return orElse();
+    throw new TimeoutError(ms);
+  }
   return outcome(child);
 }
 

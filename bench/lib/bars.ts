@@ -121,6 +121,17 @@ export function checkBars(groups: GroupResult[]): BarResult[] {
     both(ns("depth/strand/fn/10000"), ns("depth/strand/fn/1"), (deep, shallow) => ({ ok: deep <= 2 * shallow, measured: `${formatNs(deep)} vs ${formatNs(shallow)}: ${formatRatio(deep / shallow)}` })),
   );
 
+  // Everyday operations (issue 10)
+  bar(
+    "forEach, concurrency 8, 10⁵ items whose body suspends once: within 1.5× of p-map",
+    both(ns("foreach/strand/concurrency-8"), ns("foreach/raw/p-map"), (s, r) => ({ ok: s <= 1.5 * r, measured: `${formatNs(s)} vs ${formatNs(r)}: ${formatRatio(s / r)}` })),
+  );
+  faster("foreach/strand/concurrency-8", "effect", 2, "forEach, concurrency 8");
+  bar(
+    "broadcast to 100 subscribers: per delivered element within 2× of a buffered channel's send + receive",
+    both(ns("broadcast/strand/100"), ns("prodcons/strand/channel/64"), (s, r) => ({ ok: s <= 2 * r, measured: `${formatNs(s)} vs ${formatNs(r)}: ${formatRatio(s / r)}` })),
+  );
+
   // Every other workload
   for (const [refId, label] of [
     ["resume/strand/yield-now", "task resume via run loop"],

@@ -11,5 +11,6 @@ import { cases as timers } from "./timers.js";
 import { cases as cancel } from "./cancel.js";
 import { cases as mutex } from "./mutex.js";
 import { cases as durable } from "./durable.js";
+import { cases as everyday } from "./everyday.js";
 
-export const cases: Case[] = [...resume, ...depth, ...pingpong, ...spawn, ...prodcons, ...fanin, ...select, ...timers, ...cancel, ...mutex, ...durable];
+export const cases: Case[] = [...resume, ...depth, ...pingpong, ...spawn, ...prodcons, ...fanin, ...select, ...timers, ...cancel, ...mutex, ...everyday, ...durable];

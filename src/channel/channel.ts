@@ -122,8 +122,8 @@ const SENT: SendResult = Object.freeze({ ok: true });
 
 let nextChannelId = 1;
 
-/** A channel: see `channel()`. */
-export interface Channel<T> extends AsyncIterable<T> {
+/** A channel: see `channel()`. `using ch = channel()` closes it when the block is left. */
+export interface Channel<T> extends AsyncIterable<T>, Disposable {
   readonly name: string;
   /** Sends `value`, waiting while the buffer is full. Throws `ChannelClosed` if the channel is closed. */
   send(value: T): Operation<void>;
@@ -153,6 +153,13 @@ export interface Channel<T> extends AsyncIterable<T> {
   each(body: (value: T) => void | Operation<unknown> | PromiseLike<unknown>): Operation<void>;
   stats(): ChannelStats;
 }
+
+/**
+ * A channel's receive end: what a helper that owns the sending side hands out
+ * (`interval`, `produce`). The holder receives, iterates, and may `cancel()` it
+ * to tell the sender it is no longer interested.
+ */
+export type ReceiveChannel<T> = Omit<Channel<T>, "send" | "trySend" | "onSend" | "close">;
 
 export class ChannelImpl<T> implements Channel<T> {
   readonly name: string;
@@ -553,6 +560,11 @@ export class ChannelImpl<T> implements Channel<T> {
     return operation(receivingEach<T>, this, body);
   }
 
+  /** `using ch = channel()`: closes the channel when the block is left (what is buffered still drains). */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
   /** `for await (const x of channel)` from async code; ends when closed (throws if closed with a cause). */
   [Symbol.asyncIterator](): AsyncIterator<T, undefined> {
     return new ChannelIterator<T>(this);
@@ -591,7 +603,7 @@ function* receivingEach<T>(
   }
 }
 
-export { EMPTY, DRAINED, OFFERED, REFUSED, FULL };
+export { EMPTY, DRAINED, OFFERED, REFUSED, FULL, SUSPEND };
 
 /** Revived waiters' places in their queues (only while a restore puts them back). */
 const positions = new WeakMap<Waiter, number>();
@@ -642,28 +654,34 @@ export function checkCapacity(what: string, capacity: unknown): number {
  * ```
  */
 export function channel<T>(capacity: Capacity = 0, options?: ChannelOptions<T>): Channel<T> {
-  const size = checkCapacity("channel(capacity)", capacity);
+  const { size, overflow } = channelSettings("channel(capacity, options)", capacity, options);
+  return new ChannelImpl<T>(size, overflow, options);
+}
+
+/** @internal Checks a channel's capacity and options (`what` names the call in errors): its buffer size and overflow policy. */
+export function channelSettings<T>(what: string, capacity: Capacity, options: ChannelOptions<T> | undefined): { size: number; overflow: number } {
+  const size = checkCapacity(what, capacity);
   let overflow = capacity === "conflated" ? DROP_OLDEST : SUSPEND;
   if (options !== undefined && (typeof options !== "object" || options === null)) {
-    throw new TypeError(`channel(capacity, options): options must be an object`);
+    throw new TypeError(`${what}: options must be an object`);
   }
   const policy = options?.onOverflow;
   if (policy !== undefined) {
     if (policy !== "suspend" && policy !== "drop-oldest" && policy !== "drop-latest") {
-      throw new TypeError(`channel(capacity, options): onOverflow must be "suspend", "drop-oldest" or "drop-latest", got ${String(policy)}`);
+      throw new TypeError(`${what}: onOverflow must be "suspend", "drop-oldest" or "drop-latest", got ${String(policy)}`);
     }
     if (capacity === 0 || capacity === "conflated" || capacity === "unlimited") {
       throw new TypeError(
-        `channel(capacity, options): onOverflow applies to buffered channels (capacity ≥ 1); a ${capacity === 0 ? "rendezvous" : capacity} channel cannot overflow or has its own policy`,
+        `${what}: onOverflow applies to buffered channels (capacity ≥ 1); a ${capacity === 0 ? "rendezvous" : capacity} channel cannot overflow or has its own policy`,
       );
     }
     overflow = policy === "suspend" ? SUSPEND : policy === "drop-oldest" ? DROP_OLDEST : DROP_LATEST;
   }
   if (options?.onUndelivered !== undefined && typeof options.onUndelivered !== "function") {
-    throw new TypeError(`channel(capacity, options): onUndelivered must be a function`);
+    throw new TypeError(`${what}: onUndelivered must be a function`);
   }
   if (options?.name !== undefined && typeof options.name !== "string") {
-    throw new TypeError(`channel(capacity, options): name must be a string`);
+    throw new TypeError(`${what}: name must be a string`);
   }
-  return new ChannelImpl<T>(size, overflow, options);
+  return { size, overflow };
 }

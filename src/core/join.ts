@@ -123,7 +123,7 @@ export class JoinOperation<T> extends Trap<T> implements Joiner {
     return "yield* task";
   }
 
-  private declare readonly target: TaskRecord<T>;
+  protected declare readonly target: TaskRecord<T>;
 
   constructor(target: TaskRecord<T>) {
     super(AFTER); // joining takes nothing

@@ -21,6 +21,7 @@ import {
   extraOf,
   FAILED,
   PENDING,
+  RESOURCE,
   RUNNING,
   SUPERVISOR,
   TEARDOWN,
@@ -198,7 +199,7 @@ function advance(task: TaskRecord<unknown>): void {
       if (task.unwindDepth >= 0) return; // its finally blocks are running
       if (isDetached(task)) return; // off the run loop: its teardown starts when it is attached
       if (task.ownChildren > 0) {
-        requestCancel(task.lastChild!);
+        requestCancel(lastOwnChild(task));
         return;
       }
       if (task.suspension !== null) {
@@ -224,7 +225,7 @@ function advance(task: TaskRecord<unknown>): void {
   // CLOSING: children left over from finally blocks go first (last first), then
   // the `ensure` cleanups, newest first; an operation cleanup runs as a daemon child.
   for (;;) {
-    const last = task.lastChild;
+    const last = lastAwaitedChild(task);
     if (last !== null) {
       if ((last.flags & DAEMON) === 0) requestCancel(last);
       return;
@@ -242,6 +243,20 @@ function advance(task: TaskRecord<unknown>): void {
     }
   }
   finish(task);
+}
+
+/** The youngest child that is not a daemon (the caller knows there is one). */
+function lastOwnChild(task: TaskRecord<unknown>): TaskRecord<unknown> {
+  let child = task.lastChild!;
+  while ((child.flags & DAEMON) !== 0) child = child.prevSibling!;
+  return child;
+}
+
+/** The youngest child a closing task waits for: a resource waits for its cleanup to tear it down. */
+function lastAwaitedChild(task: TaskRecord<unknown>): TaskRecord<unknown> | null {
+  let child = task.lastChild;
+  while (child !== null && (child.flags & RESOURCE) !== 0) child = child.prevSibling;
+  return child;
 }
 
 function finish(task: TaskRecord<unknown>): void {

@@ -28,7 +28,8 @@
  * - `halting` is set once, by the first cancellation or failure; later cancels
  *   change nothing, so a teardown cannot be cut short.
  * - Children are torn down one at a time, in reverse start order, before the
- *   parent's body is unwound; `ensure` cleanups (daemon children) go last.
+ *   parent's body is unwound; `ensure` cleanups (daemon children) go last, and
+ *   so do resources (daemons too: their teardown is one of those cleanups).
  * - The outcome is FAILED if any error was recorded, else CANCELLED if
  *   `halting`, else COMPLETED: a cancelled task never also succeeds.
  * - A finished task is unlinked from its parent, so nothing retains it but
@@ -63,6 +64,13 @@ export type TaskState = "pending" | "running" | "completing" | "cancelling" | "c
 export const BOUNDARY = 1; // failure goes to the joiner (scoped), not to the parent
 export const SUPERVISOR = 2; // children's failures do not fail this task
 export const DAEMON = 4; // runs an `ensure` cleanup while its parent closes
+/**
+ * With DAEMON: runs a `resource`. It stays parked after handing its value over;
+ * its parent does not wait for it to end, and tears it down from a cleanup
+ * registered when it was made (so in LIFO order with `ensure`), after its own
+ * finally blocks.
+ */
+export const RESOURCE = 8;
 
 /** A body: an operation, or a function returning one (a generator function). */
 export type Body<T> = Operation<T> | (() => Operation<T>);

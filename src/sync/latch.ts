@@ -98,36 +98,46 @@ export class Latch {
 }
 
 /**
- * A one-shot signal: `set()` releases every current and future waiter.
+ * A one-shot signal: `set()` releases every current and future waiter. An
+ * `Event<T>` carries a value: `set(value)` gives it to every waiter, and
+ * `wait()` returns it.
  *
  * ```ts
  * const shutdown = new Event();
  * yield* spawn(function* () { yield* shutdown.wait(); yield* flush(); });
  * shutdown.set();
+ *
+ * const config = new Event<Config>();
+ * yield* spawn(function* () { const { port } = yield* config.wait(); yield* serve(port); });
+ * config.set(loaded);
  * ```
  */
-export class Event {
+export class Event<T = void> {
   readonly name: string;
   private open = false;
-  private readonly waiters: Coordinator<void>;
+  private value: T | undefined = undefined;
+  private readonly waiters: Coordinator<T>;
   private readonly isOpen = (): boolean => this.open;
+  private readonly read = (): T => this.value as T;
 
   constructor(options?: SyncOptions) {
     this.name = displayName("new Event(options)", "event", options, nextEventId++);
-    this.waiters = new Coordinator<void>({ name: this.name });
+    this.waiters = new Coordinator<T>({ name: this.name });
     this.waiters.waitLabel = `wait on ${this.name}`;
     this.waiters.owner = this;
   }
 
-  // Snapshots (core/saving.ts): whether it is set; its waiters are saved by their tasks.
+  // Snapshots (core/saving.ts): whether it is set, and its value; its waiters are saved by their tasks.
   /** @internal */
-  static save(event: Event, saving: Saving): SavedGate<boolean> {
-    return savedGate(event.name, event.waiters, event.open, saving);
+  static save(event: Event<unknown>, saving: Saving): SavedGate<{ open: boolean; value: unknown }> {
+    return savedGate(event.name, event.waiters, { open: event.open, value: event.value }, saving);
   }
   /** @internal */
-  static revive(data: SavedGate<boolean>): Event {
-    const event = new Event();
-    event.open = revivedGate("event", event, event.waiters, data, (state) => typeof state === "boolean");
+  static revive(data: SavedGate<{ open: boolean; value: unknown }>): Event<unknown> {
+    const event = new Event<unknown>();
+    const state = revivedGate("event", event, event.waiters, data, (state) => typeof state === "object" && state !== null && typeof (state as { open?: unknown }).open === "boolean");
+    event.open = state.open;
+    event.value = state.value;
     return event;
   }
 
@@ -135,17 +145,18 @@ export class Event {
     return this.open;
   }
 
-  /** Sets the event, releasing every waiter; false if it was already set. */
-  set(): boolean {
+  /** Sets the event (with its value, if it carries one), releasing every waiter; false if it was already set (the first value stays). */
+  set(...value: T extends void ? [value?: T] : [value: T]): boolean {
     if (this.open) return false;
     this.open = true;
-    this.waiters.notifyAll();
+    this.value = value[0] as T;
+    this.waiters.notifyAll(this.value);
     return true;
   }
 
-  /** Waits until the event is set (returns at once if it is). */
-  wait(): Operation<void> {
-    return new GateWait("event.wait()", this.waiters, this.isOpen);
+  /** Waits until the event is set (returns at once if it is), and returns its value. */
+  wait(): Operation<T> {
+    return new GateWait<T>("event.wait()", this.waiters, this.isOpen, this.read);
   }
 
   stats(): EventStats {
@@ -155,4 +166,4 @@ export class Event {
 }
 
 saveable<Latch>({ id: "strand:latch", Class: Latch, save: Latch.save, revive: Latch.revive });
-saveable<Event>({ id: "strand:event", Class: Event, save: Event.save, revive: Event.revive });
+saveable<Event<unknown>>({ id: "strand:event", Class: Event as new () => Event<unknown>, save: Event.save, revive: Event.revive });

@@ -43,17 +43,21 @@ export function checkInteger(what: string, name: string, value: unknown, min: nu
 /**
  * The wait of a one-way gate (Latch, Event, WaitGroup at zero): completes at
  * once when `open()` holds (after the budget yield, BEFORE rule), else waits on
- * the gate's coordinator until its `notifyAll`.
+ * the gate's coordinator until its `notifyAll`. A gate that carries a value
+ * (an Event's) returns `value()`: the gate's value once open, however the wait
+ * completed.
  */
-export class GateWait extends HandleWait<void> {
+export class GateWait<T = void> extends HandleWait<T> {
   private declare readonly label: string;
   /** Made once per gate (not per wait). */
   private declare readonly open: () => boolean;
+  private declare readonly value: (() => T) | null;
 
-  constructor(label: string, coordinator: Coordinator<void>, open: () => boolean) {
+  constructor(label: string, coordinator: Coordinator<T>, open: () => boolean, value: (() => T) | null = null) {
     super(coordinator, null);
     this.label = label;
     this.open = open;
+    this.value = value;
   }
   protected override get what(): string {
     return this.label;
@@ -64,8 +68,12 @@ export class GateWait extends HandleWait<void> {
   protected override begin(): Begun {
     return this.open() ? AT_ONCE : this.register();
   }
-  protected override again(): GateWait {
-    return new GateWait(this.label, this.coordinator, this.open);
+  protected override result(): T {
+    const notified = super.result();
+    return this.value === null ? notified : this.value();
+  }
+  protected override again(): GateWait<T> {
+    return new GateWait(this.label, this.coordinator, this.open, this.value);
   }
 
   // Snapshots (core/saving.ts): saved with its gate, which makes the revived wait.
@@ -89,13 +97,20 @@ export interface SavedGate<S> {
   queue: number[];
 }
 
+/** What the gates' helpers use of a coordinator (whatever the type of its values). */
+interface GateQueue {
+  savedCounts(saving: Saving, owner: string): number[];
+  revivedCounts(counts: unknown): void;
+  renamed(name: string, waitLabel: string): void;
+}
+
 /** Saves a gate (see `SavedGate`), checking that everyone waiting on it is saved too. */
-export function savedGate<S>(name: string, waiters: Coordinator<void>, state: S, saving: Saving): SavedGate<S> {
+export function savedGate<S>(name: string, waiters: GateQueue, state: S, saving: Saving): SavedGate<S> {
   return { name, state, queue: waiters.savedCounts(saving, name) };
 }
 
 /** Gives a revived gate its saved name and counters; returns its state, checked by `valid`. */
-export function revivedGate<S>(kind: string, gate: { readonly name: string }, waiters: Coordinator<void>, data: SavedGate<S>, valid: (state: unknown) => boolean): S {
+export function revivedGate<S>(kind: string, gate: { readonly name: string }, waiters: GateQueue, data: SavedGate<S>, valid: (state: unknown) => boolean): S {
   if (typeof data.name !== "string" || !valid(data.state)) throw new TypeError(`a saved ${kind} has no name or state`);
   (gate as { name: string }).name = data.name;
   waiters.renamed(data.name, `wait on ${data.name}`);

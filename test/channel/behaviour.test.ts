@@ -4,7 +4,7 @@
 // stats() snapshot each scenario leaves.
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, sleep, yieldNow, type Operation, type Task } from "../../src/index.js";
+import { channel, spawn, sleep, yieldNow, type Operation, type Task } from "../../src/index.js";
 import { ChannelClosed } from "../../src/errors.js";
 import { runTest } from "../../src/testing/index.js";
 import { assertSame, assertStats, drops, elements, kinds, make, offerReference, recording, sendsCanWait, type ChannelKind } from "./kinds.js";
@@ -492,4 +492,18 @@ describe("channel: edge cases", () => {
     assert.equal(named.stats().name, 'channel "orders"');
     assert.match(unnamed.name, /^channel #\d+$/);
   });
+});
+
+describe("channel with using", () => {
+  test("leaving a using block closes the channel; what is buffered still drains", () =>
+    runTest(function* () {
+      const outer = channel<number>(2);
+      {
+        using jobs = outer;
+        jobs.trySend(1);
+      }
+      assert.equal(outer.isClosedForSend, true);
+      assert.deepEqual(outer.tryReceive(), { ok: true, value: 1 });
+      assert.deepEqual(outer.tryReceive(), { ok: false, reason: "closed" });
+    }));
 });

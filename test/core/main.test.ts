@@ -49,6 +49,8 @@ const programs = {
   sigterm: start("main-signal.ts", signalWhenReady("SIGTERM")),
   sigint: start("main-signal.ts", signalWhenReady("SIGINT")),
   stuck: start("main-stuck.ts", signalTwice()),
+  drain: start("main-drain.ts", signalWhenReady("SIGTERM")),
+  drainGrace: start("main-drain-grace.ts", signalWhenReady("SIGINT")),
 };
 
 /** SIGTERM once "ready" is printed, and again once the teardown has started. */
@@ -97,9 +99,37 @@ describe("main", { timeout: 60_000 }, () => {
     assert.equal(outcome.stdout, "ready\nchild finally\nmain finally\nmain returned, exit code 130\n");
   });
 
-  test("a second signal during a long teardown exits at once with 128 + signal", async () => {
+  test("a second signal during a long teardown prints the tasks still tearing down and exits at once with 128 + signal", async () => {
     const outcome = await programs.stuck;
     assert.equal(outcome.code, 143, outcome.stderr);
     assert.equal(outcome.stdout, "ready\ntearing down\n");
+    assert.match(outcome.stderr, /^strand: a second SIGTERM: exiting now; still running or tearing down:\n  main#\d+ \(cancelling\)\n$/);
+  });
+
+  test("drain: the first signal completes shutdownRequested(); a program that then returns exits with 0", async () => {
+    const outcome = await programs.drain;
+    assert.equal(outcome.code, 0, outcome.stderr);
+    assert.equal(outcome.stdout, "ready\nshutdown requested: finishing in-flight work\nworker stopped\ndrained\nmain returned, exit code 0\n");
+    assert.equal(outcome.stderr, "");
+  });
+
+  test("drain: a program still running after the grace period is cancelled, exit 128 + signal", async () => {
+    const outcome = await programs.drainGrace;
+    assert.equal(outcome.code, 130, outcome.stderr);
+    assert.equal(outcome.stdout, "ready\nshutdown requested\ncancelled after the grace period\nmain returned, exit code 130\n");
+    assert.equal(outcome.stderr, "");
+  });
+
+  test("drain: bad options name the argument", async () => {
+    const { main } = await import("../../src/index.js");
+    const body = function* () {};
+    await assert.rejects(main(body, { drain: 5 as never }), {
+      name: "TypeError",
+      message: "main(body, options): drain must be an object { grace: ms }, got 5",
+    });
+    await assert.rejects(main(body, { drain: { grace: -1 } }), {
+      name: "RangeError",
+      message: "main(body, options): drain.grace must be a number of milliseconds ≥ 0 and finite, got -1",
+    });
   });
 });

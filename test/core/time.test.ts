@@ -1,7 +1,7 @@
 // Time: sleep, timer order, now(), and the virtual clock of strand/testing.
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { run, spawn, sleep, now, suspend, yieldNow, call, type Task } from "../../src/index.js";
+import { run, spawn, sleep, now, suspend, timeout, yieldNow, call, type Task } from "../../src/index.js";
 import { runTest, VirtualClock } from "../../src/testing/index.js";
 import { RealClock } from "../../src/core/clock.js";
 
@@ -299,5 +299,73 @@ describe("real clock", () => {
     assert.deepEqual(warnings, []);
     assert.equal(woke, false);
     assert.equal(root.state, "cancelled");
+  });
+});
+
+describe("timeout with orElse", () => {
+  test("a missed deadline returns orElse() after the body's teardown, instead of throwing", () =>
+    runTest(function* ({ clock }) {
+      const log: string[] = [];
+      const value = yield* timeout(
+        10,
+        function* () {
+          try {
+            yield* sleep(1_000);
+            return "page";
+          } finally {
+            yield* sleep(5);
+            log.push(`body torn down at ${clock.now()}`);
+          }
+        },
+        { orElse: () => "cached page" },
+      );
+      log.push(`got ${value} at ${clock.now()}`);
+      assert.deepEqual(log, ["body torn down at 15", "got cached page at 15"]);
+    }));
+
+  test("a body in time keeps its result; its error is thrown, not replaced by the fallback", () =>
+    runTest(function* () {
+      let called = false;
+      const orElse = () => {
+        called = true;
+        return null;
+      };
+      assert.equal(yield* timeout(10, function* () { yield* sleep(5); return 1; }, { orElse }), 1);
+      const boom = new Error("boom");
+      let thrown: unknown;
+      try {
+        yield* timeout(10, function* () { yield* sleep(5); throw boom; }, { orElse });
+      } catch (error) {
+        thrown = error;
+      }
+      assert.equal(thrown, boom);
+      assert.equal(called, false);
+    }));
+
+  test("cancelling the caller is not a missed deadline: orElse is not called", () =>
+    runTest(function* () {
+      let called = false;
+      const task = yield* spawn(function* () {
+        yield* timeout(100, suspend, {
+          orElse: () => {
+            called = true;
+          },
+        });
+      });
+      yield* sleep(10);
+      yield* task.cancel();
+      assert.equal(called, false);
+      assert.equal(task.state, "cancelled");
+    }));
+
+  test("bad options name the argument", () => {
+    assert.throws(() => timeout(10, suspend, { orElse: 5 } as never), {
+      name: "TypeError",
+      message: "timeout(ms, body, options): orElse must be a function, got 5",
+    });
+    assert.throws(() => timeout(10, suspend, "x" as never), {
+      name: "TypeError",
+      message: 'timeout(ms, body, options): options must be an object, got "x"',
+    });
   });
 });

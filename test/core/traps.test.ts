@@ -12,7 +12,7 @@
 //    leaves no registration behind when its task is cancelled.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { action, call, DeadlockError, spawn, suspend, yieldNow, type Operation, type Task } from "../../src/index.js";
+import { action, call, DeadlockError, resource, spawn, suspend, yieldNow, type Operation, type Task } from "../../src/index.js";
 import { channel, select } from "../../src/channel/index.js";
 import { Coordinator, Event, Latch, Mutex, Semaphore, WaitGroup, waitAll, waitAny } from "../../src/sync/index.js";
 import { runTest } from "../../src/testing/index.js";
@@ -483,6 +483,24 @@ interface Parking {
 }
 
 const parkings: Parking[] = [
+  {
+    name: "resource() set-up (its task is torn down with the caller)",
+    make() {
+      let settingUp = 0;
+      return {
+        op: () =>
+          resource<void>(function* () {
+            settingUp++;
+            try {
+              yield* suspend();
+            } finally {
+              settingUp--;
+            }
+          }),
+        waiting: () => settingUp,
+      };
+    },
+  },
   {
     name: "mutex.lock() (held)",
     make() {

@@ -76,7 +76,8 @@ function toModule(code: string, file: string): string {
     .replace(/from "strand\/testing"/g, `from "${src}/testing/index.js"`)
     .replace(/from "strand\/sync"/g, `from "${src}/sync/index.js"`)
     .replace(/from "strand\/channel"/g, `from "${src}/channel/index.js"`)
-    .replace(/from "strand\/durable"/g, `from "${src}/durable/index.js"`);
+    .replace(/from "strand\/durable"/g, `from "${src}/durable/index.js"`)
+    .replace(/from "strand\/node"/g, `from "${src}/node/index.js"`);
   return `${rewritten}\nexport {};\n`;
 }
 

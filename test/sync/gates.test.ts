@@ -172,3 +172,25 @@ describe("Event", () => {
       assert.equal(event.stats().cancelledWaiters, 1);
     }));
 });
+
+describe("Event carrying a value", () => {
+  test("set(value) gives the value to every waiter, present and future; the first value stays", () =>
+    runTest(function* () {
+      const config = new Event<{ port: number }>({ name: "config" });
+      const early = yield* spawn(function* () {
+        return (yield* config.wait()).port;
+      });
+      yield* sleep(5);
+      assert.equal(config.set({ port: 8080 }), true);
+      assert.equal(config.set({ port: 9090 }), false);
+      assert.equal(yield* early, 8080);
+      assert.deepEqual(yield* config.wait(), { port: 8080 });
+    }));
+
+  test("a plain Event's wait() returns undefined, as before", () =>
+    runTest(function* () {
+      const done = new Event();
+      done.set();
+      assert.equal(yield* done.wait(), undefined);
+    }));
+});

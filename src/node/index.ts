@@ -1,0 +1,2 @@
+// The `strand/node` entry: what only Node provides (also re-exports only).
+export { propagateAsyncContext } from "./async-context.js";
