@@ -1,4 +1,5 @@
 /** Errors users can `instanceof`. Each names the task or argument involved. */
+import { saveableClass } from "./core/saving.js";
 export { Cancelled, DeadlockError, type BlockedTask } from "./core/errors.js";
 
 /** Thrown by `timeout(ms, body)` when `body` did not finish within `ms`. */
@@ -23,3 +24,6 @@ export class ChannelClosed extends Error {
     );
   }
 }
+
+saveableClass("strand:TimeoutError", TimeoutError);
+saveableClass("strand:ChannelClosed", ChannelClosed);

@@ -52,6 +52,12 @@ export interface SaveableType<T extends object> {
 /** A revived wait: registers for its new task. */
 export interface SaveableWait {
   rearm(task: TaskRecord<unknown>, restoring: Restoring): void;
+  /**
+   * A wait made of others (`timeout()`'s): the one it delegates to now — what
+   * its task is parked on, or another such composite. Absent for a wait its
+   * task parks on itself.
+   */
+  readonly waitingOn?: unknown;
 }
 
 /** What a restore offers the waits it rearms. */
@@ -94,6 +100,14 @@ export const saveableFunctions: Array<{ readonly id: string; readonly fn: Functi
 /** Declares `fn` saveable under `id` (at module load). */
 export function saveableFunction(id: string, fn: Function): void { // eslint-disable-line @typescript-eslint/no-unsafe-function-type
   saveableFunctions.push({ id, fn });
+}
+
+/** Classes whose instances are saved as plain data by id (Strand's errors), at module load. */
+export const saveableClasses: Array<{ readonly id: string; readonly Class: abstract new (...args: never[]) => object }> = [];
+
+/** Declares `Class` saveable as plain data under `id` (its instances' own fields; an error's message, stack and cause). */
+export function saveableClass(id: string, Class: abstract new (...args: never[]) => object): void {
+  saveableClasses.push({ id, Class });
 }
 
 /** True if `value` is a wait a snapshot can save: an instance of a saveable type with `rearm`. */

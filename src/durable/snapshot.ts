@@ -15,6 +15,7 @@ import { FRAME, Frame, RUNNING, DELEGATED, unsoundStack } from "./frame.js";
 import { decode, encode, type DecodeOptions, type Signer } from "./serialize.js";
 import { SnapshotError, VersionMismatch } from "./errors.js";
 import { show } from "../validate.js";
+import { registerCoreTypes } from "./core-types.js";
 
 const TAG = "strand.coroutine/1";
 
@@ -75,6 +76,7 @@ export function snapshotCoroutine(coroutine: Coroutine<unknown, unknown, unknown
       'the coroutine runs a generator that is not compiled: put "use durable"; at the top of the module that defines it, and load it with strand/register (or compile it ahead of time)',
     );
   }
+  registerCoreTypes();
   if (root.st === RUNNING) throw new SnapshotError("the coroutine is running: snapshot it between next() calls, not from inside it");
   if (root.st === DELEGATED) throw new SnapshotError("the coroutine's generator is being driven by another generator's yield*: snapshot that one");
   const saved: Saved = { format: TAG, state };
@@ -90,6 +92,7 @@ export function snapshotCoroutine(coroutine: Coroutine<unknown, unknown, unknown
  */
 export function restoreCoroutine<R = unknown, S = unknown, T = unknown>(bytes: Uint8Array, options?: RestoreOptions): Coroutine<R, S, T> {
   if (!(bytes instanceof Uint8Array)) throw new TypeError(`restoreCoroutine(bytes): bytes must be a Uint8Array, got ${show(bytes)}`);
+  registerCoreTypes();
   const verify = options?.verify;
   const decodeOptions: DecodeOptions = verify === undefined ? {} : { verify };
   let saved: Saved;

@@ -29,7 +29,7 @@
 import { addTimer, requireCurrent } from "../core/runtime.js";
 import type { TimerEntry } from "../core/timers.js";
 import { operation, type Operation } from "../core/operation.js";
-import type { Instruction } from "../core/instructions.js";
+import { Suspension, type Instruction } from "../core/instructions.js";
 import { NONE, NEXT, THROW } from "../core/resume.js";
 import {
   adoptRevived,
@@ -47,8 +47,9 @@ import {
   type Task,
 } from "../core/task.js";
 import { failure } from "../core/lifecycle.js";
-import { isSaveableWait, saveableFunctions, saveableTypes, type Restoring, type SaveableType, type SaveableWait, type Saving } from "../core/saving.js";
-import { entryById, registerFunction, registerType } from "./registry.js";
+import { isSaveableWait, type Restoring, type SaveableWait, type Saving } from "../core/saving.js";
+import { registerType } from "./registry.js";
+import { registerCoreTypes, snapshotting as saveContext } from "./core-types.js";
 import { decode, encode, type DecodeOptions } from "./serialize.js";
 import { SnapshotError, VersionMismatch } from "./errors.js";
 import { changedCode, frameOf, type RestoreOptions, type SnapshotOptions } from "./snapshot.js";
@@ -71,8 +72,8 @@ interface SavedTask {
   /** Started: its compiled generator, stopped at a `yield*` of `wait`. */
   generator: object | null;
   wait: SaveableWait | null;
-  /** Whether the task is parked on `wait` (or woken from it and not run since). */
-  parked: boolean;
+  /** What the task is parked on (or was woken from and has not run since): `wait`, or a wait inside it; else null. */
+  suspension: SaveableWait | null;
   /** Its pending resumption (woken, not run since): the run loop's resume kind and value. */
   resume: number;
   value: unknown;
@@ -117,19 +118,6 @@ registerType<TaskRecord<unknown>>(
   "strand:task",
 );
 
-/** Registers the core's saveable types (and their waits' `next` methods) loaded since the last snapshot or restore (modules may load late). */
-function registerCoreTypes(): void {
-  for (const type of saveableTypes) {
-    if (entryById(type.id) !== undefined) continue;
-    registerType(type.Class, { serialize: (value) => type.save(value, saving ?? outsideSnapshot(type)), deserialize: (data) => type.revive(data as never) }, type.id);
-  }
-  for (const { id, fn } of saveableFunctions) if (entryById(id) === undefined) registerFunction(id, fn);
-}
-
-function outsideSnapshot(type: SaveableType<object>): never {
-  throw new Error(`a value of type ${type.id} can be saved only by snapshot() of the tree that uses it`);
-}
-
 // ---------------------------------------------------------------------------
 // snapshot
 
@@ -162,7 +150,9 @@ function* snapshotting(root: TaskRecord<unknown>, options: SnapshotOptions | und
   if (tasks.includes(me)) throw new SnapshotError(`snapshot(task): the calling task ${me.path} is in the tree under ${root}; snapshot a tree from a task outside it`);
   const saved: SavedTree = { format: TAG, wall: wallOf(root), tasks: tasks.map(savedTask) };
   registerCoreTypes();
-  saving = { now: root.runtime.clock.now(), tasks: new Set(tasks), includes: (task) => saving!.tasks.has(task), memo: new Map() };
+  const set = new Set(tasks);
+  saving = { now: root.runtime.clock.now(), tasks: set, includes: (task) => set.has(task), memo: new Map() };
+  saveContext.current = saving;
   try {
     return encode(saved, options?.sign === undefined ? undefined : { sign: options.sign });
   } catch (error) {
@@ -170,7 +160,7 @@ function* snapshotting(root: TaskRecord<unknown>, options: SnapshotOptions | und
     const where = describePath(saved, error.path);
     throw new SnapshotError(error.message.replace(` at ${error.path}`, ` at ${where}`), where, { cause: error.cause });
   } finally {
-    saving = null;
+    saving = saveContext.current = null;
   }
 }
 
@@ -204,7 +194,7 @@ function savedTask(task: TaskRecord<unknown>): SavedTask {
   if (task.below !== null) refuse(task, "it is inside an fn() call; compiled coroutines need no fn(): call the generator with yield*");
   const kind = task.resumeKind;
   if (task.status === PENDING) {
-    return { task, body: task.body, generator: null, wait: null, parked: false, resume: NONE, value: undefined, queued: task.queuedAt };
+    return { task, body: task.body, generator: null, wait: null, suspension: null, resume: NONE, value: undefined, queued: task.queuedAt };
   }
   const generator = task.frame as object | null;
   const root = frameOf(generator);
@@ -218,9 +208,22 @@ function savedTask(task: TaskRecord<unknown>): SavedTask {
     const what = task.suspension !== null ? task.suspension.describe() : describeDelegate(wait);
     refuse(task, `it waits in ${what} (frame ${top.info.name}), which a snapshot cannot save`);
   }
-  const parked = task.suspension !== null;
-  if (parked && (task.suspension as unknown) !== wait) refuse(task, `it waits on ${task.suspension!.describe()}, which its top frame does not delegate to`);
-  return { task, body: null, generator, wait, parked, resume: kind, value: task.resumeValue, queued: kind === NONE ? -1 : task.queuedAt };
+  let suspension: SaveableWait | null = null;
+  if (task.suspension !== null) {
+    suspension = innerWait(wait, task.suspension);
+    if (suspension === null) refuse(task, `it waits on ${task.suspension.describe()}, which a snapshot cannot save`);
+  }
+  return { task, body: null, generator, wait, suspension, resume: kind, value: task.resumeValue, queued: kind === NONE ? -1 : task.queuedAt };
+}
+
+/** `target` if it is `wait` or a wait inside it (a composite's `waitingOn`, core/saving.ts), else null. */
+function innerWait(wait: SaveableWait, target: unknown): SaveableWait | null {
+  const seen = new Set<unknown>();
+  for (let at: unknown = wait; isSaveableWait(at) && !seen.has(at); at = at.waitingOn) {
+    if (at === target) return at;
+    seen.add(at);
+  }
+  return null;
 }
 
 function describeDelegate(delegate: unknown): string {
@@ -329,11 +332,11 @@ function* restoring_(bytes: Uint8Array, options: RestoreOptions | undefined): It
   const timers: Array<{ task: TaskRecord<unknown>; entry: TimerEntry; left: number; seq: number }> = [];
   const rearming: Restoring = { timer: (task, entry, left, seq) => timers.push({ task, entry, left, seq }) };
   for (const entry of saved.tasks) adoptRevived(entry.task, entry.generator === null ? entry.body! : (entry.generator as Body<unknown>), entry.generator as Iterator<Instruction> | null);
-  for (const { task, wait, parked, resume, value } of saved.tasks) {
+  for (const { task, wait, suspension, resume, value } of saved.tasks) {
     if (task.status === PENDING) {
       task.resumeKind = NEXT;
     } else if (wait !== null) {
-      if (parked) task.suspension = wait as never;
+      task.suspension = suspension as never;
       task.resumeKind = resume as typeof NONE;
       task.resumeValue = value;
       wait.rearm(task, rearming);
@@ -372,6 +375,7 @@ function check(decoded: unknown): asserts decoded is SavedTree {
       if (why !== null) bad(`${task}'s coroutine cannot be resumed: ${why}`);
       if (wait === null || !isSaveableWait(wait) || waits.has(wait)) bad(`${task} waits on nothing a snapshot saves`);
       waits.add(wait);
+      if (entry.suspension !== null && (!(entry.suspension instanceof Suspension) || innerWait(wait, entry.suspension) === null)) bad(`${task} is parked on something its coroutine does not wait on`);
       if (root.top.d !== wait) bad(`${task}'s coroutine does not wait where its task does`);
       if (resume !== NONE && resume !== NEXT && resume !== THROW) bad(`${task} has an unknown resumption`);
     }
