@@ -212,12 +212,10 @@ export function durablePlugin(state: TransformState): PluginObj {
           },
         });
 
-        program.unshiftContainer("body", [
-          t.importDeclaration([t.importSpecifier(t.identifier(rt), t.identifier("compiled"))], t.stringLiteral(state.runtime)),
-          ...infos,
-        ]);
+        const preamble = [t.importDeclaration([t.importSpecifier(t.identifier(rt), t.identifier("compiled"))], t.stringLiteral(state.runtime)), ...infos];
+        program.unshiftContainer("body", preamble);
         if (hasNested) hoistBodies(program);
-        convertClosures(program, rt);
+        convertClosures(program, rt, preamble[preamble.length - 1]!);
       },
     },
   };
@@ -300,7 +298,7 @@ function hoistBodies(program: NodePath<t.Program>): void {
  * more along (another closure's variables) stay as they are: a snapshot that
  * reaches one fails with the path to it.
  */
-function convertClosures(program: NodePath<t.Program>, rt: string): void {
+function convertClosures(program: NodePath<t.Program>, rt: string, after: t.Statement): void {
   program.scope.crawl();
   const counters = new Map<string, number>();
   const factories: t.Statement[] = [];
@@ -380,7 +378,9 @@ function convertClosures(program: NodePath<t.Program>, rt: string): void {
       });
     },
   });
-  program.pushContainer("body", factories);
+  // Registered before any of the module's own code runs: a top-level `await run(...)` may make closures.
+  const body = program.node.body;
+  body.splice(body.indexOf(after) + 1, 0, ...factories);
 }
 
 /** An arrow or function body that uses `this`, `arguments`, `super` or `new.target` of an enclosing function (not portable). */

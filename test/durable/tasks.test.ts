@@ -25,8 +25,10 @@ const runtime = here("../../src/durable/index.ts");
 const dir = mkdtempSync(join(tmpdir(), "strand-tasks-"));
 let count = 0;
 
+const testingUrl = here("../../src/testing/index.ts");
+
 async function load(source: string, name = `m${count++}`): Promise<Record<string, any>> {
-  const text = source.replaceAll("STRAND", strand);
+  const text = source.replaceAll("STRAND", strand).replaceAll("TESTING", testingUrl).replaceAll("DURABLE", runtime);
   const file = join(dir, `${name}.mjs`);
   writeFileSync(file, compile(text, { filename: file, root: dir, runtime, sourceMaps: false }).code);
   return (await import(`${pathToFileURL(file).href}?v=${count++}`)) as Record<string, any>;
@@ -411,6 +413,31 @@ describe("snapshot(task) and restore(bytes)", () => {
       return yield* task;
     });
     assert.equal(got, "handed");
+  });
+
+  it("a module's top-level code can snapshot a tree holding its closures (they are registered before it runs)", async () => {
+    const module = await load(`"use durable";
+import { spawn, sleep, timeout } from "STRAND";
+import { runTest } from "TESTING";
+import { snapshot, restore } from "DURABLE";
+function* job(n) {
+  return yield* timeout(100, function* () {
+    yield* sleep(10);
+    return n * 2;
+  });
+}
+const bytes = await runTest(function* () {
+  const task = yield* spawn(() => job(21), { name: "job" });
+  yield* sleep(1);
+  const saved = yield* snapshot(task);
+  yield* task.cancel();
+  return saved;
+});
+export const result = await runTest(function* () {
+  return yield* yield* restore(bytes);
+});
+`);
+    assert.equal(module.result, 42);
   });
 
   it("a handle of a task that had ended revives with its outcome", async () => {
