@@ -135,6 +135,52 @@ function halt(task: TaskRecord<unknown>): void {
   notify(task);
 }
 
+/**
+ * Ends the tree under `root` at once without running any more of its code —
+ * no `finally` block, no cleanup — as if the process running it had stopped:
+ * each task's wait is withdrawn (a channel or lock it waited on forgets it; a
+ * woken wait gives back what it was handed), its timers are removed, and it
+ * ends CANCELLED, children first, its joiners woken. For durable coroutines
+ * whose state lives in a store: a worker that stops hands them back instead
+ * of unwinding them (their `finally` blocks run where they are resumed).
+ * Throws if a task of the tree is executing.
+ */
+export function abandon(root: TaskRecord<unknown>): void {
+  const tasks: TaskRecord<unknown>[] = [];
+  const pending: TaskRecord<unknown>[] = [root];
+  for (let task = pending.pop(); task !== undefined; task = pending.pop()) {
+    if (task === currentTask()) throw new Error(`abandon(task): ${task} is executing`);
+    tasks.push(task);
+    for (let child = task.lastChild; child !== null; child = child.prevSibling) pending.push(child);
+  }
+  for (let i = tasks.length - 1; i >= 0; i--) {
+    const task = tasks[i]!;
+    if (task.status >= COMPLETED) continue;
+    task.halting = true;
+    const extra = task.extra;
+    if (extra !== null) {
+      extra.onCancel = null;
+      extra.cleanups = null;
+      extra.errors = null;
+      extra.unobserved = null;
+    }
+    const suspension = task.suspension;
+    task.suspension = null;
+    if (suspension !== null) {
+      try {
+        // A shielded wait reports FAILED and keeps its registration: its throw() drops it, as for a deadlock (trap.ts).
+        if (suspension.abort() === ABORT_FAILED) (suspension as Partial<Iterator<unknown>>).throw?.(new Error(`${task} was abandoned`));
+      } catch {
+        // The tree is gone: an error of its wait has nobody left to fail.
+      }
+    }
+    task.resumeKind = NONE;
+    task.resumeValue = undefined;
+    task.runtime.ready.remove(task);
+    finish(task);
+  }
+}
+
 /** Called by the run loop when a halting task yields: its teardown starts. */
 export function requestTeardownAtYield(task: TaskRecord<unknown>): void {
   task.status = TEARDOWN;

@@ -1,0 +1,101 @@
+/**
+ * What a store's database does for durable execution (worker.ts): one table
+ * of durable coroutines, one of recorded steps. A driver per database
+ * (sqlite.ts; PostgreSQL next) implements it with the same schema.
+ *
+ * A coroutine's row, by status:
+ *
+ * | status    | meaning                                                            |
+ * |-----------|--------------------------------------------------------------------|
+ * | runnable  | recorded by `start`, or handed back by a worker that stopped       |
+ * | running   | claimed by `owner` until `lease_until`; `fence` counts the claims  |
+ * | completed | ended with the value in `outcome`                                  |
+ * | failed    | ended with the error in `outcome`                                  |
+ * | cancelled | ended by `cancel`                                                  |
+ * | stuck     | cannot be resumed here (`problem` says why: its code changed)      |
+ *
+ * ```
+ * runnable ──claim──▶ running ──ends──▶ completed | failed | cancelled
+ *    ▲  └──cancel──▶ cancelled   │  └──code changed──▶ stuck
+ *    └───worker stops (release)──┘  (its lease lapses: claimed again, fence + 1)
+ * ```
+ *
+ * Invariants:
+ * 1. A claim increments `fence`; every write of a running coroutine (a
+ *    checkpoint, a step, its end) names the owner and fence it was claimed
+ *    with and is refused otherwise, so a worker whose lease lapsed (another
+ *    claimed the coroutine since) can change nothing.
+ * 2. `snapshot` is the tree as it was at a suspension, with `steps` the number
+ *    of steps it had taken then, written in one transaction.
+ * 3. A recorded step is never replaced: its first record stands.
+ */
+
+export type Status = "runnable" | "running" | "completed" | "failed" | "cancelled" | "stuck";
+
+/** A coroutine as `inspect` reports it. */
+export interface CoroutineRow {
+  readonly id: string;
+  /** The id of its function (`module path#name`). */
+  readonly fn: string;
+  readonly status: Status;
+  /** The worker running it, while running. */
+  readonly owner: string | null;
+  /** Claims so far: each resume on a worker is one. */
+  readonly fence: number;
+  /** Bytes of its last checkpoint (0 before the first). */
+  readonly snapshotBytes: number;
+  /** Checkpoints written. */
+  readonly checkpoints: number;
+  /** Steps recorded at its last checkpoint. */
+  readonly steps: number;
+  /** Why it is stuck, or why its last checkpoint could not be taken. */
+  readonly problem: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** A claimed coroutine: what a worker needs to run it. */
+export interface Claimed {
+  readonly id: string;
+  readonly fence: number;
+  /** `{ fn, args }` as `start` encoded it. */
+  readonly start: Uint8Array;
+  /** The last checkpoint, or null: start from `start`. */
+  readonly snapshot: Uint8Array | null;
+  readonly steps: number;
+}
+
+export interface Checkpoint {
+  readonly id: string;
+  readonly fence: number;
+  readonly snapshot: Uint8Array;
+  readonly steps: number;
+}
+
+export interface Driver {
+  /** Records a new coroutine; false if `id` exists (then nothing changes). */
+  insert(id: string, fn: string, start: Uint8Array, now: number): Promise<boolean>;
+  /** Claims up to `limit` runnable coroutines (or running ones whose lease lapsed) for `owner`. */
+  claim(owner: string, limit: number, now: number, leaseUntil: number): Promise<Claimed[]>;
+  /** Writes checkpoints in one transaction; returns the ids refused (not claimed by `owner` with that fence any more). */
+  checkpoint(owner: string, batch: readonly Checkpoint[], now: number, leaseUntil: number): Promise<string[]>;
+  /** Ends a claimed coroutine; false if refused (invariant 1). */
+  finish(owner: string, id: string, fence: number, status: "completed" | "failed" | "cancelled" | "stuck", outcome: Uint8Array | null, problem: string | null, now: number): Promise<boolean>;
+  /** Notes why a claimed coroutine's checkpoint could not be taken (it keeps running). */
+  note(owner: string, id: string, fence: number, problem: string | null): Promise<void>;
+  /** Extends `owner`'s leases; returns the ids of its coroutines whose cancellation was requested. */
+  renew(owner: string, now: number, leaseUntil: number): Promise<string[]>;
+  /** Hands `owner`'s running coroutines back (a worker that stops). */
+  release(owner: string, now: number): Promise<void>;
+  /** Records step `seq` of a claimed coroutine (its first record stands); false if refused (invariant 1). */
+  recordStep(owner: string, id: string, fence: number, seq: number, ok: boolean, value: Uint8Array): Promise<boolean>;
+  /** Step `seq` of coroutine `id`, if recorded. */
+  step(id: string, seq: number): Promise<{ ok: boolean; value: Uint8Array } | null>;
+  /** The row's status and outcome, or null if there is no such coroutine. */
+  outcome(id: string): Promise<{ status: Status; outcome: Uint8Array | null; problem: string | null } | null>;
+  /** Cancels a runnable coroutine at once, or asks its worker to; false if it has ended (or does not exist). */
+  requestCancel(id: string, now: number): Promise<boolean>;
+  /** Every coroutine, or the one with `id`. */
+  list(id?: string): Promise<CoroutineRow[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,7 @@
+/**
+ * `strand/durable/store` (Node-only): durable execution — coroutines recorded
+ * in a store, run by workers that checkpoint them at their suspensions, and
+ * resumed from the last checkpoint after a crash or a deploy. Re-exports only.
+ */
+export { openStore, start, result, cancel, inspect, runWorker, step, Store, CoroutineCancelled } from "./worker.js";
+export type { StartOptions, ResultOptions, WorkerOptions, StepOptions, CoroutineRow, Status } from "./worker.js";

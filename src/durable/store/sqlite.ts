@@ -1,0 +1,260 @@
+/**
+ * The embedded store: SQLite through better-sqlite3 (an optional peer
+ * dependency, loaded when a `sqlite:` store is first opened), or Node's
+ * built-in `node:sqlite` where the runtime has it (Node ≥ 22.5) and
+ * better-sqlite3 is not installed. WAL journal, `synchronous = FULL`: each
+ * commit is on disk (fsync'd) when it returns. Both drivers are synchronous:
+ * a write blocks the event loop for its fsync, which is what the embedded
+ * default trades for needing no server.
+ */
+import { createRequire } from "node:module";
+import type { Checkpoint, Claimed, CoroutineRow, Driver, Status } from "./driver.js";
+
+/** The subset of better-sqlite3's and node:sqlite's APIs used here (they agree on it). */
+interface Statement {
+  run(...params: unknown[]): { changes: number | bigint };
+  get(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
+}
+interface Database {
+  exec(sql: string): void;
+  prepare(sql: string): Statement;
+  close(): void;
+}
+
+/** Schema migrations, in order: `strand_meta.schema_version` says how many have run. */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE strand_coroutines (
+     id TEXT PRIMARY KEY,
+     fn TEXT NOT NULL,
+     status TEXT NOT NULL,
+     start BLOB NOT NULL,
+     snapshot BLOB,
+     steps INTEGER NOT NULL DEFAULT 0,
+     checkpoints INTEGER NOT NULL DEFAULT 0,
+     outcome BLOB,
+     problem TEXT,
+     owner TEXT,
+     fence INTEGER NOT NULL DEFAULT 0,
+     lease_until INTEGER NOT NULL DEFAULT 0,
+     cancel_requested INTEGER NOT NULL DEFAULT 0,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE INDEX strand_coroutines_claim ON strand_coroutines (status, lease_until, created_at);
+   CREATE TABLE strand_steps (
+     coroutine TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     ok INTEGER NOT NULL,
+     value BLOB NOT NULL,
+     PRIMARY KEY (coroutine, seq)
+   );`,
+];
+
+/** The schema version this code writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Opens (creating if needed) the SQLite store at `path` and brings its schema up to date. */
+export function openSqlite(path: string): Driver {
+  const db = connect(path);
+  db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;");
+  migrate(db);
+  return new SqliteDriver(db);
+}
+
+function connect(path: string): Database {
+  const require = createRequire(import.meta.url);
+  let Better: (new (path: string) => Database) | undefined;
+  try {
+    Better = require("better-sqlite3") as new (path: string) => Database;
+  } catch (error) {
+    if ((error as { code?: string }).code !== "MODULE_NOT_FOUND") throw error;
+  }
+  if (Better !== undefined) return new Better(path);
+  let builtin: { DatabaseSync: new (path: string) => Database } | undefined;
+  try {
+    builtin = require("node:sqlite") as { DatabaseSync: new (path: string) => Database };
+  } catch {
+    // Not in this runtime (Node < 22.5).
+  }
+  if (builtin !== undefined) return new builtin.DatabaseSync(path);
+  throw new Error(
+    `openStore("sqlite:${path}"): a SQLite driver is needed: install better-sqlite3 (npm install better-sqlite3@12, for Node 20), or use Node ≥ 22.5, whose node:sqlite is built in`,
+  );
+}
+
+function migrate(db: Database): void {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    db.exec("CREATE TABLE IF NOT EXISTS strand_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    const row = db.prepare("SELECT value FROM strand_meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
+    const version = row === undefined ? 0 : Number(row.value);
+    if (!Number.isInteger(version) || version < 0) throw new Error(`the store's schema_version is ${row?.value}`);
+    if (version > SCHEMA_VERSION) {
+      throw new Error(`the store was written by a newer Strand (schema version ${version}; this one knows up to ${SCHEMA_VERSION}): upgrade Strand to open it`);
+    }
+    for (let v = version; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
+    db.prepare("INSERT INTO strand_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(String(SCHEMA_VERSION));
+    db.exec("COMMIT");
+  } catch (error) {
+    db.exec("ROLLBACK");
+    throw error;
+  }
+}
+
+interface Row {
+  id: string;
+  fn: string;
+  status: Status;
+  owner: string | null;
+  fence: number;
+  snapshot_bytes: number | null;
+  checkpoints: number;
+  steps: number;
+  problem: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+const bytes = (value: unknown): Uint8Array => (value instanceof Uint8Array ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : new Uint8Array(0));
+
+class SqliteDriver implements Driver {
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(private readonly db: Database) {}
+
+  private sql(text: string): Statement {
+    let statement = this.statements.get(text);
+    if (statement === undefined) this.statements.set(text, (statement = this.db.prepare(text)));
+    return statement;
+  }
+
+  /** Runs `body` in one transaction (BEGIN IMMEDIATE: writers queue on the file lock). */
+  private transaction<T>(body: () => T): T {
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      const result = body();
+      this.db.exec("COMMIT");
+      return result;
+    } catch (error) {
+      this.db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  async insert(id: string, fn: string, start: Uint8Array, now: number): Promise<boolean> {
+    const changes = this.sql(
+      "INSERT INTO strand_coroutines (id, fn, status, start, created_at, updated_at) VALUES (?, ?, 'runnable', ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+    ).run(id, fn, start, now, now).changes;
+    return Number(changes) === 1;
+  }
+
+  async claim(owner: string, limit: number, now: number, leaseUntil: number): Promise<Claimed[]> {
+    return this.transaction(() => {
+      const rows = this.sql(
+        "SELECT id, start, snapshot, steps, fence FROM strand_coroutines WHERE status = 'runnable' OR (status = 'running' AND lease_until < ?) ORDER BY created_at, id LIMIT ?",
+      ).all(now, limit) as { id: string; start: Uint8Array; snapshot: Uint8Array | null; steps: number; fence: number }[];
+      const update = this.sql("UPDATE strand_coroutines SET status = 'running', owner = ?, fence = fence + 1, lease_until = ?, updated_at = ? WHERE id = ?");
+      return rows.map((row) => {
+        update.run(owner, leaseUntil, now, row.id);
+        return { id: row.id, fence: row.fence + 1, start: bytes(row.start), snapshot: row.snapshot === null ? null : bytes(row.snapshot), steps: row.steps };
+      });
+    });
+  }
+
+  async checkpoint(owner: string, batch: readonly Checkpoint[], now: number, leaseUntil: number): Promise<string[]> {
+    return this.transaction(() => {
+      const update = this.sql(
+        "UPDATE strand_coroutines SET snapshot = ?, steps = ?, checkpoints = checkpoints + 1, problem = NULL, lease_until = ?, updated_at = ? WHERE id = ? AND owner = ? AND fence = ? AND status = 'running'",
+      );
+      const refused: string[] = [];
+      for (const item of batch) {
+        if (Number(update.run(item.snapshot, item.steps, leaseUntil, now, item.id, owner, item.fence).changes) !== 1) refused.push(item.id);
+      }
+      return refused;
+    });
+  }
+
+  async finish(owner: string, id: string, fence: number, status: "completed" | "failed" | "cancelled" | "stuck", outcome: Uint8Array | null, problem: string | null, now: number): Promise<boolean> {
+    const keep = status === "stuck" ? "snapshot" : "NULL"; // a stuck coroutine keeps its checkpoint, to be resumed by the right code
+    const changes = this.sql(
+      `UPDATE strand_coroutines SET status = ?, outcome = ?, problem = ?, snapshot = ${keep}, owner = NULL, lease_until = 0, updated_at = ? WHERE id = ? AND owner = ? AND fence = ? AND status = 'running'`,
+    ).run(status, outcome, problem, now, id, owner, fence).changes;
+    return Number(changes) === 1;
+  }
+
+  async note(owner: string, id: string, fence: number, problem: string | null): Promise<void> {
+    this.sql("UPDATE strand_coroutines SET problem = ? WHERE id = ? AND owner = ? AND fence = ? AND status = 'running'").run(problem, id, owner, fence);
+  }
+
+  async renew(owner: string, now: number, leaseUntil: number): Promise<string[]> {
+    return this.transaction(() => {
+      this.sql("UPDATE strand_coroutines SET lease_until = ? WHERE owner = ? AND status = 'running'").run(leaseUntil, owner);
+      const rows = this.sql("SELECT id FROM strand_coroutines WHERE owner = ? AND status = 'running' AND cancel_requested = 1").all(owner) as { id: string }[];
+      return rows.map((row) => row.id);
+    });
+  }
+
+  async release(owner: string, now: number): Promise<void> {
+    this.sql("UPDATE strand_coroutines SET status = 'runnable', owner = NULL, lease_until = 0, updated_at = ? WHERE owner = ? AND status = 'running'").run(now, owner);
+  }
+
+  async recordStep(owner: string, id: string, fence: number, seq: number, ok: boolean, value: Uint8Array): Promise<boolean> {
+    return this.transaction(() => {
+      const claimed = this.sql("SELECT 1 FROM strand_coroutines WHERE id = ? AND owner = ? AND fence = ? AND status = 'running'").get(id, owner, fence);
+      if (claimed === undefined) return false;
+      this.sql("INSERT INTO strand_steps (coroutine, seq, ok, value) VALUES (?, ?, ?, ?) ON CONFLICT (coroutine, seq) DO NOTHING").run(id, seq, ok ? 1 : 0, value);
+      return true;
+    });
+  }
+
+  async step(id: string, seq: number): Promise<{ ok: boolean; value: Uint8Array } | null> {
+    const row = this.sql("SELECT ok, value FROM strand_steps WHERE coroutine = ? AND seq = ?").get(id, seq) as { ok: number; value: Uint8Array } | undefined;
+    return row === undefined ? null : { ok: row.ok === 1, value: bytes(row.value) };
+  }
+
+  async outcome(id: string): Promise<{ status: Status; outcome: Uint8Array | null; problem: string | null } | null> {
+    const row = this.sql("SELECT status, outcome, problem FROM strand_coroutines WHERE id = ?").get(id) as { status: Status; outcome: Uint8Array | null; problem: string | null } | undefined;
+    return row === undefined ? null : { status: row.status, outcome: row.outcome === null ? null : bytes(row.outcome), problem: row.problem };
+  }
+
+  async requestCancel(id: string, now: number): Promise<boolean> {
+    return this.transaction(() => {
+      const row = this.sql("SELECT status FROM strand_coroutines WHERE id = ?").get(id) as { status: Status } | undefined;
+      if (row === undefined) return false;
+      if (row.status === "runnable" || row.status === "stuck") {
+        this.sql("UPDATE strand_coroutines SET status = 'cancelled', snapshot = NULL, outcome = NULL, updated_at = ? WHERE id = ?").run(now, id);
+        return true;
+      }
+      if (row.status !== "running") return false;
+      this.sql("UPDATE strand_coroutines SET cancel_requested = 1, updated_at = ? WHERE id = ?").run(now, id);
+      return true;
+    });
+  }
+
+  async list(id?: string): Promise<CoroutineRow[]> {
+    const columns = "id, fn, status, owner, fence, length(snapshot) AS snapshot_bytes, checkpoints, steps, problem, created_at, updated_at";
+    const rows = (
+      id === undefined
+        ? this.sql(`SELECT ${columns} FROM strand_coroutines ORDER BY created_at, id`).all()
+        : this.sql(`SELECT ${columns} FROM strand_coroutines WHERE id = ?`).all(id)
+    ) as Row[];
+    return rows.map((row) => ({
+      id: row.id,
+      fn: row.fn,
+      status: row.status,
+      owner: row.owner,
+      fence: Number(row.fence),
+      snapshotBytes: Number(row.snapshot_bytes ?? 0),
+      checkpoints: Number(row.checkpoints),
+      steps: Number(row.steps),
+      problem: row.problem,
+      createdAt: Number(row.created_at),
+      updatedAt: Number(row.updated_at),
+    }));
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

@@ -1,0 +1,488 @@
+/**
+ * Durable execution: coroutines recorded in a store (`start`), run by workers
+ * (`runWorker`) that checkpoint each one's task tree at its suspensions, and
+ * resumed from the last checkpoint — on any worker, after a crash or a deploy
+ * — at the cost of its live state, never of its history. Side effects go in
+ * `step(fn)`: its result is recorded before the coroutine goes on, and a
+ * recorded step is never run again.
+ *
+ * A worker runs each claimed coroutine as a task tree under a runner task:
+ *
+ * ```
+ * runWorker ─┬─ checkpointer   (takes snapshot(root) of each tree that parked, writes them in one transaction)
+ *            ├─ heartbeat      (renews leases; cancels the trees whose cancellation was requested)
+ *            └─ runner <id> ─── root (the coroutine: started from its function, or restored from its checkpoint)
+ * ```
+ *
+ * A probe marks a tree dirty when one of its tasks parks; the checkpointer
+ * saves the dirty ones when it next runs (every task of those trees is then
+ * parked or queued, so each snapshot is a consistent suspension). A tree that
+ * cannot be saved at that moment (a step's promise is pending) is saved at its
+ * next suspension.
+ *
+ * When the worker stops (it is cancelled), its trees are abandoned, not
+ * unwound: no `finally` block of a durable coroutine runs because a worker
+ * stopped; they are handed back to the store and resume elsewhere from their
+ * last checkpoint.
+ */
+import { randomUUID } from "node:crypto";
+import { call } from "../../interop.js";
+import { sleep } from "../../time.js";
+import { spawn } from "../../spawn.js";
+import { select, onTimeout } from "../../select.js";
+import { retry, type RetryOptions } from "../../retry.js";
+import { channel } from "../../channel/channel.js";
+import { operation, type Operation } from "../../core/operation.js";
+import type { Instruction } from "../../core/instructions.js";
+import { requireCurrent } from "../../core/runtime.js";
+import { BOUNDARY, createTask, ended, lookupContext, onHalt, setContext, TaskRecord, wasCancelled } from "../../core/task.js";
+import { abandon, requestCancel } from "../../core/lifecycle.js";
+import { addProbe } from "../../core/probes.js";
+import { encode, decode } from "../serialize.js";
+import { entryByFunction, KIND_FUNCTION } from "../registry.js";
+import { functionInfo } from "../compiled.js";
+import { snapshot, restore } from "../tasks.js";
+import { SnapshotError } from "../errors.js";
+import { show } from "../../validate.js";
+import { openSqlite } from "./sqlite.js";
+import type { Checkpoint, Claimed, CoroutineRow, Driver } from "./driver.js";
+
+export type { CoroutineRow, Status } from "./driver.js";
+
+/** A store of durable coroutines: open one with `openStore(url)`. */
+export class Store {
+  /** @internal */
+  constructor(
+    /** Where it is, as given to `openStore`. */
+    readonly url: string,
+    /** @internal */ readonly driver: Driver,
+  ) {}
+
+  /** Closes the connection. */
+  close(): Promise<void> {
+    return this.driver.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/**
+ * Opens a store: `sqlite:<path>` (the embedded default: a file, created if
+ * needed, with its schema brought up to date). Its driver is an optional peer
+ * dependency: better-sqlite3 12 on Node 20, or Node's built-in `node:sqlite`
+ * on Node ≥ 22.5.
+ *
+ * ```ts
+ * const store = await openStore("sqlite:./orders.db");
+ * ```
+ */
+export async function openStore(url: string): Promise<Store> {
+  if (typeof url !== "string") throw new TypeError(`openStore(url): url must be a string such as "sqlite:./app.db", got ${show(url)}`);
+  if (url.startsWith("sqlite:")) {
+    const path = url.slice("sqlite:".length);
+    if (path === "") throw new TypeError(`openStore(url): a sqlite: url names a file, as in "sqlite:./app.db" (or "sqlite::memory:"), got ${JSON.stringify(url)}`);
+    return new Store(url, openSqlite(path));
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    throw new Error(`openStore(${JSON.stringify(url)}): PostgreSQL stores are not available in this version of Strand yet; use a sqlite: store`);
+  }
+  throw new TypeError(`openStore(url): unknown kind of store ${JSON.stringify(url)}; use "sqlite:<path>"`);
+}
+
+// ---------------------------------------------------------------------------
+// Recording, awaiting and cancelling coroutines
+
+/** What `start` records: the function (saved by id) and its arguments. */
+interface Start {
+  fn: (...args: unknown[]) => Operation<unknown>;
+  args: unknown[];
+}
+
+export interface StartOptions {
+  /** The coroutine's id, an idempotency key: starting an id that exists changes nothing and returns it. Default: a random UUID. */
+  id?: string;
+}
+
+/**
+ * Records a new durable coroutine — `fn(...args)`, where `fn` is a generator
+ * function of a `"use durable"` module (loaded compiled) and `args` can be
+ * saved by the serializer — for a worker to run. Returns its id.
+ *
+ * ```ts
+ * const id = await start(store, placeOrder, [{ sku: "A1", qty: 2 }], { id: "order-17" });
+ * ```
+ */
+export async function start<A extends unknown[]>(store: Store, fn: (...args: A) => Operation<unknown>, args: A, options?: StartOptions): Promise<string> {
+  const what = "start(store, fn, args, options)";
+  checkStore(what, store);
+  if (typeof fn !== "function") throw new TypeError(`${what}: fn must be a generator function of a "use durable" module, got ${show(fn)}`);
+  const entry = entryByFunction(fn);
+  if (entry === undefined || entry.kind !== KIND_FUNCTION || functionInfo(entry.id) === undefined) {
+    throw new TypeError(`${what}: fn (${fn.name || "anonymous"}) is not a generator function of a "use durable" module loaded compiled: a worker could not find it by id`);
+  }
+  if (!Array.isArray(args)) throw new TypeError(`${what}: args must be an array, got ${show(args)}`);
+  if (options !== undefined && (typeof options !== "object" || options === null)) throw new TypeError(`${what}: options must be an object, got ${show(options)}`);
+  const id = options?.id ?? randomUUID();
+  if (typeof id !== "string" || id === "") throw new TypeError(`${what}: options.id must be a non-empty string, got ${show(id)}`);
+  const record: Start = { fn: fn as Start["fn"], args };
+  await store.driver.insert(id, entry.id, encode(record), Date.now());
+  return id;
+}
+
+/** Thrown by `result` for a coroutine that was cancelled. */
+export class CoroutineCancelled extends Error {
+  override readonly name = "CoroutineCancelled";
+  constructor(readonly id: string) {
+    super(`durable coroutine ${JSON.stringify(id)} was cancelled`);
+  }
+}
+
+export interface ResultOptions {
+  /** How often to look, in milliseconds. Default 50. */
+  poll?: number;
+}
+
+/**
+ * Waits for a coroutine to end: returns its result, or throws its error
+ * (`CoroutineCancelled` if it was cancelled). A stuck coroutine (its code
+ * changed) is waited for: it ends once code that can resume it runs it.
+ */
+export async function result<T = unknown>(store: Store, id: string, options?: ResultOptions): Promise<T> {
+  const what = "result(store, id, options)";
+  checkStore(what, store);
+  if (typeof id !== "string") throw new TypeError(`${what}: id must be a string, got ${show(id)}`);
+  const poll = options?.poll ?? 50;
+  if (typeof poll !== "number" || !(poll > 0)) throw new TypeError(`${what}: options.poll must be a positive number of milliseconds, got ${show(poll)}`);
+  for (;;) {
+    const row = await store.driver.outcome(id);
+    if (row === null) throw new Error(`${what}: there is no durable coroutine ${JSON.stringify(id)} in ${store.url}`);
+    if (row.status === "completed") return decode(row.outcome!) as T;
+    if (row.status === "failed") throw decode(row.outcome!);
+    if (row.status === "cancelled") throw new CoroutineCancelled(id);
+    await new Promise((resolve) => setTimeout(resolve, poll));
+  }
+}
+
+/**
+ * Cancels a coroutine: one not running ends at once; a running one is
+ * cancelled by its worker (its `finally` blocks run there) within a lease
+ * renewal. False if it had ended already.
+ */
+export async function cancel(store: Store, id: string): Promise<boolean> {
+  checkStore("cancel(store, id)", store);
+  if (typeof id !== "string") throw new TypeError(`cancel(store, id): id must be a string, got ${show(id)}`);
+  return store.driver.requestCancel(id, Date.now());
+}
+
+/** The store's coroutines (or the one with `id`): status, worker, checkpoints, snapshot size, and any problem. */
+export async function inspect(store: Store, id?: string): Promise<CoroutineRow[]> {
+  checkStore("inspect(store, id)", store);
+  if (id !== undefined && typeof id !== "string") throw new TypeError(`inspect(store, id): id must be a string, got ${show(id)}`);
+  return store.driver.list(id);
+}
+
+function checkStore(what: string, store: unknown): asserts store is Store {
+  if (!(store instanceof Store)) throw new TypeError(`${what}: store must be a Store (from openStore), got ${show(store)}`);
+}
+
+// ---------------------------------------------------------------------------
+// Workers
+
+export interface WorkerOptions {
+  store: Store;
+  /** Coroutines run at once. Default 16. */
+  concurrency?: number;
+  /** Lease of a claimed coroutine, in milliseconds (real time): renewed every third of it. Default 30 000. */
+  lease?: number;
+  /** How often to look for runnable coroutines when idle, in milliseconds. Default 200. */
+  poll?: number;
+  /** The worker's name in the store (`inspect` shows it). Default: a random one. */
+  name?: string;
+}
+
+/** A claimed coroutine on this worker. */
+interface Running {
+  readonly id: string;
+  readonly fence: number;
+  readonly owner: string;
+  readonly driver: Driver;
+  /** Steps taken: the next step's number. */
+  steps: number;
+  /** Steps under way (their promises pending: no checkpoint now). */
+  inStep: number;
+  root: TaskRecord<unknown> | null;
+  /** A task of its tree parked since the last checkpoint. */
+  dirty: boolean;
+  /** Abandoned (the worker stops) or refused (another worker claimed it): nothing more is written for it. */
+  gone: boolean;
+  cancelling: boolean;
+  /** The last problem noted in the store. */
+  problem: string | null;
+}
+
+/** The context key under which a runner task keeps its `Running` (steps find it). */
+const RUNNING_KEY = {};
+
+/**
+ * Runs durable coroutines from a store until cancelled: claims runnable ones
+ * (up to `concurrency` at once), runs each as a task tree, checkpoints each
+ * tree at its suspensions, records its outcome, and hands the ones still
+ * running back to the store when it stops (they resume from their last
+ * checkpoint on the next worker).
+ *
+ * ```ts
+ * await main(() => runWorker({ store: await openStore("sqlite:./orders.db") }));
+ * ```
+ */
+export function runWorker(options: WorkerOptions): Operation<never> {
+  const what = "runWorker(options)";
+  if (typeof options !== "object" || options === null) throw new TypeError(`${what}: options must be an object { store, concurrency?, lease?, poll?, name? }, got ${show(options)}`);
+  checkStore(what, options.store);
+  const concurrency = options.concurrency ?? 16;
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new TypeError(`${what}: options.concurrency must be an integer ≥ 1, got ${show(concurrency)}`);
+  const lease = options.lease ?? 30_000;
+  if (typeof lease !== "number" || !(lease >= 10) || !Number.isFinite(lease)) throw new TypeError(`${what}: options.lease must be a number of milliseconds ≥ 10, got ${show(lease)}`);
+  const poll = options.poll ?? 200;
+  if (typeof poll !== "number" || !(poll > 0) || !Number.isFinite(poll)) throw new TypeError(`${what}: options.poll must be a positive number of milliseconds, got ${show(poll)}`);
+  const name = options.name ?? `worker-${randomUUID()}`;
+  if (typeof name !== "string" || name === "") throw new TypeError(`${what}: options.name must be a non-empty string, got ${show(name)}`);
+  return operation(working, options.store.driver, { concurrency, lease, poll, name });
+}
+
+interface Settings {
+  concurrency: number;
+  lease: number;
+  poll: number;
+  name: string;
+}
+
+function* working(driver: Driver, settings: Settings): Iterator<Instruction, never, unknown> {
+  const me = requireCurrent("runWorker()");
+  const { concurrency, lease, poll, name: owner } = settings;
+  const byId = new Map<string, Running>();
+  const byRoot = new Map<TaskRecord<unknown>, Running>();
+  const kicks = channel<void>("conflated");
+  const freed = channel<void>("conflated");
+
+  const runningOf = (task: TaskRecord<unknown>): Running | undefined => {
+    for (let at: TaskRecord<unknown> | null = task; at !== null && at !== me; at = at.parent) {
+      const found = byRoot.get(at);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
+  const removeProbe = addProbe({
+    parked(task) {
+      const running = runningOf(task as TaskRecord<unknown>);
+      if (running !== undefined && !running.dirty) {
+        running.dirty = true;
+        kicks.trySend(undefined);
+      }
+    },
+  });
+  // Stopping: the trees are abandoned before any teardown reaches them (no finally of theirs runs here).
+  onHalt(me, () => {
+    for (const running of byId.values()) {
+      running.gone = true;
+      if (running.root !== null && !ended(running.root)) abandon(running.root);
+    }
+  });
+
+  const drop = (running: Running): void => {
+    running.gone = true;
+    if (running.root !== null && !ended(running.root)) abandon(running.root);
+  };
+
+  function* checkpointer(): Generator<Instruction, never, unknown> {
+    for (;;) {
+      yield* kicks.receive();
+      const batch: Checkpoint[] = [];
+      const notes: Array<[Running, string]> = [];
+      for (const running of byId.values()) {
+        const root = running.root;
+        if (!running.dirty || running.gone || root === null || root.state !== "running") continue;
+        running.dirty = false;
+        try {
+          batch.push({ id: running.id, fence: running.fence, snapshot: yield* snapshot(root), steps: running.steps });
+        } catch (error) {
+          if (!(error instanceof SnapshotError)) throw error;
+          // Not now (a step's promise is pending, or its tree holds what cannot be saved): at its next suspension.
+          if (running.inStep === 0 && running.problem !== error.message) notes.push([running, error.message]);
+        }
+      }
+      for (const [running, problem] of notes) {
+        running.problem = problem;
+        yield* call(() => driver.note(owner, running.id, running.fence, problem));
+      }
+      if (batch.length === 0) continue;
+      const now = Date.now();
+      const refused = yield* call(() => driver.checkpoint(owner, batch, now, now + lease));
+      for (const id of refused) {
+        const running = byId.get(id);
+        if (running !== undefined) drop(running);
+      }
+    }
+  }
+
+  function* heartbeat(): Generator<Instruction, never, unknown> {
+    for (;;) {
+      yield* sleep(lease / 3);
+      const now = Date.now();
+      const cancelled = yield* call(() => driver.renew(owner, now, now + lease));
+      for (const id of cancelled) {
+        const running = byId.get(id);
+        if (running === undefined || running.cancelling || running.root === null || ended(running.root)) continue;
+        running.cancelling = true;
+        requestCancel(running.root);
+      }
+    }
+  }
+
+  function* runner(claimed: Claimed): Generator<Instruction, void, unknown> {
+    const task = requireCurrent("runWorker()");
+    const running: Running = {
+      id: claimed.id,
+      fence: claimed.fence,
+      owner,
+      driver,
+      steps: claimed.steps,
+      inStep: 0,
+      root: null,
+      dirty: false,
+      gone: false,
+      cancelling: false,
+      problem: null,
+    };
+    setContext(task, RUNNING_KEY, running);
+    byId.set(running.id, running);
+    try {
+      let root: TaskRecord<unknown>;
+      try {
+        if (claimed.snapshot !== null) {
+          root = (yield* restore(claimed.snapshot)) as TaskRecord<unknown>;
+        } else {
+          const { fn, args } = decode(claimed.start) as Start;
+          root = createTask(fn(...args), task, task.runtime, fn.name || "coroutine", task.priority, BOUNDARY);
+        }
+      } catch (error) {
+        // Its code changed (VersionMismatch), or its record cannot be read here: it stays in the store, never run on the wrong code.
+        if (!(error instanceof SnapshotError)) throw error;
+        yield* call(() => driver.finish(owner, running.id, running.fence, "stuck", null, error.message, Date.now()));
+        return;
+      }
+      running.root = root;
+      byRoot.set(root, running);
+      let status: "completed" | "failed" | "cancelled";
+      let outcome: Uint8Array | null = null;
+      try {
+        outcome = encodeOutcome(yield* root);
+        status = "completed";
+      } catch (error) {
+        if (running.gone) return;
+        status = wasCancelled(root) ? "cancelled" : "failed";
+        if (status === "failed") outcome = encodeOutcome(error);
+      }
+      if (running.gone) return;
+      yield* call(() => driver.finish(owner, running.id, running.fence, status, outcome, null, Date.now()));
+    } finally {
+      byId.delete(running.id);
+      if (running.root !== null) byRoot.delete(running.root);
+      freed.trySend(undefined);
+    }
+  }
+
+  try {
+    yield* spawn(checkpointer, { name: "checkpointer" });
+    yield* spawn(heartbeat, { name: "heartbeat" });
+    for (;;) {
+      const free = concurrency - byId.size;
+      if (free > 0) {
+        const now = Date.now();
+        const claimed = yield* call(() => driver.claim(owner, free, now, now + lease));
+        for (const one of claimed) yield* spawn(() => runner(one), { name: `coroutine ${one.id}` });
+        if (claimed.length === free) continue; // there may be more
+      }
+      yield* select(freed.onReceive(), onTimeout(poll));
+    }
+  } finally {
+    removeProbe();
+    yield* call(() => driver.release(owner, Date.now()));
+  }
+}
+
+/** A result or error as the store keeps it; a value the serializer cannot save is kept as a description. */
+function encodeOutcome(value: unknown): Uint8Array {
+  try {
+    return encode(value);
+  } catch (error) {
+    if (!(error instanceof SnapshotError)) throw error;
+    const description = value instanceof Error ? new Error(`${value.name}: ${value.message}`, { cause: error.message }) : new Error(`the outcome could not be saved: ${error.message}`);
+    return encode(description);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Steps
+
+export interface StepOptions {
+  /** Tries again on failure, as `retry()` does (cancellation is never retried). */
+  retry?: RetryOptions;
+}
+
+/**
+ * Runs a side effect — a function returning a value or a promise — at least
+ * once, records its result (or its error) in the store before the coroutine
+ * goes on, and never runs it again once recorded: after a crash, the coroutine
+ * resumes from its last checkpoint and a step it had recorded returns the
+ * recorded result. Only inside a durable coroutine run by `runWorker`.
+ *
+ * Steps are numbered in the order they start in the coroutine's tree: run them
+ * from one task at a time (steps started concurrently by sibling tasks could
+ * be numbered differently when the tree resumes after a crash).
+ *
+ * ```ts
+ * const charge = yield* step(() => payments.charge(order.total), { retry: { attempts: 5 } });
+ * ```
+ */
+export function step<T>(fn: () => T | PromiseLike<T>, options?: StepOptions): Operation<T> {
+  if (typeof fn !== "function") throw new TypeError(`step(fn, options): fn must be a function, got ${show(fn)}`);
+  if (options !== undefined && (typeof options !== "object" || options === null)) throw new TypeError(`step(fn, options): options must be an object, got ${show(options)}`);
+  return operation(stepping<T>, fn, options?.retry);
+}
+
+function* stepping<T>(fn: () => T | PromiseLike<T>, retrying: RetryOptions | undefined): Iterator<Instruction, T, unknown> {
+  const me = requireCurrent("step()");
+  const found = lookupContext(me, RUNNING_KEY);
+  if (!found.found) throw new Error("step(fn): runs only inside a durable coroutine run by runWorker() (a coroutine recorded with start())");
+  const running = found.value as Running;
+  const seq = running.steps++;
+  running.inStep++;
+  try {
+    const recorded = yield* call(() => running.driver.step(running.id, seq));
+    if (recorded !== null) {
+      const value = decode(recorded.value);
+      if (!recorded.ok) throw value;
+      return value as T;
+    }
+    let ok = true;
+    let value: unknown;
+    try {
+      value = yield* (retrying === undefined ? call(() => fn()) : retry(() => call(() => fn()), retrying));
+    } catch (error) {
+      ok = false;
+      value = error;
+    }
+    const accepted = yield* call(() => running.driver.recordStep(running.owner, running.id, running.fence, seq, ok, encodeOutcome(value)));
+    if (!accepted) {
+      // Another worker holds the coroutine now: this copy stops here.
+      running.gone = true;
+      throw new Error(`durable coroutine ${JSON.stringify(running.id)} is claimed by another worker (this worker's lease lapsed); its step ${seq} was not recorded here`);
+    }
+    if (!ok) throw value;
+    return value as T;
+  } finally {
+    running.inStep--;
+  }
+}

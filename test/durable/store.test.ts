@@ -1,0 +1,309 @@
+/**
+ * Durable execution on a real SQLite store: coroutines recorded with start(),
+ * run by runWorker(), checkpointed at their suspensions, resumed from their
+ * last checkpoint by another worker (after a worker stops, and after one is
+ * killed with SIGKILL at seeded random moments), with steps never run again
+ * once recorded.
+ */
+import { describe, it, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawn as spawnProcess } from "node:child_process";
+import { pathToFileURL, fileURLToPath } from "node:url";
+import { compile } from "../../src/compiler/index.js";
+import { run } from "../../src/index.js";
+import { openStore, start, result, cancel, inspect, runWorker, step, CoroutineCancelled, type Store } from "../../src/durable/store/index.js";
+import { seededRandom } from "../../src/testing/index.js";
+
+const here = (path: string): string => pathToFileURL(fileURLToPath(new URL(path, import.meta.url))).href;
+const urls = {
+  STRAND: here("../../src/index.ts"),
+  DURABLE: here("../../src/durable/index.ts"),
+  STORE: here("../../src/durable/store/index.ts"),
+};
+const dir = mkdtempSync(join(tmpdir(), "strand-store-"));
+let count = 0;
+
+/** Compiles `source` as `<dir>/<name>.mjs` (function ids relative to dir, so another process compiling it gets the same ids). */
+function writeModule(name: string, source: string): string {
+  let text = source;
+  for (const [key, url] of Object.entries(urls)) text = text.replaceAll(key, url);
+  const file = join(dir, `${name}.mjs`);
+  writeFileSync(file, compile(text, { filename: join(dir, `${name}.ts`), root: dir, runtime: urls.DURABLE, sourceMaps: false }).code);
+  return file;
+}
+
+const WORKFLOWS = writeModule(
+  "workflows",
+  `"use durable";
+import { sleep, spawn, channel } from "STRAND";
+import { step } from "STORE";
+
+export const effects = { count: 0 };
+
+export function* order(n) {
+  const reserved = yield* step(() => {
+    effects.count++;
+    return n * 10;
+  });
+  yield* sleep(15);
+  const charged = yield* step(async () => {
+    effects.count++;
+    return reserved + 1;
+  });
+  return { n, reserved, charged };
+}
+
+export function* failing(message) {
+  yield* sleep(1);
+  throw new Error(message);
+}
+
+export function* forever() {
+  try {
+    for (;;) yield* sleep(5);
+  } finally {
+    effects.count += 100;
+  }
+}
+
+export function* pipeline(count) {
+  const ch = channel(2);
+  yield* spawn(function* () {
+    for (let i = 0; i < count; i++) {
+      yield* ch.send(i);
+      yield* sleep(2);
+    }
+    ch.close();
+  });
+  let sum = 0;
+  for (;;) {
+    const next = yield* ch.receiveCatching();
+    if (!next.ok) return sum;
+    sum += yield* step(() => next.value);
+  }
+}
+`,
+);
+const workflows = (await import(pathToFileURL(WORKFLOWS).href)) as Record<string, any>;
+
+async function freshStore(): Promise<Store> {
+  return openStore(`sqlite:${join(dir, `store-${count++}.db`)}`);
+}
+
+/** Runs a worker in this process until `done()` says so; returns when it has stopped. */
+async function withWorker<T>(store: Store, body: () => Promise<T>, options: { name?: string; lease?: number } = {}): Promise<T> {
+  const worker = run(() => runWorker({ store, concurrency: 8, poll: 5, lease: options.lease ?? 2_000, name: options.name ?? "test-worker" }));
+  worker.then(undefined, () => {});
+  try {
+    return await body();
+  } finally {
+    await worker.cancel().then(undefined, () => {});
+  }
+}
+
+describe("durable execution on SQLite", () => {
+  it("start, run on a worker, result: steps recorded, sleeps and channels inside", async () => {
+    const store = await freshStore();
+    const ids: string[] = [];
+    for (let n = 1; n <= 5; n++) ids.push(await start(store, workflows.order, [n]));
+    const pipe = await start(store, workflows.pipeline, [10]);
+    const results = await withWorker(store, async () => Promise.all([...ids.map((id) => result(store, id, { poll: 5 })), result(store, pipe, { poll: 5 })]));
+    assert.deepEqual(results.slice(0, 5), [1, 2, 3, 4, 5].map((n) => ({ n, reserved: n * 10, charged: n * 10 + 1 })));
+    assert.equal(results[5], 45);
+    const rows = await inspect(store);
+    assert.ok(rows.every((row) => row.status === "completed"), JSON.stringify(rows));
+    assert.ok(rows.some((row) => row.checkpoints > 0), "checkpoints were written");
+    await store.close();
+  });
+
+  it("the same id twice is one coroutine (an idempotency key)", async () => {
+    const store = await freshStore();
+    assert.equal(await start(store, workflows.order, [7], { id: "order-7" }), "order-7");
+    assert.equal(await start(store, workflows.order, [8], { id: "order-7" }), "order-7");
+    assert.deepEqual(await withWorker(store, () => result(store, "order-7", { poll: 5 })), { n: 7, reserved: 70, charged: 71 });
+    assert.equal((await inspect(store)).length, 1);
+    await store.close();
+  });
+
+  it("a failure is the coroutine's outcome; result() throws it", async () => {
+    const store = await freshStore();
+    const id = await start(store, workflows.failing, ["card declined"]);
+    await assert.rejects(
+      withWorker(store, () => result(store, id, { poll: 5 })),
+      (error: unknown) => error instanceof Error && error.message === "card declined",
+    );
+    assert.equal((await inspect(store, id))[0]!.status, "failed");
+    await store.close();
+  });
+
+  it("cancel(): a running coroutine is cancelled by its worker (its finally runs there); result() throws CoroutineCancelled", async () => {
+    const store = await freshStore();
+    const before = workflows.effects.count;
+    const id = await start(store, workflows.forever, []);
+    await withWorker(
+      store,
+      async () => {
+        await waitFor(async () => (await inspect(store, id))[0]!.checkpoints > 0);
+        assert.equal(await cancel(store, id), true);
+        await assert.rejects(result(store, id, { poll: 5 }), CoroutineCancelled);
+      },
+      { lease: 60 },
+    );
+    assert.equal(workflows.effects.count - before, 100, "its finally block ran once");
+    assert.equal(await cancel(store, id), false, "ended: nothing to cancel");
+    const waiting = await start(store, workflows.forever, []);
+    assert.equal(await cancel(store, waiting), true, "not claimed: cancelled at once");
+    await assert.rejects(result(store, waiting, { poll: 5 }), CoroutineCancelled);
+    await store.close();
+  });
+
+  it("a worker that stops hands its coroutines back, unwound by nobody; the next worker resumes them from their checkpoints", async () => {
+    const store = await freshStore();
+    const before = workflows.effects.count;
+    const id = await start(store, workflows.forever, []);
+    await withWorker(store, () => waitFor(async () => (await inspect(store, id))[0]!.checkpoints > 1), { name: "first" });
+    let row = (await inspect(store, id))[0]!;
+    assert.equal(row.status, "runnable");
+    assert.ok(row.snapshotBytes > 0);
+    assert.equal(workflows.effects.count, before, "no finally block ran because the worker stopped");
+    await withWorker(store, () => waitFor(async () => (await inspect(store, id))[0]!.owner === "second" && (await inspect(store, id))[0]!.checkpoints > row.checkpoints), { name: "second" });
+    row = (await inspect(store, id))[0]!;
+    assert.equal(row.fence, 2, "claimed twice");
+    await cancel(store, id);
+    await withWorker(store, () => assert.rejects(result(store, id, { poll: 5 }), CoroutineCancelled), { lease: 60 });
+    await store.close();
+  });
+
+  it("bad input: TypeErrors naming the argument", async () => {
+    const store = await freshStore();
+    await assert.rejects(openStore(42 as never), /openStore\(url\): url must be a string/);
+    await assert.rejects(openStore("mysql://x"), /unknown kind of store/);
+    await assert.rejects(openStore("postgres://localhost/x"), /PostgreSQL stores are not available/);
+    await assert.rejects(start(store, function* () {} as never, []), /not a generator function of a "use durable" module/);
+    await assert.rejects(start(store, workflows.order, 3 as never), /args must be an array/);
+    await assert.rejects(start({} as never, workflows.order, [1]), /store must be a Store/);
+    await assert.rejects(result(store, "nope", { poll: 5 }), /there is no durable coroutine "nope"/);
+    assert.throws(() => runWorker({ store, concurrency: 0 }), /concurrency must be an integer ≥ 1/);
+    assert.throws(() => step(3 as never), /step\(fn, options\): fn must be a function/);
+    await assert.rejects(
+      async () =>
+        await run(function* () {
+          yield* step(() => 1);
+        }),
+      /step\(fn\): runs only inside a durable coroutine run by runWorker/,
+    );
+    await store.close();
+  });
+});
+
+describe("killed workers (SIGKILL at seeded random moments)", () => {
+  const SEED = 20261127;
+  const KILLS = process.env.STRAND_STRESS === "1" ? 100 : 6;
+  const COROUTINES = process.env.STRAND_STRESS === "1" ? 1000 : 24;
+  const CRASH = writeModule(
+    "crash",
+    `"use durable";
+import { sleep } from "STRAND";
+import { step } from "STORE";
+import { appendFileSync } from "node:fs";
+
+let made = 0;
+export function* job(id, log) {
+  const tokens = [];
+  for (let i = 0; i < 4; i++) {
+    tokens.push(yield* step(() => {
+      const token = process.pid + "-" + made++;
+      appendFileSync(log, id + " " + i + " " + token + "\\n");
+      return token;
+    }));
+    yield* sleep(3 + (i % 3));
+  }
+  return tokens;
+}
+`,
+  );
+  const WORKER = join(dir, "worker.mjs");
+  writeFileSync(
+    WORKER,
+    `import { run } from ${JSON.stringify(urls.STRAND)};
+import { openStore, runWorker } from ${JSON.stringify(urls.STORE)};
+await import(${JSON.stringify(pathToFileURL(CRASH).href)});
+const store = await openStore("sqlite:" + process.argv[2]);
+process.stdout.write("ready\\n");
+await run(() => runWorker({ store, concurrency: 16, poll: 5, lease: 250, name: "w" + process.pid }));
+`,
+  );
+  let crash: Record<string, any>;
+  before(async () => {
+    crash = (await import(pathToFileURL(CRASH).href)) as Record<string, any>;
+  });
+
+  it(`every coroutine completes with its result, no recorded step runs again, after ${KILLS} kills (seed ${SEED})`, async () => {
+    const path = join(dir, `crash-${count++}.db`);
+    const log = join(dir, `effects-${count++}.log`);
+    const store = await openStore(`sqlite:${path}`);
+    const ids: string[] = [];
+    for (let i = 0; i < COROUTINES; i++) ids.push(await start(store, crash.job, [`c${i}`, log], { id: `c${i}` }));
+    const random = seededRandom(SEED);
+    for (let kill = 0; kill <= KILLS; kill++) {
+      const rows = await inspect(store);
+      if (rows.every((row) => row.status === "completed")) break;
+      const child = spawnProcess(process.execPath, ["--import", "tsx", WORKER, path], { stdio: ["ignore", "pipe", "inherit"], cwd: fileURLToPath(new URL("../../", import.meta.url)) });
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.once("data", () => resolve());
+        child.once("exit", (code) => reject(new Error(`the worker exited with ${code} before it was ready`)));
+      });
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      if (kill < KILLS) {
+        // A random moment of its run: 5 to 60 ms after it is ready.
+        await new Promise((resolve) => setTimeout(resolve, 5 + Math.floor(random() * 55)));
+        child.kill("SIGKILL");
+        await exited;
+      } else {
+        // The last worker runs until everything is done.
+        await waitFor(async () => (await inspect(store)).every((row) => row.status === "completed"), 60_000);
+        child.kill("SIGKILL");
+        await exited;
+      }
+    }
+    const rows = await inspect(store);
+    assert.ok(rows.every((row) => row.status === "completed"), `seed ${SEED}: ${JSON.stringify(rows.filter((row) => row.status !== "completed"))}`);
+    // The kills did land mid-run: coroutines were claimed again and resumed from checkpoints.
+    assert.ok(rows.some((row) => row.fence > 1), `seed ${SEED}: no coroutine was resumed by a second worker`);
+    // Each step's recorded token is its last execution: nothing ran it again after it was recorded.
+    const executions = new Map<string, string[]>();
+    for (const line of existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : []) {
+      const [id, i, token] = line.split(" ");
+      const key = `${id} ${i}`;
+      executions.set(key, [...(executions.get(key) ?? []), token!]);
+    }
+    for (const id of ids) {
+      const tokens = (await result(store, id, { poll: 5 })) as string[];
+      assert.equal(tokens.length, 4, `seed ${SEED}: ${id}`);
+      tokens.forEach((token, i) => {
+        const ran = executions.get(`${id} ${i}`) ?? [];
+        assert.equal(ran.at(-1), token, `seed ${SEED}: step ${i} of ${id} ran after it was recorded (${ran.join(", ")})`);
+      });
+    }
+    await store.close();
+    rmSync(log, { force: true });
+  });
+});
+
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Polls `condition` (a store's state, changed by another task or process) until it holds. */
+async function waitFor(condition: () => Promise<boolean>, limit = 20_000): Promise<void> {
+  const until = Date.now() + limit;
+  while (!(await condition())) {
+    if (Date.now() > until) throw new Error("timed out waiting for the store");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+
+
+
