@@ -15,8 +15,12 @@ import { compile } from "../compiler/index.js";
 import { mayBeDurable, notAnEsModule, packageScope } from "../compiler/hooks.js";
 
 const USAGE = `Usage: strand compile <file or directory>... --out-dir <dir> [--root <dir>]
+       strand worker <module>... --store <url> [--concurrency <n>] [--lease <ms>] [--name <name>]
+       strand inspect <store url> [<id>] [--json]
+       strand cancel <store url> <id>
+       strand retry <store url> <id>
 
-Compiles modules ahead of time. Modules whose first statement is "use durable"
+compile: compiles modules ahead of time. Modules whose first statement is "use durable"
 get their generator functions compiled into durable coroutines; other
 TypeScript modules get their types stripped; other JavaScript modules are
 copied. The output mirrors the inputs' tree below their common directory
@@ -25,8 +29,22 @@ file, and strand-manifest.json lists the id, version hash and output file of
 every compiled function. Directories are searched for .ts, .mts, .cts, .js,
 .mjs and .cjs files (not .d.ts files, node_modules or dot-directories).
 
+worker: loads the modules (compiling "use durable" ones, as strand/register
+does) and runs the durable coroutines of the store (strand/durable/store)
+until SIGINT or SIGTERM, which hands the ones still running back to the store.
+
+inspect: lists the store's durable coroutines (or one): status, worker, claims,
+checkpoints, steps, snapshot size, where each is suspended, and any problem.
+cancel: cancels a coroutine. retry: makes a stuck coroutine (its code had
+changed) runnable again, for a worker running code that can resume it.
+
 Options:
-  -o, --out-dir <dir>  where to write the output (required)
+  -o, --out-dir <dir>  where to write the output (compile; required)
+      --store <url>    the store, e.g. sqlite:./app.db (worker; required)
+      --concurrency <n>  coroutines a worker runs at once (default 16)
+      --lease <ms>     a worker's lease on each coroutine (default 30000)
+      --name <name>    the worker's name in the store
+      --json           inspect: print JSON
       --root <dir>     the package root function ids are relative to
                        (default: each file's nearest directory with a package.json)
   -h, --help           print this help
@@ -51,11 +69,19 @@ interface Output {
   readonly esm: boolean;
 }
 
-process.exitCode = main(process.argv.slice(2));
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== undefined) process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`strand: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number | undefined> {
   try {
-    return run(argv);
+    return await run(argv);
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`strand: ${error.message}\nRun "strand --help" for usage.\n`);
@@ -65,7 +91,7 @@ function main(argv: string[]): number {
   }
 }
 
-function run(argv: string[]): number {
+async function run(argv: string[]): Promise<number | undefined> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -74,6 +100,11 @@ function run(argv: string[]): number {
       options: {
         "out-dir": { type: "string", short: "o" },
         root: { type: "string" },
+        store: { type: "string" },
+        concurrency: { type: "string" },
+        lease: { type: "string" },
+        name: { type: "string" },
+        json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "v" },
       },
@@ -92,14 +123,86 @@ function run(argv: string[]): number {
     return 0;
   }
   const [command, ...paths] = positionals;
-  if (command === undefined) throw new UsageError("missing command: strand compile <paths...> --out-dir <dir>");
-  if (command !== "compile") throw new UsageError(`unknown command "${command}" (the only command is "compile")`);
+  if (command === undefined) throw new UsageError("missing command: strand compile | worker | inspect | cancel | retry");
+  if (command === "worker") return worker(paths, values);
+  if (command === "inspect" || command === "cancel" || command === "retry") return storeCommand(command, paths, values.json === true);
+  if (command !== "compile") throw new UsageError(`unknown command "${command}" (commands: compile, worker, inspect, cancel, retry)`);
   if (paths.length === 0) throw new UsageError("compile needs at least one file or directory");
   if (values["out-dir"] === undefined) throw new UsageError("compile needs --out-dir <dir>");
   const outDir = resolve(values["out-dir"]);
   const root = values.root === undefined ? undefined : resolve(values.root);
   if (root !== undefined && !isDirectory(root)) throw new UsageError(`--root ${values.root}: not a directory`);
   return compileAll(paths, outDir, root);
+}
+
+/** `strand worker <modules> --store <url>`: runs the store's durable coroutines until a signal. */
+async function worker(modules: string[], values: { store?: string; concurrency?: string; lease?: string; name?: string }): Promise<undefined> {
+  if (modules.length === 0) throw new UsageError("worker needs the modules that define the durable coroutines: strand worker <module>... --store <url>");
+  if (values.store === undefined) throw new UsageError("worker needs --store <url>, e.g. --store sqlite:./app.db");
+  const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
+  if (concurrency !== undefined && !(Number.isSafeInteger(concurrency) && concurrency >= 1)) throw new UsageError(`--concurrency ${values.concurrency}: a whole number ≥ 1`);
+  const lease = values.lease === undefined ? undefined : Number(values.lease);
+  if (lease !== undefined && !(lease >= 10)) throw new UsageError(`--lease ${values.lease}: milliseconds ≥ 10`);
+  await import("../compiler/register.js"); // "use durable" modules compile as they load
+  const { pathToFileURL } = await import("node:url");
+  for (const module of modules) {
+    const path = resolve(module);
+    if (!existsSync(path)) throw new UsageError(`${module}: no such file`);
+    await import(pathToFileURL(path).href);
+  }
+  const { openStore, runWorker } = await import("../durable/store/index.js");
+  const { main } = await import("../main.js");
+  const store = await openStore(values.store);
+  const name = values.name ?? `worker-${process.pid}`;
+  process.stderr.write(`strand: worker ${name} runs the durable coroutines of ${values.store} (${modules.join(", ")}); SIGINT or SIGTERM stops it\n`);
+  try {
+    await main(() => runWorker({ store, name, ...(concurrency === undefined ? {} : { concurrency }), ...(lease === undefined ? {} : { lease }) }), { name: "worker" });
+  } finally {
+    await store.close();
+  }
+  return undefined;
+}
+
+/** `strand inspect|cancel|retry <url> [id]`. */
+async function storeCommand(command: "inspect" | "cancel" | "retry", args: string[], json: boolean): Promise<number> {
+  const [url, id] = args;
+  if (url === undefined) throw new UsageError(`${command} needs the store's url, e.g. strand ${command} sqlite:./app.db${command === "inspect" ? "" : " <id>"}`);
+  if (command !== "inspect" && id === undefined) throw new UsageError(`${command} needs the coroutine's id: strand ${command} <url> <id>`);
+  const { openStore, inspect, cancel, retryStuck } = await import("../durable/store/index.js");
+  const store = await openStore(url);
+  try {
+    if (command === "cancel") {
+      const done = await cancel(store, id!);
+      process.stdout.write(done ? `cancelled ${id} (a running one is cancelled by its worker)\n` : `${id} has ended or does not exist: nothing to cancel\n`);
+      return done ? 0 : 1;
+    }
+    if (command === "retry") {
+      const done = await retryStuck(store, id!);
+      process.stdout.write(done ? `${id} is runnable again\n` : `${id} is not stuck: nothing to retry\n`);
+      return done ? 0 : 1;
+    }
+    const rows = await inspect(store, id);
+    if (id !== undefined && rows.length === 0) {
+      process.stderr.write(`strand: no durable coroutine ${JSON.stringify(id)} in ${url}\n`);
+      return 1;
+    }
+    if (json) {
+      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      return 0;
+    }
+    for (const row of rows) {
+      process.stdout.write(
+        `${row.id}  ${row.status}  ${row.fn}` +
+          `${row.owner !== null ? `  on ${row.owner}` : ""}  claims ${row.fence}  checkpoints ${row.checkpoints}  steps ${row.steps}  snapshot ${row.snapshotBytes} B\n` +
+          (row.suspendedAt !== null && (row.status === "running" || row.status === "runnable" || row.status === "stuck") ? row.suspendedAt.split("\n").map((line) => `    ${line}\n`).join("") : "") +
+          (row.problem !== null ? `    problem: ${row.problem}\n` : ""),
+      );
+    }
+    if (rows.length === 0) process.stdout.write("no durable coroutines\n");
+    return 0;
+  } finally {
+    await store.close();
+  }
 }
 
 function compileAll(paths: string[], outDir: string, root: string | undefined): number {

@@ -164,6 +164,23 @@ function* snapshotting(root: TaskRecord<unknown>, options: SnapshotOptions | und
   }
 }
 
+/**
+ * Where the tasks of the tree under `root` are suspended, one line each: the
+ * task's path, its compiled frames innermost first (function and resume
+ * point), and what it waits on — for `inspect` (store/worker.ts).
+ */
+export function describeTree(root: TaskRecord<unknown>): string {
+  const lines: string[] = [];
+  for (const task of treeOf(root)) {
+    const frames: string[] = [];
+    const bottom = frameOf(task.frame);
+    for (let frame: Frame | null = bottom === null ? null : bottom.top; frame !== null; frame = frame.caller) frames.push(`${frame.info.name || frame.info.id} (resume point ${frame.ip})`);
+    const waits = task.suspension !== null ? `, waits on ${task.suspension.describe()}` : task.status === PENDING ? ", not started" : "";
+    lines.push(`${task.path}: ${frames.length > 0 ? frames.join(" ‹ ") : "-"}${waits}`);
+  }
+  return lines.join("\n");
+}
+
 /** The tree under `root` in tree order: parents first, siblings oldest first (iterative: trees can be deep). */
 function treeOf(root: TaskRecord<unknown>): TaskRecord<unknown>[] {
   const tasks: TaskRecord<unknown>[] = [];

@@ -10,11 +10,11 @@ import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawn as spawnProcess } from "node:child_process";
+import { spawn as spawnProcess, spawnSync } from "node:child_process";
 import { pathToFileURL, fileURLToPath } from "node:url";
 import { compile } from "../../src/compiler/index.js";
 import { run } from "../../src/index.js";
-import { openStore, start, result, cancel, inspect, runWorker, step, CoroutineCancelled, type Store } from "../../src/durable/store/index.js";
+import { openStore, start, result, cancel, signal, inspect, retryStuck, runWorker, step, CoroutineCancelled, type Store } from "../../src/durable/store/index.js";
 import { seededRandom } from "../../src/testing/index.js";
 
 const here = (path: string): string => pathToFileURL(fileURLToPath(new URL(path, import.meta.url))).href;
@@ -38,10 +38,16 @@ function writeModule(name: string, source: string): string {
 const WORKFLOWS = writeModule(
   "workflows",
   `"use durable";
-import { sleep, spawn, channel } from "STRAND";
-import { step } from "STORE";
+import { sleep, spawn, channel, select, onTimeout } from "STRAND";
+import { step, receiveSignal, onSignal } from "STORE";
 
 export const effects = { count: 0 };
+
+export function* approval(wait) {
+  const first = yield* receiveSignal();
+  const decision = yield* select(onSignal((value) => "signal: " + value), onTimeout(wait, () => "timed out"));
+  return [first, decision];
+}
 
 export function* order(n) {
   const reserved = yield* step(() => {
@@ -177,6 +183,31 @@ describe("durable execution on SQLite", () => {
     await store.close();
   });
 
+  it("signals: taken in order with receiveSignal() and onSignal(), or the select times out", async () => {
+    const store = await freshStore();
+    const id = await start(store, workflows.approval, [60_000]);
+    const quiet = await start(store, workflows.approval, [20]);
+    assert.equal(await signal(store, id, "hello"), true);
+    assert.equal(await signal(store, id, "approve"), true);
+    assert.equal(await signal(store, quiet, "only one"), true);
+    const [loud, timedOut] = await withWorker(store, () => Promise.all([result(store, id, { poll: 5 }), result(store, quiet, { poll: 5 })]));
+    assert.deepEqual(loud, ["hello", "signal: approve"]);
+    assert.deepEqual(timedOut, ["only one", "timed out"]);
+    assert.equal(await signal(store, id, "late"), false, "it has ended");
+    await store.close();
+  });
+
+  it("a coroutine checkpointed while it waits for a signal takes it on the next worker", async () => {
+    const store = await freshStore();
+    const id = await start(store, workflows.approval, [60_000]);
+    await withWorker(store, () => waitFor(async () => /receiveSignal/.test((await inspect(store, id))[0]!.suspendedAt ?? "")), { name: "first" });
+    assert.equal((await inspect(store, id))[0]!.status, "runnable");
+    await signal(store, id, "one");
+    await signal(store, id, "two");
+    assert.deepEqual(await withWorker(store, () => result(store, id, { poll: 5 }), { name: "second" }), ["one", "signal: two"]);
+    await store.close();
+  });
+
   it("bad input: TypeErrors naming the argument", async () => {
     const store = await freshStore();
     await assert.rejects(openStore(42 as never), /openStore\(url\): url must be a string/);
@@ -196,6 +227,66 @@ describe("durable execution on SQLite", () => {
       /step\(fn\): runs only inside a durable coroutine run by runWorker/,
     );
     await store.close();
+  });
+});
+
+describe("changed code", () => {
+  it("a coroutine whose code changed stays stuck (inspect says why), never run on the wrong code; retried, the right code resumes it", async () => {
+    const source = (v: string): string => `"use durable";
+import { receiveSignal } from "STORE";
+export function* flow() {
+  const got = yield* receiveSignal();
+  return "${v}:" + got;
+}
+`;
+    const v1 = writeModule("flow-v1", source("v1"));
+    const v2 = writeModule("flow-v2", source("v2"));
+    // Both compile as flow.ts: the same function id, different code.
+    for (const [file, text] of [[v1, source("v1")], [v2, source("v2")]] as const) {
+      let code = text;
+      for (const [key, url] of Object.entries(urls)) code = code.replaceAll(key, url);
+      writeFileSync(file, compile(code, { filename: join(dir, "flow.ts"), root: dir, runtime: urls.DURABLE, sourceMaps: false }).code);
+    }
+    const path = join(dir, `flow-${count++}.db`);
+    const script = join(dir, `flow-worker-${count++}.mjs`);
+    writeFileSync(
+      script,
+      `import { run } from ${JSON.stringify(urls.STRAND)};
+import { openStore, runWorker, start, signal, result, inspect } from ${JSON.stringify(urls.STORE)};
+const [path, module, action] = process.argv.slice(2);
+const { flow } = await import(module);
+const store = await openStore("sqlite:" + path);
+if (action === "start") await start(store, flow, [], { id: "f" });
+if (action === "signal") await signal(store, "f", "go");
+const worker = run(() => runWorker({ store, poll: 5, lease: 100, name: "w" }));
+worker.then(undefined, () => {});
+const until = Date.now() + 10_000;
+for (;;) {
+  const [row] = await inspect(store, "f");
+  if (action === "start" && row.checkpoints > 0) break;
+  if (row.status === "stuck" || row.status === "completed") break;
+  if (Date.now() > until) throw new Error("timed out: " + JSON.stringify(row));
+  await new Promise((resolve) => setTimeout(resolve, 5));
+}
+await worker.cancel().then(undefined, () => {});
+const [row] = await inspect(store, "f");
+console.log(JSON.stringify({ status: row.status, problem: row.problem, result: row.status === "completed" ? await result(store, "f") : null }));
+`,
+    );
+    const node = (module: string, action: string): { status: string; problem: string | null; result: string | null } => {
+      const run = spawnSync(process.execPath, ["--import", "tsx", script, path, pathToFileURL(module).href, action], { encoding: "utf8", cwd: fileURLToPath(new URL("../../", import.meta.url)) });
+      assert.equal(run.status, 0, run.stderr);
+      return JSON.parse(run.stdout.trim().split("\n").at(-1)!);
+    };
+    assert.equal(node(v1, "start").status, "runnable", "checkpointed waiting for its signal, handed back");
+    const stuck = node(v2, "signal");
+    assert.equal(stuck.status, "stuck");
+    assert.match(stuck.problem!, /flow\.ts#flow \(stopped at resume point \d+/);
+    const store = await openStore(`sqlite:${path}`);
+    assert.equal(await retryStuck(store, "f"), true);
+    assert.equal(await retryStuck(store, "f"), false, "not stuck any more");
+    await store.close();
+    assert.deepEqual(node(v1, "wait"), { status: "completed", problem: null, result: "v1:go" });
   });
 });
 

@@ -48,6 +48,8 @@ export interface CoroutineRow {
   readonly checkpoints: number;
   /** Steps recorded at its last checkpoint. */
   readonly steps: number;
+  /** Where it was suspended at its last checkpoint: each task's path and its frames, innermost first. */
+  readonly suspendedAt: string | null;
   /** Why it is stuck, or why its last checkpoint could not be taken. */
   readonly problem: string | null;
   readonly createdAt: number;
@@ -70,6 +72,10 @@ export interface Checkpoint {
   readonly fence: number;
   readonly snapshot: Uint8Array;
   readonly steps: number;
+  /** Where its tasks are suspended, for `inspect`. */
+  readonly where: string;
+  /** Signals it took since its last checkpoint: marked taken in the same transaction. */
+  readonly taken: readonly number[];
 }
 
 export interface Driver {
@@ -95,6 +101,12 @@ export interface Driver {
   outcome(id: string): Promise<{ status: Status; outcome: Uint8Array | null; problem: string | null } | null>;
   /** Cancels a runnable coroutine at once, or asks its worker to; false if it has ended (or does not exist). */
   requestCancel(id: string, now: number): Promise<boolean>;
+  /** Queues a signal for a coroutine that has not ended; false if it has (or does not exist). */
+  signal(id: string, value: Uint8Array, now: number): Promise<boolean>;
+  /** The first signal of `id` not taken yet after `after`, in the order they were sent. */
+  nextSignal(id: string, after: number): Promise<{ seq: number; value: Uint8Array } | null>;
+  /** Makes a stuck coroutine runnable again (for code that can resume it); false if it is not stuck. */
+  retry(id: string, now: number): Promise<boolean>;
   /** Every coroutine, or the one with `id`. */
   list(id?: string): Promise<CoroutineRow[]>;
   close(): Promise<void>;

@@ -3,5 +3,6 @@
  * in a store, run by workers that checkpoint them at their suspensions, and
  * resumed from the last checkpoint after a crash or a deploy. Re-exports only.
  */
-export { openStore, start, result, cancel, inspect, runWorker, step, Store, CoroutineCancelled } from "./worker.js";
+export { openStore, start, result, cancel, signal, inspect, retryStuck, runWorker, step, Store, CoroutineCancelled } from "./worker.js";
+export { receiveSignal, onSignal } from "./signals.js";
 export type { StartOptions, ResultOptions, WorkerOptions, StepOptions, CoroutineRow, Status } from "./worker.js";

@@ -49,6 +49,16 @@ const MIGRATIONS: readonly string[] = [
      value BLOB NOT NULL,
      PRIMARY KEY (coroutine, seq)
    );`,
+  // 2: where each coroutine was suspended at its last checkpoint (for inspect), and signals.
+  `ALTER TABLE strand_coroutines ADD COLUMN suspended_at TEXT;
+   CREATE TABLE strand_signals (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     coroutine TEXT NOT NULL,
+     value BLOB NOT NULL,
+     taken INTEGER NOT NULL DEFAULT 0,
+     created_at INTEGER NOT NULL
+   );
+   CREATE INDEX strand_signals_next ON strand_signals (coroutine, taken, seq);`,
 ];
 
 /** The schema version this code writes. */
@@ -111,6 +121,7 @@ interface Row {
   snapshot_bytes: number | null;
   checkpoints: number;
   steps: number;
+  suspended_at: string | null;
   problem: string | null;
   created_at: number;
   updated_at: number;
@@ -165,11 +176,13 @@ class SqliteDriver implements Driver {
   async checkpoint(owner: string, batch: readonly Checkpoint[], now: number, leaseUntil: number): Promise<string[]> {
     return this.transaction(() => {
       const update = this.sql(
-        "UPDATE strand_coroutines SET snapshot = ?, steps = ?, checkpoints = checkpoints + 1, problem = NULL, lease_until = ?, updated_at = ? WHERE id = ? AND owner = ? AND fence = ? AND status = 'running'",
+        "UPDATE strand_coroutines SET snapshot = ?, steps = ?, suspended_at = ?, checkpoints = checkpoints + 1, problem = NULL, lease_until = ?, updated_at = ? WHERE id = ? AND owner = ? AND fence = ? AND status = 'running'",
       );
+      const take = this.sql("UPDATE strand_signals SET taken = 1 WHERE coroutine = ? AND seq = ?");
       const refused: string[] = [];
       for (const item of batch) {
-        if (Number(update.run(item.snapshot, item.steps, leaseUntil, now, item.id, owner, item.fence).changes) !== 1) refused.push(item.id);
+        if (Number(update.run(item.snapshot, item.steps, item.where, leaseUntil, now, item.id, owner, item.fence).changes) !== 1) refused.push(item.id);
+        else for (const seq of item.taken) take.run(item.id, seq);
       }
       return refused;
     });
@@ -232,8 +245,27 @@ class SqliteDriver implements Driver {
     });
   }
 
+  async signal(id: string, value: Uint8Array, now: number): Promise<boolean> {
+    return this.transaction(() => {
+      const row = this.sql("SELECT status FROM strand_coroutines WHERE id = ?").get(id) as { status: Status } | undefined;
+      if (row === undefined || row.status === "completed" || row.status === "failed" || row.status === "cancelled") return false;
+      this.sql("INSERT INTO strand_signals (coroutine, value, created_at) VALUES (?, ?, ?)").run(id, value, now);
+      return true;
+    });
+  }
+
+  async nextSignal(id: string, after: number): Promise<{ seq: number; value: Uint8Array } | null> {
+    const row = this.sql("SELECT seq, value FROM strand_signals WHERE coroutine = ? AND taken = 0 AND seq > ? ORDER BY seq LIMIT 1").get(id, after) as { seq: number; value: Uint8Array } | undefined;
+    return row === undefined ? null : { seq: Number(row.seq), value: bytes(row.value) };
+  }
+
+  async retry(id: string, now: number): Promise<boolean> {
+    const changes = this.sql("UPDATE strand_coroutines SET status = 'runnable', problem = NULL, updated_at = ? WHERE id = ? AND status = 'stuck'").run(now, id).changes;
+    return Number(changes) === 1;
+  }
+
   async list(id?: string): Promise<CoroutineRow[]> {
-    const columns = "id, fn, status, owner, fence, length(snapshot) AS snapshot_bytes, checkpoints, steps, problem, created_at, updated_at";
+    const columns = "id, fn, status, owner, fence, length(snapshot) AS snapshot_bytes, checkpoints, steps, suspended_at, problem, created_at, updated_at";
     const rows = (
       id === undefined
         ? this.sql(`SELECT ${columns} FROM strand_coroutines ORDER BY created_at, id`).all()
@@ -248,6 +280,7 @@ class SqliteDriver implements Driver {
       snapshotBytes: Number(row.snapshot_bytes ?? 0),
       checkpoints: Number(row.checkpoints),
       steps: Number(row.steps),
+      suspendedAt: row.suspended_at,
       problem: row.problem,
       createdAt: Number(row.created_at),
       updatedAt: Number(row.updated_at),

@@ -41,11 +41,12 @@ import { addProbe } from "../../core/probes.js";
 import { encode, decode } from "../serialize.js";
 import { entryByFunction, KIND_FUNCTION } from "../registry.js";
 import { functionInfo } from "../compiled.js";
-import { snapshot, restore } from "../tasks.js";
+import { describeTree, snapshot, restore } from "../tasks.js";
 import { SnapshotError } from "../errors.js";
 import { show } from "../../validate.js";
 import { openSqlite } from "./sqlite.js";
 import type { Checkpoint, Claimed, CoroutineRow, Driver } from "./driver.js";
+import { RUNNING_KEY, deliverSignals, type Running } from "./running.js";
 
 export type { CoroutineRow, Status } from "./driver.js";
 
@@ -176,6 +177,25 @@ export async function cancel(store: Store, id: string): Promise<boolean> {
   return store.driver.requestCancel(id, Date.now());
 }
 
+/**
+ * Sends `value` (anything the serializer saves) to a coroutine: queued in the
+ * store, in order, until the coroutine takes it with `receiveSignal()` or an
+ * `onSignal()` clause; taking it is part of the coroutine's next checkpoint.
+ * False if the coroutine has ended (or does not exist).
+ */
+export async function signal(store: Store, id: string, value: unknown): Promise<boolean> {
+  checkStore("signal(store, id, value)", store);
+  if (typeof id !== "string") throw new TypeError(`signal(store, id, value): id must be a string, got ${show(id)}`);
+  return store.driver.signal(id, encode(value), Date.now());
+}
+
+/** Makes a stuck coroutine (its code had changed) runnable again, for a worker running code that can resume it; false if it is not stuck. */
+export async function retryStuck(store: Store, id: string): Promise<boolean> {
+  checkStore("retryStuck(store, id)", store);
+  if (typeof id !== "string") throw new TypeError(`retryStuck(store, id): id must be a string, got ${show(id)}`);
+  return store.driver.retry(id, Date.now());
+}
+
 /** The store's coroutines (or the one with `id`): status, worker, checkpoints, snapshot size, and any problem. */
 export async function inspect(store: Store, id?: string): Promise<CoroutineRow[]> {
   checkStore("inspect(store, id)", store);
@@ -201,29 +221,6 @@ export interface WorkerOptions {
   /** The worker's name in the store (`inspect` shows it). Default: a random one. */
   name?: string;
 }
-
-/** A claimed coroutine on this worker. */
-interface Running {
-  readonly id: string;
-  readonly fence: number;
-  readonly owner: string;
-  readonly driver: Driver;
-  /** Steps taken: the next step's number. */
-  steps: number;
-  /** Steps under way (their promises pending: no checkpoint now). */
-  inStep: number;
-  root: TaskRecord<unknown> | null;
-  /** A task of its tree parked since the last checkpoint. */
-  dirty: boolean;
-  /** Abandoned (the worker stops) or refused (another worker claimed it): nothing more is written for it. */
-  gone: boolean;
-  cancelling: boolean;
-  /** The last problem noted in the store. */
-  problem: string | null;
-}
-
-/** The context key under which a runner task keeps its `Running` (steps find it). */
-const RUNNING_KEY = {};
 
 /**
  * Runs durable coroutines from a store until cancelled: claims runnable ones
@@ -299,13 +296,15 @@ function* working(driver: Driver, settings: Settings): Iterator<Instruction, nev
     for (;;) {
       yield* kicks.receive();
       const batch: Checkpoint[] = [];
+      const included = new Map<Running, number>();
       const notes: Array<[Running, string]> = [];
       for (const running of byId.values()) {
         const root = running.root;
         if (!running.dirty || running.gone || root === null || root.state !== "running") continue;
         running.dirty = false;
         try {
-          batch.push({ id: running.id, fence: running.fence, snapshot: yield* snapshot(root), steps: running.steps });
+          batch.push({ id: running.id, fence: running.fence, snapshot: yield* snapshot(root), steps: running.steps, where: describeTree(root), taken: [...running.taken] });
+          included.set(running, running.taken.length);
         } catch (error) {
           if (!(error instanceof SnapshotError)) throw error;
           // Not now (a step's promise is pending, or its tree holds what cannot be saved): at its next suspension.
@@ -319,6 +318,7 @@ function* working(driver: Driver, settings: Settings): Iterator<Instruction, nev
       if (batch.length === 0) continue;
       const now = Date.now();
       const refused = yield* call(() => driver.checkpoint(owner, batch, now, now + lease));
+      for (const [running, count] of included) running.taken.splice(0, count); // marked taken with its checkpoint
       for (const id of refused) {
         const running = byId.get(id);
         if (running !== undefined) drop(running);
@@ -354,6 +354,9 @@ function* working(driver: Driver, settings: Settings): Iterator<Instruction, nev
       gone: false,
       cancelling: false,
       problem: null,
+      receivers: [],
+      lastSignal: 0,
+      taken: [],
     };
     setContext(task, RUNNING_KEY, running);
     byId.set(running.id, running);
@@ -404,6 +407,7 @@ function* working(driver: Driver, settings: Settings): Iterator<Instruction, nev
         for (const one of claimed) yield* spawn(() => runner(one), { name: `coroutine ${one.id}` });
         if (claimed.length === free) continue; // there may be more
       }
+      for (const running of byId.values()) if (running.receivers.length > 0) yield* call(() => deliverSignals(running));
       yield* select(freed.onReceive(), onTimeout(poll));
     }
   } finally {

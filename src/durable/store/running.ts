@@ -1,0 +1,68 @@
+/**
+ * A durable coroutine claimed by this process's worker, as the worker
+ * (worker.ts), its steps and its signals (signals.ts) share it. A runner task
+ * keeps it under `RUNNING_KEY` in its context; the coroutine's tree runs under
+ * that runner, so its operations find it with `lookupContext`.
+ */
+import type { TaskRecord } from "../../core/task.js";
+import type { Driver } from "./driver.js";
+import { decode } from "../serialize.js";
+
+/** Something in the coroutine's tree waiting for a signal: told the next one, it takes it (true) or declines (false: a select chose another clause). */
+export interface SignalReceiver {
+  deliver(value: unknown, seq: number): boolean;
+}
+
+/** A claimed coroutine on this worker. */
+export interface Running {
+  readonly id: string;
+  readonly fence: number;
+  readonly owner: string;
+  readonly driver: Driver;
+  /** Steps taken: the next step's number. */
+  steps: number;
+  /** Steps under way (their promises pending: no checkpoint now). */
+  inStep: number;
+  root: TaskRecord<unknown> | null;
+  /** A task of its tree parked since the last checkpoint. */
+  dirty: boolean;
+  /** Abandoned (the worker stops) or refused (another worker claimed it): nothing more is written for it. */
+  gone: boolean;
+  cancelling: boolean;
+  /** The last problem noted in the store. */
+  problem: string | null;
+  /** Who waits for a signal, oldest first. */
+  receivers: SignalReceiver[];
+  /** The last signal handed to the tree (signals after it are delivered next). */
+  lastSignal: number;
+  /** Signals taken since the last checkpoint: the next checkpoint marks them taken. */
+  taken: number[];
+}
+
+/** The context key under which a runner task keeps its `Running` (steps find it). */
+export const RUNNING_KEY = {};
+
+
+/**
+ * Hands each waiting receiver of `running` the next signal in the store, in
+ * order, while there are both (the worker calls it as it polls).
+ */
+export async function deliverSignals(running: Running): Promise<void> {
+  while (running.receivers.length > 0 && !running.gone) {
+    const next = await running.driver.nextSignal(running.id, running.lastSignal);
+    if (next === null) return;
+    const value = decode(next.value);
+    let taken = false;
+    while (!taken && running.receivers.length > 0) taken = running.receivers.shift()!.deliver(value, next.seq);
+    if (!taken) return;
+    running.lastSignal = next.seq;
+    running.taken.push(next.seq);
+  }
+}
+
+/** A receiver gave back a signal it had taken (its select was cancelled before it ran): it is delivered again. */
+export function returnSignal(running: Running, seq: number): void {
+  const at = running.taken.indexOf(seq);
+  if (at >= 0) running.taken.splice(at, 1);
+  running.lastSignal = Math.min(running.lastSignal, seq - 1);
+}
