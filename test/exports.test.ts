@@ -81,6 +81,7 @@ const VALUES: Record<string, string[]> = {
     "snapshot",
     "snapshotCoroutine",
   ],
+  "src/durable/store/index.ts": ["CoroutineCancelled", "Store", "cancel", "inspect", "onSignal", "openStore", "receiveSignal", "result", "retryStuck", "runWorker", "signal", "start", "step"],
   "src/compiler/index.ts": ["CompileError", "compile"],
   "src/compiler/plugin.ts": ["strandDurable"],
 };
@@ -144,6 +145,7 @@ const TYPES: Record<string, string[]> = {
     "SnapshotOptions",
     "TypeCodec",
   ],
+  "src/durable/store/index.ts": ["CoroutineRow", "ResultOptions", "StartOptions", "Status", "StepOptions", "WorkerOptions"],
   "src/compiler/index.ts": ["CompileOptions", "CompileResult", "CompiledFunction"],
   "src/compiler/plugin.ts": ["StrandDurableOptions"],
 };
