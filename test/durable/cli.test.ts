@@ -7,6 +7,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
 import { dirname, join, relative, resolve } from "node:path";
 import { compile } from "../../src/compiler/index.js";
 import { installedProject, repository, type Project } from "./fixtures/installed.js";
@@ -179,5 +180,85 @@ describe("strand compile", () => {
     const result = strand(["--help"]);
     assert.equal(result.status, 0);
     assert.match(result.stdout, /^Usage: strand compile <file or directory>\.\.\. --out-dir <dir> \[--root <dir>\]/);
+  });
+});
+
+describe("strand worker, inspect, cancel, retry", () => {
+  let project: Project;
+  let bin: string;
+  const strand = (args: readonly string[]) => project.node([bin, ...args]);
+
+  before(() => {
+    project = installedProject();
+    const pkg = JSON.parse(readFileSync(join(repository, "package.json"), "utf8")) as { bin: { strand: string } };
+    bin = join(project.strand, pkg.bin.strand);
+    writeFileSync(
+      join(project.dir, "jobs.ts"),
+      `"use durable";
+import { sleep } from "strand";
+import { step, receiveSignal } from "strand/durable/store";
+export function* greet(name: string) {
+  const greeting = yield* step(() => "hello, " + name);
+  yield* sleep(5);
+  return greeting;
+}
+export function* waiting() {
+  return yield* receiveSignal();
+}
+`,
+    );
+    writeFileSync(
+      join(project.dir, "enqueue.ts"),
+      `import { openStore, start } from "strand/durable/store";
+import { greet, waiting } from "./jobs.ts";
+const store = await openStore("sqlite:app.db");
+await start(store, greet, ["ada"], { id: "g1" });
+await start(store, waiting, [], { id: "w1" });
+await store.close();
+`,
+    );
+  });
+  after(() => project.remove());
+
+  test("a worker runs a module's coroutines until SIGTERM hands the rest back; inspect shows each; cancel ends one", async () => {
+    const enqueued = project.node(["--import", "strand/register", "enqueue.ts"]);
+    assert.equal(enqueued.status, 0, enqueued.stderr);
+    const worker = spawn(process.execPath, [bin, "worker", "jobs.ts", "--store", "sqlite:app.db", "--name", "cli-worker", "--lease", "200"], { cwd: project.dir, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    worker.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => worker.once("exit", (code) => resolve(code)));
+    // Wait (on the store's state) for the greeting to complete and the waiting one to be checkpointed.
+    const until = Date.now() + 30_000;
+    for (;;) {
+      const listed = JSON.parse(strand(["inspect", "sqlite:app.db", "--json"]).stdout) as Array<{ id: string; status: string; checkpoints: number }>;
+      const byId = new Map(listed.map((row) => [row.id, row]));
+      if (byId.get("g1")?.status === "completed" && (byId.get("w1")?.checkpoints ?? 0) > 0) break;
+      if (Date.now() > until) assert.fail(`the worker did not get there: ${JSON.stringify(listed)}\n${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    worker.kill("SIGTERM");
+    assert.equal(await exited, 128 + 15, stderr);
+    assert.match(stderr, /strand: worker cli-worker runs the durable coroutines of sqlite:app\.db/);
+    const text = strand(["inspect", "sqlite:app.db"]);
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stdout, /^g1 {2}completed {2}jobs\.ts#greet/m);
+    assert.match(text.stdout, /^w1 {2}runnable {2}jobs\.ts#waiting.*\n {4}.*waiting \(resume point \d+\), waits on receiveSignal\(\)/m);
+    const cancelled = strand(["cancel", "sqlite:app.db", "w1"]);
+    assert.equal(cancelled.status, 0, cancelled.stderr);
+    assert.match(strand(["inspect", "sqlite:app.db", "w1"]).stdout, /^w1 {2}cancelled/m);
+    assert.equal(strand(["cancel", "sqlite:app.db", "w1"]).status, 1, "ended: nothing to cancel");
+    assert.equal(strand(["retry", "sqlite:app.db", "g1"]).status, 1, "not stuck: nothing to retry");
+  });
+
+  test("bad usage exits with 2 and says what is missing", () => {
+    const noStore = strand(["worker", "jobs.ts"]);
+    assert.equal(noStore.status, 2);
+    assert.match(noStore.stderr, /worker needs --store <url>/);
+    const noModule = strand(["worker", "--store", "sqlite:app.db"]);
+    assert.equal(noModule.status, 2);
+    assert.match(noModule.stderr, /worker needs the modules/);
+    const noId = strand(["cancel", "sqlite:app.db"]);
+    assert.equal(noId.status, 2);
+    assert.match(noId.stderr, /cancel needs the coroutine's id/);
   });
 });
