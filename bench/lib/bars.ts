@@ -132,6 +132,16 @@ export function checkBars(groups: GroupResult[]): BarResult[] {
     both(ns("broadcast/strand/100"), ns("prodcons/strand/channel/64"), (s, r) => ({ ok: s <= 2 * r, measured: `${formatNs(s)} vs ${formatNs(r)}: ${formatRatio(s / r)}` })),
   );
 
+  // Durable execution (issue 11), on the embedded store
+  bar(
+    "store: checkpoint latency per suspension of one coroutine on SQLite ≤ 1 ms",
+    ns("store/strand/checkpoint-latency") === undefined ? undefined : { ok: ns("store/strand/checkpoint-latency")! <= 1e6, measured: formatNs(ns("store/strand/checkpoint-latency")!) },
+  );
+  bar(
+    "store: resume after 10⁴ steps within 1.2× of resume after 10",
+    both(ns("store/strand/resume-after-10000"), ns("store/strand/resume-after-10"), (many, few) => ({ ok: many <= 1.2 * few, measured: `${formatNs(many)} vs ${formatNs(few)}: ${formatRatio(many / few)}` })),
+  );
+
   // Every other workload
   for (const [refId, label] of [
     ["resume/strand/yield-now", "task resume via run loop"],
