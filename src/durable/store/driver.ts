@@ -89,8 +89,8 @@ export interface Driver {
   finish(owner: string, id: string, fence: number, status: "completed" | "failed" | "cancelled" | "stuck", outcome: Uint8Array | null, problem: string | null, now: number): Promise<boolean>;
   /** Notes why a claimed coroutine's checkpoint could not be taken (it keeps running). */
   note(owner: string, id: string, fence: number, problem: string | null): Promise<void>;
-  /** Extends `owner`'s leases; returns the ids of its coroutines whose cancellation was requested. */
-  renew(owner: string, now: number, leaseUntil: number): Promise<string[]>;
+  /** Extends `owner`'s leases: returns the ids it still holds, and those of them whose cancellation was requested. */
+  renew(owner: string, now: number, leaseUntil: number): Promise<{ held: string[]; cancelled: string[] }>;
   /** Hands `owner`'s running coroutines back (a worker that stops). */
   release(owner: string, now: number): Promise<void>;
   /** Records step `seq` of a claimed coroutine (its first record stands); false if refused (invariant 1). */
@@ -107,6 +107,8 @@ export interface Driver {
   nextSignal(id: string, after: number): Promise<{ seq: number; value: Uint8Array } | null>;
   /** Makes a stuck coroutine runnable again (for code that can resume it); false if it is not stuck. */
   retry(id: string, now: number): Promise<boolean>;
+  /** Calls `wake` when work may be waiting (PostgreSQL's NOTIFY); without it, workers poll. Returns the function that stops it. */
+  onWork?(wake: () => void): () => void;
   /** Every coroutine, or the one with `id`. */
   list(id?: string): Promise<CoroutineRow[]>;
   close(): Promise<void>;

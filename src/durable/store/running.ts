@@ -17,6 +17,12 @@ export interface SignalReceiver {
 export interface Running {
   readonly id: string;
   readonly fence: number;
+  /** Until when this worker's lease on it lasts (real time), as far as it knows. */
+  leaseUntil: number;
+  /** A step found the lease lapsed: the worker drops this copy when it next looks. */
+  lapsed: boolean;
+  /** Wakes the worker's loop (to drop a lapsed copy at once). */
+  readonly wake: () => void;
   readonly owner: string;
   readonly driver: Driver;
   /** Steps taken: the next step's number. */

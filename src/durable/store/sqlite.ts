@@ -200,11 +200,11 @@ class SqliteDriver implements Driver {
     this.sql("UPDATE strand_coroutines SET problem = ? WHERE id = ? AND owner = ? AND fence = ? AND status = 'running'").run(problem, id, owner, fence);
   }
 
-  async renew(owner: string, now: number, leaseUntil: number): Promise<string[]> {
+  async renew(owner: string, now: number, leaseUntil: number): Promise<{ held: string[]; cancelled: string[] }> {
     return this.transaction(() => {
       this.sql("UPDATE strand_coroutines SET lease_until = ? WHERE owner = ? AND status = 'running'").run(leaseUntil, owner);
-      const rows = this.sql("SELECT id FROM strand_coroutines WHERE owner = ? AND status = 'running' AND cancel_requested = 1").all(owner) as { id: string }[];
-      return rows.map((row) => row.id);
+      const rows = this.sql("SELECT id, cancel_requested FROM strand_coroutines WHERE owner = ? AND status = 'running'").all(owner) as { id: string; cancel_requested: number }[];
+      return { held: rows.map((row) => row.id), cancelled: rows.filter((row) => row.cancel_requested === 1).map((row) => row.id) };
     });
   }
 

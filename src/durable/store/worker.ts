@@ -28,6 +28,7 @@
 import { randomUUID } from "node:crypto";
 import { call } from "../../interop.js";
 import { sleep } from "../../time.js";
+import { suspend } from "../../scheduling.js";
 import { spawn } from "../../spawn.js";
 import { select, onTimeout } from "../../select.js";
 import { retry, type RetryOptions } from "../../retry.js";
@@ -45,6 +46,7 @@ import { describeTree, snapshot, restore } from "../tasks.js";
 import { SnapshotError } from "../errors.js";
 import { show } from "../../validate.js";
 import { openSqlite } from "./sqlite.js";
+import { openPostgres } from "./postgres.js";
 import type { Checkpoint, Claimed, CoroutineRow, Driver } from "./driver.js";
 import { RUNNING_KEY, deliverSignals, type Running } from "./running.js";
 
@@ -71,9 +73,10 @@ export class Store {
 
 /**
  * Opens a store: `sqlite:<path>` (the embedded default: a file, created if
- * needed, with its schema brought up to date). Its driver is an optional peer
- * dependency: better-sqlite3 12 on Node 20, or Node's built-in `node:sqlite`
- * on Node ≥ 22.5.
+ * needed) or `postgres://user:password@host:port/database` (many workers on
+ * many machines), with its schema brought up to date. Drivers are optional
+ * peer dependencies: better-sqlite3 12 on Node 20 (or Node's built-in
+ * `node:sqlite` on Node ≥ 22.5), and `pg` for PostgreSQL.
  *
  * ```ts
  * const store = await openStore("sqlite:./orders.db");
@@ -86,10 +89,8 @@ export async function openStore(url: string): Promise<Store> {
     if (path === "") throw new TypeError(`openStore(url): a sqlite: url names a file, as in "sqlite:./app.db" (or "sqlite::memory:"), got ${JSON.stringify(url)}`);
     return new Store(url, openSqlite(path));
   }
-  if (/^postgres(ql)?:\/\//.test(url)) {
-    throw new Error(`openStore(${JSON.stringify(url)}): PostgreSQL stores are not available in this version of Strand yet; use a sqlite: store`);
-  }
-  throw new TypeError(`openStore(url): unknown kind of store ${JSON.stringify(url)}; use "sqlite:<path>"`);
+  if (/^postgres(ql)?:\/\//.test(url)) return new Store(url, await openPostgres(url));
+  throw new TypeError(`openStore(url): unknown kind of store ${JSON.stringify(url)}; use "sqlite:<path>" or "postgres://user:password@host:port/database"`);
 }
 
 // ---------------------------------------------------------------------------
@@ -330,7 +331,13 @@ function* working(driver: Driver, settings: Settings): Iterator<Instruction, nev
     for (;;) {
       yield* sleep(lease / 3);
       const now = Date.now();
-      const cancelled = yield* call(() => driver.renew(owner, now, now + lease));
+      const known = [...byId.values()];
+      const { held, cancelled } = yield* call(() => driver.renew(owner, now, now + lease));
+      const holding = new Set(held);
+      for (const running of known) {
+        if (holding.has(running.id)) running.leaseUntil = now + lease;
+        else if (byId.get(running.id) === running && !running.gone) drop(running); // another worker claimed it while this one was away (its lease lapsed)
+      }
       for (const id of cancelled) {
         const running = byId.get(id);
         if (running === undefined || running.cancelling || running.root === null || ended(running.root)) continue;
@@ -340,11 +347,12 @@ function* working(driver: Driver, settings: Settings): Iterator<Instruction, nev
     }
   }
 
-  function* runner(claimed: Claimed): Generator<Instruction, void, unknown> {
+  function* runner(claimed: Claimed & { at: number }): Generator<Instruction, void, unknown> {
     const task = requireCurrent("runWorker()");
     const running: Running = {
       id: claimed.id,
       fence: claimed.fence,
+      leaseUntil: claimed.at + lease,
       owner,
       driver,
       steps: claimed.steps,
@@ -357,6 +365,8 @@ function* working(driver: Driver, settings: Settings): Iterator<Instruction, nev
       receivers: [],
       lastSignal: 0,
       taken: [],
+      lapsed: false,
+      wake: wakeLoop,
     };
     setContext(task, RUNNING_KEY, running);
     byId.set(running.id, running);
@@ -396,6 +406,8 @@ function* working(driver: Driver, settings: Settings): Iterator<Instruction, nev
     }
   }
 
+  const stopWaking = driver.onWork?.(() => freed.trySend(undefined));
+  const wakeLoop = (): void => void freed.trySend(undefined);
   try {
     yield* spawn(checkpointer, { name: "checkpointer" });
     yield* spawn(heartbeat, { name: "heartbeat" });
@@ -404,14 +416,16 @@ function* working(driver: Driver, settings: Settings): Iterator<Instruction, nev
       if (free > 0) {
         const now = Date.now();
         const claimed = yield* call(() => driver.claim(owner, free, now, now + lease));
-        for (const one of claimed) yield* spawn(() => runner(one), { name: `coroutine ${one.id}` });
+        for (const one of claimed) yield* spawn(() => runner({ ...one, at: now }), { name: `coroutine ${one.id}` });
         if (claimed.length === free) continue; // there may be more
       }
+      for (const running of [...byId.values()]) if (running.lapsed && !running.gone) drop(running);
       for (const running of byId.values()) if (running.receivers.length > 0) yield* call(() => deliverSignals(running));
       yield* select(freed.onReceive(), onTimeout(poll));
     }
   } finally {
     removeProbe();
+    stopWaking?.();
     yield* call(() => driver.release(owner, Date.now()));
   }
 }
@@ -469,6 +483,13 @@ function* stepping<T>(fn: () => T | PromiseLike<T>, retrying: RetryOptions | und
       const value = decode(recorded.value);
       if (!recorded.ok) throw value;
       return value as T;
+    }
+    if (Date.now() >= running.leaseUntil) {
+      // This worker's lease lapsed (it was stopped or starved): another may hold the coroutine now.
+      // Run nothing: wait here until the worker drops this copy.
+      running.lapsed = true;
+      running.wake();
+      yield* suspend();
     }
     let ok = true;
     let value: unknown;
