@@ -61,7 +61,8 @@ const VALUES: Record<string, string[]> = {
     "yieldNow",
   ],
   "src/testing/index.ts": ["Steps", "VirtualClock", "runTest", "seededRandom"],
-  "src/node/index.ts": ["propagateAsyncContext"],
+  "src/node/index.ts": ["installDumpSignal", "propagateAsyncContext"],
+  "src/observe/index.ts": ["dump", "dumpJSON", "renderDump", "setDebug", "track"],
   "src/durable/index.ts": [
     "SnapshotError",
     "VersionMismatch",
@@ -130,7 +131,8 @@ const TYPES: Record<string, string[]> = {
     "TimeoutOptions",
   ],
   "src/testing/index.ts": ["RunTestOptions", "TestContext"],
-  "src/node/index.ts": [],
+  "src/node/index.ts": ["DumpSignalOptions"],
+  "src/observe/index.ts": ["Dump", "DumpOptions", "FrameDump", "RuntimeDump", "TaskActivity", "TaskDump"],
   "src/durable/index.ts": [
     "DecodeOptions",
     "EncodeOptions",

@@ -19,7 +19,7 @@ import { TimerHeap, type TimerEntry } from "./timers.js";
 import { bodyDone, fail, interrupt, recordError, requestTeardownAtYield } from "./lifecycle.js";
 import { DeadlockError } from "./errors.js";
 import { emit, listening } from "./probes.js";
-import { frameDepth, popFrame, pushFrame } from "./frames.js";
+import { captureThrow, frameDepth, popFrame, pushFrame } from "./frames.js";
 import { ended, type TaskRecord } from "./task.js";
 import { BUDGET, bind, budgetLeft, currentTask } from "./registers.js";
 
@@ -371,6 +371,8 @@ export function step(task: TaskRecord<unknown>): void {
       ok = false;
       value = isStackOverflow(error) ? depthError(task, error) : error;
       result = undefined!;
+      captureThrow(task, value); // the failure path only: where it left a frame, for its report
+
     }
     if (!ok || result.done) {
       // The frame ended: returned `value`, or threw it.

@@ -1,0 +1,4 @@
+// The `strand/observe` entry: task dumps, coroutine stacks, tracking (re-exports only).
+export { dump, dumpJSON, renderDump, type Dump, type DumpOptions, type FrameDump, type RuntimeDump, type TaskActivity, type TaskDump } from "./dump.js";
+export { setDebug } from "./debug.js";
+export { track } from "./track.js";
