@@ -60,7 +60,7 @@ const VALUES: Record<string, string[]> = {
     "withResolvers",
     "yieldNow",
   ],
-  "src/testing/index.ts": ["Steps", "VirtualClock", "runTest", "seededRandom"],
+  "src/testing/index.ts": ["LeakError", "Steps", "VirtualClock", "expectNoLeaks", "runTest", "seededRandom"],
   "src/node/index.ts": ["installDumpSignal", "propagateAsyncContext"],
   "src/observe/index.ts": ["dump", "dumpJSON", "renderDump", "setDebug", "track"],
   "src/durable/index.ts": [

@@ -67,6 +67,8 @@ export class Runtime {
   private idleScheduled = false;
   /** The clock threw: its error failed the root, and the clock is not called again. */
   private clockBroken = false;
+  /** The runtime whose task started this run, if one did (a test's leak check looks for runs it started). */
+  startedIn: Runtime | null = null;
   /** The run's root task: a failure of the clock fails it; deadlock reports walk its tree. */
   root: TaskRecord<unknown> | null = null;
   /**
