@@ -62,7 +62,7 @@ const VALUES: Record<string, string[]> = {
   ],
   "src/testing/index.ts": ["LeakError", "Steps", "VirtualClock", "expectNoLeaks", "runTest", "seededRandom"],
   "src/node/index.ts": ["installDumpSignal", "propagateAsyncContext"],
-  "src/observe/index.ts": ["dump", "dumpJSON", "renderDump", "setDebug", "track"],
+  "src/observe/index.ts": ["dump", "dumpJSON", "metrics", "renderDump", "setDebug", "track"],
   "src/durable/index.ts": [
     "SnapshotError",
     "VersionMismatch",
@@ -132,7 +132,18 @@ const TYPES: Record<string, string[]> = {
   ],
   "src/testing/index.ts": ["RunTestOptions", "TestContext"],
   "src/node/index.ts": ["DumpSignalOptions"],
-  "src/observe/index.ts": ["Dump", "DumpOptions", "FrameDump", "RuntimeDump", "TaskActivity", "TaskDump"],
+  "src/observe/index.ts": [
+    "Dump",
+    "DumpOptions",
+    "FrameDump",
+    "InstanceMetrics",
+    "Metrics",
+    "RuntimeDump",
+    "SchedulerMetrics",
+    "TaskActivity",
+    "TaskDump",
+    "TimerMetrics",
+  ],
   "src/durable/index.ts": [
     "DecodeOptions",
     "EncodeOptions",

@@ -162,6 +162,7 @@ export class Runtime {
         const task = this.ready.shift();
         if (task === undefined) break;
         step(task);
+        if (listening) emit("stepEnded", task);
         // A step may include up to BUDGET immediate completions: count them as work too,
         // so a loop of ready operations still returns to the host within the slice.
         work += 1 + BUDGET - budgetLeft();
@@ -169,6 +170,7 @@ export class Runtime {
           work = 0;
           if (performance.now() - start <= SLICE_MS) continue;
           // Back to the host: timers and I/O callbacks get their turn.
+          if (listening) emit("hostYield");
           this.kicked = true;
           macrotask(this.drain);
           break;

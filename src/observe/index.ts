@@ -2,3 +2,4 @@
 export { dump, dumpJSON, renderDump, type Dump, type DumpOptions, type FrameDump, type RuntimeDump, type TaskActivity, type TaskDump } from "./dump.js";
 export { setDebug } from "./debug.js";
 export { track } from "./track.js";
+export { metrics, type InstanceMetrics, type Metrics, type SchedulerMetrics, type TimerMetrics } from "./metrics.js";

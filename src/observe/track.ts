@@ -11,6 +11,7 @@
  *   wall time; the side tables hold tasks weakly.
  */
 import { addProbe } from "../core/probes.js";
+import { watchInstances } from "../core/instances.js";
 import type { Task } from "../core/task.js";
 import type { TaskRecord } from "../core/task.js";
 
@@ -34,7 +35,21 @@ export const counters = {
   ended: 0,
   timersSet: 0,
   timersFired: 0,
+  /** Drains that used up their time slice and returned to the host. */
+  hostYields: 0,
+  /** The longest step since `takeLongestStep()` last read it, in wall-clock milliseconds. */
+  longestStep: 0,
 };
+
+/** When the step under way began (performance.now()), or -1 between steps. */
+let stepStart = -1;
+
+/** Reads and resets the longest step (metrics report it per snapshot). */
+export function takeLongestStep(): number {
+  const longest = counters.longestStep;
+  counters.longestStep = 0;
+  return longest;
+}
 
 const probe = {
   spawned(task: Task<unknown>): void {
@@ -44,6 +59,16 @@ const probe = {
   stepped(task: Task<unknown>): void {
     counters.steps++;
     stamp(task);
+    stepStart = performance.now();
+  },
+  stepEnded(): void {
+    if (stepStart < 0) return;
+    const took = performance.now() - stepStart;
+    stepStart = -1;
+    if (took > counters.longestStep) counters.longestStep = took;
+  },
+  hostYield(): void {
+    counters.hostYields++;
   },
   parked(task: Task<unknown>): void {
     counters.parks++;
@@ -67,9 +92,11 @@ const probe = {
 
 /**
  * Starts recording, until the returned function is called, how long each task
- * has been doing what it does (dumps show "parked for 1500ms") and the
- * scheduler's counters (`metrics()`'s steps, parks, wakes, timers). Costs a
- * few nanoseconds per step while on; nothing when off. Calls nest: tracking
+ * has been doing what it does (dumps show "parked for 1500ms"), the
+ * scheduler's counters (`metrics()`'s steps, parks, wakes, timers, longest
+ * step, host yields), and the channels and sync primitives made meanwhile
+ * (held weakly, for `metrics()` and leak checks). Costs a few nanoseconds per
+ * step while on; nothing when off. Calls nest: tracking
  * stays on until every one has stopped.
  *
  * ```ts
@@ -83,10 +110,12 @@ const probe = {
  */
 export function track(): () => void {
   if (users++ === 0) remove = addProbe(probe);
+  const unwatch = watchInstances();
   let stopped = false;
   return () => {
     if (stopped) return;
     stopped = true;
+    unwatch();
     if (--users === 0) {
       remove!();
       remove = null;
