@@ -1,5 +1,5 @@
 import { RealClock, type Clock } from "./core/clock.js";
-import { Runtime } from "./core/runtime.js";
+import { currentTask, Runtime } from "./core/runtime.js";
 import { createTask, type Body, type Task, type TaskRecord } from "./core/task.js";
 import { checkBody, checkClock, checkName, checkOptions, nameOf } from "./validate.js";
 import { captureAsyncContext } from "./async-context.js";
@@ -39,6 +39,7 @@ export function startRoot<T>(body: Body<T>, options?: RunOptions): TaskRecord<T>
     throw new TypeError("run(body, options): random must be a function returning numbers in [0, 1)");
   }
   const runtime = new Runtime(options?.clock ?? new RealClock(), options?.random);
+  runtime.startedIn = currentTask()?.runtime ?? null;
   captureAsyncContext(runtime);
   const task = createTask(body, null, runtime, options?.name ?? nameOf(body, "run"), 0, 0);
   task.promise();

@@ -32,7 +32,9 @@ test("dist/*.d.ts type-checks without skipLibCheck, as a user's compiler sees it
         'import { Mutex, waitAny } from "strand/sync";',
         'import { runTest } from "strand/testing";',
         'import { channel as ch2 } from "strand/channel";',
-        "void [run, spawn, channel, select, onTimeout, Mutex, waitAny, runTest, ch2];",
+        'import { dump, dumpJSON, type TaskDump } from "strand/observe";',
+        "void [run, spawn, channel, select, onTimeout, Mutex, waitAny, runTest, ch2, dump, dumpJSON];",
+        "export type D = TaskDump;",
         "export type T = Task<number>;",
       ].join("\n"),
     );

@@ -61,6 +61,7 @@ import { ChannelIterator } from "./iterator.js";
 import { PARKED, RECEIVE, RECEIVE_CATCHING, SEND, START, Waiter } from "./waiter.js";
 import { saveable, type Saving } from "../core/saving.js";
 import type { TaskRecord } from "../core/task.js";
+import { made, watching } from "../core/instances.js";
 
 // Channel states.
 const OPEN = 0;
@@ -183,6 +184,7 @@ export class ChannelImpl<T> implements Channel<T> {
     this.overflow = overflow;
     this.onUndelivered = options?.onUndelivered;
     this.name = options?.name !== undefined ? `channel "${options.name}"` : `channel #${showId(nextChannelId++)}`;
+    if (watching) made(this);
   }
 
   // -- The state machine. Callers hold nothing; these run to completion. ------

@@ -32,19 +32,39 @@ import { RUNNING, type TaskRecord } from "./task.js";
 
 /** A frame the run loop owns, as a stack trace shows it. */
 export interface Frame {
-  /** The function this frame runs: a task's body, an `fn` body, a compiled coroutine. */
+  /** The function this frame runs: a task's body, an `fn` body; undefined when it has none at hand. */
   readonly function: ((...args: never[]) => unknown) | undefined;
   /**
-   * Where in the source the frame is, if it can say (`file.ts:12:5`): compiled
-   * coroutines know their resume point; other frames know where they were
-   * entered, in debug mode only.
+   * Where in the source the frame is, if it can say (`file.ts:12:5`): frames
+   * know where they were entered, in debug mode only.
    */
   readonly location: string | undefined;
+  /** The function's name when the frame holds no function object (a compiled coroutine's frame). */
+  readonly name?: string;
+  /** A compiled coroutine's durable function id (`module#lexical path`), which names its module. */
+  readonly id?: string;
 }
 
-/** An iterator that is its own frame (a compiled coroutine) says so by having these. */
+/** An iterator that is its own frame says so by having these. */
 function isFrame(value: unknown): value is Frame {
   return typeof value === "object" && value !== null && "location" in value && "function" in value;
+}
+
+/**
+ * The key of a method an iterator has when it keeps a stack of frames of its
+ * own (a compiled durable coroutine: `yield*` between compiled coroutines
+ * pushes frames on its heap stack, not on the run loop's): it lists them, top
+ * first. A registered symbol, so the durable runtime defines it without the
+ * core knowing of it.
+ */
+export const FRAME_STACK: unique symbol = Symbol.for("strand.frames") as never;
+
+interface FrameStack {
+  [FRAME_STACK](): Frame[];
+}
+
+function hasStack(value: unknown): value is FrameStack {
+  return typeof value === "object" && value !== null && typeof (value as Partial<FrameStack>)[FRAME_STACK] === "function";
 }
 
 let debug = false;
@@ -89,27 +109,39 @@ export function frameDepth(task: TaskRecord<unknown>): number {
   return task.below === null ? 0 : task.below.length >> 1; // frames and the calls that opened them, in pairs
 }
 
-/** The frames of `task`, top first (the body's frame last); empty before its first step and after it ended. */
-export function framesOf(task: TaskRecord<unknown>): Frame[] {
+/**
+ * The frames of `task`, top first (the body's frame last); empty before its
+ * first step and after it ended. A compiled coroutine's frame stack is listed
+ * frame by frame; `top`, when given, stands for the frames of the top iterator
+ * (what a compiled stack held when an exception left it: `captureThrow`).
+ */
+export function framesOf(task: TaskRecord<unknown>, top?: Frame[]): Frame[] {
   if (task.frame === null) return [];
   const frames: Frame[] = [];
   const below = task.below ?? [];
   const depth = frameDepth(task);
-  for (let d = depth; d >= 1; d--) {
+  for (let d = depth; d >= 0; d--) {
     const iterator = d === depth ? task.frame : below[2 * d];
-    frames.push(isFrame(iterator) ? iterator : (below[2 * d - 1] as Call));
+    if (d === depth && top !== undefined) frames.push(...top);
+    else if (hasStack(iterator)) frames.push(...entered(iterator[FRAME_STACK](), d === 0 ? sites.get(task) : (below[2 * d - 1] as Call).location));
+    else if (isFrame(iterator)) frames.push(iterator);
+    else frames.push(d === 0 ? bodyFrame(task) : (below[2 * d - 1] as Call));
   }
-  const bottom = depth === 0 ? task.frame : below[0];
-  frames.push(isFrame(bottom) ? bottom : bodyFrame(task));
   return frames;
+}
+
+/** A compiled stack's root frame was entered where the call (or task) that opened it was made. */
+function entered(stack: Frame[], site: string | undefined): Frame[] {
+  const root = stack.at(-1);
+  if (site !== undefined && root !== undefined && root.location === undefined) stack[stack.length - 1] = { ...root, location: site };
+  return stack;
 }
 
 function bodyFrame(task: TaskRecord<unknown>): Frame {
   const body = task.body;
-  return {
-    function: typeof body === "function" ? (body as (...args: never[]) => unknown) : undefined,
-    location: sites.get(task),
-  };
+  const fn = typeof body === "function" ? (body as (...args: never[]) => unknown) : undefined;
+  // An anonymous body (a task named by its options) is called after its task.
+  return { function: fn, location: sites.get(task), name: fn?.name || task.name };
 }
 
 /** Pushes the frame `call` opened (the run loop, inside a step). */
@@ -172,4 +204,107 @@ let detachedCount = 0;
 /** True while `task` is detached. */
 export function isDetached(task: TaskRecord<unknown>): boolean {
   return detachedCount > 0 && detached.has(task);
+}
+
+// ---------------------------------------------------------------------------
+// Logical stacks of errors. Captured only on the failure path: when an
+// exception leaves a frame (the run loop's catch, the durable driver's), never
+// when one is resumed or returns.
+
+/** Where an exception first left a frame: the task it was in and that task's frames, top first. */
+interface Thrown {
+  readonly task: TaskRecord<unknown> | null;
+  readonly frames: Frame[];
+}
+
+/** Side table, as errors carry no field for it: each exception's first capture. */
+const thrown = new WeakMap<object, Thrown>();
+
+/**
+ * The durable driver: `error` left a compiled frame for its caller, whose
+ * frames (top first, the one it was thrown in first) are popped as it goes
+ * on; the run loop then puts them on top of the task's frames (`captureThrow`).
+ */
+export function noteCompiledThrow(error: unknown, frames: () => Frame[]): void {
+  if (typeof error === "object" && error !== null && !thrown.has(error)) thrown.set(error, { task: null, frames: frames() });
+}
+
+/** The run loop: `error` left `task`'s top frame. Its first capture in a task is kept. */
+export function captureThrow(task: TaskRecord<unknown>, error: unknown): void {
+  if (typeof error !== "object" || error === null) return;
+  const noted = thrown.get(error);
+  if (noted !== undefined && noted.task !== null) return;
+  const top = noted !== undefined && hasStack(task.frame) ? noted.frames : undefined;
+  thrown.set(error, { task, frames: framesOf(task, top) });
+}
+
+/** Where `error` left a frame of a task first, if it did: that task and its frames then, top first. */
+export function thrownFrom(error: unknown): { task: TaskRecord<unknown>; frames: Frame[] } | undefined {
+  const noted = typeof error === "object" && error !== null ? thrown.get(error) : undefined;
+  return noted?.task != null ? { task: noted.task, frames: noted.frames } : undefined;
+}
+
+/** A frame's function name, as a stack line shows it. */
+export function frameName(frame: Frame): string {
+  return frame.name || frame.function?.name || "<anonymous>";
+}
+
+/** One line of a coroutine stack trace: a frame's function and where in it the frame is, when known. */
+export interface StackEntry {
+  readonly name: string;
+  /** `file:line:column` in the frame's function, when known. */
+  readonly location: string | undefined;
+  /** A compiled coroutine's durable function id, which names its module. */
+  readonly id: string | undefined;
+}
+
+/**
+ * The stack trace of `frames` (top first): a frame is where the frame above
+ * it was entered (debug mode records it), and the top frame is at `top` when
+ * known. The bottom frame's own entry (where its task was spawned) is not a
+ * place in any of them.
+ */
+export function stackEntries(frames: Frame[], top?: string): StackEntry[] {
+  return frames.map((frame, i) => ({ name: frameName(frame), location: i === 0 ? top : frames[i - 1].location, id: frame.id }));
+}
+
+/** `at name (file:line:column)`, or `at name [durable id]`, or `at name`. */
+export function stackLine(entry: StackEntry): string {
+  return entry.location !== undefined ? `at ${entry.name} (${entry.location})` : entry.id !== undefined ? `at ${entry.name} [${entry.id}]` : `at ${entry.name}`;
+}
+
+/** Lines of a native stack that are Strand's own, or a generator's `next` (what the run loop calls). */
+function isInternalLine(line: string): boolean {
+  return ownPrefixes.some((prefix) => line.includes(prefix)) || /\.(next|throw|return) \(<anonymous>\)$/.test(line);
+}
+
+/**
+ * Appends to `error.stack` the coroutine stack it was thrown through: the
+ * native lines of the user's code where it was thrown (up to the run loop),
+ * then the frames below, then the task's path. Once per error, when a task
+ * first fails with it (lifecycle.ts); a no-op for errors that never left a
+ * frame, or whose stack is not a writable string.
+ */
+export function addCoroutineStack(error: unknown): void {
+  const from = thrownFrom(error);
+  if (from === undefined) return;
+  try {
+    const stack = (error as { stack?: unknown }).stack;
+    if (typeof stack !== "string") return;
+    const lines = stack.split("\n");
+    const first = lines.findIndex((line) => /^\s+at /.test(line));
+    const native: string[] = [];
+    if (first >= 0) {
+      for (const line of lines.slice(first)) {
+        if (ownPrefixes.some((prefix) => line.includes(prefix))) break;
+        if (!isInternalLine(line)) native.push(line.trim());
+      }
+    }
+    // The native lines are the top frame (its plain yield* chain): the logical frames go on below it.
+    const logical = [...native, ...stackEntries(from.frames).slice(native.length > 0 ? 1 : 0).map(stackLine)];
+    if (logical.length === 0) return;
+    (error as { stack: string }).stack = `${stack}\n  coroutine stack ‹ task ${from.task.path}:\n${logical.map((line) => `    ${line}`).join("\n")}`;
+  } catch {
+    // A frozen error, a throwing stack getter: it is reported as it is.
+  }
 }

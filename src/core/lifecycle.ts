@@ -9,7 +9,7 @@ import { currentTask } from "./runtime.js";
 import { isOperation, type Operation } from "./operation.js";
 import { ignore, PromiseJoiner } from "./join.js";
 import { emit, listening } from "./probes.js";
-import { frameDepth, isDetached } from "./frames.js";
+import { addCoroutineStack, frameDepth, isDetached } from "./frames.js";
 import {
   BOUNDARY,
   CANCELLED,
@@ -53,7 +53,10 @@ export function failure(task: TaskRecord<unknown>): unknown {
 
 /** Records an error on the task, remembering where it came from. One error recorded twice (from two children) counts once. */
 export function recordError(task: TaskRecord<unknown>, error: unknown): void {
-  if (typeof error === "object" && error !== null && !origins.has(error)) origins.set(error, task);
+  if (typeof error === "object" && error !== null && !origins.has(error)) {
+    origins.set(error, task);
+    addCoroutineStack(error);
+  }
   const errors = (extraOf(task).errors ??= []);
   if (!errors.includes(error)) errors.push(error);
 }

@@ -6,6 +6,8 @@
  * |------------|--------------------------------------------------------------|
  * | spawned    | a task was created (a root, or a child)                      |
  * | stepped    | the run loop is about to resume a task                       |
+ * | stepEnded  | that resumption is over (parked, yielded, ended, or queued)  |
+ * | hostYield  | a drain used up its time slice and returns to the host       |
  * | parked     | a task parked on a wait (`wait.describe()` says on what)     |
  * | woken      | a parked task was handed its result (it is now queued)       |
  * | ended      | a task ended (its state says how)                            |
@@ -27,6 +29,8 @@ export interface ProbeWait {
 export interface Probe {
   spawned?(task: Task<unknown>): void;
   stepped?(task: Task<unknown>): void;
+  stepEnded?(task: Task<unknown>): void;
+  hostYield?(): void;
   parked?(task: Task<unknown>, wait: ProbeWait): void;
   woken?(task: Task<unknown>): void;
   ended?(task: Task<unknown>): void;

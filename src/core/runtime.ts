@@ -19,7 +19,7 @@ import { TimerHeap, type TimerEntry } from "./timers.js";
 import { bodyDone, fail, interrupt, recordError, requestTeardownAtYield } from "./lifecycle.js";
 import { DeadlockError } from "./errors.js";
 import { emit, listening } from "./probes.js";
-import { frameDepth, popFrame, pushFrame } from "./frames.js";
+import { captureThrow, frameDepth, popFrame, pushFrame } from "./frames.js";
 import { ended, type TaskRecord } from "./task.js";
 import { BUDGET, bind, budgetLeft, currentTask } from "./registers.js";
 
@@ -67,6 +67,8 @@ export class Runtime {
   private idleScheduled = false;
   /** The clock threw: its error failed the root, and the clock is not called again. */
   private clockBroken = false;
+  /** The runtime whose task started this run, if one did (a test's leak check looks for runs it started). */
+  startedIn: Runtime | null = null;
   /** The run's root task: a failure of the clock fails it; deadlock reports walk its tree. */
   root: TaskRecord<unknown> | null = null;
   /**
@@ -160,6 +162,7 @@ export class Runtime {
         const task = this.ready.shift();
         if (task === undefined) break;
         step(task);
+        if (listening) emit("stepEnded", task);
         // A step may include up to BUDGET immediate completions: count them as work too,
         // so a loop of ready operations still returns to the host within the slice.
         work += 1 + BUDGET - budgetLeft();
@@ -167,6 +170,7 @@ export class Runtime {
           work = 0;
           if (performance.now() - start <= SLICE_MS) continue;
           // Back to the host: timers and I/O callbacks get their turn.
+          if (listening) emit("hostYield");
           this.kicked = true;
           macrotask(this.drain);
           break;
@@ -371,6 +375,8 @@ export function step(task: TaskRecord<unknown>): void {
       ok = false;
       value = isStackOverflow(error) ? depthError(task, error) : error;
       result = undefined!;
+      captureThrow(task, value); // the failure path only: where it left a frame, for its report
+
     }
     if (!ok || result.done) {
       // The frame ended: returned `value`, or threw it.

@@ -21,6 +21,11 @@ export class TimerHeap {
     return this.heap.length;
   }
 
+  /** The deadlines of the timers set, soonest first (for leak reports). */
+  deadlines(): number[] {
+    return this.heap.map((entry) => entry.deadline).sort((a, b) => a - b);
+  }
+
   peek(): TimerEntry | undefined {
     return this.heap[0];
   }

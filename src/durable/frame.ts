@@ -43,6 +43,7 @@
 import { iterate, iteratorClose } from "./iteration.js";
 import { show } from "../validate.js";
 import { UNWIND, THROW as UNWIND_THROW, RETURN as UNWIND_RETURN } from "../core/resume.js";
+import { FRAME_STACK, noteCompiledThrow, type Frame as StackFrame } from "../core/frames.js";
 
 /** `frame.ip` of a frame that has returned. */
 export const DONE = -1;
@@ -278,7 +279,7 @@ function drive(root: Frame, frame: Frame, mode: number, value: unknown, unwindin
       if (mode === MODE_THROW) {
         if (!dispatch(frame, value)) {
           // Uncaught here: the frame ends and its caller gets the exception.
-          const caller = endByThrow(root, frame);
+          const caller = endByThrow(root, frame, value);
           if (caller === null) throw value;
           frame = caller;
           frame.rp = false;
@@ -302,7 +303,7 @@ function drive(root: Frame, frame: Frame, mode: number, value: unknown, unwindin
           value = error;
           continue;
         }
-        const caller = endByThrow(root, frame);
+        const caller = endByThrow(root, frame, error);
         if (caller === null) throw error;
         frame = caller;
         frame.rp = false;
@@ -384,7 +385,7 @@ function resumed(root: Frame, frame: Frame, value: unknown): IteratorResult<unkn
 /** The fast path's body threw: dispatch as the driver does. */
 function rethrown(root: Frame, frame: Frame, error: unknown): IteratorResult<unknown> {
   if (dispatch(frame, error)) return drive(root, frame, NEXT, error, false, RUN);
-  const caller = endByThrow(root, frame);
+  const caller = endByThrow(root, frame, error);
   if (caller === null) throw error;
   caller.rp = false;
   return drive(root, caller, MODE_THROW, error, false, APPLY);
@@ -396,8 +397,8 @@ function forgetReturns(root: Frame, top: Frame): void {
   root.pr = false;
 }
 
-/** A frame ends by an exception it did not catch: returns its caller (null at the root, which is done). */
-function endByThrow(root: Frame, frame: Frame): Frame | null {
+/** A frame ends by `error`, which it did not catch: returns its caller (null at the root, which is done). */
+function endByThrow(root: Frame, frame: Frame, error: unknown): Frame | null {
   frame.ip = DONE;
   frame.st = FINISHED;
   const caller = frame.caller;
@@ -405,6 +406,8 @@ function endByThrow(root: Frame, frame: Frame): Frame | null {
     root.top = root;
     return null;
   }
+  // The frames it leaves are popped on its way out: note them for the error's report (the failure path only).
+  noteCompiledThrow(error, () => stackFrom(frame));
   frame.caller = null;
   return caller;
 }
@@ -573,6 +576,15 @@ export function endFinally(frame: Frame, entry: number): unknown {
   return abrupt(frame, type, value);
 }
 
+/** The frames from `top` down its callers, as stack traces show them (core/frames.ts). */
+function stackFrom(top: Frame): StackFrame[] {
+  const frames: StackFrame[] = [];
+  for (let frame: Frame | null = top; frame !== null; frame = frame.caller) {
+    frames.push({ function: undefined, location: undefined, name: frame.info.name, id: frame.info.id });
+  }
+  return frames;
+}
+
 /**
  * The prototype every compiled generator's `prototype` inherits from: the
  * iterator protocol over frames.
@@ -603,6 +615,11 @@ const methods = {
   throw(this: unknown, error?: unknown): IteratorResult<unknown> {
     return resume(frameOf(this, "throw"), MODE_THROW, error);
   },
+  /** Its stack of frames, top first, for task dumps and error reports (core/frames.ts). */
+  [FRAME_STACK](this: unknown): StackFrame[] {
+    const root = frameOf(this, "next");
+    return root.st === FINISHED ? [] : stackFrom(root.top);
+  },
   /** The run loop resuming a task it is unwinding (see `Frame.rp`). */
   [UNWIND](this: unknown, kind: number, value: unknown): IteratorResult<unknown> {
     return resume(frameOf(this, "next"), kind === UNWIND_THROW ? MODE_THROW : kind === UNWIND_RETURN ? MODE_RETURN : NEXT, value, true);
@@ -622,6 +639,7 @@ export const GeneratorPrototype: object = Object.create(Object.getPrototypeOf(Ob
 export const GeneratorFunctionPrototype: object = Object.create(Function.prototype as object);
 
 Object.defineProperty(GeneratorPrototype, UNWIND, { value: methods[UNWIND], writable: true, enumerable: false, configurable: true });
+Object.defineProperty(GeneratorPrototype, FRAME_STACK, { value: methods[FRAME_STACK], writable: true, enumerable: false, configurable: true });
 for (const name of ["next", "return", "throw"] as const) {
   Object.defineProperty(GeneratorPrototype, name, { value: methods[name], writable: true, enumerable: false, configurable: true });
 }

@@ -52,6 +52,7 @@ import { checkFunction } from "../validate.js";
 import { Coordinator, HandleWait, type Registration } from "./coordinator.js";
 import { Mutex } from "./mutex.js";
 import { displayName, type SyncOptions } from "./shared.js";
+import { made, watching } from "../core/instances.js";
 
 /** A snapshot of a condition's counters. */
 export interface ConditionStats {
@@ -99,6 +100,7 @@ export class Condition {
     this.name = displayName("new Condition(mutex, options)", "condition", options, nextConditionId++);
     this.waiters = new Coordinator<void>({ name: this.name });
     this.waiters.waitLabel = `wait on ${this.name}`;
+    if (watching) made(this, this.waiters);
   }
 
   /**

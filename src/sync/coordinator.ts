@@ -62,6 +62,7 @@ import { checkStage, savedStage, setStage, stageOf, type Stage } from "../core/t
 import type { Saving } from "../core/saving.js";
 import type { Operation } from "../types.js";
 import { checkFunction, checkName, checkOptions } from "../validate.js";
+import { made, watching } from "../core/instances.js";
 
 // Handle states.
 export const ENQUEUED = 0;
@@ -404,6 +405,7 @@ export class Coordinator<T = void> {
     this.name = options?.name !== undefined ? `coordinator "${options.name}"` : `coordinator #${showId(nextCoordinatorId++)}`;
     this.waitLabel = `wait on ${this.name}`;
     this.onReturned = options?.onReturned;
+    if (watching) made(this);
   }
 
   /** How many registrations wait now (parked tasks and prepared handles). */

@@ -11,6 +11,7 @@ import type { Operation } from "../types.js";
 import { Coordinator } from "./coordinator.js";
 import { checkInteger, displayName, GateWait, revivedGate, savedGate, type SavedGate, type SyncOptions } from "./shared.js";
 import { saveable, type Saving } from "../core/saving.js";
+import { made, watching } from "../core/instances.js";
 
 const isCount = (n: unknown): boolean => Number.isSafeInteger(n) && (n as number) >= 0;
 
@@ -61,6 +62,7 @@ export class Latch {
     this.waiters = new Coordinator<void>({ name: this.name });
     this.waiters.waitLabel = `wait on ${this.name}`;
     this.waiters.owner = this;
+    if (watching) made(this, this.waiters);
   }
 
   // Snapshots (core/saving.ts): the count; its waiters are saved by their tasks.
@@ -125,6 +127,7 @@ export class Event<T = void> {
     this.waiters = new Coordinator<T>({ name: this.name });
     this.waiters.waitLabel = `wait on ${this.name}`;
     this.waiters.owner = this;
+    if (watching) made(this, this.waiters);
   }
 
   // Snapshots (core/saving.ts): whether it is set, and its value; its waiters are saved by their tasks.

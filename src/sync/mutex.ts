@@ -45,6 +45,7 @@ import { Coordinator, CoordinatorClause, HandleWait, type SavedHandleWait } from
 import { saveable, type SaveableWait, type Saving } from "../core/saving.js";
 import type { SelectClause } from "../core/clause.js";
 import { bodyOperation, displayName, type SyncOptions } from "./shared.js";
+import { made, watching } from "../core/instances.js";
 
 /** A snapshot of a mutex's counters. */
 export interface MutexStats {
@@ -94,6 +95,7 @@ export class Mutex {
       },
     });
     this.queue.waitLabel = `lock of ${this.name}`;
+    if (watching) made(this, this.queue);
   }
 
   /** True while some task holds the lock (or it is being handed to one). */

@@ -37,6 +37,7 @@ import type { Body } from "../core/task.js";
 import type { Operation } from "../types.js";
 import { checkBody } from "../validate.js";
 import { bodyOperation, checkInteger, displayName, type SyncOptions } from "./shared.js";
+import { made, watching } from "../core/instances.js";
 
 const ENQUEUED = 0;
 const GRANTED = 1;
@@ -229,6 +230,7 @@ export class Semaphore {
     this.permits = checkInteger("new Semaphore(permits)", "permits", permits, 1);
     this.free = permits;
     this.name = displayName("new Semaphore(permits, options)", "semaphore", options, nextSemaphoreId++);
+    if (watching) made(this);
   }
 
   /** Permits free now. */

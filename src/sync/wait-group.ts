@@ -12,6 +12,7 @@ import type { Operation } from "../types.js";
 import { Coordinator } from "./coordinator.js";
 import { displayName, GateWait, revivedGate, savedGate, type SavedGate, type SyncOptions } from "./shared.js";
 import { saveable, type Saving } from "../core/saving.js";
+import { made, watching } from "../core/instances.js";
 
 /** A snapshot of a wait group's counters. */
 export interface WaitGroupStats {
@@ -51,6 +52,7 @@ export class WaitGroup {
     this.waiters = new Coordinator<void>({ name: this.name });
     this.waiters.waitLabel = `wait on ${this.name}`;
     this.waiters.owner = this;
+    if (watching) made(this, this.waiters);
   }
 
   // Snapshots (core/saving.ts): the counter; its waiters are saved by their tasks.

@@ -3,6 +3,8 @@ import type { Operation } from "../types.js";
 import { VirtualClock } from "./clock.js";
 import { seededRandom } from "./steps.js";
 import { checkName, checkOptions, show } from "../validate.js";
+import { watchInstances } from "../core/instances.js";
+import { expectNoLeaks } from "./leaks.js";
 
 /** A seed replays a run exactly only if it is a safe integer: anything else would silently replay another seed. */
 function checkSeed(what: string, seed: unknown): number {
@@ -22,7 +24,8 @@ export interface TestContext {
 /**
  * Runs `body` as a root task on a virtual clock, and returns a promise of its result, that jumps to the next timer
  * whenever every task is blocked: sleeps and timeouts take no wall time, and
- * their order is exact.
+ * their order is exact. Once its tasks have all ended, the test fails with a
+ * `LeakError` if anything is left registered (see `expectNoLeaks`).
  *
  * ```ts
  * test("an hour passes at once", () =>
@@ -40,10 +43,31 @@ export function runTest<T>(body: (context: TestContext) => Operation<T>, options
   const followRealTime = options?.followRealTime ?? true;
   if (typeof followRealTime !== "boolean") throw new TypeError(`runTest(body, options): followRealTime must be a boolean, got ${show(followRealTime)}`);
   const clock = new VirtualClock({ followRealTime });
-  const task = startRoot(() => body({ clock, seed }), { clock, random: seededRandom(seed), name: options?.name ?? (body.name || "test") });
+  const checkLeaks = options?.leaks ?? true;
+  if (typeof checkLeaks !== "boolean") throw new TypeError(`runTest(body, options): leaks must be a boolean, got ${show(checkLeaks)}`);
+  // Channels and sync primitives made during the test are listed, so that the leak check can ask them.
+  const unwatch = checkLeaks ? watchInstances() : () => {};
+  let task;
+  try {
+    task = startRoot(() => body({ clock, seed }), { clock, random: seededRandom(seed), name: options?.name ?? (body.name || "test") });
+  } catch (error) {
+    unwatch();
+    throw error;
+  }
   // A test is a closed world: when every task is parked with nothing able to wake it, it fails with DeadlockError.
   task.runtime.closedWorld = true;
-  return task.promise();
+  const root = task;
+  return task.promise().then(
+    (value) => {
+      unwatch();
+      if (checkLeaks) expectNoLeaks(root);
+      return value;
+    },
+    (error: unknown) => {
+      unwatch();
+      throw error;
+    },
+  );
 }
 
 export interface RunTestOptions {
@@ -55,4 +79,10 @@ export interface RunTestOptions {
    * not jump ahead of real time (default true); false makes it jump regardless.
    */
   followRealTime?: boolean;
+  /**
+   * After the test's tasks have all ended, fail it with a `LeakError` if anything
+   * is left: timers, outside work held, runs started in it still going, tasks
+   * waiting on its channels or sync primitives (default true; see `expectNoLeaks`).
+   */
+  leaks?: boolean;
 }

@@ -56,10 +56,17 @@ describe("call() given something that is already an operation", () => {
     runTest(function* () {
       const coordinator = new Coordinator();
       const gate = new Latch(1);
+      // Prepared handles stay registered until cancelled: kept, to withdraw them at the end (the leak check).
+      const handles: { cancel(): boolean }[] = [];
+      const prepare = () => {
+        const handle = coordinator.prepare();
+        handles.push(handle);
+        return handle;
+      };
       const cases: [string, () => unknown][] = [
-        ["coordinator.prepare()", () => coordinator.prepare()],
+        ["coordinator.prepare()", prepare],
         ["latch.wait()", () => gate.wait()],
-        ["waitAll([handle])", () => waitAll([coordinator.prepare()])],
+        ["waitAll([handle])", () => waitAll([prepare()])],
         ["mutex.lock()", () => new Mutex().lock()],
         ["select(...)", () => select(onTimeout(1))],
         ["yieldNow()", () => yieldNow()],
@@ -69,6 +76,7 @@ describe("call() given something that is already an operation", () => {
         assert.ok(error instanceof TypeError, `${name}: ${String(error)}`);
         assert.match((error as Error).message, /use yield\* on it directly/, name);
       }
+      for (const handle of handles) handle.cancel();
     }));
 
   test("plain iterables are values, not operations: call(() => [1, 2]) and call(() => new Map()) return them", () =>
