@@ -82,7 +82,7 @@ const VALUES: Record<string, string[]> = {
     "snapshot",
     "snapshotCoroutine",
   ],
-  "src/durable/store/index.ts": ["CoroutineCancelled", "Store", "cancel", "inspect", "onSignal", "openStore", "receiveSignal", "result", "retryStuck", "runWorker", "signal", "start", "step"],
+  "src/durable/store/index.ts": ["ChildCancelled", "CoroutineCancelled", "Store", "cancel", "inspect", "joinChild", "onSignal", "openStore", "receiveSignal", "result", "retryStuck", "runWorker", "signal", "start", "startChild", "step"],
   "src/compiler/index.ts": ["CompileError", "compile"],
   "src/compiler/plugin.ts": ["strandDurable"],
 };

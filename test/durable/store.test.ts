@@ -40,9 +40,30 @@ const WORKFLOWS = writeModule(
   "workflows",
   `"use durable";
 import { sleep, spawn, channel, select, onTimeout } from "STRAND";
-import { step, receiveSignal, onSignal } from "STORE";
+import { step, receiveSignal, onSignal, startChild, joinChild } from "STORE";
 
 export const effects = { count: 0 };
+
+export function* square(i) {
+  yield* sleep(5 + i);
+  if (i < 0) throw new Error("negative: " + i);
+  return i * i;
+}
+
+export function* parent(numbers) {
+  const ids = [];
+  for (const n of numbers) ids.push(yield* startChild(square, [n]));
+  const results = [];
+  for (const id of ids) {
+    try {
+      results.push(yield* joinChild(id));
+    } catch (error) {
+      results.push(error.message);
+    }
+  }
+  yield* receiveSignal();
+  return { ids, results };
+}
 
 export function* approval(wait) {
   const first = yield* receiveSignal();
@@ -264,6 +285,19 @@ for (const kind of KINDS) describe(`durable execution on ${kind.name}`, () => {
     await signal(store, id, "one");
     await signal(store, id, "two");
     assert.deepEqual(await withWorker(store, () => result(store, id, { poll: 5 }), { name: "second" }), ["one", "signal: two"]);
+    await store.close();
+  });
+
+  it("child coroutines: ids derived from the parent's, results (and errors) joined; a worker that stops in between starts no child twice", async () => {
+    const store = await freshStore();
+    const id = await start(store, workflows.parent, [[1, 2, -3, 4]], { id: "p" });
+    // The first worker stops once the parent waits for its signal (its children done and joined, or not yet).
+    await withWorker(store, () => waitFor(async () => (await inspect(store)).length === 5 && (await inspect(store, id))[0]!.checkpoints > 0), { name: "first" });
+    await signal(store, id, "done");
+    const outcome = await withWorker(store, () => result(store, id, { poll: 5 }), { name: "second" });
+    assert.deepEqual(outcome, { ids: ["p/0", "p/1", "p/2", "p/3"], results: [1, 4, "negative: -3", 16] });
+    const rows = await inspect(store);
+    assert.deepEqual(rows.map((row) => row.id).sort(), ["p", "p/0", "p/1", "p/2", "p/3"], "each child once");
     await store.close();
   });
 

@@ -5,4 +5,5 @@
  */
 export { openStore, start, result, cancel, signal, inspect, retryStuck, runWorker, step, Store, CoroutineCancelled } from "./worker.js";
 export { receiveSignal, onSignal } from "./signals.js";
+export { startChild, joinChild, ChildCancelled } from "./children.js";
 export type { StartOptions, ResultOptions, WorkerOptions, StepOptions, CoroutineRow, Status } from "./worker.js";

@@ -13,6 +13,13 @@ export interface SignalReceiver {
   deliver(value: unknown, seq: number): boolean;
 }
 
+/** A task of the coroutine's tree waiting for a child coroutine to end. */
+export interface ChildWaiter {
+  readonly child: string;
+  /** The child ended: resumes the waiting task with its outcome; false if it no longer waits. */
+  ended(status: string, value: unknown): boolean;
+}
+
 /** A claimed coroutine on this worker. */
 export interface Running {
   readonly id: string;
@@ -43,6 +50,8 @@ export interface Running {
   lastSignal: number;
   /** Signals taken since the last checkpoint: the next checkpoint marks them taken. */
   taken: number[];
+  /** Who waits for a child coroutine to end. */
+  joins: ChildWaiter[];
 }
 
 /** The context key under which a runner task keeps its `Running` (steps find it). */
@@ -71,4 +80,27 @@ export function returnSignal(running: Running, seq: number): void {
   const at = running.taken.indexOf(seq);
   if (at >= 0) running.taken.splice(at, 1);
   running.lastSignal = Math.min(running.lastSignal, seq - 1);
+}
+
+/** Wakes the waiters of children that have ended (the worker calls it as it polls). */
+export async function deliverChildren(running: Running): Promise<void> {
+  for (const waiter of [...running.joins]) {
+    if (running.gone) return;
+    const row = await running.driver.outcome(waiter.child);
+    let status: string;
+    let value: unknown;
+    if (row === null) {
+      status = "failed";
+      value = new Error(`joinChild(${JSON.stringify(waiter.child)}): there is no such coroutine in the store`);
+    } else if (row.status === "completed" || row.status === "failed" || row.status === "cancelled") {
+      status = row.status;
+      value = row.outcome === null ? undefined : decode(row.outcome);
+    } else {
+      continue;
+    }
+    const at = running.joins.indexOf(waiter);
+    if (at < 0) continue; // withdrawn meanwhile
+    running.joins.splice(at, 1);
+    waiter.ended(status, value);
+  }
 }

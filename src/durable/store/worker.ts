@@ -48,7 +48,7 @@ import { show } from "../../validate.js";
 import { openSqlite } from "./sqlite.js";
 import { openPostgres } from "./postgres.js";
 import type { Checkpoint, Claimed, CoroutineRow, Driver } from "./driver.js";
-import { RUNNING_KEY, deliverSignals, type Running } from "./running.js";
+import { RUNNING_KEY, deliverChildren, deliverSignals, type Running } from "./running.js";
 
 export type { CoroutineRow, Status } from "./driver.js";
 
@@ -119,18 +119,23 @@ export interface StartOptions {
 export async function start<A extends unknown[]>(store: Store, fn: (...args: A) => Operation<unknown>, args: A, options?: StartOptions): Promise<string> {
   const what = "start(store, fn, args, options)";
   checkStore(what, store);
+  if (options !== undefined && (typeof options !== "object" || options === null)) throw new TypeError(`${what}: options must be an object, got ${show(options)}`);
+  const id = options?.id ?? randomUUID();
+  if (typeof id !== "string" || id === "") throw new TypeError(`${what}: options.id must be a non-empty string, got ${show(id)}`);
+  await record(what, store.driver, fn, args, id);
+  return id;
+}
+
+/** Records `fn(...args)` under `id` (nothing if `id` exists). */
+export async function record(what: string, driver: Driver, fn: unknown, args: unknown, id: string): Promise<void> {
   if (typeof fn !== "function") throw new TypeError(`${what}: fn must be a generator function of a "use durable" module, got ${show(fn)}`);
   const entry = entryByFunction(fn);
   if (entry === undefined || entry.kind !== KIND_FUNCTION || functionInfo(entry.id) === undefined) {
     throw new TypeError(`${what}: fn (${fn.name || "anonymous"}) is not a generator function of a "use durable" module loaded compiled: a worker could not find it by id`);
   }
   if (!Array.isArray(args)) throw new TypeError(`${what}: args must be an array, got ${show(args)}`);
-  if (options !== undefined && (typeof options !== "object" || options === null)) throw new TypeError(`${what}: options must be an object, got ${show(options)}`);
-  const id = options?.id ?? randomUUID();
-  if (typeof id !== "string" || id === "") throw new TypeError(`${what}: options.id must be a non-empty string, got ${show(id)}`);
-  const record: Start = { fn: fn as Start["fn"], args };
-  await store.driver.insert(id, entry.id, encode(record), Date.now());
-  return id;
+  const start: Start = { fn: fn as Start["fn"], args };
+  await driver.insert(id, entry.id, encode(start), Date.now());
 }
 
 /** Thrown by `result` for a coroutine that was cancelled. */
@@ -367,6 +372,7 @@ function* working(driver: Driver, settings: Settings): Iterator<Instruction, nev
       taken: [],
       lapsed: false,
       wake: wakeLoop,
+      joins: [],
     };
     setContext(task, RUNNING_KEY, running);
     byId.set(running.id, running);
@@ -421,6 +427,7 @@ function* working(driver: Driver, settings: Settings): Iterator<Instruction, nev
       }
       for (const running of [...byId.values()]) if (running.lapsed && !running.gone) drop(running);
       for (const running of byId.values()) if (running.receivers.length > 0) yield* call(() => deliverSignals(running));
+      for (const running of byId.values()) if (running.joins.length > 0) yield* call(() => deliverChildren(running));
       yield* select(freed.onReceive(), onTimeout(poll));
     }
   } finally {
