@@ -96,6 +96,9 @@ class TimeoutWait<R> implements ClauseWait<R>, TimerEntry {
   rejoin(restoring: Restoring): void {
     if (this.left !== null) restoring.timer(this.selector.task, this, this.left, this.seq);
   }
+  wakesAt(): number {
+    return this.heapIndex >= 0 ? this.deadline : Infinity;
+  }
   fire(): void {
     if (this.selector.choose(this)) this.selector.complete();
   }
@@ -304,6 +307,18 @@ class Select extends Trap<unknown> implements Selector {
 
   /** Revived waits, registered when the task is back (`rearm`). */
   private declare revivedWaits: Array<ClauseWait<unknown> & { rejoin(restoring: Restoring): void }>;
+
+  /** The earliest timeout of a waiting select; null if a clause waits on something outside (saving.ts). */
+  wakesAt(): number | null {
+    if (this.state !== WAITING) return null;
+    let earliest = Infinity;
+    for (const wait of this.waits!) {
+      const at = (wait as Partial<SaveableWait>).wakesAt?.() ?? Infinity;
+      if (at === null) return null;
+      earliest = Math.min(earliest, at);
+    }
+    return earliest;
+  }
 
   rearm(task: TaskRecord<unknown>, restoring: Restoring): void {
     this.task = task;

@@ -68,6 +68,9 @@ class Sleep extends Trap<void> implements TimerEntry {
     this.task = task;
     if (this.left !== null) restoring.timer(task, this, this.left, this.seq);
   }
+  wakesAt(): number {
+    return this.heapIndex >= 0 ? this.deadline : Infinity;
+  }
 }
 
 interface SavedSleep {
@@ -160,6 +163,9 @@ class Deadline extends Trap<boolean> implements TimerEntry {
     return deadline;
   }
   private declare left: number | null;
+  wakesAt(): number {
+    return this.heapIndex >= 0 ? this.deadline : Infinity;
+  }
   rearm(task: TaskRecord<unknown>, restoring: Restoring): void {
     this.task = task;
     // Not fired yet: it waits for the task and the time left again (woken and not run since: nothing to wait for).
@@ -359,6 +365,10 @@ class Timing<T, F> implements Iterator<Instruction, T | F, unknown>, SaveableWai
   /** The wait its task parks on. */
   get waitingOn(): unknown {
     return this.inner;
+  }
+  wakesAt(): number | null {
+    const inner = this.inner as unknown as SaveableWait | null;
+    return inner === null ? null : (inner.wakesAt?.() ?? Infinity);
   }
   rearm(task: TaskRecord<unknown>, restoring: Restoring): void {
     (this.inner as unknown as SaveableWait | null)?.rearm(task, restoring);

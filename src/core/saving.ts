@@ -58,6 +58,13 @@ export interface SaveableWait {
    * task parks on itself.
    */
   readonly waitingOn?: unknown;
+  /**
+   * When the wait completes by itself if its tree does nothing else: a timer's
+   * deadline on its runtime's clock. Without it (or Infinity), only something
+   * of the tree or its store can end it; null: something outside may (a
+   * durable worker then keeps the tree loaded instead of evicting it).
+   */
+  wakesAt?(): number | null;
 }
 
 /** What a restore offers the waits it rearms. */

@@ -44,6 +44,13 @@ import { step, receiveSignal, onSignal, startChild, joinChild } from "STORE";
 
 export const effects = { count: 0 };
 
+export function* napper(ms) {
+  const before = yield* step(() => "before");
+  yield* sleep(ms);
+  const after = yield* step(() => "after");
+  return [before, after];
+}
+
 export function* square(i) {
   yield* sleep(5 + i);
   if (i < 0) throw new Error("negative: " + i);
@@ -176,11 +183,15 @@ async function freshStore(): Promise<Store> {
 }
 
 /** Runs a worker in this process until `done()` says so; returns when it has stopped. */
-async function withWorker<T>(store: Store, body: () => Promise<T>, options: { name?: string; lease?: number } = {}): Promise<T> {
-  const worker = run(() => runWorker({ store, concurrency: 8, poll: 5, lease: options.lease ?? 2_000, name: options.name ?? "test-worker" }));
-  worker.then(undefined, () => {});
+async function withWorker<T>(store: Store, body: () => Promise<T>, options: { name?: string; lease?: number; evictAfter?: number } = {}): Promise<T> {
+  const worker = run(() =>
+    runWorker({ store, concurrency: 8, poll: 5, lease: options.lease ?? 2_000, name: options.name ?? "test-worker", ...(options.evictAfter === undefined ? {} : { evictAfter: options.evictAfter }) }),
+  );
+  // A worker that fails fails the test (instead of leaving it waiting on the store).
+  const failed = new Promise<never>((_, reject) => worker.then(() => reject(new Error("the worker ended")), reject));
+  failed.catch(() => {});
   try {
-    return await body();
+    return await Promise.race([body(), failed]);
   } finally {
     await worker.cancel().then(undefined, () => {});
   }
@@ -236,7 +247,7 @@ for (const kind of KINDS) describe(`durable execution on ${kind.name}`, () => {
         assert.equal(await cancel(store, id), true);
         await assert.rejects(result(store, id, { poll: 5 }), CoroutineCancelled);
       },
-      { lease: 60 },
+      { lease: 300 },
     );
     assert.equal(workflows.effects.count - before, 100, "its finally block ran once");
     assert.equal(await cancel(store, id), false, "ended: nothing to cancel");
@@ -298,6 +309,30 @@ for (const kind of KINDS) describe(`durable execution on ${kind.name}`, () => {
     assert.deepEqual(outcome, { ids: ["p/0", "p/1", "p/2", "p/3"], results: [1, 4, "negative: -3", 16] });
     const rows = await inspect(store);
     assert.deepEqual(rows.map((row) => row.id).sort(), ["p", "p/0", "p/1", "p/2", "p/3"], "each child once");
+    await store.close();
+  });
+
+  it("a coroutine that sleeps long is evicted to the store and claimed again when due; one waiting for a signal, when signalled", async () => {
+    const store = await freshStore();
+    const napping = await start(store, workflows.napper, [250]);
+    const waiting = await start(store, workflows.approval, [60_000]);
+    await withWorker(
+      store,
+      async () => {
+        // Both leave the worker: the napper until it is due, the other until a signal comes.
+        await waitFor(async () => (await inspect(store)).every((row) => row.status === "runnable" && row.wakeAt !== null && row.checkpoints > 0));
+        const [nap, wait] = [(await inspect(store, napping))[0]!, (await inspect(store, waiting))[0]!];
+        assert.ok(nap.wakeAt! > Date.now() && nap.wakeAt! < Date.now() + 1_000, `due within its sleep: ${nap.wakeAt! - Date.now()} ms`);
+        assert.equal(wait.wakeAt, Number.MAX_SAFE_INTEGER, "no timer: only a signal wakes it");
+        assert.deepEqual(await result(store, napping, { poll: 5 }), ["before", "after"]);
+        assert.equal((await inspect(store, napping))[0]!.fence, 2, "claimed again when due");
+        await signal(store, waiting, "first");
+        await waitFor(async () => (await inspect(store, waiting))[0]!.fence === 2);
+        await signal(store, waiting, "second");
+        assert.deepEqual(await result(store, waiting, { poll: 5 }), ["first", "signal: second"]);
+      },
+      { evictAfter: 100 },
+    );
     await store.close();
   });
 

@@ -104,6 +104,10 @@ class ChildWait extends Trap<unknown> implements ChildWaiter, SaveableWait {
   ended(status: string, value: unknown): boolean {
     return this.wake({ status, value });
   }
+  /** A child's end does not wake an evicted parent: a parent waiting for one stays loaded. */
+  wakesAt(): null {
+    return null;
+  }
   abort(): Abort {
     const running = this.running;
     if (running !== null) {

@@ -50,6 +50,8 @@ export interface CoroutineRow {
   readonly steps: number;
   /** Where it was suspended at its last checkpoint: each task's path and its frames, innermost first. */
   readonly suspendedAt: string | null;
+  /** Evicted while it sleeps: when it is due (ms since the epoch; a signal wakes it earlier), else null. */
+  readonly wakeAt: number | null;
   /** Why it is stuck, or why its last checkpoint could not be taken. */
   readonly problem: string | null;
   readonly createdAt: number;
@@ -87,6 +89,8 @@ export interface Driver {
   checkpoint(owner: string, batch: readonly Checkpoint[], now: number, leaseUntil: number): Promise<string[]>;
   /** Ends a claimed coroutine; false if refused (invariant 1). */
   finish(owner: string, id: string, fence: number, status: "completed" | "failed" | "cancelled" | "stuck", outcome: Uint8Array | null, problem: string | null, now: number): Promise<boolean>;
+  /** Hands back a claimed coroutine that sleeps, to be claimed again at `wakeAt` (ms since the epoch) or when signalled; false if refused. */
+  evict(owner: string, id: string, fence: number, wakeAt: number, now: number): Promise<boolean>;
   /** Notes why a claimed coroutine's checkpoint could not be taken (it keeps running). */
   note(owner: string, id: string, fence: number, problem: string | null): Promise<void>;
   /** Extends `owner`'s leases: returns the ids it still holds, and those of them whose cancellation was requested. */

@@ -73,6 +73,7 @@ const MIGRATIONS: readonly string[] = [
      created_at BIGINT NOT NULL
    );
    CREATE INDEX strand_signals_next ON strand_signals (coroutine, taken, seq);`,
+  `ALTER TABLE strand_coroutines ADD COLUMN wake_at BIGINT NOT NULL DEFAULT 0;`,
 ];
 
 const SCHEMA_VERSION = MIGRATIONS.length;
@@ -171,7 +172,7 @@ class PostgresDriver implements Driver {
       `UPDATE strand_coroutines SET status = 'running', owner = $1, fence = fence + 1, lease_until = $3, updated_at = $2
        WHERE id IN (
          SELECT id FROM strand_coroutines
-         WHERE status = 'runnable' OR (status = 'running' AND lease_until < $2)
+         WHERE (status = 'runnable' AND wake_at <= $2) OR (status = 'running' AND lease_until < $2 AND owner <> $1)
          ORDER BY created_at, id LIMIT $4
          FOR UPDATE SKIP LOCKED
        )
@@ -201,6 +202,15 @@ class PostgresDriver implements Driver {
     const result = await this.pool.query(
       `UPDATE strand_coroutines SET status = $1, outcome = $2, problem = $3, snapshot = ${keep}, owner = NULL, lease_until = 0, updated_at = $4 WHERE id = $5 AND owner = $6 AND fence = $7 AND status = 'running'`,
       [status, outcome === null ? null : buffer(outcome), problem, now, id, owner, fence],
+    );
+    return result.rowCount === 1;
+  }
+
+  async evict(owner: string, id: string, fence: number, wakeAt: number, now: number): Promise<boolean> {
+    const result = await this.pool.query(
+      // A signal sent while it ran and not taken yet: it is due now.
+      "UPDATE strand_coroutines SET status = 'runnable', owner = NULL, lease_until = 0, wake_at = CASE WHEN EXISTS (SELECT 1 FROM strand_signals WHERE coroutine = $3 AND NOT taken) THEN 0::bigint ELSE $1::bigint END, updated_at = $2 WHERE id = $3 AND owner = $4 AND fence = $5 AND status = 'running'",
+      [wakeAt, now, id, owner, fence],
     );
     return result.rowCount === 1;
   }
@@ -266,6 +276,7 @@ class PostgresDriver implements Driver {
       const status = found.rows[0]?.status;
       if (status === undefined || status === "completed" || status === "failed" || status === "cancelled") return false;
       await client.query("INSERT INTO strand_signals (coroutine, value, created_at) VALUES ($1, $2, $3)", [id, buffer(value), now]);
+      await client.query("UPDATE strand_coroutines SET wake_at = 0 WHERE id = $1 AND status = 'runnable'", [id]); // an evicted one wakes for it
       await client.query("SELECT pg_notify('strand_work', $1)", [id]);
       return true;
     });
@@ -282,14 +293,14 @@ class PostgresDriver implements Driver {
 
   async retry(id: string, now: number): Promise<boolean> {
     const result = await this.pool.query(
-      "WITH retried AS (UPDATE strand_coroutines SET status = 'runnable', problem = NULL, updated_at = $1 WHERE id = $2 AND status = 'stuck' RETURNING id) SELECT pg_notify('strand_work', id) FROM retried",
+      "WITH retried AS (UPDATE strand_coroutines SET status = 'runnable', problem = NULL, wake_at = 0, updated_at = $1 WHERE id = $2 AND status = 'stuck' RETURNING id) SELECT pg_notify('strand_work', id) FROM retried",
       [now, id],
     );
     return result.rows.length === 1;
   }
 
   async list(id?: string): Promise<CoroutineRow[]> {
-    const columns = "id, fn, status, owner, fence, COALESCE(octet_length(snapshot), 0) AS snapshot_bytes, checkpoints, steps, suspended_at, problem, created_at, updated_at";
+    const columns = "id, fn, status, owner, fence, COALESCE(octet_length(snapshot), 0) AS snapshot_bytes, checkpoints, steps, suspended_at, problem, wake_at, created_at, updated_at";
     const result = await this.pool.query<Record<string, unknown>>(
       id === undefined ? `SELECT ${columns} FROM strand_coroutines ORDER BY created_at, id` : `SELECT ${columns} FROM strand_coroutines WHERE id = $1`,
       id === undefined ? [] : [id],
@@ -304,6 +315,7 @@ class PostgresDriver implements Driver {
       checkpoints: Number(row.checkpoints),
       steps: Number(row.steps),
       suspendedAt: row.suspended_at as string | null,
+      wakeAt: Number(row.wake_at) > 0 ? Number(row.wake_at) : null,
       problem: row.problem as string | null,
       createdAt: Number(row.created_at),
       updatedAt: Number(row.updated_at),

@@ -59,6 +59,8 @@ const MIGRATIONS: readonly string[] = [
      created_at INTEGER NOT NULL
    );
    CREATE INDEX strand_signals_next ON strand_signals (coroutine, taken, seq);`,
+  // 3: a coroutine evicted while it sleeps is claimed again at wake_at (ms since the epoch).
+  `ALTER TABLE strand_coroutines ADD COLUMN wake_at INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /** The schema version this code writes. */
@@ -122,6 +124,7 @@ interface Row {
   checkpoints: number;
   steps: number;
   suspended_at: string | null;
+  wake_at: number;
   problem: string | null;
   created_at: number;
   updated_at: number;
@@ -163,8 +166,8 @@ class SqliteDriver implements Driver {
   async claim(owner: string, limit: number, now: number, leaseUntil: number): Promise<Claimed[]> {
     return this.transaction(() => {
       const rows = this.sql(
-        "SELECT id, start, snapshot, steps, fence FROM strand_coroutines WHERE status = 'runnable' OR (status = 'running' AND lease_until < ?) ORDER BY created_at, id LIMIT ?",
-      ).all(now, limit) as { id: string; start: Uint8Array; snapshot: Uint8Array | null; steps: number; fence: number }[];
+        "SELECT id, start, snapshot, steps, fence FROM strand_coroutines WHERE (status = 'runnable' AND wake_at <= ?) OR (status = 'running' AND lease_until < ? AND owner <> ?) ORDER BY created_at, id LIMIT ?",
+      ).all(now, now, owner, limit) as { id: string; start: Uint8Array; snapshot: Uint8Array | null; steps: number; fence: number }[];
       const update = this.sql("UPDATE strand_coroutines SET status = 'running', owner = ?, fence = fence + 1, lease_until = ?, updated_at = ? WHERE id = ?");
       return rows.map((row) => {
         update.run(owner, leaseUntil, now, row.id);
@@ -193,6 +196,14 @@ class SqliteDriver implements Driver {
     const changes = this.sql(
       `UPDATE strand_coroutines SET status = ?, outcome = ?, problem = ?, snapshot = ${keep}, owner = NULL, lease_until = 0, updated_at = ? WHERE id = ? AND owner = ? AND fence = ? AND status = 'running'`,
     ).run(status, outcome, problem, now, id, owner, fence).changes;
+    return Number(changes) === 1;
+  }
+
+  async evict(owner: string, id: string, fence: number, wakeAt: number, now: number): Promise<boolean> {
+    const changes = this.sql(
+      // A signal sent while it ran and not taken yet: it is due now.
+      "UPDATE strand_coroutines SET status = 'runnable', owner = NULL, lease_until = 0, wake_at = CASE WHEN EXISTS (SELECT 1 FROM strand_signals WHERE coroutine = ? AND taken = 0) THEN 0 ELSE ? END, updated_at = ? WHERE id = ? AND owner = ? AND fence = ? AND status = 'running'",
+    ).run(id, wakeAt, now, id, owner, fence).changes;
     return Number(changes) === 1;
   }
 
@@ -250,6 +261,7 @@ class SqliteDriver implements Driver {
       const row = this.sql("SELECT status FROM strand_coroutines WHERE id = ?").get(id) as { status: Status } | undefined;
       if (row === undefined || row.status === "completed" || row.status === "failed" || row.status === "cancelled") return false;
       this.sql("INSERT INTO strand_signals (coroutine, value, created_at) VALUES (?, ?, ?)").run(id, value, now);
+      this.sql("UPDATE strand_coroutines SET wake_at = 0 WHERE id = ? AND status = 'runnable'").run(id); // an evicted one wakes for it
       return true;
     });
   }
@@ -260,12 +272,12 @@ class SqliteDriver implements Driver {
   }
 
   async retry(id: string, now: number): Promise<boolean> {
-    const changes = this.sql("UPDATE strand_coroutines SET status = 'runnable', problem = NULL, updated_at = ? WHERE id = ? AND status = 'stuck'").run(now, id).changes;
+    const changes = this.sql("UPDATE strand_coroutines SET status = 'runnable', problem = NULL, wake_at = 0, updated_at = ? WHERE id = ? AND status = 'stuck'").run(now, id).changes;
     return Number(changes) === 1;
   }
 
   async list(id?: string): Promise<CoroutineRow[]> {
-    const columns = "id, fn, status, owner, fence, length(snapshot) AS snapshot_bytes, checkpoints, steps, suspended_at, problem, created_at, updated_at";
+    const columns = "id, fn, status, owner, fence, length(snapshot) AS snapshot_bytes, checkpoints, steps, suspended_at, problem, wake_at, created_at, updated_at";
     const rows = (
       id === undefined
         ? this.sql(`SELECT ${columns} FROM strand_coroutines ORDER BY created_at, id`).all()
@@ -281,6 +293,7 @@ class SqliteDriver implements Driver {
       checkpoints: Number(row.checkpoints),
       steps: Number(row.steps),
       suspendedAt: row.suspended_at,
+      wakeAt: Number(row.wake_at) > 0 ? Number(row.wake_at) : null,
       problem: row.problem,
       createdAt: Number(row.created_at),
       updatedAt: Number(row.updated_at),

@@ -37,6 +37,7 @@ import { operation, type Operation } from "../../core/operation.js";
 import type { Instruction } from "../../core/instructions.js";
 import { requireCurrent } from "../../core/runtime.js";
 import { BOUNDARY, createTask, ended, lookupContext, onHalt, setContext, TaskRecord, wasCancelled } from "../../core/task.js";
+import type { SaveableWait } from "../../core/saving.js";
 import { abandon, requestCancel } from "../../core/lifecycle.js";
 import { addProbe } from "../../core/probes.js";
 import { encode, decode } from "../serialize.js";
@@ -224,8 +225,20 @@ export interface WorkerOptions {
   lease?: number;
   /** How often to look for runnable coroutines when idle, in milliseconds. Default 200. */
   poll?: number;
-  /** The worker's name in the store (`inspect` shows it). Default: a random one. */
+  /**
+   * The worker's name in the store (`inspect` shows it): unique among the
+   * workers running at once. A worker that starts under a name hands back what
+   * an earlier worker of that name left running (it stopped without doing so).
+   * Default: a random one.
+   */
   name?: string;
+  /**
+   * A coroutine whose whole tree waits at least this long (milliseconds) on
+   * timers or signals only is handed back to the store after its checkpoint,
+   * to be claimed again when due (or signalled): a sleep of a month costs a
+   * row, not a process. Default 60 000; Infinity keeps every coroutine loaded.
+   */
+  evictAfter?: number;
 }
 
 /**
@@ -251,7 +264,9 @@ export function runWorker(options: WorkerOptions): Operation<never> {
   if (typeof poll !== "number" || !(poll > 0) || !Number.isFinite(poll)) throw new TypeError(`${what}: options.poll must be a positive number of milliseconds, got ${show(poll)}`);
   const name = options.name ?? `worker-${randomUUID()}`;
   if (typeof name !== "string" || name === "") throw new TypeError(`${what}: options.name must be a non-empty string, got ${show(name)}`);
-  return operation(working, options.store.driver, { concurrency, lease, poll, name });
+  const evictAfter = options.evictAfter ?? 60_000;
+  if (typeof evictAfter !== "number" || !(evictAfter >= 0)) throw new TypeError(`${what}: options.evictAfter must be a number of milliseconds ≥ 0 (or Infinity), got ${show(evictAfter)}`);
+  return operation(working, options.store.driver, { concurrency, lease, poll, name, evictAfter });
 }
 
 interface Settings {
@@ -259,11 +274,12 @@ interface Settings {
   lease: number;
   poll: number;
   name: string;
+  evictAfter: number;
 }
 
 function* working(driver: Driver, settings: Settings): Iterator<Instruction, never, unknown> {
   const me = requireCurrent("runWorker()");
-  const { concurrency, lease, poll, name: owner } = settings;
+  const { concurrency, lease, poll, name: owner, evictAfter } = settings;
   const byId = new Map<string, Running>();
   const byRoot = new Map<TaskRecord<unknown>, Running>();
   const kicks = channel<void>("conflated");
@@ -328,6 +344,18 @@ function* working(driver: Driver, settings: Settings): Iterator<Instruction, nev
       for (const id of refused) {
         const running = byId.get(id);
         if (running !== undefined) drop(running);
+      }
+      // A tree that sleeps long, unchanged since its checkpoint, goes back to the store until it is due.
+      for (const running of included.keys()) {
+        if (running.gone || running.dirty || running.root === null || refused.includes(running.id)) continue;
+        const due = asleepUntil(running.root);
+        if (due === null) continue;
+        const clock = running.root.runtime.clock;
+        const left = due - clock.now();
+        if (!(left >= evictAfter)) continue;
+        const wakeAt = left === Infinity ? Number.MAX_SAFE_INTEGER : Math.ceil(Date.now() + left);
+        drop(running);
+        yield* call(() => driver.evict(owner, running.id, running.fence, wakeAt, Date.now()));
       }
     }
   }
@@ -413,6 +441,8 @@ function* working(driver: Driver, settings: Settings): Iterator<Instruction, nev
   }
 
   const stopWaking = driver.onWork?.(() => freed.trySend(undefined));
+  // An earlier worker of this name that stopped without handing its coroutines back (it was killed): they are runnable again.
+  yield* call(() => driver.release(owner, Date.now()));
   const wakeLoop = (): void => void freed.trySend(undefined);
   try {
     yield* spawn(checkpointer, { name: "checkpointer" });
@@ -435,6 +465,26 @@ function* working(driver: Driver, settings: Settings): Iterator<Instruction, nev
     stopWaking?.();
     yield* call(() => driver.release(owner, Date.now()));
   }
+}
+
+/**
+ * When the tree under `root` would next wake by itself, on its runtime's
+ * clock — every task parked, each on a wait that only a timer, the tree itself
+ * or the store can end (Infinity: no timer) — or null when it cannot be left
+ * alone (a task is ready, or waits on something from outside).
+ */
+function asleepUntil(root: TaskRecord<unknown>): number | null {
+  let due = Infinity;
+  const pending: TaskRecord<unknown>[] = [root];
+  for (let task = pending.pop(); task !== undefined; task = pending.pop()) {
+    const wait = task.suspension as (Partial<SaveableWait> & object) | null;
+    if (wait === null || task.resumeKind !== 0 /* NONE */ || task.status !== 1 /* RUNNING */) return null;
+    const at = typeof wait.wakesAt === "function" ? wait.wakesAt() : Infinity;
+    if (at === null) return null;
+    due = Math.min(due, at);
+    pending.push(...task.children);
+  }
+  return due;
 }
 
 /** A result or error as the store keeps it; a value the serializer cannot save is kept as a description. */
