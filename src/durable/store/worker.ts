@@ -441,10 +441,10 @@ function* working(driver: Driver, settings: Settings): Iterator<Instruction, nev
   }
 
   const stopWaking = driver.onWork?.(() => freed.trySend(undefined));
-  // An earlier worker of this name that stopped without handing its coroutines back (it was killed): they are runnable again.
-  yield* call(() => driver.release(owner, Date.now()));
   const wakeLoop = (): void => void freed.trySend(undefined);
   try {
+    // An earlier worker of this name that stopped without handing its coroutines back (it was killed): they are runnable again.
+    yield* call(() => driver.release(owner, Date.now()));
     yield* spawn(checkpointer, { name: "checkpointer" });
     yield* spawn(heartbeat, { name: "heartbeat" });
     for (;;) {
