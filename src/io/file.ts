@@ -191,7 +191,8 @@ function* opening(path: string, flags: string, options: OpenOptions | undefined)
     taken = true;
     return file;
   } finally {
-    if (!taken) pending.discard();
+    // Nobody can take the file now: it closes (the task's end waits for that; a finally that suspends would not unwind right).
+    if (!taken) void pending.discard();
   }
 }
 

@@ -37,6 +37,7 @@ export abstract class Handle implements Disposable {
   private status = OPEN;
   private owner: Set<Handle> | null = null;
   private closing: Promise<void> | null = null;
+  private task: TaskRecord<unknown> | null = null;
 
   /** What the handle is, in words: `socket 127.0.0.1:5000 → 127.0.0.1:41234`, `file "/tmp/x"`. */
   abstract get description(): string;
@@ -64,26 +65,26 @@ export abstract class Handle implements Disposable {
     return operation(closing, this);
   }
 
-  /** @internal Starts closing; the promise settles once released (never rejects). */
+  /**
+   * @internal Starts closing; the promise settles once released (never
+   * rejects). The handle stays in its owner's set until then, so an owner
+   * that ends meanwhile waits for it too.
+   */
   startClose(): Promise<void> {
     if (this.closing !== null) return this.closing;
     this.status = CLOSING;
-    this.owner?.delete(this);
-    this.owner = null;
     let released: Promise<void>;
     try {
       released = this.release();
     } catch {
       released = Promise.resolve();
     }
-    this.closing = released.then(
-      () => {
-        this.status = CLOSED;
-      },
-      () => {
-        this.status = CLOSED;
-      },
-    );
+    const done = () => {
+      this.status = CLOSED;
+      this.owner?.delete(this);
+      this.owner = null;
+    };
+    this.closing = released.then(done, done);
     return this.closing;
   }
 
@@ -91,17 +92,17 @@ export abstract class Handle implements Disposable {
   replaceWith(next: Handle): boolean {
     if (this.status !== OPEN) return false;
     const set = this.owner;
-    this.owner = null;
-    set?.delete(this);
-    void this.startClose();
     next.owner = set;
     set?.add(next);
+    void this.startClose();
     return true;
   }
 
   /** @internal Makes `task` the owner (leaving the previous one's set). */
   ownBy(task: TaskRecord<unknown>): void {
     if (this.status !== OPEN) return;
+    if (task === this.task) return;
+    this.task = task;
     this.owner?.delete(this);
     let set = owned.get(task);
     if (set === undefined) {
@@ -119,7 +120,7 @@ function* closing(handle: Handle): Iterator<Instruction, void, unknown> {
   yield* call(() => released);
 }
 
-/** The owner's cleanup: starts closing every handle it still has, then waits for all. */
+/** The owner's cleanup: starts closing every handle it still has (or is closing), then waits for all. */
 function closeAll(handles: Set<Handle>): unknown {
   if (handles.size === 0) return undefined;
   const released = [...handles].map((handle) => handle.startClose());

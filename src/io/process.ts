@@ -10,7 +10,6 @@
  */
 import * as cp from "node:child_process";
 import type { SelectClause } from "../core/clause.js";
-import type { Instruction } from "../core/instructions.js";
 import { operation } from "../core/operation.js";
 import { channel, type Channel, type ReceiveChannel } from "../channel/channel.js";
 import { call } from "../interop.js";
@@ -140,49 +139,50 @@ export function spawnProcess(command: string, args: readonly string[] = [], opti
   if (typeof command !== "string" || command === "") throw new TypeError(`${what}: command must be a non-empty string, got ${show(command)}`);
   if (!Array.isArray(args) || !args.every((arg) => typeof arg === "string")) throw new TypeError(`${what}: args must be an array of strings, got ${show(args)}`);
   checkProcessOptions(what, options);
+  const argv = [...args];
+  const settings = options ?? {};
+  // One generator, the resource task's own frames: its finally may suspend (waiting for the child to be reaped).
   return resource<ChildProcess>(function* spawnProcess(provide) {
-    yield* running(command, [...args], options ?? {}, provide);
-  });
-}
-
-function* running(command: string, args: string[], options: ProcessOptions, provide: (child: ChildProcess) => Operation<never>): Generator<Instruction, void, unknown> {
-  const raw = cp.spawn(command, args, {
-    cwd: options.cwd,
-    env: options.env,
-    stdio: [options.stdin ?? "pipe", options.stdout ?? "pipe", options.stderr ?? "pipe"],
-  });
-  const name = `${command} (child process)`;
-  const started = new Pending<void>(`start of ${name}`);
-  const exit = new Pending<ExitStatus>(`exit of ${name}`);
-  const closed = new Promise<void>((resolve) => raw.once("close", () => resolve()));
-  raw.once("spawn", () => started.resolve(undefined));
-  raw.on("error", (error) => started.reject(error)); // later errors (a failed kill) are ignored
-  raw.once("exit", (code, signal) => exit.resolve({ code, signal }));
-  try {
-    yield* started; // throws, e.g. ENOENT: nothing was started
-    const capacity = options.capacity ?? 4;
-    const output = (stream: NodeJS.ReadableStream | null, label: string): Channel<Buffer> => {
-      const out = channel<Buffer>(capacity, { name: `${label} of ${command}` });
-      if (stream === null) out.close();
-      return out;
-    };
-    const stdout = output(raw.stdout, "stdout");
-    const stderr = output(raw.stderr, "stderr");
-    for (const [stream, out, label] of [
-      [raw.stdout, stdout, "stdout"],
-      [raw.stderr, stderr, "stderr"],
-    ] as const) {
-      if (stream === null) continue;
-      const source = new ReadableSource<Buffer>(stream, `${label} of ${name}`);
-      yield* spawn(() => operation(pumping<Buffer>, out, () => pumpReadable(source, out, `${label} read`), () => {}), { name: `${label} pump of ${command}` });
+    const options = settings;
+    const args = argv;
+    const raw = cp.spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: [options.stdin ?? "pipe", options.stdout ?? "pipe", options.stderr ?? "pipe"],
+    });
+    const name = `${command} (child process)`;
+    const started = new Pending<void>(`start of ${name}`);
+    const exit = new Pending<ExitStatus>(`exit of ${name}`);
+    const closed = new Promise<void>((resolve) => raw.once("close", () => resolve()));
+    raw.once("spawn", () => started.resolve(undefined));
+    raw.on("error", (error) => started.reject(error)); // later errors (a failed kill) are ignored
+    raw.once("exit", (code, signal) => exit.resolve({ code, signal }));
+    try {
+      yield* started; // throws, e.g. ENOENT: nothing was started
+      const capacity = options.capacity ?? 4;
+      const output = (stream: NodeJS.ReadableStream | null, label: string): Channel<Buffer> => {
+        const out = channel<Buffer>(capacity, { name: `${label} of ${command}` });
+        if (stream === null) out.close();
+        return out;
+      };
+      const stdout = output(raw.stdout, "stdout");
+      const stderr = output(raw.stderr, "stderr");
+      for (const [stream, out, label] of [
+        [raw.stdout, stdout, "stdout"],
+        [raw.stderr, stderr, "stderr"],
+      ] as const) {
+        if (stream === null) continue;
+        const source = new ReadableSource<Buffer>(stream, `${label} of ${name}`);
+        yield* spawn(() => operation(pumping<Buffer>, out, () => pumpReadable(source, out, `${label} read`), () => {}), { name: `${label} pump of ${command}` });
+      }
+      const stdin = raw.stdin === null ? null : new ProcessInput(new WritableTarget(raw.stdin, `stdin of ${name}`));
+      yield* provide(new ChildProcess(raw, command, stdout, stderr, stdin, exit));
+    } finally {
+      if (raw.exitCode === null && raw.signalCode === null && raw.pid !== undefined) raw.kill(options.killSignal ?? "SIGTERM");
+      raw.stdin?.destroy();
+      raw.stdout?.destroy();
+      raw.stderr?.destroy();
+      if (raw.pid !== undefined) yield* call(() => closed);
     }
-    const stdin = raw.stdin === null ? null : new ProcessInput(new WritableTarget(raw.stdin, `stdin of ${name}`));
-    yield* provide(new ChildProcess(raw, command, stdout, stderr, stdin, exit));
-  } finally {
-    if (raw.exitCode === null && raw.signalCode === null && raw.pid !== undefined) raw.kill(options.killSignal ?? "SIGTERM");
-    raw.stdin?.destroy();
-    raw.stdout?.destroy();
-    raw.stderr?.destroy();
-    if (raw.pid !== undefined) yield* call(() => closed);
-  }
+  });
 }

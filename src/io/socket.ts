@@ -349,6 +349,7 @@ function* settle<T extends Handle>(pending: Pending<T>, options?: WaitOptions): 
     taken = true;
     return handle;
   } finally {
-    if (!taken) pending.discard();
+    // Nobody can take the handle now: it closes (the task's end waits for that; a finally that suspends would not unwind right).
+    if (!taken) void pending.discard();
   }
 }

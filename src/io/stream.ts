@@ -63,6 +63,8 @@ export class ReadableSource<T = Buffer> {
     const chunk = this.raw.read() as T | null;
     if (chunk !== null) return chunk;
     if (this.failed) throw this.error;
+    const errored = this.raw.errored; // destroyed with an error whose event is still to come
+    if (errored !== null && errored !== undefined) throw errored;
     if (this.ended || this.raw.destroyed) return null;
     return NOT_READY;
   }
@@ -126,6 +128,8 @@ export class WritableTarget<T = Uint8Array | string> {
   private usable(what: string): void {
     this.check?.(what);
     if (this.failed) throw this.error;
+    const errored = this.raw.errored;
+    if (errored !== null && errored !== undefined) throw errored;
     if (this.raw.destroyed) throw new HandleClosed(`${what}: ${this.description} is closed`);
   }
 

@@ -230,15 +230,15 @@ export class Pending<T> implements Operation<T> {
   constructor(
     /** What is in flight, in words: "connect to 127.0.0.1:8080". */
     readonly description: string,
-    /** Undoes what the work makes (closes the handle it opens), for `discard()`. */
-    private undo?: () => void,
+    /** Undoes what the work makes (closes the handle it opens), for `discard()`; settles once undone. */
+    private undo?: () => Promise<void>,
   ) {}
 
   /** @internal Nobody will take the outcome (the wait for it was cancelled or timed out): undoes the work's effect, once. */
-  discard(): void {
+  discard(): Promise<void> {
     const undo = this.undo;
     this.undo = undefined;
-    undo?.();
+    return undo === undefined ? Promise.resolve() : undo();
   }
 
   /** @internal The work succeeded. Later settlements are ignored. */
@@ -330,3 +330,4 @@ export function checkWaitOptions(what: string, options: WaitOptions | undefined)
   checkOptions(what, options);
   if (options?.timeout !== undefined) checkMs(what, "options.timeout", options.timeout);
 }
+

@@ -4,8 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import assert from "node:assert/strict";
 
-/** The kinds of libuv resources a handle holds (timers and the like are left out: tests use them). */
-const KINDS = new Set(["TCPSocketWrap", "TCPServerWrap", "PipeWrap", "PipeServerWrap", "ProcessWrap", "FSReqCallback", "FileHandle", "TTYWrap"]);
+/**
+ * The kinds of libuv handles Strand's I/O handles hold (timers are left out:
+ * tests use them). Files hold descriptors rather than libuv handles: the
+ * descriptor count covers them.
+ */
+const KINDS = new Set(["TCPSocketWrap", "TCPServerWrap", "PipeWrap", "PipeServerWrap", "ProcessWrap", "FileHandle", "TTYWrap"]);
 
 /**
  * Waits until libuv has run its close callbacks: a closed handle's descriptor
@@ -18,7 +22,8 @@ export async function closePhase(): Promise<void> {
 }
 
 /** What is open now: the libuv resources of the kinds handles hold, and the process's file descriptors. */
-export function openNow(): { resources: string[]; fds: number } {
+export async function openNow(): Promise<{ resources: string[]; fds: number }> {
+  await closePhase(); // what earlier tests closed is gone
   const resources = process.getActiveResourcesInfo().filter((kind) => KINDS.has(kind)).sort();
   return { resources, fds: readdirSync("/proc/self/fd").length };
 }
@@ -32,7 +37,11 @@ export function tempDir(): { dir: string; remove(): void } {
 /** Asserts that what `before` saw open is what is open now: descriptors at once, libuv's handles after its close phase. */
 export async function assertNothingLeftOpen(before: { resources: string[]; fds: number }): Promise<void> {
   const fds = readdirSync("/proc/self/fd").length;
-  await closePhase();
-  const now = openNow();
+  const now = await openNow();
   assert.deepEqual({ resources: now.resources, fds }, before, "something was left open");
+}
+
+/** Waits a turn of the event loop: for polling state outside the runtime (the OS's) until a condition holds. */
+export function loopTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

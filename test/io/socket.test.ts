@@ -28,7 +28,7 @@ function* readAll(socket: Socket): Operation<string> {
 
 describe("sockets", () => {
   test("echo over TCP: a client writes, ends its side, and reads back everything", async () => {
-    const before = openNow();
+    const before = await openNow();
     const text = await run(function* () {
       const server = yield* listen({ port: 0, host: "127.0.0.1" });
       const echoing = yield* spawn(() => echo(server));
@@ -46,7 +46,7 @@ describe("sockets", () => {
   test("echo over a Unix socket", async () => {
     const temp = tempDir();
     try {
-      const before = openNow();
+      const before = await openNow();
       const text = await run(function* () {
         const server = yield* listen({ path: join(temp.dir, "echo.sock") });
         const echoing = yield* spawn(() => echo(server));
@@ -65,7 +65,7 @@ describe("sockets", () => {
   });
 
   test("cancelled while accepting, reading and connecting: every socket and the server are closed", async () => {
-    const before = openNow();
+    const before = await openNow();
     const task = run(function* () {
       const server = yield* listen({ port: 0, host: "127.0.0.1" });
       yield* spawn(() => echo(server)); // accepted sockets belong to their handlers
@@ -79,7 +79,7 @@ describe("sockets", () => {
       yield* server.accept(); // parked in an accept that never comes
     });
     // Cancel once it is parked: wait for the real events (the three connections were accepted).
-    await waitUntil(() => openNow().resources.filter((kind) => kind === "TCPSocketWrap").length >= 6);
+    await waitUntil(() => currentResources().filter((kind) => kind === "TCPSocketWrap").length >= 6);
     await task.cancel();
     await assertNothingLeftOpen(before);
   });
@@ -174,7 +174,7 @@ describe("sockets", () => {
   });
 
   test("connecting to a port nobody listens on fails with the OS's error, leaving nothing open", async () => {
-    const before = openNow();
+    const before = await openNow();
     const port = await run(function* () {
       const server = yield* listen({ port: 0, host: "127.0.0.1" });
       const port = server.port;
@@ -214,6 +214,10 @@ function* catching(operation: Operation<unknown>): Operation<unknown> {
 }
 
 /** Polls a condition on the event loop (for state outside the runtime: the OS's sockets). */
+function currentResources(): string[] {
+  return process.getActiveResourcesInfo();
+}
+
 async function waitUntil(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setImmediate(resolve));
 }
