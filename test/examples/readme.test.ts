@@ -77,7 +77,9 @@ function toModule(code: string, file: string): string {
     .replace(/from "strand\/sync"/g, `from "${src}/sync/index.js"`)
     .replace(/from "strand\/channel"/g, `from "${src}/channel/index.js"`)
     .replace(/from "strand\/durable"/g, `from "${src}/durable/index.js"`)
-    .replace(/from "strand\/node"/g, `from "${src}/node/index.js"`);
+    .replace(/from "strand\/node"/g, `from "${src}/node/index.js"`)
+    .replace(/from "strand\/io"/g, `from "${src}/io/index.js"`)
+    .replace(/from "strand\/ipc"/g, `from "${src}/ipc/index.js"`);
   return `${rewritten}\nexport {};\n`;
 }
 
