@@ -87,6 +87,7 @@ const VALUES: Record<string, string[]> = {
     "startOpen",
     "toWritable",
   ],
+  "src/ipc/index.ts": ["PeerLost", "remoteReceiver", "remoteSender", "structuredCodec"],
   "src/durable/index.ts": [
     "SnapshotError",
     "VersionMismatch",
@@ -173,6 +174,7 @@ const TYPES: Record<string, string[]> = {
     "WaitOptions",
     "WritableChannel",
   ],
+  "src/ipc/index.ts": ["Codec", "RemoteReceiverOptions", "RemoteSender", "RemoteSenderOptions", "Transport"],
   "src/durable/index.ts": [
     "DecodeOptions",
     "EncodeOptions",
