@@ -12,5 +12,6 @@ import { cases as cancel } from "./cancel.js";
 import { cases as mutex } from "./mutex.js";
 import { cases as durable } from "./durable.js";
 import { cases as everyday } from "./everyday.js";
+import { cases as io } from "./io.js";
 
-export const cases: Case[] = [...resume, ...depth, ...pingpong, ...spawn, ...prodcons, ...fanin, ...select, ...timers, ...cancel, ...mutex, ...everyday, ...durable];
+export const cases: Case[] = [...resume, ...depth, ...pingpong, ...spawn, ...prodcons, ...fanin, ...select, ...timers, ...cancel, ...mutex, ...everyday, ...durable, ...io];

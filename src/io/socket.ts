@@ -69,6 +69,7 @@ export class Socket extends Handle {
 
   /** The next bytes received (whatever has arrived, at least one byte), waiting for some; `null` once the peer has ended its side. */
   read(options?: WaitOptions): Operation<Buffer | null> {
+    if (options === undefined) return this.input.read("socket.read()"); // the hot path: one trap, no clause
     return waitWithin("socket.read(options)", this.input.onRead<Buffer | null>("socket.read()", undefined), options);
   }
 
@@ -86,6 +87,7 @@ export class Socket extends Handle {
   /** Writes `data`, first waiting while the socket's send buffer is full (back-pressure). */
   write(data: Uint8Array | string, options?: WaitOptions): Operation<void> {
     checkData("socket.write(data)", data);
+    if (options === undefined) return this.output.write("socket.write()", data);
     return waitWithin("socket.write(data, options)", this.output.onWrite<void>("socket.write()", data, undefined), options);
   }
 

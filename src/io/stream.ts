@@ -1,10 +1,10 @@
 /**
  * Node streams as waits, and streams ↔ channels.
  *
- * `ReadableSource` keeps a Readable in paused mode (a `readable` listener)
- * and reads it only when a task asks: what a task does not read stays in the
- * stream's buffer, which stops reading from the OS at its high-water mark —
- * so a slow reader holds back the writer at the other end (back-pressure).
+ * `ReadableSource` takes a Readable's chunks into a queue and pauses the
+ * stream when the queue reaches the stream's high-water mark, resuming it as
+ * tasks read: what a task does not read stops the reading from the OS — so a
+ * slow reader holds back the writer at the other end (back-pressure).
  * `WritableTarget` writes a chunk only while the stream does not need a
  * drain, and otherwise waits for `drain`. Both are level-triggered I/O
  * clauses (wait.ts): a wait polls again when the stream says something
@@ -26,14 +26,26 @@ import type { Operation } from "../types.js";
 import type { Task } from "../core/task.js";
 import { checkOptions, show } from "../validate.js";
 import { HandleClosed } from "./errors.js";
-import { IoClause, Notifier, waitFor } from "./wait.js";
+import { IoClause, Notifier, PollTrap, waitFor } from "./wait.js";
+import { Deque } from "../core/deque.js";
 
-/** A Readable read on demand: see the file header. `null` is the end of the stream. */
+/**
+ * A Readable read on demand: see the file header. `null` is the end of the
+ * stream. The stream flows into a queue of at most its high-water mark (bytes,
+ * or objects in object mode) and is paused beyond it, resumed as the queue is
+ * read: the usual pause/resume back-pressure, cheaper per chunk than the
+ * stream's `readable` protocol.
+ */
 export class ReadableSource<T = Buffer> {
   readonly readable = new Notifier();
   private error: unknown = undefined;
   private failed = false;
   private ended = false;
+  private readonly queue = new Deque<T>();
+  /** What is queued, in the stream's units (bytes, or objects in object mode). */
+  private queued = 0;
+  private readonly limit: number;
+  private readonly objectMode: boolean;
 
   constructor(
     readonly raw: Readable,
@@ -41,8 +53,15 @@ export class ReadableSource<T = Buffer> {
     /** Checked before every read: throws if the handle that owns the stream was closed. */
     private readonly check?: (what: string) => void,
   ) {
+    this.objectMode = raw.readableObjectMode;
+    this.limit = Math.max(1, raw.readableHighWaterMark);
     const notify = () => this.readable.notify();
-    raw.on("readable", notify);
+    raw.on("data", (chunk: T) => {
+      this.queue.push(chunk);
+      this.queued += this.objectMode ? 1 : (chunk as { length: number }).length;
+      if (this.queued >= this.limit) raw.pause();
+      notify();
+    });
     raw.on("end", () => {
       this.ended = true;
       notify();
@@ -60,8 +79,12 @@ export class ReadableSource<T = Buffer> {
   /** The next chunk, `null` at the end, or NOT_READY. Throws the stream's error once its buffer is read. */
   poll(what: string): T | null | typeof NOT_READY {
     this.check?.(what);
-    const chunk = this.raw.read() as T | null;
-    if (chunk !== null) return chunk;
+    if (this.queue.length > 0) {
+      const chunk = this.queue.shift();
+      this.queued -= this.objectMode ? 1 : (chunk as { length: number }).length;
+      if (this.queued < this.limit && this.raw.isPaused() && !this.ended) this.raw.resume();
+      return chunk;
+    }
     if (this.failed) throw this.error;
     const errored = this.raw.errored; // destroyed with an error whose event is still to come
     if (errored !== null && errored !== undefined) throw errored;
@@ -76,7 +99,52 @@ export class ReadableSource<T = Buffer> {
 
   /** Reads the next chunk, waiting for one; `null` at the end of the stream. */
   read(what: string): Operation<T | null> {
-    return waitFor(new ReadClause<T, T | null>(this, what, undefined));
+    return new ReadTrap(this, what);
+  }
+}
+
+/** `read()`'s trap: one object per read. */
+class ReadTrap<T> extends PollTrap<T | null> {
+  constructor(
+    private readonly stream: ReadableSource<T>,
+    private readonly name: string,
+  ) {
+    super();
+  }
+  protected get what(): string {
+    return `${this.name} on ${this.stream.description}`;
+  }
+  protected get source(): Notifier {
+    return this.stream.readable;
+  }
+  protected poll(): T | null | typeof NOT_READY {
+    return this.stream.poll(this.name);
+  }
+  protected again(): ReadTrap<T> {
+    return new ReadTrap(this.stream, this.name);
+  }
+}
+
+/** `write()`'s trap: one object per write. */
+class WriteTrap<T> extends PollTrap<void> {
+  constructor(
+    private readonly stream: WritableTarget<T>,
+    private readonly name: string,
+    private readonly chunk: T,
+  ) {
+    super();
+  }
+  protected get what(): string {
+    return `${this.name} on ${this.stream.description}`;
+  }
+  protected get source(): Notifier {
+    return this.stream.writable;
+  }
+  protected poll(): void | typeof NOT_READY {
+    return this.stream.pollWrite(this.name, this.chunk);
+  }
+  protected again(): WriteTrap<T> {
+    return new WriteTrap(this.stream, this.name, this.chunk);
   }
 }
 
@@ -148,7 +216,7 @@ export class WritableTarget<T = Uint8Array | string> {
 
   /** Writes `chunk`, first waiting while the stream's buffer is full. */
   write(what: string, chunk: T): Operation<void> {
-    return waitFor(new WriteClause<T, void>(this, what, chunk, undefined));
+    return new WriteTrap(this, what, chunk);
   }
 
   /** Ends the stream and waits until everything written has been flushed. */

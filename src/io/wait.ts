@@ -30,15 +30,21 @@ import { onTimeout, selectBiased } from "../select.js";
 import { TimeoutError } from "../errors.js";
 import { checkMs, checkOptions } from "../validate.js";
 
+/** What a `Notifier` tells: an object, so that a wait registers itself and allocates no closure. */
+export interface Listener {
+  notified(): void;
+}
+
 /** Listeners told when a source may have become ready (level-triggered: they poll again). */
 export class Notifier {
-  private listeners: Array<() => void> = [];
+  private listeners: Listener[] = [];
+  private spare: Listener[] = [];
 
-  add(listener: () => void): void {
+  add(listener: Listener): void {
     this.listeners.push(listener);
   }
 
-  remove(listener: () => void): void {
+  remove(listener: Listener): void {
     const listeners = this.listeners;
     const at = listeners.indexOf(listener);
     if (at < 0) return;
@@ -51,8 +57,11 @@ export class Notifier {
   notify(): void {
     const listeners = this.listeners;
     if (listeners.length === 0) return;
-    this.listeners = [];
-    for (const listener of listeners) listener();
+    // Two arrays in turn: those told now, and those registering meanwhile (no allocation per notification).
+    this.listeners = this.spare;
+    for (let i = 0; i < listeners.length; i++) listeners[i]!.notified();
+    listeners.length = 0;
+    this.spare = listeners;
   }
 
   get size(): number {
@@ -78,14 +87,8 @@ export abstract class IoClause<R> implements SelectClause<R> {
 }
 
 /** One registration of a waiting I/O clause: retries its select when told; holds the run meanwhile. */
-class IoWait<R> implements ClauseWait<R> {
+class IoWait<R> implements ClauseWait<R>, Listener {
   private listening = true;
-  private readonly told = (): void => {
-    if (!this.listening) return;
-    this.listening = false;
-    releaseExternal(this.task);
-    this.selector.retry();
-  };
 
   constructor(
     private readonly source: Notifier,
@@ -93,13 +96,20 @@ class IoWait<R> implements ClauseWait<R> {
     private readonly task: TaskRecord<unknown>,
   ) {
     holdExternal(task);
-    source.add(this.told);
+    source.add(this);
+  }
+
+  notified(): void {
+    if (!this.listening) return;
+    this.listening = false;
+    this.selector.retry(); // wakes the task first, so releasing the hold finds the run busy
+    releaseExternal(this.task);
   }
 
   withdraw(): void {
     if (!this.listening) return;
     this.listening = false;
-    this.source.remove(this.told);
+    this.source.remove(this);
     releaseExternal(this.task);
   }
 
@@ -195,6 +205,62 @@ export class ClauseTrap<R> extends Trap<R> implements Selector {
   }
 }
 ownOperation(ClauseTrap);
+
+/** Told while parked: poll again. */
+const POLL_AGAIN: unique symbol = Symbol("poll again");
+
+/**
+ * The blocking form of an I/O clause without the clause: one object per
+ * operation (a socket's read or write, on the hot path of a server) that
+ * polls, else listens on its source and parks; told, it polls again. The
+ * same rules as `ClauseTrap` (BEFORE; a cancelled wait only unsubscribes).
+ */
+export abstract class PollTrap<R> extends Trap<R> implements Listener {
+  private listening = false;
+  private outcome: unknown = undefined;
+
+  constructor() {
+    super(BEFORE);
+  }
+
+  /** Takes what is ready and returns the result, or NOT_READY having changed nothing. May throw. */
+  protected abstract poll(): R | typeof NOT_READY;
+  /** Fired when the operation may have become ready. */
+  protected abstract get source(): Notifier;
+
+  protected begin(task: TaskRecord<unknown>): Begun {
+    const result = this.poll();
+    if (result !== NOT_READY) {
+      this.outcome = result;
+      return AT_ONCE;
+    }
+    this.listening = true;
+    holdExternal(task);
+    this.source.add(this);
+    return PARK;
+  }
+
+  notified(): void {
+    if (!this.listening) return;
+    this.listening = false;
+    this.wake(POLL_AGAIN);
+    releaseExternal(this.task);
+  }
+
+  protected result(woken: unknown): R | typeof AGAIN {
+    return woken === POLL_AGAIN ? AGAIN : (this.outcome as R);
+  }
+
+  abort(): Abort {
+    if (this.listening) {
+      this.listening = false;
+      this.source.remove(this);
+      releaseExternal(this.task);
+    }
+    return WITHDRAWN;
+  }
+}
+ownOperation(PollTrap);
 
 /** The blocking form of `clause`. */
 export function waitFor<R>(clause: SelectClause<R>): Operation<R> {

@@ -44,7 +44,7 @@ import { checkOptions, show } from "../validate.js";
 import { ReadableSource, WritableTarget } from "../io/stream.js";
 import { Socket } from "../io/socket.js";
 import { IoClause, Notifier, waitFor } from "../io/wait.js";
-import { ACK, CANCEL, CLOSE, CREDIT, DATA, FrameReader, causeFrame, countFrame, frame, readCause, readCount, type Frame } from "./frames.js";
+import { ACK, CANCEL, CLOSE, CREDIT, DATA, FrameReader, causeFrame, countFrame, dataFrames, readCause, readCount, type Frame } from "./frames.js";
 
 /** How elements become bytes and back. The default is structured clone (`node:v8` serialize). */
 export interface Codec<T> {
@@ -323,18 +323,18 @@ function* senderWrites<T>(end: SenderEnd<T>): Iterator<Instruction, void, unknow
         return;
       }
       // Batch what is ready now, as far as the credits go: one write for many small elements.
-      const batch: Buffer[] = [];
+      const batch: Uint8Array[] = [];
       let value: T = first.value;
       for (;;) {
         end.credits--;
         end.unacked.push(value);
-        batch.push(frame(DATA, codec.encode(value)));
+        batch.push(codec.encode(value));
         if (end.credits === 0) break;
         const more = local.tryReceive();
         if (!more.ok) break;
         value = more.value;
       }
-      yield* wire.write(batch.length === 1 ? batch[0]! : Buffer.concat(batch));
+      yield* wire.write(dataFrames(batch));
     }
   } catch (error) {
     end.fail(LOST, new PeerLost(`${end.name}: the link failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));

@@ -77,27 +77,79 @@ export function readCount(payload: Buffer): number {
   return payload.readUInt32BE(0);
 }
 
-/** Splits a byte stream into frames; keeps what is left of a partial one for the next chunk. */
+/**
+ * Splits a byte stream into frames. A frame inside one chunk is a view of it
+ * (no copy); one that spans chunks is copied once, when its last byte has
+ * arrived (the chunks before are only kept, so a large frame arriving in many
+ * small chunks costs one copy, not one per chunk).
+ */
 export class FrameReader {
-  private pending: Buffer | null = null;
+  /** Chunks of an incomplete frame (the first may start mid-chunk: `offset`). */
+  private parts: Buffer[] = [];
+  private offset = 0;
+  private buffered = 0;
+  /** The length of the frame being gathered (payload + header), or -1 until its header is in. */
+  private needed = -1;
 
-  /** The whole frames in `chunk` (after what was left over). Throws on a frame too large. */
+  /** Appends the whole frames now complete to `into`. Throws on a frame too large. */
   push(chunk: Buffer, into: Frame[]): void {
-    const bytes = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
-    this.pending = null;
     let at = 0;
-    while (bytes.length - at >= HEADER) {
-      const length = bytes.readUInt32BE(at);
-      if (length > MAX_FRAME) throw new Error(`IPC: a frame of ${length} bytes is larger than the limit (${MAX_FRAME}); is the other end speaking this protocol?`);
-      if (bytes.length - at - HEADER < length) break;
-      into.push({ kind: bytes[at + 4]!, payload: bytes.subarray(at + HEADER, at + HEADER + length) });
+    if (this.buffered > 0) {
+      // Finish the frame begun in earlier chunks.
+      this.parts.push(chunk);
+      this.buffered += chunk.length;
+      if (this.needed < 0) {
+        if (this.buffered < HEADER) return;
+        const head = Buffer.concat(this.parts).subarray(this.offset, this.offset + HEADER);
+        this.needed = HEADER + checkLength(head.readUInt32BE(0));
+      }
+      if (this.buffered < this.needed) return;
+      const whole = Buffer.concat(this.parts);
+      const start = this.offset;
+      const bytes = whole.subarray(start, start + this.needed);
+      into.push({ kind: bytes[4]!, payload: bytes.subarray(HEADER) });
+      at = chunk.length - (this.buffered - this.needed); // where the rest of this chunk starts
+      this.parts = [];
+      this.offset = 0;
+      this.buffered = 0;
+      this.needed = -1;
+    }
+    while (chunk.length - at >= HEADER) {
+      const length = checkLength(chunk.readUInt32BE(at));
+      if (chunk.length - at - HEADER < length) break;
+      into.push({ kind: chunk[at + 4]!, payload: chunk.subarray(at + HEADER, at + HEADER + length) });
       at += HEADER + length;
     }
-    if (at < bytes.length) this.pending = at === 0 ? bytes : Buffer.from(bytes.subarray(at));
+    if (at < chunk.length) {
+      this.parts = [chunk];
+      this.offset = at;
+      this.buffered = chunk.length - at;
+      this.needed = this.buffered >= HEADER ? HEADER + checkLength(chunk.readUInt32BE(at)) : -1;
+    }
   }
 
   /** True if a partial frame is waiting for the rest. */
   get partial(): boolean {
-    return this.pending !== null;
+    return this.buffered > 0;
   }
+}
+
+function checkLength(length: number): number {
+  if (length > MAX_FRAME) throw new Error(`IPC: a frame of ${length} bytes is larger than the limit (${MAX_FRAME}); is the other end speaking this protocol?`);
+  return length;
+}
+
+/** Several DATA frames as one buffer: one copy of each payload. */
+export function dataFrames(payloads: Uint8Array[]): Buffer {
+  let total = 0;
+  for (const payload of payloads) total += HEADER + payload.length;
+  const bytes = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (const payload of payloads) {
+    bytes.writeUInt32BE(payload.length, at);
+    bytes[at + 4] = DATA;
+    bytes.set(payload, at + HEADER);
+    at += HEADER + payload.length;
+  }
+  return bytes;
 }

@@ -39,11 +39,14 @@ describe("streams and channels", () => {
       yield* chunks.receive();
       // The pump runs until the channel is full and its send waits.
       while (chunks.stats().waitingSenders === 0) yield* call(loopTurn);
-      return { pulled: pulled(), buffered: chunks.stats().buffered };
+      const then = pulled();
+      for (let turn = 0; turn < 20; turn++) yield* call(loopTurn); // the reading has stopped: nothing more is pulled
+      return { pulled: pulled(), then, buffered: chunks.stats().buffered };
     });
     assert.equal(result.buffered, 3);
-    // 1 received + 3 buffered + 1 in the waiting send + the stream's own buffer (highWaterMark 2, plus the one being pushed).
-    assert.ok(result.pulled <= 1 + 3 + 1 + 3, `pulled ${result.pulled}`);
+    assert.equal(result.pulled, result.then);
+    // 1 received + 3 buffered + 1 in the waiting send + the source's queue and the stream's buffer (highWaterMark 2 each) + 1 being pushed.
+    assert.ok(result.pulled <= 1 + 3 + 1 + 2 + 2 + 1, `pulled ${result.pulled}`);
   });
 
   test("fromReadable: the stream's error closes the channel with it as the cause", async () => {
