@@ -167,6 +167,12 @@ class Wire {
   write(bytes: Uint8Array): Operation<void> {
     return this.output.write("IPC write", bytes);
   }
+
+  /** Writes a last frame without waiting, if the stream can still take it (a teardown cannot wait). */
+  tell(bytes: Uint8Array): void {
+    const writable = this.streams.writable;
+    if (!writable.writableEnded && !writable.destroyed) writable.write(bytes);
+  }
 }
 
 /** Waits until `ready()` holds, polling it whenever `source` is told. */
@@ -379,7 +385,7 @@ export function remoteSender<T>(transport: Transport, options?: RemoteSenderOpti
       yield* provide(end);
     } finally {
       // The caller ended before finish(): cancel, telling the other end if the link still works.
-      if (end.state === OPEN || end.state === CLOSING) wire.streams.writable.write(causeFrame(CANCEL, undefined));
+      if (end.state === OPEN) wire.tell(causeFrame(CANCEL, undefined));
       end.fail(CANCELLED, new ChannelClosed(end.name, true));
       wire.streams.destroy();
     }
@@ -464,6 +470,7 @@ function* receiverDelivers<T>(end: ReceiverEnd<T>): Iterator<Instruction, void, 
       }
     }
     if (end.state === CLOSING) {
+      end.state = DONE;
       local.close(end.cause);
       wire.streams.writable.end(); // done: the sender sees the end after the last ACK
     } else if (end.state === LOST) {
@@ -516,7 +523,7 @@ export function remoteReceiver<T>(transport: Transport, options?: RemoteReceiver
       yield* provide(end.local);
     } finally {
       // The caller ended while the link was open: cancel, telling the sender if the link still works.
-      if (end.state === OPEN || end.state === CLOSING) wire.streams.writable.write(causeFrame(CANCEL, undefined));
+      if (end.state === OPEN || end.state === CLOSING) wire.tell(causeFrame(CANCEL, undefined));
       end.local.cancel();
       wire.streams.destroy();
     }
