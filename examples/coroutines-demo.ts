@@ -5,17 +5,16 @@
  *
  * The C version switches stacks by hand; here each coroutine is a task (a
  * generator function run by Strand's scheduler). Whenever one is parked — on a
- * timer, or on the file system — the other runs. The file is read with Node's
- * own streams, brought into Strand through its interop operations: `action`
- * wraps a callback/event API, `call` awaits a promise.
+ * timer, or on the file system — the other runs. The file is real I/O through
+ * `strand/io`: `lines(path)` reads it with back-pressure into a channel, one
+ * line per element, and closes it however the task ends.
  *
  * Run it on its own: `npx tsx examples/coroutines-demo.ts [file]`
  */
-import { createReadStream } from "node:fs";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-// In your own project: import { ... } from "strand";
-import { action, call, main, sleep, spawn, type Operation } from "../src/index.js";
+// In your own project: import { ... } from "strand" and from "strand/io".
+import { main, sleep, spawn, type Operation } from "../src/index.js";
+import { lines } from "../src/io/index.js";
 
 /** The small text file the demo streams when it is given no other. */
 export const POEM = fileURLToPath(new URL("./data/poem.txt", import.meta.url));
@@ -46,34 +45,18 @@ export function* coroutinesDemo(write: (line: string) => void, path: string = PO
 
 /** Streams the file at `path` line by line to `onLine`; returns how many lines there were. */
 function* streamLines(path: string, onLine: (line: string) => void): Operation<number> {
-  const stream = createReadStream(path, { encoding: "utf8" });
-  try {
-    // action: park until a callback fires. Here: the stream's "ready" event
-    // (the file is open) or its "error" event (say, ENOENT). The returned
-    // function removes the listeners, whichever way the wait ends.
-    yield* action<void>((resolve, reject) => {
-      const ready = () => resolve();
-      stream.once("ready", ready);
-      stream.once("error", reject);
-      return () => {
-        stream.off("ready", ready);
-        stream.off("error", reject);
-      };
-    });
-    // call: await a promise from inside a task. readline's async iterator
-    // hands out one line per promise (and rejects if the stream fails).
-    const lines = createInterface({ input: stream, crlfDelay: Infinity })[Symbol.asyncIterator]();
-    let count = 0;
-    for (;;) {
-      const next = yield* call(() => lines.next());
-      if (next.done === true) return count;
-      if (count > 0) yield* sleep(LINE_PAUSE);
-      onLine(next.value);
-      count++;
-    }
-  } finally {
-    // Runs however the task ends: completed, failed, or cancelled mid-file.
-    stream.destroy();
+  // The file is opened here (a missing one throws ENOENT now) and closed when
+  // this task ends, however it ends: completed, failed, or cancelled mid-file.
+  const input = yield* lines(path);
+  let count = 0;
+  for (;;) {
+    // receiveCatching: the next line, or "closed" at the end of the file (a
+    // read error would be thrown here, as the channel's cause).
+    const next = yield* input.receiveCatching();
+    if (!next.ok) return count;
+    if (count > 0) yield* sleep(LINE_PAUSE);
+    onLine(next.value);
+    count++;
   }
 }
 

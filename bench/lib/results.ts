@@ -140,6 +140,7 @@ export function formatMemory(memory: Record<string, number> | undefined): string
   const parts: string[] = [];
   if (memory.liveBytesPerTask !== undefined) parts.push(`live ${formatBytes(memory.liveBytesPerTask)}/task`);
   if (memory.retainedBytesPerTask !== undefined) parts.push(`kept ${formatBytes(memory.retainedBytesPerTask)}/task`);
+  if (memory.p99Ns !== undefined) parts.push(`p99 ${formatNs(memory.p99Ns)}`);
   return parts.join(", ");
 }
 

@@ -13,5 +13,6 @@ import { cases as mutex } from "./mutex.js";
 import { cases as durable } from "./durable.js";
 import { cases as everyday } from "./everyday.js";
 import { cases as store } from "./store.js";
+import { cases as io } from "./io.js";
 
-export const cases: Case[] = [...resume, ...depth, ...pingpong, ...spawn, ...prodcons, ...fanin, ...select, ...timers, ...cancel, ...mutex, ...everyday, ...durable, ...store];
+export const cases: Case[] = [...resume, ...depth, ...pingpong, ...spawn, ...prodcons, ...fanin, ...select, ...timers, ...cancel, ...mutex, ...everyday, ...durable, ...store, ...io];

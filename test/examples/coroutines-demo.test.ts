@@ -4,6 +4,8 @@ import { fileURLToPath } from "node:url";
 import { coroutinesDemo } from "../../examples/coroutines-demo.js";
 import { run, timeout, TimeoutError, type Operation } from "../../src/index.js";
 import { VirtualClock } from "../../src/testing/index.js";
+import { spawnProcess } from "../../src/io/index.js";
+import { consumeEach } from "../../src/index.js";
 
 /** Runs `body` on a virtual clock: it does not jump ahead of real time while file I/O is in flight. */
 async function capture(body: (write: (line: string) => void) => Operation<void>) {
@@ -55,5 +57,36 @@ describe("examples/coroutines-demo", () => {
       "[printer] message 2 of 3",
       "[cat] this one reads a file, a line at a time.",
     ]);
+  });
+
+  test("run as a program, in real time: its stdout has each coroutine's lines in order, then the completion line", async () => {
+    const demo = fileURLToPath(new URL("../../examples/coroutines-demo.ts", import.meta.url));
+    const { out, status } = await run(function* () {
+      const child = yield* spawnProcess(process.execPath, ["--import", "tsx", demo], { stderr: "inherit" });
+      let out = "";
+      yield* consumeEach(child.stdout, (chunk) => void (out += chunk.toString()));
+      return { out, status: yield* child.wait() };
+    });
+    assert.deepEqual(status, { code: 0, signal: null });
+    const lines = out.trimEnd().split("\n");
+    // Real timers on a shared machine: the two coroutines' lines interleave by
+    // their sleeps, but only each one's own order is certain.
+    assert.deepEqual(
+      lines.filter((line) => line.startsWith("[printer]")),
+      ["[printer] message 1 of 3", "[printer] message 2 of 3", "[printer] message 3 of 3"],
+    );
+    assert.deepEqual(
+      lines.filter((line) => line.startsWith("[cat]")),
+      [
+        "[cat] Two coroutines share one thread.",
+        "[cat] One prints, then sleeps;",
+        "[cat] this one reads a file, a line at a time.",
+        "[cat] Whenever one is parked,",
+        "[cat] the other runs:",
+        "[cat] nobody waits for anybody.",
+      ],
+    );
+    assert.equal(lines.at(-1), "[main] both coroutines finished");
+    assert.equal(lines.length, 10);
   });
 });

@@ -1,0 +1,533 @@
+/**
+ * The IPC bridge: a channel whose other end is in another process, over any
+ * byte stream (a Unix or TCP socket, a child's stdio). Frames: frames.ts.
+ *
+ * Each end is a real local channel (so `send`, `receive`, `select` and
+ * iteration work as on any channel) plus pump tasks that move elements over
+ * the wire, in a `resource()` of the task that opened the end:
+ *
+ * - **Sender end** (`remoteSender`): a rendezvous channel the caller sends
+ *   into. Its pump takes an element only while it holds a credit (room in the
+ *   receiver's buffer), so a full remote buffer suspends the local sender.
+ *   Elements written but not yet acknowledged (received on the other side)
+ *   are kept; if the link ends without acknowledging them — the peer died,
+ *   or cancelled — they go to `onUndelivered`, exactly once.
+ * - **Receiver end** (`remoteReceiver`): its capacity (≥ 1) is the room it
+ *   grants the sender. Its pump hands each element to a local receiver and
+ *   then acknowledges it (in batches), giving the credit back.
+ *
+ * Link states, as each end sees them:
+ *
+ * | state    | meaning                                                      |
+ * |----------|--------------------------------------------------------------|
+ * | OPEN     | elements flow                                                 |
+ * | CLOSING  | CLOSE sent/received: what is in flight still delivers         |
+ * | DONE     | closed, everything acknowledged; the stream is ended          |
+ * | CANCELLED| either side cancelled: the other is told (CANCEL)             |
+ * | LOST     | the stream ended or failed without CLOSE/CANCEL: the local    |
+ * |          | channel closes with a `PeerLost` cause                        |
+ *
+ * OPEN → CLOSING → DONE; OPEN/CLOSING → CANCELLED | LOST.
+ */
+import * as v8 from "node:v8";
+import type { Duplex, Readable, Writable } from "node:stream";
+import { NOT_READY } from "../core/clause.js";
+import type { Instruction } from "../core/instructions.js";
+import { operation } from "../core/operation.js";
+import { channel, ChannelImpl, channelSettings, type Channel, type ReceiveChannel, type SendResult } from "../channel/channel.js";
+import type { SelectClause } from "../core/clause.js";
+import { ChannelClosed } from "../errors.js";
+import { resource } from "../resource.js";
+import { spawn } from "../spawn.js";
+import type { Operation } from "../types.js";
+import { checkOptions, show } from "../validate.js";
+import { ReadableSource, WritableTarget } from "../io/stream.js";
+import { Socket } from "../io/socket.js";
+import { IoClause, Notifier, waitFor } from "../io/wait.js";
+import { ACK, CANCEL, CLOSE, CREDIT, DATA, FrameReader, causeFrame, countFrame, dataFrames, readCause, readCount, type Frame } from "./frames.js";
+
+/** How elements become bytes and back. The default is structured clone (`node:v8` serialize). */
+export interface Codec<T> {
+  encode(value: T): Uint8Array;
+  decode(bytes: Uint8Array): T;
+}
+
+/** Structured clone: what `postMessage` can send (no functions, no class identity beyond built-ins). */
+export const structuredCodec: Codec<any> = {
+  encode: (value) => v8.serialize(value),
+  decode: (bytes) => v8.deserialize(bytes),
+};
+
+/** The stream an IPC end talks over: a Duplex (a socket), a strand/io `Socket`, or a readable and a writable (a child's stdout and stdin). */
+export type Transport = Duplex | Socket | { readable: Readable; writable: Writable };
+
+/** The cause of a remote channel's closing when the other process went away without closing or cancelling it. */
+export class PeerLost extends Error {
+  override readonly name = "PeerLost";
+}
+
+export interface RemoteSenderOptions<T> {
+  /** Names the channel in errors and stats. */
+  name?: string;
+  /** Called exactly once for every element sent that the other side never received. */
+  onUndelivered?: (element: T) => void;
+  /** Default: structured clone. */
+  codec?: Codec<T>;
+}
+
+export interface RemoteReceiverOptions<T> {
+  /** The remote buffer: how many elements may be in flight to this end. ≥ 1; default 64. */
+  capacity?: number;
+  name?: string;
+  codec?: Codec<T>;
+}
+
+/** The sending end of a remote channel. */
+export interface RemoteSender<T> {
+  readonly name: string;
+  /** Sends `value`, waiting while the remote buffer is full. Throws `ChannelClosed` once closed, cancelled or lost. */
+  send(value: T): Operation<void>;
+  trySend(value: T): SendResult;
+  onSend<const R = void>(value: T, handler?: () => R): SelectClause<R>;
+  /** Stops new sends; what was sent still delivers, then the other end sees closed. */
+  close(cause?: unknown): boolean;
+  /** Drops what is not yet received (to `onUndelivered`) and tells the other end. */
+  cancel(cause?: unknown): boolean;
+  readonly isClosedForSend: boolean;
+  /** Closes, then waits until the other end has received every element. Throws `ChannelClosed` (with the cause) if it cannot: the link was lost or cancelled. */
+  finish(): Operation<void>;
+}
+
+function parts(transport: Transport): { readable: Readable; writable: Writable; destroy(): void } {
+  if (transport instanceof Socket) return { readable: transport.raw, writable: transport.raw, destroy: () => void transport.startClose() };
+  const pair = transport as { readable?: unknown; writable?: unknown };
+  if (typeof pair === "object" && pair !== null && isStream(pair.readable) && isStream(pair.writable)) {
+    const { readable, writable } = pair as { readable: Readable; writable: Writable };
+    return {
+      readable,
+      writable,
+      destroy: () => {
+        readable.destroy();
+        writable.destroy();
+      },
+    };
+  }
+  const duplex = transport as Duplex;
+  return { readable: duplex, writable: duplex, destroy: () => duplex.destroy() };
+}
+
+function isStream(value: unknown): boolean {
+  return typeof value === "object" && value !== null && typeof (value as { on?: unknown }).on === "function";
+}
+
+function checkTransport(what: string, transport: unknown): void {
+  if (transport instanceof Socket) return;
+  const t = transport as { read?: unknown; write?: unknown; readable?: unknown; writable?: unknown } | null;
+  const duplex = typeof t === "object" && t !== null && typeof t.read === "function" && typeof t.write === "function";
+  const pair = typeof t === "object" && t !== null && isStream(t.readable) && isStream(t.writable);
+  if (!duplex && !pair) throw new TypeError(`${what}: transport must be a Duplex stream, a strand/io Socket, or { readable, writable }, got ${show(transport)}`);
+}
+
+function checkCodec(what: string, codec: unknown): void {
+  if (codec === undefined) return;
+  const c = codec as Partial<Codec<unknown>> | null;
+  if (typeof c !== "object" || c === null || typeof c.encode !== "function" || typeof c.decode !== "function") throw new TypeError(`${what}: options.codec must be { encode(value), decode(bytes) }, got ${show(codec)}`);
+}
+
+/** One end's wire: frames in, frames out, and a notifier for whoever waits on its state. */
+class Wire {
+  readonly changed = new Notifier();
+  readonly input: ReadableSource<Buffer>;
+  readonly output: WritableTarget<Uint8Array>;
+  private readonly reader = new FrameReader();
+  private readonly frames: Frame[] = [];
+
+  constructor(
+    readonly streams: { readable: Readable; writable: Writable; destroy(): void },
+    readonly name: string,
+  ) {
+    this.input = new ReadableSource<Buffer>(streams.readable, name);
+    this.output = new WritableTarget<Uint8Array>(streams.writable, name);
+  }
+
+  /** The next frame, or null at the end of the stream. Throws if the stream fails or is not this protocol. */
+  *next(): Generator<Instruction, Frame | null, unknown> {
+    for (;;) {
+      const frame = this.frames.shift();
+      if (frame !== undefined) return frame;
+      const chunk = yield* this.input.read("IPC read");
+      if (chunk === null) {
+        if (this.reader.partial) throw new Error(`${this.name}: the stream ended in the middle of a frame`);
+        return null;
+      }
+      this.reader.push(chunk, this.frames);
+    }
+  }
+
+  write(bytes: Uint8Array): Operation<void> {
+    return this.output.write("IPC write", bytes);
+  }
+
+  /** Writes a last frame without waiting, if the stream can still take it (a teardown cannot wait). */
+  tell(bytes: Uint8Array): void {
+    const writable = this.streams.writable;
+    if (!writable.writableEnded && !writable.destroyed) writable.write(bytes);
+  }
+}
+
+/** Waits until `ready()` holds, polling it whenever `source` is told. */
+class UntilClause extends IoClause<void> {
+  constructor(
+    protected readonly source: Notifier,
+    private readonly ready: () => boolean,
+    private readonly what: string,
+  ) {
+    super();
+  }
+  describe(): string {
+    return this.what;
+  }
+  protected poll(): void | typeof NOT_READY {
+    return this.ready() ? undefined : NOT_READY;
+  }
+}
+
+function until(source: Notifier, ready: () => boolean, what: string): Operation<void> {
+  return waitFor(new UntilClause(source, ready, what));
+}
+
+// Sender end states.
+const OPEN = 0;
+const CLOSING = 1;
+const DONE = 2;
+const CANCELLED = 3;
+const LOST = 4;
+
+class SenderEnd<T> implements RemoteSender<T> {
+  state = OPEN;
+  credits = 0;
+  /** Written, not yet acknowledged, oldest first. */
+  readonly unacked: T[] = [];
+  cause: unknown = undefined;
+  readonly local: ChannelImpl<T>;
+
+  constructor(
+    readonly wire: Wire,
+    readonly codec: Codec<T>,
+    private readonly onUndelivered: ((element: T) => void) | undefined,
+    name: string,
+  ) {
+    this.local = channel<T>(0, { name, onUndelivered }) as ChannelImpl<T>;
+  }
+
+  get name(): string {
+    return this.local.name;
+  }
+  send(value: T): Operation<void> {
+    return this.local.send(value);
+  }
+  trySend(value: T): SendResult {
+    return this.local.trySend(value);
+  }
+  onSend<const R = void>(value: T, handler?: () => R): SelectClause<R> {
+    return this.local.onSend(value, handler);
+  }
+  close(cause?: unknown): boolean {
+    const closed = this.local.close(cause);
+    this.wire.changed.notify(); // a writer waiting for credit may be done
+    return closed;
+  }
+  cancel(cause?: unknown): boolean {
+    const cancelled = this.local.cancel(cause);
+    this.wire.changed.notify(); // the pump tells the other end
+    return cancelled;
+  }
+  get isClosedForSend(): boolean {
+    return this.local.isClosedForSend;
+  }
+  finish(): Operation<void> {
+    return operation(finishing<T>, this);
+  }
+
+  /** The link is over without every element received: they go to onUndelivered, once; the local channel is cancelled with the cause. */
+  fail(state: number, cause: unknown): void {
+    if (this.state === DONE || this.state === CANCELLED || this.state === LOST) return;
+    this.state = state;
+    this.cause = cause;
+    this.local.cancel(cause);
+    const lost = this.unacked.splice(0);
+    if (this.onUndelivered !== undefined) for (const element of lost) this.onUndelivered(element);
+    this.wire.changed.notify();
+  }
+}
+
+function* finishing<T>(end: SenderEnd<T>): Iterator<Instruction, void, unknown> {
+  end.close();
+  yield* until(end.wire.changed, () => end.state !== OPEN && end.state !== CLOSING, `finish() of ${end.name}`);
+  if (end.state !== DONE) throw new ChannelClosed(end.name, true, end.cause);
+}
+
+/** Reads CREDIT, ACK and CANCEL frames until the stream ends. */
+function* senderReads<T>(end: SenderEnd<T>): Iterator<Instruction, void, unknown> {
+  const wire = end.wire;
+  try {
+    for (;;) {
+      const next = yield* wire.next();
+      if (next === null) break;
+      switch (next.kind) {
+        case CREDIT:
+          end.credits += readCount(next.payload);
+          break;
+        case ACK: {
+          const n = readCount(next.payload);
+          if (n > end.unacked.length) throw new Error(`${wire.name}: the other end acknowledged ${n} elements, but only ${end.unacked.length} are in flight`);
+          end.unacked.splice(0, n);
+          end.credits += n;
+          break;
+        }
+        case CANCEL:
+          end.fail(CANCELLED, readCause(next.payload) ?? new ChannelClosed(`the other end of ${end.name}`, true));
+          return;
+        default:
+          throw new Error(`${wire.name}: an unexpected frame (kind ${next.kind}) at the sending end`);
+      }
+      wire.changed.notify();
+    }
+    // The other end ended the stream: after our CLOSE, with everything received, that is the end.
+    if (end.state === CLOSING && end.unacked.length === 0) {
+      end.state = DONE;
+      wire.changed.notify();
+    } else {
+      end.fail(LOST, new PeerLost(`${end.name}: the other process went away with ${end.unacked.length} elements not yet received`));
+    }
+  } catch (error) {
+    end.fail(LOST, new PeerLost(`${end.name}: the link failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+  }
+}
+
+/** Takes elements while it holds credits and writes them; CLOSE or CANCEL when the local channel is closed. */
+function* senderWrites<T>(end: SenderEnd<T>): Iterator<Instruction, void, unknown> {
+  const { wire, local, codec } = end;
+  try {
+    for (;;) {
+      // Take an element only with a credit (room at the other end); a closed channel with no sender left needs none.
+      yield* until(wire.changed, () => end.credits > 0 || end.state >= DONE || local.isClosedForReceive, `credit for ${end.name}`);
+      if (end.state >= DONE) return;
+      const first = yield* local.receiveCatching();
+      if (!first.ok) {
+        if (end.state >= DONE) return;
+        const cancelled = local.stats().cancelled;
+        const cause = local.stats().closed ? closedCause(local) : undefined;
+        yield* wire.write(causeFrame(cancelled ? CANCEL : CLOSE, cause));
+        if (cancelled) {
+          end.fail(CANCELLED, cause ?? new ChannelClosed(end.name, true));
+        } else {
+          end.state = CLOSING;
+          wire.changed.notify();
+          wire.streams.writable.end();
+        }
+        return;
+      }
+      // Batch what is ready now, as far as the credits go: one write for many small elements.
+      const batch: Uint8Array[] = [];
+      let value: T = first.value;
+      for (;;) {
+        end.credits--;
+        end.unacked.push(value);
+        batch.push(codec.encode(value));
+        if (end.credits === 0) break;
+        const more = local.tryReceive();
+        if (!more.ok) break;
+        value = more.value;
+      }
+      yield* wire.write(dataFrames(batch));
+    }
+  } catch (error) {
+    end.fail(LOST, new PeerLost(`${end.name}: the link failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+  }
+}
+
+/** The cause the local channel was closed with (what receivers there would see). */
+function closedCause<T>(local: ChannelImpl<T>): unknown {
+  const result = local.tryReceive();
+  return !result.ok && result.reason === "closed" ? result.cause : undefined;
+}
+
+/**
+ * The sending end of a channel whose receiving end (`remoteReceiver`) is in
+ * another process, over `transport`. Sends wait while the remote buffer is
+ * full; `close` and `cancel` reach the other end; if the other process goes
+ * away, the channel is cancelled with a `PeerLost` cause and every element it
+ * had not received goes to `onUndelivered`. Closed (and the transport
+ * destroyed) when the caller's task ends; call `finish()` first to wait until
+ * everything sent was received.
+ *
+ * ```ts
+ * const socket = yield* connect({ path });
+ * const jobs = yield* remoteSender<Job>(socket);
+ * for (const job of batch) yield* jobs.send(job);
+ * yield* jobs.finish();
+ * ```
+ */
+export function remoteSender<T>(transport: Transport, options?: RemoteSenderOptions<T>): Operation<RemoteSender<T>> {
+  const what = "remoteSender(transport, options)";
+  checkTransport(what, transport);
+  checkOptions(what, options);
+  checkCodec(what, options?.codec);
+  channelSettings(what, 0, { name: options?.name, onUndelivered: options?.onUndelivered });
+  return resource<RemoteSender<T>>(function* remoteSender(provide) {
+    const name = options?.name ?? "remote channel";
+    const wire = new Wire(parts(transport), `IPC link of ${name}`);
+    const end = new SenderEnd<T>(wire, options?.codec ?? structuredCodec, options?.onUndelivered, options?.name ?? name);
+    yield* spawn(() => operation(senderReads<T>, end), { name: `${name} reader` });
+    yield* spawn(() => operation(senderWrites<T>, end), { name: `${name} writer` });
+    try {
+      yield* provide(end);
+    } finally {
+      // The caller ended before finish(): cancel, telling the other end if the link still works.
+      if (end.state === OPEN) wire.tell(causeFrame(CANCEL, undefined));
+      end.fail(CANCELLED, new ChannelClosed(end.name, true));
+      wire.streams.destroy();
+    }
+  });
+}
+
+class ReceiverEnd<T> {
+  state = OPEN;
+  readonly queue: T[] = [];
+  cause: unknown = undefined;
+  readonly local: ChannelImpl<T>;
+  constructor(
+    readonly wire: Wire,
+    readonly codec: Codec<T>,
+    readonly capacity: number,
+    name: string,
+  ) {
+    this.local = channel<T>(0, { name }) as ChannelImpl<T>;
+  }
+}
+
+/** Reads DATA, CLOSE and CANCEL frames into the queue until the stream ends. */
+function* receiverReads<T>(end: ReceiverEnd<T>): Iterator<Instruction, void, unknown> {
+  const wire = end.wire;
+  try {
+    for (;;) {
+      const next = yield* wire.next();
+      if (next === null) break;
+      switch (next.kind) {
+        case DATA:
+          if (end.queue.length >= end.capacity) throw new Error(`${wire.name}: the other end sent more than the ${end.capacity} elements it had room for`);
+          end.queue.push(end.codec.decode(next.payload));
+          break;
+        case CLOSE:
+          end.state = CLOSING;
+          end.cause = readCause(next.payload);
+          break;
+        case CANCEL:
+          end.state = CANCELLED;
+          end.cause = readCause(next.payload);
+          end.queue.length = 0; // the sender hands them to its onUndelivered
+          end.local.cancel(end.cause);
+          wire.changed.notify();
+          return;
+        default:
+          throw new Error(`${wire.name}: an unexpected frame (kind ${next.kind}) at the receiving end`);
+      }
+      wire.changed.notify();
+    }
+    if (end.state === OPEN) {
+      end.state = LOST;
+      end.cause = new PeerLost(`${end.local.name}: the other process went away without closing it`);
+    }
+  } catch (error) {
+    end.state = LOST;
+    end.cause = new PeerLost(`${end.local.name}: the link failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  wire.changed.notify();
+}
+
+/** Hands queued elements to local receivers, acknowledging them; closes the local channel at the end. */
+function* receiverDelivers<T>(end: ReceiverEnd<T>): Iterator<Instruction, void, unknown> {
+  const { wire, local, queue } = end;
+  const batch = Math.max(1, end.capacity >> 2);
+  let acked = 0;
+  try {
+    yield* wire.write(countFrame(CREDIT, end.capacity));
+    for (;;) {
+      if (queue.length === 0) {
+        if (acked > 0) {
+          yield* wire.write(countFrame(ACK, acked));
+          acked = 0;
+        }
+        yield* until(wire.changed, () => queue.length > 0 || end.state !== OPEN, `elements of ${local.name}`);
+        if (queue.length === 0) break;
+      }
+      yield* local.send(queue[0]!); // a local receiver took it
+      queue.shift();
+      if (++acked >= batch) {
+        yield* wire.write(countFrame(ACK, acked));
+        acked = 0;
+      }
+    }
+    if (end.state === CLOSING) {
+      end.state = DONE;
+      local.close(end.cause);
+      wire.streams.writable.end(); // done: the sender sees the end after the last ACK
+    } else if (end.state === LOST) {
+      local.close(end.cause);
+    }
+  } catch (error) {
+    if (error instanceof ChannelClosed && local.isClosedForSend && end.state !== CANCELLED) {
+      // The local receiver cancelled the channel: tell the sender (what it has not had acknowledged is its to report).
+      end.state = CANCELLED;
+      const cause = closedCause(local);
+      yield* wire.write(causeFrame(CANCEL, cause));
+      wire.streams.writable.end();
+      return;
+    }
+    if (end.state !== CANCELLED) local.close(new PeerLost(`${local.name}: the link failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+  }
+}
+
+/**
+ * The receiving end of a channel whose sending end (`remoteSender`) is in
+ * another process, over `transport`. `capacity` (≥ 1) is how many elements
+ * may be in flight to it: the sender waits beyond that. It is a channel's
+ * receive end (receive, `onReceive` in a select, iterate, `cancel`); it
+ * closes when the sender closes (after every element in flight), and with a
+ * `PeerLost` cause if the other process goes away. Closed (and the transport
+ * destroyed) when the caller's task ends.
+ *
+ * ```ts
+ * const socket = yield* server.accept();
+ * const jobs = yield* remoteReceiver<Job>(socket, { capacity: 16 });
+ * yield* consumeEach(jobs, (job) => handle(job));
+ * ```
+ */
+export function remoteReceiver<T>(transport: Transport, options?: RemoteReceiverOptions<T>): Operation<ReceiveChannel<T>> {
+  const what = "remoteReceiver(transport, options)";
+  checkTransport(what, transport);
+  checkOptions(what, options);
+  checkCodec(what, options?.codec);
+  const capacity = options?.capacity ?? 64;
+  if (typeof capacity !== "number" || !Number.isInteger(capacity) || capacity < 1 || capacity > 0xffffffff) {
+    throw new TypeError(`${what}: options.capacity must be an integer ≥ 1 (a remote channel cannot be a rendezvous), got ${show(capacity)}`);
+  }
+  return resource<ReceiveChannel<T>>(function* remoteReceiver(provide) {
+    const name = options?.name ?? "remote channel";
+    const wire = new Wire(parts(transport), `IPC link of ${name}`);
+    const end = new ReceiverEnd<T>(wire, options?.codec ?? structuredCodec, capacity, name);
+    yield* spawn(() => operation(receiverReads<T>, end), { name: `${name} reader` });
+    yield* spawn(() => operation(receiverDelivers<T>, end), { name: `${name} deliverer` });
+    try {
+      yield* provide(end.local);
+    } finally {
+      // The caller ended while the link was open: cancel, telling the sender if the link still works.
+      if (end.state === OPEN || end.state === CLOSING) wire.tell(causeFrame(CANCEL, undefined));
+      end.local.cancel();
+      wire.streams.destroy();
+    }
+  });
+}
+
+export type { Channel };

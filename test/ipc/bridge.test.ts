@@ -1,0 +1,257 @@
+// The IPC bridge: a channel whose other end is in another process.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn as spawnChild } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { run, spawn, select, onTimeout, consumeEach, call, ChannelClosed, type Operation } from "../../src/index.js";
+import { listen, spawnProcess, type ChildProcess } from "../../src/io/index.js";
+import { remoteReceiver, remoteSender, PeerLost, type Codec } from "../../src/ipc/index.js";
+import { assertNothingLeftOpen, openNow, tempDir } from "../io/helpers.js";
+
+const PEER = fileURLToPath(new URL("./fixtures/peer.ts", import.meta.url));
+
+function peer(...args: string[]): Operation<ChildProcess> {
+  return spawnProcess(process.execPath, ["--import", "tsx", PEER, ...args], { stderr: "inherit" });
+}
+
+function* lines(output: ChildProcess["stdout"]): Operation<string[]> {
+  let text = "";
+  yield* consumeEach(output, (chunk) => void (text += chunk.toString()));
+  return text.split("\n").filter((line) => line !== "");
+}
+
+describe("IPC bridge", () => {
+  test("elements cross to another process in order; close reaches it after the last one", async () => {
+    const temp = tempDir();
+    try {
+      const path = join(temp.dir, "ipc.sock");
+      const before = await openNow();
+      const output = await run(function* () {
+        const server = yield* listen({ path });
+        const child = yield* peer("receive", path, "4");
+        const out = yield* remoteSender<unknown>(yield* server.accept());
+        for (let i = 0; i < 100; i++) yield* out.send({ i, text: `element ${i}`, at: new Date(0), tags: new Set([i]) });
+        yield* out.finish();
+        const output = yield* lines(child.stdout);
+        assert.deepEqual(yield* child.wait(), { code: 0, signal: null });
+        return output;
+      });
+      assert.equal(output.length, 101);
+      assert.deepEqual(JSON.parse(output[42]!), { i: 42, text: "element 42", at: new Date(0).toJSON(), tags: {} });
+      assert.equal(output[100], "closed");
+      await assertNothingLeftOpen(before);
+    } finally {
+      temp.remove();
+    }
+  });
+
+  test("back-pressure across the wire: a receiver that does not receive lets exactly `capacity` sends through", async () => {
+    const temp = tempDir();
+    try {
+      const path = join(temp.dir, "ipc.sock");
+      const undelivered: number[] = [];
+      const result = await run(function* () {
+        const server = yield* listen({ path });
+        const child = yield* peer("stall", path, "3");
+        const out = yield* remoteSender<number>(yield* server.accept(), { onUndelivered: (n) => void undelivered.push(n) });
+        assert.equal(String(yield* child.stdout.receive()).trim(), "connected");
+        // The first send waits for the receiver's credit (its capacity, granted at once).
+        yield* out.send(0);
+        let sent = 1;
+        // The other credits are here with it: sends go through while they last; then one waits (the timeout wins).
+        for (;;) {
+          const ok = yield* select(out.onSend(sent, () => true), onTimeout(200, () => false));
+          if (!ok) break;
+          sent++;
+          assert.ok(sent <= 10, "the sender was never held back");
+        }
+        child.kill("SIGKILL");
+        let error: unknown;
+        try {
+          yield* out.send(99);
+        } catch (e) {
+          error = e;
+        }
+        return { sent, error };
+      });
+      // Three credits: three sends taken; the fourth waits (and the select's offer of it is withdrawn).
+      assert.equal(result.sent, 3);
+      assert.ok(result.error instanceof ChannelClosed);
+      assert.ok((result.error as ChannelClosed).cause instanceof PeerLost);
+      // The three never received, and the send that was refused (send() owns its element from the call).
+      assert.deepEqual(undelivered.sort((a, b) => a - b), [0, 1, 2, 99]);
+    } finally {
+      temp.remove();
+    }
+  });
+
+  test("the receiving process dies: the sender's channel closes with PeerLost, and every unreceived element goes to onUndelivered exactly once", async () => {
+    const temp = tempDir();
+    try {
+      const path = join(temp.dir, "ipc.sock");
+      const undelivered: number[] = [];
+      const result = await run(function* () {
+        const server = yield* listen({ path });
+        const child = yield* peer("receive", path, "2", "5"); // receives five, then exits without a word
+        const out = yield* remoteSender<number>(yield* server.accept(), { onUndelivered: (n) => void undelivered.push(n) });
+        const printing = yield* spawn(() => lines(child.stdout));
+        let sent = 0;
+        let error: unknown;
+        try {
+          for (; sent < 1000; sent++) yield* out.send(sent);
+        } catch (e) {
+          error = e;
+        }
+        return { sent, error, printed: (yield* printing).map(Number) };
+      });
+      assert.ok(result.error instanceof ChannelClosed);
+      assert.ok((result.error as ChannelClosed).cause instanceof PeerLost);
+      assert.deepEqual(result.printed, [0, 1, 2, 3, 4]);
+      // Every element sent (the refused send's too) was received or handed to onUndelivered, and none handed over twice.
+      assert.equal(new Set(undelivered).size, undelivered.length);
+      const all = new Set([...result.printed, ...undelivered]);
+      assert.deepEqual([...all].sort((a, b) => a - b), Array.from({ length: result.sent + 1 }, (_, i) => i));
+      // Only an element whose acknowledgement had not got out when the peer died can be both: at most the last one received.
+      const both = undelivered.filter((n) => result.printed.includes(n));
+      assert.ok(both.every((n) => n === 4), `received and undelivered: ${both}`);
+    } finally {
+      temp.remove();
+    }
+  });
+
+  test("the sending process dies: the receiver's channel closes with PeerLost after what it had", async () => {
+    const temp = tempDir();
+    try {
+      const path = join(temp.dir, "ipc.sock");
+      const result = await run(function* () {
+        const server = yield* listen({ path });
+        const child = yield* peer("send", path, "1000000");
+        const input = yield* remoteReceiver<{ i: number }>(yield* server.accept(), { capacity: 8 });
+        const first = yield* input.receive();
+        child.kill("SIGKILL");
+        let received = 1;
+        try {
+          for (;;) {
+            yield* input.receive();
+            received++;
+          }
+        } catch (error) {
+          return { first, received, error };
+        }
+      });
+      assert.deepEqual(result.first, { i: 0 });
+      assert.ok(result.received >= 1); // as many as got through before the kill took effect
+      assert.ok(result.error instanceof ChannelClosed);
+      assert.ok((result.error as ChannelClosed).cause instanceof PeerLost);
+    } finally {
+      temp.remove();
+    }
+  });
+
+  test("a receiver that cancels: the sender's sends throw ChannelClosed and what was in flight goes to onUndelivered", async () => {
+    const temp = tempDir();
+    try {
+      const path = join(temp.dir, "ipc.sock");
+      const undelivered: number[] = [];
+      const result = await run(function* () {
+        const server = yield* listen({ path });
+        const sending = yield* spawn(function* () {
+          const { connect } = yield* call(() => import("../../src/io/index.js"));
+          const out = yield* remoteSender<number>(yield* connect({ path }), { onUndelivered: (n) => void undelivered.push(n) });
+          let sent = 0;
+          try {
+            for (;;) yield* out.send(sent++);
+          } catch (error) {
+            return { error, sent: sent - 1 }; // the last send, refused, went to onUndelivered
+          }
+        });
+        const input = yield* remoteReceiver<number>(yield* server.accept(), { capacity: 4 });
+        const got = [yield* input.receive(), yield* input.receive()];
+        input.cancel();
+        return { got, ...(yield* sending) };
+      });
+      assert.deepEqual(result.got, [0, 1]);
+      assert.ok(result.error instanceof ChannelClosed);
+      // Sent = received + undelivered, each exactly once.
+      assert.deepEqual([...result.got, ...undelivered].sort((a, b) => a - b), Array.from({ length: result.sent + 1 }, (_, i) => i));
+    } finally {
+      temp.remove();
+    }
+  });
+
+  test("select over two remote channels, and over a child's stdio as the transport", async () => {
+    const temp = tempDir();
+    try {
+      const path = join(temp.dir, "ipc.sock");
+      const result = await run(function* () {
+        const server = yield* listen({ path });
+        yield* peer("send", path, "3");
+        yield* peer("send", path, "3");
+        const a = yield* remoteReceiver<{ i: number }>(yield* server.accept(), { capacity: 1 });
+        const b = yield* remoteReceiver<{ i: number }>(yield* server.accept(), { capacity: 1 });
+        const got: string[] = [];
+        const ends = new Map([
+          ["a", a],
+          ["b", b],
+        ]);
+        while (ends.size > 0) {
+          const clauses = [...ends].map(([name, end]) => end.onReceiveCatching((result) => ({ name, result })));
+          const { name, result } = yield* select(...clauses);
+          if (result.ok) got.push(`${name}${result.value.i}`);
+          else {
+            got.push(`${name} closed`);
+            ends.delete(name);
+          }
+        }
+        // stdio: the child's stdin and stdout carry one remote channel.
+        const raw = spawnChild(process.execPath, ["--import", "tsx", PEER, "sum-stdio"], { stdio: ["pipe", "pipe", "pipe"] });
+        let stderr = "";
+        raw.stderr!.on("data", (chunk) => (stderr += chunk));
+        const exited = new Promise((resolve) => raw.once("close", resolve));
+        const out = yield* remoteSender<number>({ readable: raw.stdout!, writable: raw.stdin! });
+        for (let i = 1; i <= 100; i++) yield* out.send(i);
+        yield* out.finish();
+        yield* call(() => exited);
+        return { got, stderr };
+      });
+      assert.deepEqual(result.got.filter((x) => x.startsWith("a")), ["a0", "a1", "a2", "a closed"]);
+      assert.deepEqual(result.got.filter((x) => x.startsWith("b")), ["b0", "b1", "b2", "b closed"]);
+      assert.equal(result.stderr, "sum 5050\n");
+    } finally {
+      temp.remove();
+    }
+  });
+
+  test("a pluggable codec", async () => {
+    const temp = tempDir();
+    try {
+      const path = join(temp.dir, "ipc.sock");
+      const text: Codec<string> = { encode: (s) => Buffer.from(s.toUpperCase()), decode: (b) => Buffer.from(b).toString() };
+      const got = await run(function* () {
+        const server = yield* listen({ path });
+        const { connect } = yield* call(() => import("../../src/io/index.js"));
+        const sending = yield* spawn(function* () {
+          const out = yield* remoteSender<string>(yield* connect({ path }), { codec: text });
+          yield* out.send("hello");
+          yield* out.finish();
+        });
+        const input = yield* remoteReceiver<string>(yield* server.accept(), { codec: text });
+        const got: string[] = [];
+        yield* consumeEach(input, (s) => void got.push(s));
+        yield* sending;
+        return got;
+      });
+      assert.deepEqual(got, ["HELLO"]);
+    } finally {
+      temp.remove();
+    }
+  });
+
+  test("bad arguments are TypeErrors naming the argument", () => {
+    assert.throws(() => remoteSender({} as never), /remoteSender\(transport, options\): transport must be a Duplex stream/);
+    assert.throws(() => remoteReceiver(process.stdin, { capacity: 0 }), /options\.capacity must be an integer ≥ 1/);
+    assert.throws(() => remoteReceiver(process.stdin, { codec: {} as never }), /options\.codec must be \{ encode\(value\), decode\(bytes\) \}/);
+  });
+});
+
