@@ -482,7 +482,12 @@ await run(() => runWorker({ store, concurrency: 16, poll: 5, lease: Number(proce
         await exited;
       } else {
         // The last worker runs until everything is done.
-        await waitFor(async () => (await inspect(store)).every((row) => row.status === "completed"), 60_000);
+        try {
+          await waitFor(async () => (await inspect(store)).every((row) => row.status === "completed"), 60_000);
+        } catch (error) {
+          const left = (await inspect(store)).filter((row) => row.status !== "completed");
+          throw new Error(`seed ${SEED}: not done: ${JSON.stringify(left.map((row) => [row.id, row.status, row.owner, row.fence, row.steps, row.problem]))}`, { cause: error });
+        }
         child.kill("SIGKILL");
         await exited;
       }
@@ -535,7 +540,7 @@ import { step } from "STORE";
 import { appendFileSync } from "node:fs";
 export function* slowJob(id, log) {
   const tokens = [];
-  for (let i = 0; i < 12; i++) {
+  for (let i = 0; i < 20; i++) {
     tokens.push(yield* step(() => {
       appendFileSync(log, id + " " + i + " " + process.pid + "\\n");
       return process.pid + ":" + i;
@@ -573,8 +578,8 @@ await run(() => runWorker({ store, concurrency: 16, poll: 20, lease: 1000, name:
     };
     const a = await worker("a");
     await waitFor(async () => (await inspect(store)).every((row) => row.owner === "a" && row.checkpoints > 0));
+    a.kill("SIGSTOP"); // frozen mid-run, its leases still held
     const b = await worker("b");
-    a.kill("SIGSTOP");
     await waitFor(async () => (await inspect(store)).every((row) => row.owner === "b" || row.status === "completed"));
     a.kill("SIGCONT");
     const results = await Promise.all(ids.map((id) => result<string[]>(store, id, { poll: 20 })));
@@ -589,7 +594,7 @@ await run(() => runWorker({ store, concurrency: 16, poll: 20, lease: 1000, name:
       const firstOfB = mine.findIndex(([, , pid]) => pid === String(b.pid));
       assert.ok(firstOfB >= 0, `${id} moved to b`);
       assert.ok(mine.slice(firstOfB).every(([, , pid]) => pid === String(b.pid)), `${id}: a ran a step after b took over: ${mine.map((r) => r.join(" ")).join(", ")}`);
-      assert.equal(results[n]!.length, 12);
+      assert.equal(results[n]!.length, 20);
       results[n]!.forEach((token, i) => {
         const last = mine.filter(([, step]) => step === String(i)).at(-1)!;
         assert.equal(token, `${last[2]}:${i}`, `${id} step ${i}`);

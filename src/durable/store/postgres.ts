@@ -73,7 +73,8 @@ const MIGRATIONS: readonly string[] = [
      created_at BIGINT NOT NULL
    );
    CREATE INDEX strand_signals_next ON strand_signals (coroutine, taken, seq);`,
-  `ALTER TABLE strand_coroutines ADD COLUMN wake_at BIGINT NOT NULL DEFAULT 0;`,
+  `ALTER TABLE strand_coroutines ADD COLUMN wake_at BIGINT NOT NULL DEFAULT 0;
+   ALTER TABLE strand_coroutines ADD COLUMN pending_signals BIGINT NOT NULL DEFAULT 0;`,
 ];
 
 const SCHEMA_VERSION = MIGRATIONS.length;
@@ -131,6 +132,12 @@ async function migrate(pool: Pool): Promise<void> {
   }
 }
 
+/** PostgreSQL's deadlock_detected or serialization_failure: the transaction can simply run again. */
+function isDeadlock(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "40P01" || code === "40001";
+}
+
 const bytes = (value: unknown): Uint8Array => (value instanceof Uint8Array ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : new Uint8Array(0));
 const buffer = (value: Uint8Array): Buffer => Buffer.from(value.buffer, value.byteOffset, value.byteLength);
 
@@ -144,23 +151,37 @@ class PostgresDriver implements Driver {
     private readonly url: string,
   ) {}
 
+  /** Runs `body` in one transaction; one that PostgreSQL chose as a deadlock's victim runs again. */
   private async transaction<T>(body: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query("BEGIN");
-      const result = await body(client);
-      await client.query("COMMIT");
-      return result;
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => {});
-      throw error;
-    } finally {
-      client.release();
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      try {
+        await client.query("BEGIN");
+        const result = await body(client);
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => {});
+        if (!isDeadlock(error) || attempt === 5) throw error;
+      } finally {
+        client.release();
+      }
+    }
+  }
+
+  /** One statement, run again if it was a deadlock's victim. */
+  private async query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<QueryResult<R>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.pool.query<R>(text, values);
+      } catch (error) {
+        if (!isDeadlock(error) || attempt === 5) throw error;
+      }
     }
   }
 
   async insert(id: string, fn: string, start: Uint8Array, now: number): Promise<boolean> {
-    const result = await this.pool.query(
+    const result = await this.query(
       "WITH added AS (INSERT INTO strand_coroutines (id, fn, status, start, created_at, updated_at) VALUES ($1, $2, 'runnable', $3, $4, $4) ON CONFLICT (id) DO NOTHING RETURNING id) SELECT pg_notify('strand_work', id) FROM added",
       [id, fn, buffer(start), now],
     );
@@ -168,7 +189,7 @@ class PostgresDriver implements Driver {
   }
 
   async claim(owner: string, limit: number, now: number, leaseUntil: number): Promise<Claimed[]> {
-    const result = await this.pool.query<{ id: string; start: Uint8Array; snapshot: Uint8Array | null; steps: string; fence: string }>(
+    const result = await this.query<{ id: string; start: Uint8Array; snapshot: Uint8Array | null; steps: string; fence: string }>(
       `UPDATE strand_coroutines SET status = 'running', owner = $1, fence = fence + 1, lease_until = $3, updated_at = $2
        WHERE id IN (
          SELECT id FROM strand_coroutines
@@ -185,13 +206,17 @@ class PostgresDriver implements Driver {
   async checkpoint(owner: string, batch: readonly Checkpoint[], now: number, leaseUntil: number): Promise<string[]> {
     return this.transaction(async (client) => {
       const refused: string[] = [];
-      for (const item of batch) {
+      // Rows in id order, as every statement that locks several takes them: no two transactions wait on each other.
+      for (const item of [...batch].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
         const updated = await client.query(
           "UPDATE strand_coroutines SET snapshot = $1, steps = $2, suspended_at = $3, checkpoints = checkpoints + 1, problem = NULL, lease_until = $4, updated_at = $5 WHERE id = $6 AND owner = $7 AND fence = $8 AND status = 'running'",
           [buffer(item.snapshot), item.steps, item.where, leaseUntil, now, item.id, owner, item.fence],
         );
         if (updated.rowCount !== 1) refused.push(item.id);
-        else if (item.taken.length > 0) await client.query("UPDATE strand_signals SET taken = TRUE WHERE coroutine = $1 AND seq = ANY($2::bigint[])", [item.id, item.taken]);
+        else if (item.taken.length > 0) {
+          const taken = await client.query("UPDATE strand_signals SET taken = TRUE WHERE coroutine = $1 AND seq = ANY($2::bigint[]) AND NOT taken", [item.id, item.taken]);
+          if ((taken.rowCount ?? 0) > 0) await client.query("UPDATE strand_coroutines SET pending_signals = pending_signals - $1 WHERE id = $2", [taken.rowCount, item.id]);
+        }
       }
       return refused;
     });
@@ -199,7 +224,7 @@ class PostgresDriver implements Driver {
 
   async finish(owner: string, id: string, fence: number, status: "completed" | "failed" | "cancelled" | "stuck", outcome: Uint8Array | null, problem: string | null, now: number): Promise<boolean> {
     const keep = status === "stuck" ? "snapshot" : "NULL";
-    const result = await this.pool.query(
+    const result = await this.query(
       `UPDATE strand_coroutines SET status = $1, outcome = $2, problem = $3, snapshot = ${keep}, owner = NULL, lease_until = 0, updated_at = $4 WHERE id = $5 AND owner = $6 AND fence = $7 AND status = 'running'`,
       [status, outcome === null ? null : buffer(outcome), problem, now, id, owner, fence],
     );
@@ -207,29 +232,29 @@ class PostgresDriver implements Driver {
   }
 
   async evict(owner: string, id: string, fence: number, wakeAt: number, now: number): Promise<boolean> {
-    const result = await this.pool.query(
+    const result = await this.query(
       // A signal sent while it ran and not taken yet: it is due now.
-      "UPDATE strand_coroutines SET status = 'runnable', owner = NULL, lease_until = 0, wake_at = CASE WHEN EXISTS (SELECT 1 FROM strand_signals WHERE coroutine = $3 AND NOT taken) THEN 0::bigint ELSE $1::bigint END, updated_at = $2 WHERE id = $3 AND owner = $4 AND fence = $5 AND status = 'running'",
+      "UPDATE strand_coroutines SET status = 'runnable', owner = NULL, lease_until = 0, wake_at = CASE WHEN pending_signals > 0 THEN 0::bigint ELSE $1::bigint END, updated_at = $2 WHERE id = $3 AND owner = $4 AND fence = $5 AND status = 'running'",
       [wakeAt, now, id, owner, fence],
     );
     return result.rowCount === 1;
   }
 
   async note(owner: string, id: string, fence: number, problem: string | null): Promise<void> {
-    await this.pool.query("UPDATE strand_coroutines SET problem = $1 WHERE id = $2 AND owner = $3 AND fence = $4 AND status = 'running'", [problem, id, owner, fence]);
+    await this.query("UPDATE strand_coroutines SET problem = $1 WHERE id = $2 AND owner = $3 AND fence = $4 AND status = 'running'", [problem, id, owner, fence]);
   }
 
   async renew(owner: string, _now: number, leaseUntil: number): Promise<{ held: string[]; cancelled: string[] }> {
-    const result = await this.pool.query<{ id: string; cancel_requested: boolean }>(
-      "UPDATE strand_coroutines SET lease_until = $1 WHERE owner = $2 AND status = 'running' RETURNING id, cancel_requested",
+    const result = await this.query<{ id: string; cancel_requested: boolean }>(
+      "UPDATE strand_coroutines SET lease_until = $1 WHERE id IN (SELECT id FROM strand_coroutines WHERE owner = $2 AND status = 'running' ORDER BY id FOR UPDATE) AND owner = $2 AND status = 'running' RETURNING id, cancel_requested",
       [leaseUntil, owner],
     );
     return { held: result.rows.map((row) => row.id), cancelled: result.rows.filter((row) => row.cancel_requested).map((row) => row.id) };
   }
 
   async release(owner: string, now: number): Promise<void> {
-    await this.pool.query(
-      "WITH released AS (UPDATE strand_coroutines SET status = 'runnable', owner = NULL, lease_until = 0, updated_at = $1 WHERE owner = $2 AND status = 'running' RETURNING id) SELECT pg_notify('strand_work', id) FROM released",
+    await this.query(
+      "WITH released AS (UPDATE strand_coroutines SET status = 'runnable', owner = NULL, lease_until = 0, updated_at = $1 WHERE id IN (SELECT id FROM strand_coroutines WHERE owner = $2 AND status = 'running' ORDER BY id FOR UPDATE) AND owner = $2 AND status = 'running' RETURNING id) SELECT pg_notify('strand_work', id) FROM released",
       [now, owner],
     );
   }
@@ -244,13 +269,13 @@ class PostgresDriver implements Driver {
   }
 
   async step(id: string, seq: number): Promise<{ ok: boolean; value: Uint8Array } | null> {
-    const result = await this.pool.query<{ ok: boolean; value: Uint8Array }>("SELECT ok, value FROM strand_steps WHERE coroutine = $1 AND seq = $2", [id, seq]);
+    const result = await this.query<{ ok: boolean; value: Uint8Array }>("SELECT ok, value FROM strand_steps WHERE coroutine = $1 AND seq = $2", [id, seq]);
     const row = result.rows[0];
     return row === undefined ? null : { ok: row.ok, value: bytes(row.value) };
   }
 
   async outcome(id: string): Promise<{ status: Status; outcome: Uint8Array | null; problem: string | null } | null> {
-    const result = await this.pool.query<{ status: Status; outcome: Uint8Array | null; problem: string | null }>("SELECT status, outcome, problem FROM strand_coroutines WHERE id = $1", [id]);
+    const result = await this.query<{ status: Status; outcome: Uint8Array | null; problem: string | null }>("SELECT status, outcome, problem FROM strand_coroutines WHERE id = $1", [id]);
     const row = result.rows[0];
     return row === undefined ? null : { status: row.status, outcome: row.outcome === null ? null : bytes(row.outcome), problem: row.problem };
   }
@@ -272,18 +297,19 @@ class PostgresDriver implements Driver {
 
   async signal(id: string, value: Uint8Array, now: number): Promise<boolean> {
     return this.transaction(async (client) => {
-      const found = await client.query<{ status: Status }>("SELECT status FROM strand_coroutines WHERE id = $1 FOR SHARE", [id]);
+      const found = await client.query<{ status: Status }>("SELECT status FROM strand_coroutines WHERE id = $1 FOR UPDATE", [id]);
       const status = found.rows[0]?.status;
       if (status === undefined || status === "completed" || status === "failed" || status === "cancelled") return false;
       await client.query("INSERT INTO strand_signals (coroutine, value, created_at) VALUES ($1, $2, $3)", [id, buffer(value), now]);
-      await client.query("UPDATE strand_coroutines SET wake_at = 0 WHERE id = $1 AND status = 'runnable'", [id]); // an evicted one wakes for it
+      // Counted on the row itself: an eviction racing this signal sees it once it has this row's lock.
+      await client.query("UPDATE strand_coroutines SET pending_signals = pending_signals + 1, wake_at = 0 WHERE id = $1", [id]);
       await client.query("SELECT pg_notify('strand_work', $1)", [id]);
       return true;
     });
   }
 
   async nextSignal(id: string, after: number): Promise<{ seq: number; value: Uint8Array } | null> {
-    const result = await this.pool.query<{ seq: string; value: Uint8Array }>(
+    const result = await this.query<{ seq: string; value: Uint8Array }>(
       "SELECT seq, value FROM strand_signals WHERE coroutine = $1 AND NOT taken AND seq > $2 ORDER BY seq LIMIT 1",
       [id, after],
     );
@@ -292,7 +318,7 @@ class PostgresDriver implements Driver {
   }
 
   async retry(id: string, now: number): Promise<boolean> {
-    const result = await this.pool.query(
+    const result = await this.query(
       "WITH retried AS (UPDATE strand_coroutines SET status = 'runnable', problem = NULL, wake_at = 0, updated_at = $1 WHERE id = $2 AND status = 'stuck' RETURNING id) SELECT pg_notify('strand_work', id) FROM retried",
       [now, id],
     );
@@ -301,7 +327,7 @@ class PostgresDriver implements Driver {
 
   async list(id?: string): Promise<CoroutineRow[]> {
     const columns = "id, fn, status, owner, fence, COALESCE(octet_length(snapshot), 0) AS snapshot_bytes, checkpoints, steps, suspended_at, problem, wake_at, created_at, updated_at";
-    const result = await this.pool.query<Record<string, unknown>>(
+    const result = await this.query<Record<string, unknown>>(
       id === undefined ? `SELECT ${columns} FROM strand_coroutines ORDER BY created_at, id` : `SELECT ${columns} FROM strand_coroutines WHERE id = $1`,
       id === undefined ? [] : [id],
     );

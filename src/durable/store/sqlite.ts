@@ -59,8 +59,9 @@ const MIGRATIONS: readonly string[] = [
      created_at INTEGER NOT NULL
    );
    CREATE INDEX strand_signals_next ON strand_signals (coroutine, taken, seq);`,
-  // 3: a coroutine evicted while it sleeps is claimed again at wake_at (ms since the epoch).
-  `ALTER TABLE strand_coroutines ADD COLUMN wake_at INTEGER NOT NULL DEFAULT 0;`,
+  // 3: a coroutine evicted while it sleeps is claimed again at wake_at (ms since the epoch), or at once if a signal is pending.
+  `ALTER TABLE strand_coroutines ADD COLUMN wake_at INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE strand_coroutines ADD COLUMN pending_signals INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /** The schema version this code writes. */
@@ -181,11 +182,16 @@ class SqliteDriver implements Driver {
       const update = this.sql(
         "UPDATE strand_coroutines SET snapshot = ?, steps = ?, suspended_at = ?, checkpoints = checkpoints + 1, problem = NULL, lease_until = ?, updated_at = ? WHERE id = ? AND owner = ? AND fence = ? AND status = 'running'",
       );
-      const take = this.sql("UPDATE strand_signals SET taken = 1 WHERE coroutine = ? AND seq = ?");
+      const take = this.sql("UPDATE strand_signals SET taken = 1 WHERE coroutine = ? AND seq = ? AND taken = 0");
+      const untake = this.sql("UPDATE strand_coroutines SET pending_signals = pending_signals - ? WHERE id = ?");
       const refused: string[] = [];
       for (const item of batch) {
         if (Number(update.run(item.snapshot, item.steps, item.where, leaseUntil, now, item.id, owner, item.fence).changes) !== 1) refused.push(item.id);
-        else for (const seq of item.taken) take.run(item.id, seq);
+        else {
+          let taken = 0;
+          for (const seq of item.taken) taken += Number(take.run(item.id, seq).changes);
+          if (taken > 0) untake.run(taken, item.id);
+        }
       }
       return refused;
     });
@@ -202,8 +208,8 @@ class SqliteDriver implements Driver {
   async evict(owner: string, id: string, fence: number, wakeAt: number, now: number): Promise<boolean> {
     const changes = this.sql(
       // A signal sent while it ran and not taken yet: it is due now.
-      "UPDATE strand_coroutines SET status = 'runnable', owner = NULL, lease_until = 0, wake_at = CASE WHEN EXISTS (SELECT 1 FROM strand_signals WHERE coroutine = ? AND taken = 0) THEN 0 ELSE ? END, updated_at = ? WHERE id = ? AND owner = ? AND fence = ? AND status = 'running'",
-    ).run(id, wakeAt, now, id, owner, fence).changes;
+      "UPDATE strand_coroutines SET status = 'runnable', owner = NULL, lease_until = 0, wake_at = CASE WHEN pending_signals > 0 THEN 0 ELSE ? END, updated_at = ? WHERE id = ? AND owner = ? AND fence = ? AND status = 'running'",
+    ).run(wakeAt, now, id, owner, fence).changes;
     return Number(changes) === 1;
   }
 
@@ -261,7 +267,7 @@ class SqliteDriver implements Driver {
       const row = this.sql("SELECT status FROM strand_coroutines WHERE id = ?").get(id) as { status: Status } | undefined;
       if (row === undefined || row.status === "completed" || row.status === "failed" || row.status === "cancelled") return false;
       this.sql("INSERT INTO strand_signals (coroutine, value, created_at) VALUES (?, ?, ?)").run(id, value, now);
-      this.sql("UPDATE strand_coroutines SET wake_at = 0 WHERE id = ? AND status = 'runnable'").run(id); // an evicted one wakes for it
+      this.sql("UPDATE strand_coroutines SET pending_signals = pending_signals + 1, wake_at = 0 WHERE id = ?").run(id); // an evicted one wakes for it
       return true;
     });
   }
