@@ -376,7 +376,6 @@ export function step(task: TaskRecord<unknown>): void {
       value = isStackOverflow(error) ? depthError(task, error) : error;
       result = undefined!;
       captureThrow(task, value); // the failure path only: where it left a frame, for its report
-
     }
     if (!ok || result.done) {
       // The frame ended: returned `value`, or threw it.
