@@ -59,7 +59,7 @@ import type { Operation } from "../types.js";
 import { ChannelClause } from "./clause.js";
 import { ChannelIterator } from "./iterator.js";
 import { PARKED, RECEIVE, RECEIVE_CATCHING, SEND, START, Waiter } from "./waiter.js";
-import { saveable, type Saving } from "../core/saving.js";
+import { requeue, saveable, type Saving } from "../core/saving.js";
 import type { TaskRecord } from "../core/task.js";
 import { made, watching } from "../core/instances.js";
 
@@ -522,27 +522,9 @@ export class ChannelImpl<T> implements Channel<T> {
     return channel;
   }
 
-  /** A revived waiter goes back into its queue at the place it had when saved (`position`: its index there then). */
-  requeue(waiter: Waiter, position: number): void {
-    positions.set(waiter, position);
-    const queue = waiter.kind === SEND ? this.senders : this.receivers;
-    let before = queue.head;
-    while (before !== null && (positions.get(before) ?? -1) < position) before = before.nextLink as Waiter | null;
-    queue.insertBefore(waiter, before);
-  }
-
-  /** The index of `waiter` in its queue (computed once per snapshot), or -1. */
-  static positionOf(channel: ChannelImpl<unknown>, waiter: Waiter, saving: Saving): number {
-    let positions = saving.memo.get(channel) as Map<Waiter, number> | undefined;
-    if (positions === undefined) {
-      positions = new Map();
-      for (const queue of [channel.senders, channel.receivers]) {
-        let i = 0;
-        for (let at = queue.head; at !== null; at = at.nextLink as Waiter | null) positions.set(at, i++);
-      }
-      saving.memo.set(channel, positions);
-    }
-    return positions.get(waiter) ?? -1;
+  /** A revived waiter goes back into its queue at the place it had when saved (core/saving.ts). */
+  requeue(waiter: Waiter): void {
+    requeue(waiter.kind === SEND ? this.senders : this.receivers, waiter);
   }
 
   private closeReceivers(): void {
@@ -606,9 +588,6 @@ function* receivingEach<T>(
 }
 
 export { EMPTY, DRAINED, OFFERED, REFUSED, FULL, SUSPEND };
-
-/** Revived waiters' places in their queues (only while a restore puts them back). */
-const positions = new WeakMap<Waiter, number>();
 
 interface SavedChannel {
   name: string;

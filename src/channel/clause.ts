@@ -6,7 +6,7 @@ import { NOT_READY, type ClauseWait, type Selector } from "../core/clause.js";
 import { DRAINED, EMPTY, FULL, REFUSED } from "./channel.js";
 import { CLAIMED, ENQUEUED, GAVE_UP, RECEIVE, RECEIVE_CATCHING, SEND, WOKEN_CLOSED, Waiter } from "./waiter.js";
 import { ChannelImpl } from "./channel.js";
-import { saveable, type SaveableClause, type Saving } from "../core/saving.js";
+import { positionIn, revivedAt, saveable, type SaveableClause, type Saving } from "../core/saving.js";
 import type { TaskRecord } from "../core/task.js";
 
 /**
@@ -60,7 +60,7 @@ export class ChannelClause<R> implements SaveableClause<R> {
   }
   savedWait(wait: ClauseWait<R>, saving: Saving): SavedToken {
     const token = wait as ClauseToken<R>;
-    const position = token.state === ENQUEUED ? ChannelImpl.positionOf(this.channel, token, saving) : -1;
+    const position = token.state === ENQUEUED ? positionIn(saving, token) : -1;
     return { state: token.state, element: token.kind === SEND ? undefined : token.element, position };
   }
   revivedWait(selector: Selector & { readonly task: TaskRecord<unknown> }, data: SavedToken): ClauseToken<R> {
@@ -69,7 +69,7 @@ export class ChannelClause<R> implements SaveableClause<R> {
     const token = new ClauseToken<R>(this, selector);
     token.state = state;
     if (this.kind !== SEND) token.element = data.element;
-    token.position = position;
+    revivedAt(token, position);
     return token;
   }
 }
@@ -105,11 +105,8 @@ class ClauseToken<R> extends Waiter<R> implements ClauseWait<R> {
     super(clause.channel, clause.kind, clause.element, selector);
   }
 
-  /** A revived token's place in its queue. */
-  declare position: number;
-
   rejoin(): void {
-    if (this.state === ENQUEUED) this.channel.requeue(this, this.position);
+    if (this.state === ENQUEUED) this.channel.requeue(this);
   }
 
   giveBack(): void {

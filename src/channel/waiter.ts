@@ -33,7 +33,7 @@ import { budgetSpent, requireCurrent } from "../core/runtime.js";
 import type { ClauseWait, Selector } from "../core/clause.js";
 import type { Operation } from "../core/operation.js";
 import { ChannelImpl } from "./channel.js";
-import { saveable, saveableFunction, type SaveableWait, type Saving } from "../core/saving.js";
+import { positionIn, revivedAt, saveable, saveableFunction, type SaveableWait, type Saving } from "../core/saving.js";
 import type { TaskRecord } from "../core/task.js";
 
 // Waiter token states.
@@ -208,7 +208,7 @@ export class Waiter<R = unknown> extends Suspension implements Operation<R>, Ite
     if (waiter.select !== null) throw new Error(`internal: a select's token (${waiter.describe()}) is saved by its select, not alone`);
     const phase = waiter.phase;
     if (phase !== PARKED && phase !== RETRY) throw new Error(`${waiter.describe()} is neither parked nor yielding, so it cannot be saved`);
-    const position = waiter.state === ENQUEUED ? ChannelImpl.positionOf(waiter.channel, waiter, saving) : -1;
+    const position = waiter.state === ENQUEUED ? positionIn(saving, waiter) : -1;
     // A claimed sender's element was handed over: not its own any more.
     const element = waiter.kind === SEND && waiter.state !== ENQUEUED && phase === PARKED ? undefined : waiter.element;
     return { channel: waiter.channel, kind: waiter.kind, element, state: waiter.state, stage: phase === PARKED ? "parked" : "budget", position };
@@ -225,17 +225,15 @@ export class Waiter<R = unknown> extends Suspension implements Operation<R>, Ite
     const waiter = new Waiter(data.channel, kind, data.element, null);
     waiter.state = state;
     waiter.phase = data.stage === "parked" ? PARKED : RETRY;
-    revivedPositions.set(waiter, data.position);
+    revivedAt(waiter, data.position);
     return waiter;
   }
 
   rearm(task: TaskRecord<unknown>): void {
     this.task = task;
-    if (this.state === ENQUEUED && this.phase === PARKED) this.channel.requeue(this, revivedPositions.get(this) ?? Infinity);
+    if (this.state === ENQUEUED && this.phase === PARKED) this.channel.requeue(this);
   }
 }
-
-const revivedPositions = new WeakMap<Waiter, number>();
 
 interface SavedWaiter {
   channel: ChannelImpl<unknown>;

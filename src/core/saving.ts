@@ -29,6 +29,7 @@
 import type { TaskRecord } from "./task.js";
 import type { ClauseWait, SelectClause, Selector } from "./clause.js";
 import type { TimerEntry } from "./timers.js";
+import type { Link, LinkedList } from "./list.js";
 
 /** What a type's `save` may ask of the snapshot under way. */
 export interface Saving {
@@ -99,6 +100,44 @@ export const saveableTypes: SaveableType<object>[] = [];
 /** Declares `type` saveable (at module load). */
 export function saveable<T extends object>(type: SaveableType<T>): void {
   saveableTypes.push(type as unknown as SaveableType<object>);
+}
+
+/**
+ * Where `node` stands in the queue (a `LinkedList`) it is in: its index,
+ * counted once per snapshot for the whole queue (its nodes are saved one by
+ * one); -1 when it is in none.
+ */
+export function positionIn(saving: Saving, node: Link): number {
+  const list = node.list;
+  if (list === null) return -1;
+  let positions = saving.memo.get(list) as Map<Link, number> | undefined;
+  if (positions === undefined) {
+    positions = new Map();
+    let i = 0;
+    for (let at = list.head; at !== null; at = at.nextLink) positions.set(at, i++);
+    saving.memo.set(list, positions);
+  }
+  return positions.get(node) ?? -1;
+}
+
+/** Revived nodes' saved positions, until a restore has put them back in their queues. */
+const revivedPositions = new WeakMap<Link, number>();
+
+/** Notes where a revived node stood in its queue (from `positionIn`), for `requeue`. */
+export function revivedAt(node: Link, position: number): void {
+  revivedPositions.set(node, position);
+}
+
+/**
+ * Puts a revived node back into `list` where it stood when saved: after the
+ * nodes revived before it and those already there (restored waiters come back
+ * in the order they had, whichever task is rearmed first).
+ */
+export function requeue<T extends Link>(list: LinkedList<T>, node: T): void {
+  const position = revivedPositions.get(node) ?? Infinity;
+  let before = list.head;
+  while (before !== null && (revivedPositions.get(before) ?? -1) < position) before = before.nextLink as T | null;
+  list.insertBefore(node, before);
 }
 
 /** Functions a saved frame may hold (a delegate's `next` method, read once by `yield*`), by id. */

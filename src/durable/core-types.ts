@@ -11,14 +11,26 @@ import { entryById, registerClass, registerFunction, registerType } from "./regi
 /** The task-tree snapshot under way (set by durable/tasks.ts while it encodes), else null. */
 export const snapshotting: { current: Saving | null } = { current: null };
 
-/** Registers what has loaded since the last call. */
+/** How many of each list are registered: the lists only grow, as modules load. */
+let types = 0;
+let functions = 0;
+let classes = 0;
+
+/** Registers what has loaded since the last call (nothing to do on most calls). */
 export function registerCoreTypes(): void {
-  for (const type of saveableTypes) {
+  for (; types < saveableTypes.length; types++) {
+    const type = saveableTypes[types]!;
     if (entryById(type.id) !== undefined) continue;
     registerType(type.Class, { serialize: (value) => type.save(value, snapshotting.current ?? outsideSnapshot(type)), deserialize: (data) => type.revive(data as never) }, type.id);
   }
-  for (const { id, fn } of saveableFunctions) if (entryById(id) === undefined) registerFunction(id, fn);
-  for (const { id, Class } of saveableClasses) if (entryById(id) === undefined) registerClass(id, Class);
+  for (; functions < saveableFunctions.length; functions++) {
+    const { id, fn } = saveableFunctions[functions]!;
+    if (entryById(id) === undefined) registerFunction(id, fn);
+  }
+  for (; classes < saveableClasses.length; classes++) {
+    const { id, Class } = saveableClasses[classes]!;
+    if (entryById(id) === undefined) registerClass(id, Class);
+  }
 }
 
 function outsideSnapshot(type: SaveableType<object>): never {

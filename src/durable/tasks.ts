@@ -47,9 +47,9 @@ import {
   type Task,
 } from "../core/task.js";
 import { failure } from "../core/lifecycle.js";
-import { isSaveableWait, type Restoring, type SaveableWait, type Saving } from "../core/saving.js";
+import { isSaveableWait, type Restoring, type SaveableWait } from "../core/saving.js";
 import { registerType } from "./registry.js";
-import { registerCoreTypes, snapshotting as saveContext } from "./core-types.js";
+import { registerCoreTypes, snapshotting as underWay } from "./core-types.js";
 import { decode, encode, type DecodeOptions } from "./serialize.js";
 import { SnapshotError, VersionMismatch } from "./errors.js";
 import { changedCode, frameOf, type RestoreOptions, type SnapshotOptions } from "./snapshot.js";
@@ -86,17 +86,17 @@ type SavedRecord =
   | { name: string; priority: number; flags: number; parent: TaskRecord<unknown> | null }
   | { ended: number; name: string; result: unknown; error: unknown };
 
-// The snapshot or restore under way (encode and decode run synchronously).
-let saving: (Saving & { tasks: Set<TaskRecord<unknown>> }) | null = null;
+// The restore under way (decode runs synchronously); the snapshot under way is core-types.ts's `snapshotting` (`underWay` here).
 let restoring: { parent: TaskRecord<unknown> } | null = null;
 
 registerType<TaskRecord<unknown>>(
   TaskRecord,
   {
     serialize(task): SavedRecord {
+      const saving = underWay.current;
       if (saving === null) throw new Error(`${task} can be saved only by snapshot() of a tree that holds it`);
-      if (saving.tasks.has(task)) {
-        const parent = task.parent !== null && saving.tasks.has(task.parent) ? task.parent : null;
+      if (saving.includes(task)) {
+        const parent = task.parent !== null && saving.includes(task.parent) ? task.parent : null;
         return { name: task.name, priority: task.priority, flags: task.flags, parent };
       }
       if (task.status >= COMPLETED) {
@@ -151,8 +151,7 @@ function* snapshotting(root: TaskRecord<unknown>, options: SnapshotOptions | und
   const saved: SavedTree = { format: TAG, wall: wallOf(root), tasks: tasks.map(savedTask) };
   registerCoreTypes();
   const set = new Set(tasks);
-  saving = { now: root.runtime.clock.now(), tasks: set, includes: (task) => set.has(task), memo: new Map() };
-  saveContext.current = saving;
+  underWay.current = { now: root.runtime.clock.now(), includes: (task) => set.has(task), memo: new Map() };
   try {
     return encode(saved, options?.sign === undefined ? undefined : { sign: options.sign });
   } catch (error) {
@@ -160,7 +159,7 @@ function* snapshotting(root: TaskRecord<unknown>, options: SnapshotOptions | und
     const where = describePath(saved, error.path);
     throw new SnapshotError(error.message.replace(` at ${error.path}`, ` at ${where}`), where, { cause: error.cause });
   } finally {
-    saving = saveContext.current = null;
+    underWay.current = null;
   }
 }
 

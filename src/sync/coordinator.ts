@@ -59,7 +59,7 @@ import { ownOperation } from "../core/operation.js";
 import { AT_ONCE, BEFORE, PARK, Trap, type Begun, type BudgetRule } from "../core/trap.js";
 import type { TaskRecord } from "../core/task.js";
 import { checkStage, savedStage, setStage, stageOf, type Stage } from "../core/trap.js";
-import type { Saving } from "../core/saving.js";
+import { positionIn, requeue, revivedAt, type Saving } from "../core/saving.js";
 import type { Operation } from "../types.js";
 import { checkFunction, checkName, checkOptions } from "../validate.js";
 import { made, watching } from "../core/instances.js";
@@ -327,7 +327,7 @@ export class HandleWait<T> extends Trap<T> implements HandleWaiter {
     let registration: SavedRegistration | null = null;
     if (handle !== null) {
       if (handle.status === CONSUMED || handle.status === CANCELLED) throw new Error(`${wait.describe()} has finished, so it cannot be saved`);
-      registration = { status: handle.status, value: handle.value, position: handle.status === ENQUEUED ? wait.coordinator.positionOf(handle, saving) : -1 };
+      registration = { status: handle.status, value: handle.value, position: handle.status === ENQUEUED ? positionIn(saving, handle) : -1 };
     }
     return { stage: savedStage(wait), registration };
   }
@@ -344,7 +344,7 @@ export class HandleWait<T> extends Trap<T> implements HandleWaiter {
       handle.value = saved.value as T;
       handle.waiter = this;
       this.handle = handle;
-      if (status === ENQUEUED) revivedPositions.set(handle as Registration<unknown>, position);
+      if (status === ENQUEUED) revivedAt(handle, position);
     }
     return this;
   }
@@ -352,7 +352,7 @@ export class HandleWait<T> extends Trap<T> implements HandleWaiter {
   rearm(task: TaskRecord<unknown>): void {
     this.task = task;
     const handle = this.handle;
-    if (handle !== null && handle.status === ENQUEUED && stageOf(this) === "parked") this.coordinator.requeue(handle, revivedPositions.get(handle as Registration<unknown>) ?? Infinity);
+    if (handle !== null && handle.status === ENQUEUED && stageOf(this) === "parked") this.coordinator.requeue(handle);
   }
 }
 
@@ -369,8 +369,7 @@ export interface SavedHandleWait {
   registration: SavedRegistration | null;
 }
 
-/** Revived registrations' places in their lists (only while a restore puts them back). */
-const revivedPositions = new WeakMap<Registration<unknown>, number>();
+
 
 /**
  * Parks tasks until they are notified: the low-level primitive the other sync
@@ -500,23 +499,9 @@ export class Coordinator<T = void> {
     this.waitLabel = waitLabel;
   }
 
-  /** @internal The index of `handle` in the list (computed once per snapshot). */
-  positionOf(handle: Registration<T>, saving: Saving): number {
-    let positions = saving.memo.get(this) as Map<Registration<T>, number> | undefined;
-    if (positions === undefined) {
-      positions = new Map();
-      let i = 0;
-      for (let at = this.list.head; at !== null; at = at.nextLink as Registration<T> | null) positions.set(at, i++);
-      saving.memo.set(this, positions);
-    }
-    return positions.get(handle) ?? -1;
-  }
-
-  /** @internal A revived registration goes back into the list at the place it had when saved. */
-  requeue(handle: Registration<T>, position: number): void {
-    let before = this.list.head;
-    while (before !== null && (revivedPositions.get(before as Registration<unknown>) ?? -1) < position) before = before.nextLink as Registration<T> | null;
-    this.list.insertBefore(handle, before);
+  /** @internal A revived registration goes back into the list at the place it had when saved (core/saving.ts). */
+  requeue(handle: Registration<T>): void {
+    requeue(this.list, handle);
   }
 
   /** @internal A `notify()` value whose waiter gave up before using it (invariant 3). */

@@ -31,7 +31,7 @@ import { WITHDRAWN, type Abort, type Instruction } from "../core/instructions.js
 import { Link, LinkedList } from "../core/list.js";
 import { operation } from "../core/operation.js";
 import { AT_ONCE, BEFORE, PARK, Trap, checkStage, savedStage, setStage, stageOf, type Begun, type Stage } from "../core/trap.js";
-import { saveable, type SaveableWait, type Saving } from "../core/saving.js";
+import { positionIn, requeue, revivedAt, saveable, type SaveableWait, type Saving } from "../core/saving.js";
 import type { TaskRecord } from "../core/task.js";
 import type { Body } from "../core/task.js";
 import type { Operation } from "../types.js";
@@ -106,7 +106,7 @@ class Acquire extends Trap<void> {
   // Snapshots (core/saving.ts): saved with its semaphore; back in its queue at its place when restored.
   static save(acquire: Acquire, saving: Saving): SavedAcquire {
     if (acquire.status === CANCELLED) throw new Error(`${acquire.describe()} was cancelled, so it cannot be saved`);
-    const position = acquire.status === ENQUEUED ? acquire.semaphore.positionOf(acquire, saving) : -1;
+    const position = acquire.status === ENQUEUED ? positionIn(saving, acquire) : -1;
     return { semaphore: acquire.semaphore, count: acquire.count, status: acquire.status, stage: savedStage(acquire), position };
   }
   static revive(data: SavedAcquire): Acquire {
@@ -116,12 +116,12 @@ class Acquire extends Trap<void> {
     const acquire = new Acquire(semaphore, count);
     acquire.status = status;
     setStage(acquire, checkStage(data.stage));
-    revivedPositions.set(acquire, position);
+    revivedAt(acquire, position);
     return acquire;
   }
   rearm(task: TaskRecord<unknown>): void {
     this.task = task;
-    if (this.status === ENQUEUED && stageOf(this) === "parked") this.semaphore.requeue(this, revivedPositions.get(this) ?? Infinity);
+    if (this.status === ENQUEUED && stageOf(this) === "parked") requeue(this.semaphore.queue, this as Token);
   }
 }
 
@@ -133,9 +133,6 @@ interface SavedAcquire {
   /** Its index in the queue, when enqueued; else -1. */
   position: number;
 }
-
-/** Revived tokens' places in their queues (only while a restore puts them back). */
-const revivedPositions = new WeakMap<Token, number>();
 
 saveable<Acquire & SaveableWait>({ id: "strand:semaphore.acquire", Class: Acquire, save: Acquire.save, revive: Acquire.revive });
 
@@ -366,25 +363,6 @@ export class Semaphore {
     semaphore.free = free;
     [semaphore.acquiredCount, semaphore.releasedCount, semaphore.cancelledCount, semaphore.returnedCount] = counts as [number, number, number, number];
     return semaphore;
-  }
-
-  /** @internal The index of `token` in the queue (computed once per snapshot). */
-  positionOf(token: Token, saving: Saving): number {
-    let positions = saving.memo.get(this) as Map<Token, number> | undefined;
-    if (positions === undefined) {
-      positions = new Map();
-      let i = 0;
-      for (let at = this.queue.head; at !== null; at = at.nextLink as Token | null) positions.set(at, i++);
-      saving.memo.set(this, positions);
-    }
-    return positions.get(token) ?? -1;
-  }
-
-  /** @internal A revived token goes back into the queue at the place it had when saved. */
-  requeue(token: Token, position: number): void {
-    let before = this.queue.head;
-    while (before !== null && (revivedPositions.get(before) ?? -1) < position) before = before.nextLink as Token | null;
-    this.queue.insertBefore(token, before);
   }
 
   private checkCount(method: string, n: unknown): number {

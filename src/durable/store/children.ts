@@ -13,16 +13,15 @@
  */
 import { WITHDRAWN, type Abort } from "../../core/instructions.js";
 import { FREE, PARK, Trap, checkStage, savedStage, setStage, type Begun, type Stage } from "../../core/trap.js";
-import { lookupContext, type TaskRecord } from "../../core/task.js";
+import type { TaskRecord } from "../../core/task.js";
 import { saveable, type SaveableWait } from "../../core/saving.js";
 import { call } from "../../interop.js";
 import { operation, type Operation } from "../../core/operation.js";
 import type { Instruction } from "../../core/instructions.js";
 import { requireCurrent } from "../../core/runtime.js";
-import { decode, encode } from "../serialize.js";
 import { show } from "../../validate.js";
-import { RUNNING_KEY, type ChildWaiter, type Running } from "./running.js";
-import { record } from "./worker.js";
+import { runningOf, type ChildWaiter, type Running } from "./running.js";
+import { record, recordedStep } from "./worker.js";
 
 /** Thrown by `joinChild` for a child that was cancelled. */
 export class ChildCancelled extends Error {
@@ -30,12 +29,6 @@ export class ChildCancelled extends Error {
   constructor(readonly id: string) {
     super(`child coroutine ${JSON.stringify(id)} was cancelled`);
   }
-}
-
-function runningOf(task: TaskRecord<unknown>, what: string): Running {
-  const found = lookupContext(task, RUNNING_KEY);
-  if (!found.found) throw new Error(`${what}: runs only inside a durable coroutine run by runWorker() (a coroutine recorded with start())`);
-  return found.value as Running;
 }
 
 /**
@@ -56,22 +49,14 @@ export function startChild<A extends unknown[]>(fn: (...args: A) => Operation<un
 
 function* startingChild(fn: (...args: unknown[]) => Operation<unknown>, args: unknown[]): Iterator<Instruction, string, unknown> {
   const running = runningOf(requireCurrent("startChild()"), "startChild(fn, args)");
-  const seq = running.steps++;
-  running.inStep++;
-  try {
-    const recorded = yield* call(() => running.driver.step(running.id, seq));
-    if (recorded !== null) return decode(recorded.value) as string;
+  // Starting is a step: the same id after a crash, and an id that exists is left as it is.
+  return yield* recordedStep(running, (seq) => {
     const id = `${running.id}/${seq}`;
-    yield* call(() => record("startChild(fn, args)", running.driver, fn, args, id)); // an id that exists is left as it is
-    const accepted = yield* call(() => running.driver.recordStep(running.owner, running.id, running.fence, seq, true, encode(id)));
-    if (!accepted) {
-      running.lapsed = true;
-      running.wake();
-    }
-    return id;
-  } finally {
-    running.inStep--;
-  }
+    return call(async () => {
+      await record("startChild(fn, args)", running.driver, fn, args, id);
+      return id;
+    });
+  });
 }
 
 /** `joinChild(id)`: parks until the worker finds the child ended. */

@@ -4,7 +4,7 @@
  * keeps it under `RUNNING_KEY` in its context; the coroutine's tree runs under
  * that runner, so its operations find it with `lookupContext`.
  */
-import type { TaskRecord } from "../../core/task.js";
+import { lookupContext, type TaskRecord } from "../../core/task.js";
 import type { Driver } from "./driver.js";
 import { decode } from "../serialize.js";
 
@@ -57,6 +57,13 @@ export interface Running {
 /** The context key under which a runner task keeps its `Running` (steps find it). */
 export const RUNNING_KEY = {};
 
+
+/** The coroutine `task` belongs to on this worker; `what` (the operation) fails outside one. */
+export function runningOf(task: TaskRecord<unknown>, what: string): Running {
+  const found = lookupContext(task, RUNNING_KEY);
+  if (!found.found) throw new Error(`${what}: runs only inside a durable coroutine run by runWorker() (a coroutine recorded with start())`);
+  return found.value as Running;
+}
 
 /**
  * Hands each waiting receiver of `running` the next signal in the store, in

@@ -14,17 +14,11 @@
 import { NOT_READY, type ClauseWait, type SelectClause, type Selector } from "../../core/clause.js";
 import { WITHDRAWN, type Abort } from "../../core/instructions.js";
 import { FREE, PARK, Trap, checkStage, savedStage, setStage, type Begun, type Stage } from "../../core/trap.js";
-import { lookupContext, type TaskRecord } from "../../core/task.js";
+import type { TaskRecord } from "../../core/task.js";
 import { saveable, type SaveableClause, type SaveableWait } from "../../core/saving.js";
 import type { Operation } from "../../core/operation.js";
 import { show } from "../../validate.js";
-import { RUNNING_KEY, returnSignal, type Running, type SignalReceiver } from "./running.js";
-
-function runningOf(task: TaskRecord<unknown>, what: string): Running {
-  const found = lookupContext(task, RUNNING_KEY);
-  if (!found.found) throw new Error(`${what}: runs only inside a durable coroutine run by runWorker() (a coroutine recorded with start())`);
-  return found.value as Running;
-}
+import { returnSignal, runningOf, type Running, type SignalReceiver } from "./running.js";
 
 function unregister(running: Running, receiver: SignalReceiver): void {
   const at = running.receivers.indexOf(receiver);

@@ -36,7 +36,7 @@ import { channel } from "../../channel/channel.js";
 import { operation, type Operation } from "../../core/operation.js";
 import type { Instruction } from "../../core/instructions.js";
 import { requireCurrent } from "../../core/runtime.js";
-import { BOUNDARY, createTask, ended, lookupContext, onHalt, setContext, TaskRecord, wasCancelled } from "../../core/task.js";
+import { BOUNDARY, createTask, ended, onHalt, setContext, TaskRecord, wasCancelled } from "../../core/task.js";
 import type { SaveableWait } from "../../core/saving.js";
 import { abandon, requestCancel } from "../../core/lifecycle.js";
 import { addProbe } from "../../core/probes.js";
@@ -49,7 +49,7 @@ import { show } from "../../validate.js";
 import { openSqlite } from "./sqlite.js";
 import { openPostgres } from "./postgres.js";
 import type { Checkpoint, Claimed, CoroutineRow, Driver } from "./driver.js";
-import { RUNNING_KEY, deliverChildren, deliverSignals, type Running } from "./running.js";
+import { RUNNING_KEY, deliverChildren, deliverSignals, runningOf, type Running } from "./running.js";
 
 export type { CoroutineRow, Status } from "./driver.js";
 
@@ -302,17 +302,13 @@ function* working(driver: Driver, settings: Settings): Iterator<Instruction, nev
     },
   });
   // Stopping: the trees are abandoned before any teardown reaches them (no finally of theirs runs here).
-  onHalt(me, () => {
-    for (const running of byId.values()) {
-      running.gone = true;
-      if (running.root !== null && !ended(running.root)) abandon(running.root);
-    }
-  });
-
   const drop = (running: Running): void => {
     running.gone = true;
     if (running.root !== null && !ended(running.root)) abandon(running.root);
   };
+  onHalt(me, () => {
+    for (const running of byId.values()) drop(running);
+  });
 
   function* checkpointer(): Generator<Instruction, never, unknown> {
     for (;;) {
@@ -528,10 +524,17 @@ export function step<T>(fn: () => T | PromiseLike<T>, options?: StepOptions): Op
 }
 
 function* stepping<T>(fn: () => T | PromiseLike<T>, retrying: RetryOptions | undefined): Iterator<Instruction, T, unknown> {
-  const me = requireCurrent("step()");
-  const found = lookupContext(me, RUNNING_KEY);
-  if (!found.found) throw new Error("step(fn): runs only inside a durable coroutine run by runWorker() (a coroutine recorded with start())");
-  const running = found.value as Running;
+  const running = runningOf(requireCurrent("step()"), "step(fn)");
+  return yield* recordedStep(running, () => (retrying === undefined ? call(() => fn()) : retry(() => call(() => fn()), retrying)));
+}
+
+/**
+ * Step number `n` of `running` (the next one): its recorded outcome if it has
+ * one, else `effect(n)`'s, recorded before it is returned (or thrown). A copy
+ * whose lease lapsed, or whose record is refused (another worker claimed the
+ * coroutine), runs nothing more: it parks until the worker drops it.
+ */
+export function* recordedStep<T>(running: Running, effect: (seq: number) => Operation<T>): Generator<Instruction, T, unknown> {
   const seq = running.steps++;
   running.inStep++;
   try {
@@ -541,30 +544,27 @@ function* stepping<T>(fn: () => T | PromiseLike<T>, retrying: RetryOptions | und
       if (!recorded.ok) throw value;
       return value as T;
     }
-    if (Date.now() >= running.leaseUntil) {
-      // This worker's lease lapsed (it was stopped or starved): another may hold the coroutine now.
-      // Run nothing: wait here until the worker drops this copy.
-      running.lapsed = true;
-      running.wake();
-      yield* suspend();
-    }
+    if (Date.now() >= running.leaseUntil) yield* lapsed(running); // stopped or starved: another worker may hold it now
     let ok = true;
     let value: unknown;
     try {
-      value = yield* (retrying === undefined ? call(() => fn()) : retry(() => call(() => fn()), retrying));
+      value = yield* effect(seq);
     } catch (error) {
       ok = false;
       value = error;
     }
     const accepted = yield* call(() => running.driver.recordStep(running.owner, running.id, running.fence, seq, ok, encodeOutcome(value)));
-    if (!accepted) {
-      // Another worker holds the coroutine now: this copy stops here.
-      running.gone = true;
-      throw new Error(`durable coroutine ${JSON.stringify(running.id)} is claimed by another worker (this worker's lease lapsed); its step ${seq} was not recorded here`);
-    }
+    if (!accepted) yield* lapsed(running);
     if (!ok) throw value;
     return value as T;
   } finally {
     running.inStep--;
   }
+}
+
+/** This copy of the coroutine is stale: it waits, running nothing, until the worker drops it. */
+function* lapsed(running: Running): Generator<Instruction, never, unknown> {
+  running.lapsed = true;
+  running.wake();
+  return yield* suspend();
 }
