@@ -33,6 +33,7 @@ import { machine, versions } from "./lib/machine.js";
 import { printReport } from "./lib/report.js";
 import { caseResult, formatCount, formatNs, groupResults, type CaseResult, type Report } from "./lib/results.js";
 import { failureText, runChild, type ChildCommand, type Run } from "./lib/run-child.js";
+import { goPending } from "./lib/go.js";
 import { pendingReason } from "./lib/strand.js";
 import { cases as allCases } from "./workloads/index.js";
 
@@ -60,6 +61,14 @@ function refuse(message: string): never {
   process.exit(2);
 }
 
+/** Why a case cannot run here: a Strand module not written yet, or no Go toolchain for Go's cases. */
+let noGo: string | undefined | null = null;
+function whyPending(c: Case): string | undefined {
+  if (c.system !== "go") return pendingReason(c);
+  if (noGo === null) noGo = goPending();
+  return noGo;
+}
+
 const procs = values.procs !== undefined ? Number(values.procs) : undefined;
 if (procs !== undefined && !(Number.isInteger(procs) && procs >= 1)) refuse(`--procs takes a whole number from 1, not ${values.procs}`);
 const procsPerCase = procs ?? (quick ? 1 : 3);
@@ -80,7 +89,7 @@ if (values.redraw !== undefined) {
 
 if (values.list) {
   for (const c of selected) {
-    const pending = pendingReason(c);
+    const pending = whyPending(c);
     console.log(`${c.id.padEnd(40)} ${c.system.padEnd(10)} n=${formatCount(quick ? c.n.quick : c.n.full).padEnd(6)} ${pending ? `[pending: ${pending}] ` : ""}${c.variant}`);
   }
   process.exit(0);
@@ -123,7 +132,7 @@ console.log(`method: ${method}; code measured: ${strandSource}\n`);
 
 const pending = new Map<string, string>();
 for (const c of selected) {
-  const reason = pendingReason(c);
+  const reason = whyPending(c);
   if (reason !== undefined) pending.set(c.id, reason);
 }
 const runnable = selected.filter((c) => !pending.has(c.id));
@@ -131,7 +140,7 @@ const jobs: Case[] = [];
 for (let round = 0; round < procsPerCase; round++) {
   for (const c of runnable) if (round === 0 || !c.slow) jobs.push(c);
 }
-if (pending.size > 0) console.log(`${pending.size} Strand case(s) pending, skipped: ${[...new Set(pending.values())].join("; ")}\n`);
+if (pending.size > 0) console.log(`${pending.size} case(s) pending, skipped: ${[...new Set(pending.values())].join("; ")}\n`);
 
 const runs = new Map<string, Run[]>();
 let done = 0;

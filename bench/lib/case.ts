@@ -5,7 +5,7 @@
  */
 
 /** The systems compared. Strand is the reference every ratio is taken against. */
-export type System = "strand" | "raw" | "effection" | "effect";
+export type System = "strand" | "raw" | "effection" | "effect" | "go";
 
 /** Strand modules some workloads need; a case needing a missing one is reported as pending. */
 export type Feature = "channel" | "select" | "mutex" | "durable";

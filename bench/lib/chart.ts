@@ -11,6 +11,7 @@ const COLORS: Record<System, string> = {
   raw: "#6b7280",
   effection: "#16a34a",
   effect: "#9333ea",
+  go: "#0891b2",
 };
 
 const WIDTH = 1120;

@@ -12,19 +12,14 @@
  *   the bytes; the bytes are in the memory column as bytesPerOp).
  * The durable modules are compiled when the case loads, with Strand's compiler.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { serialize, deserialize } from "node:v8";
 import { check, sizes, type Case } from "../lib/case.js";
+import { durableModule, src, type Module } from "../lib/compiled.js";
 
 const RESUME = "durable · Coroutine resume, compiled vs native";
 const DEPTH = "durable · compiled resume at depth 10,000 vs 1";
 const INLINE = "durable · spawn(function* () {}) inline vs hoisted (compiled)";
 const SNAPSHOT = "durable · snapshot+restore of 100 frames, 10⁴ objects";
-
-const src = (path: string): string => new URL(`../../src/${path}`, import.meta.url).href;
 
 const MODULE = `"use durable";
 import { run, spawn } from "STRAND";
@@ -56,24 +51,8 @@ export function* holder(items, frames) {
 }
 `;
 
-type Module = Record<string, (...args: never[]) => unknown>;
-
-let loaded: Promise<{ compiled: Module; native: Module }> | undefined;
-
 /** Compiles the workload module once per process and loads it both ways. */
-function modules(): Promise<{ compiled: Module; native: Module }> {
-  loaded ??= (async () => {
-    const { compile } = (await import(src("compiler/index.js"))) as typeof import("../../src/compiler/index.js");
-    const dir = mkdtempSync(join(tmpdir(), "strand-bench-durable-"));
-    const text = MODULE.replace("STRAND", src("index.js"));
-    const compiledFile = join(dir, "compiled.mjs");
-    const nativeFile = join(dir, "native.mjs");
-    writeFileSync(compiledFile, compile(text, { filename: join(dir, "workload.ts"), root: dir, runtime: src("durable/index.js"), sourceMaps: false }).code);
-    writeFileSync(nativeFile, text);
-    return { compiled: (await import(pathToFileURL(compiledFile).href)) as Module, native: (await import(pathToFileURL(nativeFile).href)) as Module };
-  })();
-  return loaded;
-}
+const modules = () => durableModule("durable", MODULE);
 
 type Durable = typeof import("../../src/durable/index.js");
 type CoroutineClass = typeof import("../../src/coroutine.js").Coroutine;

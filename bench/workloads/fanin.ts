@@ -4,11 +4,12 @@
  */
 import { check, sizes, type Case } from "../lib/case.js";
 import { RawChannel } from "../lib/raw.js";
+import { goCase } from "../lib/go.js";
 import { strand } from "../lib/strand.js";
 
-const PRODUCERS = 1_000;
-const CAPACITY = 64;
-const G = `fan-in · ${PRODUCERS.toLocaleString("en-US")} producers → 1 consumer, capacity ${CAPACITY}`;
+export const PRODUCERS = 1_000;
+export const CAPACITY = 64;
+export const G = `fan-in · ${PRODUCERS.toLocaleString("en-US")} producers → 1 consumer, capacity ${CAPACITY}`;
 
 export const cases: Case[] = [
   {
@@ -159,4 +160,12 @@ export const cases: Case[] = [
       };
     },
   },
+  goCase({
+    id: "fanin/go/chan",
+    group: G,
+    workload: "fanin",
+    variant: `chan(${CAPACITY}), ${PRODUCERS} goroutines, GOMAXPROCS=1`,
+    unit: "message",
+    n: sizes(1_000_000),
+  }),
 ];

@@ -11,8 +11,8 @@ import { check, sizes, type Case } from "../lib/case.js";
 import { RawMutex } from "../lib/raw.js";
 import { strand, strandSync } from "../lib/strand.js";
 
-const TASKS = 100;
-const G = `mutex · ${TASKS} tasks contending`;
+export const TASKS = 100;
+export const G = `mutex · ${TASKS} tasks contending`;
 
 export const cases: Case[] = [
   {

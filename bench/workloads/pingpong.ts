@@ -6,9 +6,10 @@
  */
 import { check, sizes, type Case } from "../lib/case.js";
 import { RawChannel } from "../lib/raw.js";
+import { goCase } from "../lib/go.js";
 import { strand } from "../lib/strand.js";
 
-const G = "ping-pong · rendezvous channels";
+export const G = "ping-pong · rendezvous channels";
 
 function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
   let resolve!: (value: T) => void;
@@ -274,4 +275,12 @@ export const cases: Case[] = [
       };
     },
   },
+  goCase({
+    id: "pingpong/go/chan",
+    group: G,
+    workload: "pingpong",
+    variant: "2 goroutines, unbuffered chan ×2, GOMAXPROCS=1",
+    unit: "round trip",
+    n: sizes(1_000_000),
+  }),
 ];

@@ -6,12 +6,16 @@
  */
 import { check, sizes, type Case } from "../lib/case.js";
 import { RawChannel } from "../lib/raw.js";
+import { goCase } from "../lib/go.js";
 import { strand } from "../lib/strand.js";
 
 const sum = (n: number): number => (n * (n - 1)) / 2;
 
+/** The group of one capacity. */
+export const groupOf = (capacity: number): string => `producer→consumer · capacity ${capacity.toLocaleString("en-US")}`;
+
 function cases(capacity: number): Case[] {
-  const group = `producer→consumer · capacity ${capacity.toLocaleString("en-US")}`;
+  const group = groupOf(capacity);
   return [
     {
       // pending until src/channel.ts exists
@@ -149,6 +153,14 @@ function cases(capacity: number): Case[] {
         };
       },
     },
+    goCase({
+      id: `prodcons/go/chan/${capacity}`,
+      group,
+      workload: `prodcons${capacity}`,
+      variant: `chan(${capacity}), a producer goroutine, GOMAXPROCS=1`,
+      unit: "message",
+      n: sizes(1_000_000),
+    }),
   ];
 }
 

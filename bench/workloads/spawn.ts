@@ -11,9 +11,10 @@
  *   runtime itself keeps per finished task (should be 0).
  */
 import { check, heapUsed, sizes, type Bench, type Case } from "../lib/case.js";
+import { goCase } from "../lib/go.js";
 import { strand } from "../lib/strand.js";
 
-const IDLE = "spawn+join · idle children";
+export const IDLE = "spawn+join · idle children";
 const PARKED = "spawn+join · children parked on a gate";
 
 type Memory = Record<string, number>;
@@ -210,4 +211,22 @@ const inline: Case = {
   },
 };
 
-export const cases: Case[] = [false, true].flatMap((parked) => [strandCase(parked), ...(parked ? [] : [inline]), raw(parked), effect(parked), effection(parked)]);
+/**
+ * Go: goroutines joined by a WaitGroup, on one thread. Its memory probe counts
+ * heap and goroutine stacks (HeapAlloc + StackInuse after GC); idle goroutines
+ * that already ran to completion are not counted, so only the parked figure
+ * compares with a task's.
+ */
+function go(parked: boolean): Case {
+  return goCase({
+    id: `spawn/go/${parked ? "parked" : "idle"}`,
+    group: parked ? PARKED : IDLE,
+    workload: parked ? "spawn-blocked" : "spawn",
+    variant: parked ? "goroutines parked on a closed-later chan + WaitGroup, GOMAXPROCS=1" : "go func() { wg.Done() }() + WaitGroup, GOMAXPROCS=1",
+    unit: "task",
+    n: sizes(100_000),
+    memory: (probe, n) => ({ liveBytesPerTask: (probe.liveBytesAllParked ?? probe.liveBytesAfterSpawnLoop) / n }),
+  });
+}
+
+export const cases: Case[] = [false, true].flatMap((parked) => [strandCase(parked), ...(parked ? [] : [inline]), raw(parked), effect(parked), effection(parked), go(parked)]);

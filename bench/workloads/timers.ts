@@ -7,6 +7,7 @@
  * = 1.5× across the range.
  */
 import { check, sizes, type Case, type Sizes } from "../lib/case.js";
+import { goCase } from "../lib/go.js";
 import { strand, strandTesting } from "../lib/strand.js";
 
 /** The main group runs 10⁵ tasks (10⁴ in --quick); the scaling groups, full runs only, 10⁴ and 10⁶. */
@@ -140,6 +141,14 @@ export const cases: Case[] = [
       };
     },
   },
+  goCase({
+    id: "timers/go/sleep/100000",
+    group: group(100_000),
+    workload: "timers",
+    variant: "goroutines × time.Sleep(1 ms) + WaitGroup, GOMAXPROCS=1",
+    unit: "task",
+    n: n(100_000),
+  }),
   strandCase(10_000, false),
   raw(10_000),
   strandCase(1_000_000, false),
