@@ -592,22 +592,55 @@ function stackFrom(top: Frame): StackFrame[] {
 const methods = {
   next(this: unknown, value?: unknown): IteratorResult<unknown> {
     const root = frameOf(this, "next");
-    // The common case — the top frame resumed at a plain yield, yielding again —
-    // without the driver's loop; anything else goes the general way.
-    if (root.st !== SUSPENDED) return resume(root, NEXT, value);
+    // The common cases without the driver's loop: the top frame resumed at a
+    // plain yield, or at a `yield*` over an iterator that is not compiled (a
+    // Strand operation: what a task's body waits on), and going on to yield or
+    // to delegate to such an iterator again. Anything else — a return pending
+    // through a yield*, a compiled delegate, a frame ending, a jump out of a
+    // finally — goes the general way, from where the fast path got to.
+    if (root.st !== SUSPENDED || root.pr) return resume(root, NEXT, value);
     const frame = root.top;
-    if (frame.dn !== undefined) return resume(root, NEXT, value);
     root.st = RUNNING;
-    let yielded: unknown;
-    try {
-      yielded = frame.body(frame, frame.l, value);
-    } catch (error) {
-      return rethrown(root, frame, error);
+    for (;;) {
+      if (frame.dn !== undefined) {
+        // ECMAScript's yield*, resumed by next(value): step the delegate.
+        try {
+          const inner = (frame.dn as (v: unknown) => unknown).call(frame.d, value);
+          if (typeof inner !== "object" || inner === null) throw new TypeError(`Iterator result ${show(inner)} is not an object`);
+          if (!(inner as IteratorResult<unknown>).done) {
+            root.st = SUSPENDED;
+            return inner as IteratorResult<unknown>;
+          }
+          endDelegate(frame);
+          value = (inner as IteratorResult<unknown>).value;
+        } catch (error) {
+          // The delegate's protocol threw: the exception arises at the yield*.
+          endDelegate(frame);
+          return drive(root, frame, MODE_THROW, error, false, APPLY);
+        }
+      }
+      let yielded: unknown;
+      try {
+        yielded = frame.body(frame, frame.l, value);
+      } catch (error) {
+        return rethrown(root, frame, error);
+      }
+      if (yielded === STAR && frame.ip !== DONE && compiledFrameOf(frame.d) === null) {
+        // A new yield* over a plain iterator: GetIterator, then step it above.
+        const operand = frame.d;
+        frame.d = undefined;
+        try {
+          beginDelegate(frame, operand);
+        } catch (error) {
+          return drive(root, frame, MODE_THROW, error, false, APPLY);
+        }
+        value = undefined;
+        continue;
+      }
+      if (frame.ip === DONE || yielded === STAR || yielded === AGAIN || yielded === LEAP) return resumed(root, frame, yielded);
+      root.st = SUSPENDED;
+      return { value: yielded, done: false };
     }
-    if (frame.ip === DONE || yielded === STAR || yielded === AGAIN || yielded === LEAP) return resumed(root, frame, yielded);
-    if (root.pr) forgetReturns(root, frame);
-    root.st = SUSPENDED;
-    return { value: yielded, done: false };
   },
   return(this: unknown, value?: unknown): IteratorResult<unknown> {
     return resume(frameOf(this, "return"), MODE_RETURN, value);
