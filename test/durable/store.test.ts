@@ -525,9 +525,11 @@ await run(() => runWorker({ store, concurrency: 16, poll: 5, lease: Number(proce
         } catch (error) {
           const left = (await inspect(store)).filter((row) => row.status !== "completed");
           throw new Error(`seed ${SEED}: not done: ${JSON.stringify(left.map((row) => [row.id, row.status, row.owner, row.fence, row.steps, row.problem]))}`, { cause: error });
+        } finally {
+          // Also when it failed: a worker left running would keep the suite from ending.
+          child.kill("SIGKILL");
+          await exited;
         }
-        child.kill("SIGKILL");
-        await exited;
       }
     }
     const rows = await inspect(store);
@@ -644,3 +646,73 @@ await run(() => runWorker({ store, concurrency: 16, poll: 20, lease: 1000, name:
   });
 });
 
+
+describe("four worker processes on one PostgreSQL (strand worker, the CLI)", () => {
+  it("200 coroutines: each completes once, with its result, and its step runs exactly once", async () => {
+    const FANOUT = writeModule(
+      "fanout",
+      `"use durable";
+import { sleep } from "STRAND";
+import { step } from "STORE";
+import { appendFileSync } from "node:fs";
+export function* job(i, log) {
+  const doubled = yield* step(() => {
+    appendFileSync(log, i + " " + process.pid + "\\n");
+    return i * 2;
+  });
+  yield* sleep(300);
+  return doubled + 1;
+}
+`,
+    );
+    const fanout = (await import(pathToFileURL(FANOUT).href)) as Record<string, any>;
+    const COROUTINES = 200;
+    const WORKERS = 4;
+    const url = await (await startPostgres()).create();
+    const store = await openStore(url);
+    const log = join(dir, `fanout-${count++}.log`);
+    const cli = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
+    const workers = Array.from({ length: WORKERS }, (_, w) =>
+      spawnProcess(process.execPath, ["--import", "tsx", cli, "worker", FANOUT, "--store", url, "--concurrency", String(COROUTINES / WORKERS), "--name", `w${w}`], {
+        stdio: ["ignore", "ignore", "pipe"],
+        cwd: fileURLToPath(new URL("../../", import.meta.url)),
+      }),
+    );
+    const stderr = workers.map(() => "");
+    try {
+      // Every worker ready (it says so on stderr) before the coroutines are started.
+      await Promise.all(
+        workers.map(
+          (child, w) =>
+            new Promise<void>((resolve, reject) => {
+              child.stderr!.on("data", (chunk: Buffer) => {
+                stderr[w] += chunk.toString();
+                if (stderr[w]!.includes("runs the durable coroutines")) resolve();
+              });
+              child.once("exit", (code) => reject(new Error(`worker w${w} exited with ${code}: ${stderr[w]}`)));
+            }),
+        ),
+      );
+      const ids = await Promise.all(Array.from({ length: COROUTINES }, (_, i) => start(store, fanout.job, [i, log], { id: `f${i}` })));
+      const results = await Promise.all(ids.map((id) => result<number>(store, id, { poll: 20 })));
+      assert.deepEqual(results, ids.map((_, i) => 2 * i + 1));
+      const rows = await inspect(store);
+      assert.equal(rows.length, COROUTINES);
+      assert.ok(rows.every((row) => row.status === "completed" && row.fence === 1), `each claimed once: ${JSON.stringify(rows.filter((row) => row.fence !== 1).map((row) => [row.id, row.fence]))}`);
+      // Each step ran exactly once, on a worker process.
+      const runs = readFileSync(log, "utf8").trim().split("\n").map((line) => line.split(" "));
+      assert.deepEqual(runs.map(([i]) => Number(i)).sort((a, b) => a - b), ids.map((_, i) => i));
+      const pids = new Set(workers.map((child) => String(child.pid)));
+      assert.ok(runs.every(([, pid]) => pids.has(pid!)), "every step ran in a worker process");
+    } finally {
+      for (const child of workers) {
+        if (child.exitCode === null && child.signalCode === null) {
+          const exited = new Promise((resolve) => child.once("exit", resolve));
+          child.kill("SIGTERM");
+          await exited;
+        }
+      }
+      await store.close();
+    }
+  });
+});
