@@ -104,6 +104,18 @@ export function* forever() {
   }
 }
 
+/** Step 0 holds the thread for \`holdMs\` (a worker starved past its lease); step 1 then finds the lease lapsed. */
+export function* starved(holdMs) {
+  const first = yield* step(() => {
+    effects.count++;
+    const until = Date.now() + holdMs;
+    while (Date.now() < until);
+    return "first";
+  });
+  const second = yield* step(() => "second");
+  return [first, second];
+}
+
 export function* pipeline(count) {
   const ch = channel(2);
   yield* spawn(function* () {
@@ -371,6 +383,18 @@ for (const kind of KINDS) describe(`durable execution on ${kind.name}`, () => {
       },
       { evictAfter: 100 },
     );
+    await store.close();
+  });
+
+  it("a worker whose own lease lapsed hands the coroutine back and, alone, claims it again from its checkpoint; no recorded step runs again", { timeout: 60_000 }, async () => {
+    const store = await freshStore();
+    const before = workflows.effects.count;
+    const id = await start(store, workflows.starved, [600]);
+    const outcome = await withWorker(store, () => result(store, id, { poll: 5 }), { lease: 150 });
+    assert.deepEqual(outcome, ["first", "second"]);
+    assert.equal(workflows.effects.count - before, 1, "the recorded step did not run again");
+    const [row] = await inspect(store, id);
+    assert.equal(row!.fence, 2, "claimed a second time, by the same worker");
     await store.close();
   });
 
