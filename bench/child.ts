@@ -66,8 +66,9 @@ async function time(bench: Bench): Promise<number[]> {
 }
 
 let result: ChildResult;
+let loaded: Bench | undefined;
 try {
-  const bench = await benchCase.load();
+  const bench = (loaded = await benchCase.load());
   // bench/profile.ts asks for a CPU profile of the measured part only.
   const profilePath = process.env.STRAND_BENCH_PROFILE;
   for (let i = 0; i < (benchCase.warmups ?? 0); i++) await bench.run(n);
@@ -81,6 +82,11 @@ try {
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   result = { id: benchCase.id, status, n, samples: [], error: message.slice(0, 500), wallMs: 0, maxRssMiB: 0 };
   if (status === "error") console.error(error);
+}
+try {
+  await loaded?.close?.();
+} catch (error) {
+  console.error(error);
 }
 result.wallMs = performance.now() - started;
 result.maxRssMiB = process.resourceUsage().maxRSS / 1024;

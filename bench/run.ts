@@ -119,7 +119,7 @@ const method = `each case in ${procsPerCase} fresh process${procsPerCase > 1 ? "
 
 console.log(`Strand benchmarks · ${mode} run · ${startedAt.toISOString()}`);
 console.log(`machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB · ${info.os} · Linux ${info.kernel} · Node ${info.node} (V8 ${info.v8}) · load ${info.loadAverage.start.toFixed(2)}`);
-console.log(`versions: strand ${vers.strand} · effect ${vers.effect} · effection ${vers.effection} · mitata ${vers.mitata} · tsx ${vers.tsx}`);
+console.log(`versions: strand ${vers.strand} · effect ${vers.effect} · effection ${vers.effection} · dbos ${vers.dbos} · mitata ${vers.mitata} · tsx ${vers.tsx}`);
 let child: ChildCommand = { args: ["--import", "tsx", fileURLToPath(new URL("child.ts", import.meta.url))], cwd: root };
 let strandSource = "src/ and the suite through tsx (esbuild transform, keepNames)";
 if (!values.tsx) {

@@ -119,6 +119,18 @@ export function checkBars(groups: GroupResult[]): BarResult[] {
     both(ns("store/strand/resume-after-10000"), ns("store/strand/resume-after-10"), (many, few) => ({ ok: many <= 1.2 * few, measured: `${formatNs(many)} vs ${formatNs(few)}: ${formatRatio(many / few)}` })),
   );
 
+  // Durable execution on PostgreSQL (issue 11)
+  faster("store/strand/step-postgres", "dbos", 2, "store: per step on PostgreSQL");
+  const many = byId.get("store/strand/many-coroutines-4-workers");
+  bar(
+    "store: 10⁴ concurrent durable coroutines on one PostgreSQL with 4 workers complete (throughput reported)",
+    many?.status === "ok" && many.n >= 10_000
+      ? { ok: true, measured: `${formatNs(many.nsPerOp!)} per coroutine: ${Math.round(1e9 / many.nsPerOp!)} coroutines/s` }
+      : many === undefined || many.status === "pending" || (many.status === "ok" && many.n < 10_000)
+        ? undefined
+        : { ok: false, measured: many.status },
+  );
+
   // Every other workload
   for (const [refId, label] of [
     ["resume/strand/yield-now", "task resume via run loop"],

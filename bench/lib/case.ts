@@ -5,7 +5,7 @@
  */
 
 /** The systems compared. Strand is the reference every ratio is taken against. */
-export type System = "strand" | "raw" | "effection" | "effect" | "go";
+export type System = "strand" | "raw" | "effection" | "effect" | "go" | "dbos";
 
 /** Strand modules some workloads need; a case needing a missing one is reported as pending. */
 export type Feature = "channel" | "select" | "mutex" | "durable";
@@ -30,6 +30,8 @@ export interface Bench {
   selfTimed?: boolean;
   /** An untimed run after the timed ones, returning memory figures (bytes per op). */
   probe?(n: number): Promise<Record<string, number>>;
+  /** Releases what `load()` started (a database server) before the process exits. */
+  close?(): Promise<void>;
 }
 
 export interface Case {

@@ -12,6 +12,7 @@ const COLORS: Record<System, string> = {
   effection: "#16a34a",
   effect: "#9333ea",
   go: "#0891b2",
+  dbos: "#ea580c",
 };
 
 const WIDTH = 1120;

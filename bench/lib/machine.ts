@@ -19,6 +19,8 @@ export interface Versions {
   strand: string;
   effect: string;
   effection: string;
+  /** DBOS Transact (the durable-execution peer); absent in results stored before it was. */
+  dbos?: string;
   mitata: string;
   tsx: string;
 }
@@ -74,6 +76,7 @@ export function versions(): Versions {
     strand: strandVersion(),
     effect: packageVersion("effect"),
     effection: packageVersion("effection"),
+    dbos: packageVersion("@dbos-inc/dbos-sdk"),
     mitata: packageVersion("mitata"),
     tsx: packageVersion("tsx"),
   };

@@ -13,7 +13,8 @@ import { cases as mutex } from "./mutex.js";
 import { cases as durable } from "./durable.js";
 import { cases as everyday } from "./everyday.js";
 import { cases as store } from "./store.js";
+import { cases as storePostgres } from "./store-postgres.js";
 import { cases as io } from "./io.js";
 import { cases as compiled } from "./compiled.js";
 
-export const cases: Case[] = [...resume, ...depth, ...pingpong, ...spawn, ...prodcons, ...fanin, ...select, ...timers, ...cancel, ...mutex, ...everyday, ...durable, ...store, ...io, ...compiled];
+export const cases: Case[] = [...resume, ...depth, ...pingpong, ...spawn, ...prodcons, ...fanin, ...select, ...timers, ...cancel, ...mutex, ...everyday, ...durable, ...store, ...storePostgres, ...io, ...compiled];

@@ -51,6 +51,12 @@ export interface Exploded {
   readonly tries: number[][];
   /** Temporaries the locals object needs. */
   readonly temps: string[];
+  /**
+   * Where each resume point is in the original source: `[point, line, column, ...]`,
+   * points ascending, line and column 1-based (the `yield` expression's start).
+   * Points the compiler made up (no source location) are left out.
+   */
+  readonly points: number[];
 }
 
 const RETURN = 1;
@@ -62,6 +68,7 @@ export class Emitter {
   private readonly leaps: Leap[] = [];
   private readonly tries: Array<{ tryLoc: Loc; catchLoc: Loc | null; finallyLoc: Loc | null; afterLoc: Loc }> = [];
   private readonly temps: string[] = [];
+  private readonly points: number[] = [];
   private tempCount = 0;
 
   constructor(
@@ -88,6 +95,7 @@ export class Emitter {
       body: [loop],
       tries: this.tries.map((entry) => [entry.tryLoc.value, entry.catchLoc?.value ?? -1, entry.finallyLoc?.value ?? -1, entry.afterLoc.value]),
       temps: this.temps,
+      points: this.points,
     };
   }
 
@@ -657,6 +665,8 @@ export class Emitter {
       this.emit(t.returnStatement(argument));
     }
     this.mark(resume);
+    const start = node.loc?.start;
+    if (start !== undefined) this.points.push(resume.value, start.line, start.column + 1);
     // Valid in this case only: an operand evaluated before a later yield is kept in a temporary.
     return t.identifier(this.names.v);
   }

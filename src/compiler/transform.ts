@@ -83,6 +83,8 @@ export function durablePlugin(state: TransformState): PluginObj {
             t.stringLiteral(hash),
             t.stringLiteral(functionName(fn) ?? ""),
             t.arrayExpression(exploded.tries.map((entry) => t.arrayExpression(entry.map((v) => t.numericLiteral(v))))),
+            // Where its resume points are in the source: metadata of the code, never part of a snapshot.
+            t.arrayExpression(exploded.points.map((v) => t.numericLiteral(v))),
           ]);
           infos.push(t.variableDeclaration("const", [t.variableDeclarator(t.identifier(info), infoCall)]));
           // A module-level body is registered with the function (its frames can be restored).

@@ -43,6 +43,12 @@ export interface Frame {
   readonly name?: string;
   /** A compiled coroutine's durable function id (`module#lexical path`), which names its module. */
   readonly id?: string;
+  /**
+   * Where in its own function the frame is suspended (`file:line:column`), when
+   * it knows: a compiled coroutine's frame, from its resume point. Unlike
+   * `location`, a place in this frame's function, not its caller's.
+   */
+  readonly at?: string;
 }
 
 /** An iterator that is its own frame says so by having these. */
@@ -265,7 +271,7 @@ export interface StackEntry {
  * place in any of them.
  */
 export function stackEntries(frames: Frame[], top?: string): StackEntry[] {
-  return frames.map((frame, i) => ({ name: frameName(frame), location: i === 0 ? top : frames[i - 1].location, id: frame.id }));
+  return frames.map((frame, i) => ({ name: frameName(frame), location: i === 0 ? (top ?? frame.at) : (frame.at ?? frames[i - 1].location), id: frame.id }));
 }
 
 /** `at name (file:line:column)`, or `at name [durable id]`, or `at name`. */

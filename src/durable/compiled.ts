@@ -28,6 +28,7 @@ registerType(
 
 
 const infos = new Map<string, FunctionInfo>();
+const NO_POINTS: readonly number[] = [];
 
 /** The compiled generator function `id` of a module loaded in this process, if any. */
 export function functionInfo(id: string): FunctionInfo | undefined {
@@ -38,12 +39,19 @@ export function functionInfo(id: string): FunctionInfo | undefined {
  * A compiled function's static description, made once per function when its
  * module loads. Registers what a snapshot refers to by name: the prototype of
  * its generator objects (`id@generator`) and, when the body is at module level,
- * the body (`id@body`), both with the function's version hash.
+ * the body (`id@body`), both with the function's version hash. `points` is the
+ * compiler's table from resume points to source lines (see `FunctionInfo.where`):
+ * metadata of the code, which no snapshot holds. (Code compiled before the
+ * compiler emitted it passes the body in its place.)
  */
-export function info(id: string, hash: string, name: string, tries: TryEntry[], body?: Body): FunctionInfo {
+export function info(id: string, hash: string, name: string, tries: TryEntry[], points?: readonly number[] | Body, body?: Body): FunctionInfo {
+  if (typeof points === "function") {
+    body = points;
+    points = undefined;
+  }
   const existing = infos.get(id);
   if (existing !== undefined && existing.hash === hash) return existing; // the module evaluated again
-  const made = new FunctionInfo(id, hash, name, tries);
+  const made = new FunctionInfo(id, hash, name, tries, points ?? NO_POINTS);
   infos.set(id, made);
   registerPrototype(`${id}@generator`, made.proto, hash);
   if (body !== undefined) registerFunction(`${id}@body`, body, hash);

@@ -87,9 +87,42 @@ export class FunctionInfo {
     readonly name: string,
     /** Try statements, innermost last among overlapping ones (source order). */
     readonly tries: readonly TryEntry[],
+    /**
+     * Where its resume points are in the source, `[point, line, column, ...]`
+     * with points ascending (the `yield` each follows): what `where` reads.
+     * Metadata of the code: a snapshot never holds it, so moving a function
+     * in its file changes no snapshot (its version hash ignores positions).
+     */
+    readonly points: readonly number[] = [],
   ) {
     this.proto = Object.create(GeneratorPrototype) as object;
   }
+
+  /**
+   * `file:line:column` of the `yield` a frame suspended at resume point `ip`
+   * waits at, in the original source (the file as the function's id names it:
+   * relative to its package root); undefined for a point the table does not
+   * have (a frame not started, or running).
+   */
+  where(ip: number): string | undefined {
+    const points = this.points;
+    let low = 0;
+    let high = points.length / 3 - 1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      const point = points[mid * 3]!;
+      if (point === ip) return `${moduleOf(this.id)}:${points[mid * 3 + 1]}:${points[mid * 3 + 2]}`;
+      if (point < ip) low = mid + 1;
+      else high = mid - 1;
+    }
+    return undefined;
+  }
+}
+
+/** The module path of a function id (`module path#lexical path`). */
+function moduleOf(id: string): string {
+  const at = id.indexOf("#");
+  return at < 0 ? id : id.slice(0, at);
 }
 
 /** One activation of a compiled generator function: plain data. */
@@ -407,7 +440,7 @@ function endByThrow(root: Frame, frame: Frame, error: unknown): Frame | null {
     return null;
   }
   // The frames it leaves are popped on its way out: note them for the error's report (the failure path only).
-  noteCompiledThrow(error, () => stackFrom(frame));
+  noteCompiledThrow(error, () => stackFrom(frame, true));
   frame.caller = null;
   return caller;
 }
@@ -577,10 +610,12 @@ export function endFinally(frame: Frame, entry: number): unknown {
 }
 
 /** The frames from `top` down its callers, as stack traces show them (core/frames.ts). */
-function stackFrom(top: Frame): StackFrame[] {
+function stackFrom(top: Frame, topRunning: boolean): StackFrame[] {
   const frames: StackFrame[] = [];
   for (let frame: Frame | null = top; frame !== null; frame = frame.caller) {
-    frames.push({ function: undefined, location: undefined, name: frame.info.name, id: frame.info.id });
+    // Frames below the top wait at their yield*; a running top frame's ip is the case it runs, not a yield: no place to show.
+    const at = frame === top && topRunning ? undefined : frame.info.where(frame.ip);
+    frames.push({ function: undefined, location: undefined, name: frame.info.name, id: frame.info.id, at });
   }
   return frames;
 }
@@ -651,7 +686,7 @@ const methods = {
   /** Its stack of frames, top first, for task dumps and error reports (core/frames.ts). */
   [FRAME_STACK](this: unknown): StackFrame[] {
     const root = frameOf(this, "next");
-    return root.st === FINISHED ? [] : stackFrom(root.top);
+    return root.st === FINISHED ? [] : stackFrom(root.top, root.st === RUNNING);
   },
   /** The run loop resuming a task it is unwinding (see `Frame.rp`). */
   [UNWIND](this: unknown, kind: number, value: unknown): IteratorResult<unknown> {

@@ -164,18 +164,24 @@ function* snapshotting(root: TaskRecord<unknown>, options: SnapshotOptions | und
 }
 
 /**
- * Where the tasks of the tree under `root` are suspended, one line each: the
- * task's path, its compiled frames innermost first (function and resume
- * point), and what it waits on — for `inspect` (store/worker.ts).
+ * Where the tasks of the tree under `root` are suspended — for `inspect`
+ * (store/worker.ts): per task a line with its path and what it waits on, then
+ * its compiled frames innermost first, a line each, as a stack trace shows
+ * them: `  at handleOrder (orders.ts:42:5)` — the `yield` the frame waits at,
+ * from its function's table of resume points — or, for a point the table does
+ * not have, `  at handleOrder [orders.ts#handleOrder] (resume point 3)`.
  */
 export function describeTree(root: TaskRecord<unknown>): string {
   const lines: string[] = [];
   for (const task of treeOf(root)) {
-    const frames: string[] = [];
+    const waits = task.suspension !== null ? ` waits on ${task.suspension.describe()}` : task.status === PENDING ? " not started" : "";
+    lines.push(`${task.path}:${waits}`);
     const bottom = frameOf(task.frame);
-    for (let frame: Frame | null = bottom === null ? null : bottom.top; frame !== null; frame = frame.caller) frames.push(`${frame.info.name || frame.info.id} (resume point ${frame.ip})`);
-    const waits = task.suspension !== null ? `, waits on ${task.suspension.describe()}` : task.status === PENDING ? ", not started" : "";
-    lines.push(`${task.path}: ${frames.length > 0 ? frames.join(" ‹ ") : "-"}${waits}`);
+    for (let frame: Frame | null = bottom === null ? null : bottom.top; frame !== null; frame = frame.caller) {
+      const info = frame.info;
+      const at = info.where(frame.ip);
+      lines.push(at !== undefined ? `  at ${info.name || info.id} (${at})` : `  at ${info.name || info.id} [${info.id}] (resume point ${frame.ip})`);
+    }
   }
   return lines.join("\n");
 }

@@ -242,7 +242,8 @@ await store.close();
     const text = strand(["inspect", "sqlite:app.db"]);
     assert.equal(text.status, 0, text.stderr);
     assert.match(text.stdout, /^g1 {2}completed {2}jobs\.ts#greet/m);
-    assert.match(text.stdout, /^w1 {2}runnable {2}jobs\.ts#waiting.*\n {4}.*waiting \(resume point \d+\), waits on receiveSignal\(\)/m);
+    // Where it waits: its task, then each compiled frame at the line of the yield it waits at (jobs.ts line 10: `return yield* receiveSignal()`).
+    assert.match(text.stdout, /^w1 {2}runnable {2}jobs\.ts#waiting.*\n {4}.*: waits on receiveSignal\(\)\n {6}at waiting \(jobs\.ts:10:10\)$/m);
     const cancelled = strand(["cancel", "sqlite:app.db", "w1"]);
     assert.equal(cancelled.status, 0, cancelled.stderr);
     assert.match(strand(["inspect", "sqlite:app.db", "w1"]).stdout, /^w1 {2}cancelled/m);

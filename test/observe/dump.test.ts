@@ -213,12 +213,13 @@ export function* top() { yield* middle(); }
       const task = yield* spawn(compiled.top, { name: "durable" });
       yield* yieldNow();
       const [runtime] = dumpJSON({ root: task }).runtimes;
+      // Each frame where it waits: the yield of its resume point, in the original source (line and column 1-based).
       assert.deepEqual(runtime.root.stack, [
-        { function: "leaf", location: null, durableId: "stack.mjs#leaf" },
-        { function: "middle", location: null, durableId: "stack.mjs#middle" },
-        { function: "top", location: null, durableId: "stack.mjs#top" },
+        { function: "leaf", location: "stack.mjs:3:27", durableId: "stack.mjs#leaf" },
+        { function: "middle", location: "stack.mjs:4:29", durableId: "stack.mjs#middle" },
+        { function: "top", location: "stack.mjs:5:26", durableId: "stack.mjs#top" },
       ]);
-      assert.match(dump({ root: task }), /^ {6}at leaf \[stack\.mjs#leaf\]\n {6}at middle \[stack\.mjs#middle\]\n {6}at top \[stack\.mjs#top\]$/m);
+      assert.match(dump({ root: task }), /^ {6}at leaf \(stack\.mjs:3:27\)\n {6}at middle \(stack\.mjs:4:29\)\n {6}at top \(stack\.mjs:5:26\)$/m);
       yield* task.cancel();
     });
   });

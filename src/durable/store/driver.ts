@@ -67,6 +67,12 @@ export interface Claimed {
   /** The last checkpoint, or null: start from `start`. */
   readonly snapshot: Uint8Array | null;
   readonly steps: number;
+  /**
+   * One more than the highest step recorded when it was claimed (0: none).
+   * Steps from this number on cannot be in the store — only the claimant
+   * records its steps — so they are run without looking them up first.
+   */
+  readonly recorded: number;
 }
 
 export interface Checkpoint {

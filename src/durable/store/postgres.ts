@@ -200,7 +200,22 @@ class PostgresDriver implements Driver {
        RETURNING id, start, snapshot, steps, fence`,
       [owner, now, leaseUntil, limit],
     );
-    return result.rows.map((row) => ({ id: row.id, fence: Number(row.fence), start: bytes(row.start), snapshot: row.snapshot === null ? null : bytes(row.snapshot), steps: Number(row.steps) }));
+    if (result.rows.length === 0) return [];
+    // Read after the claim committed: a step the previous holder recorded committed before it (its record holds
+    // the row FOR SHARE, which the claim's update waits for), and none can be recorded by it after (fencing).
+    const recorded = await this.query<{ coroutine: string; recorded: string }>(
+      "SELECT coroutine, max(seq) + 1 AS recorded FROM strand_steps WHERE coroutine = ANY($1::text[]) GROUP BY coroutine",
+      [result.rows.map((row) => row.id)],
+    );
+    const byId = new Map(recorded.rows.map((row) => [row.coroutine, Number(row.recorded)]));
+    return result.rows.map((row) => ({
+      id: row.id,
+      fence: Number(row.fence),
+      start: bytes(row.start),
+      snapshot: row.snapshot === null ? null : bytes(row.snapshot),
+      steps: Number(row.steps),
+      recorded: byId.get(row.id) ?? 0,
+    }));
   }
 
   async checkpoint(owner: string, batch: readonly Checkpoint[], now: number, leaseUntil: number): Promise<string[]> {
@@ -260,12 +275,18 @@ class PostgresDriver implements Driver {
   }
 
   async recordStep(owner: string, id: string, fence: number, seq: number, ok: boolean, value: Uint8Array): Promise<boolean> {
-    return this.transaction(async (client) => {
-      const claimed = await client.query("SELECT 1 FROM strand_coroutines WHERE id = $1 AND owner = $2 AND fence = $3 AND status = 'running' FOR SHARE", [id, owner, fence]);
-      if (claimed.rows.length === 0) return false;
-      await client.query("INSERT INTO strand_steps (coroutine, seq, ok, value) VALUES ($1, $2, $3, $4) ON CONFLICT (coroutine, seq) DO NOTHING", [id, seq, ok, buffer(value)]);
-      return true;
-    });
+    // One statement, one round trip: the claim is checked and held (FOR SHARE: a claim by another worker waits
+    // for it, or it sees that claim and inserts nothing) in the transaction that inserts the record.
+    const inserted = await this.query(
+      `INSERT INTO strand_steps (coroutine, seq, ok, value)
+       SELECT $1::text, $4::bigint, $5::boolean, $6::bytea WHERE EXISTS (SELECT 1 FROM strand_coroutines WHERE id = $1 AND owner = $2 AND fence = $3 AND status = 'running' FOR SHARE)
+       ON CONFLICT (coroutine, seq) DO NOTHING`,
+      [id, owner, fence, seq, ok, buffer(value)],
+    );
+    if (inserted.rowCount === 1) return true;
+    // Nothing inserted: refused, or recorded already (its first record stands) while the claim holds.
+    const claimed = await this.query("SELECT 1 FROM strand_coroutines WHERE id = $1 AND owner = $2 AND fence = $3 AND status = 'running'", [id, owner, fence]);
+    return claimed.rows.length === 1;
   }
 
   async step(id: string, seq: number): Promise<{ ok: boolean; value: Uint8Array } | null> {

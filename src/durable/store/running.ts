@@ -34,6 +34,8 @@ export interface Running {
   readonly driver: Driver;
   /** Steps taken: the next step's number. */
   steps: number;
+  /** Steps numbered below this may be recorded in the store already (see `Claimed.recorded`); the rest are not looked up. */
+  readonly recorded: number;
   /** Steps under way (their promises pending: no checkpoint now). */
   inStep: number;
   root: TaskRecord<unknown> | null;

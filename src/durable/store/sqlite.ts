@@ -170,9 +170,11 @@ class SqliteDriver implements Driver {
         "SELECT id, start, snapshot, steps, fence FROM strand_coroutines WHERE (status = 'runnable' AND wake_at <= ?) OR (status = 'running' AND lease_until < ? AND owner <> ?) ORDER BY created_at, id LIMIT ?",
       ).all(now, now, owner, limit) as { id: string; start: Uint8Array; snapshot: Uint8Array | null; steps: number; fence: number }[];
       const update = this.sql("UPDATE strand_coroutines SET status = 'running', owner = ?, fence = fence + 1, lease_until = ?, updated_at = ? WHERE id = ?");
+      const recorded = this.sql("SELECT coalesce(max(seq) + 1, 0) AS recorded FROM strand_steps WHERE coroutine = ?");
       return rows.map((row) => {
         update.run(owner, leaseUntil, now, row.id);
-        return { id: row.id, fence: row.fence + 1, start: bytes(row.start), snapshot: row.snapshot === null ? null : bytes(row.snapshot), steps: row.steps };
+        const steps = Number((recorded.get(row.id) as { recorded: number | bigint }).recorded);
+        return { id: row.id, fence: row.fence + 1, start: bytes(row.start), snapshot: row.snapshot === null ? null : bytes(row.snapshot), steps: row.steps, recorded: steps };
       });
     });
   }

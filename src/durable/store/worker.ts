@@ -320,6 +320,8 @@ function* working(driver: Driver, settings: Settings): Iterator<Instruction, nev
         const root = running.root;
         if (!running.dirty || running.gone || root === null || root.state !== "running") continue;
         running.dirty = false;
+        // A step under way cannot be saved (its promise is pending): the tree is saved at its next suspension after it.
+        if (running.inStep > 0) continue;
         try {
           batch.push({ id: running.id, fence: running.fence, snapshot: yield* snapshot(root), steps: running.steps, where: describeTree(root), taken: [...running.taken] });
           included.set(running, running.taken.length);
@@ -385,6 +387,7 @@ function* working(driver: Driver, settings: Settings): Iterator<Instruction, nev
       owner,
       driver,
       steps: claimed.steps,
+      recorded: claimed.recorded,
       inStep: 0,
       root: null,
       dirty: false,
@@ -451,7 +454,13 @@ function* working(driver: Driver, settings: Settings): Iterator<Instruction, nev
         for (const one of claimed) yield* spawn(() => runner({ ...one, at: now }), { name: `coroutine ${one.id}` });
         if (claimed.length === free) continue; // there may be more
       }
-      for (const running of [...byId.values()]) if (running.lapsed && !running.gone) drop(running);
+      for (const running of [...byId.values()]) {
+        if (!running.lapsed || running.gone) continue;
+        drop(running);
+        // Handed back (unless another worker holds it now), to be claimed again from its checkpoint —
+        // by this worker too: a copy stranded here until another worker came along would never end.
+        yield* call(() => driver.evict(owner, running.id, running.fence, 0, Date.now()));
+      }
       for (const running of byId.values()) if (running.receivers.length > 0) yield* call(() => deliverSignals(running));
       for (const running of byId.values()) if (running.joins.length > 0) yield* call(() => deliverChildren(running));
       yield* select(freed.onReceive(), onTimeout(poll));
@@ -538,7 +547,7 @@ export function* recordedStep<T>(running: Running, effect: (seq: number) => Oper
   const seq = running.steps++;
   running.inStep++;
   try {
-    const recorded = yield* call(() => running.driver.step(running.id, seq));
+    const recorded = seq < running.recorded ? yield* call(() => running.driver.step(running.id, seq)) : null;
     if (recorded !== null) {
       const value = decode(recorded.value);
       if (!recorded.ok) throw value;
