@@ -233,12 +233,23 @@ export class WritableTarget<T = Uint8Array | string> {
   readonly writable = new Notifier();
   private error: unknown = undefined;
   private failed = false;
+  /** Told as each write completes (only with a `window`): a write waiting for room looks again. */
+  private readonly written: (() => void) | undefined;
 
   constructor(
     readonly raw: Writable,
     readonly description: string,
     private readonly check?: (what: string) => void,
+    /**
+     * Bytes the stream may hold unwritten before a write waits. Default: the
+     * stream's own high-water mark (a write waits for `drain` once it is
+     * reached). A larger window suits a writer that bounds what it writes
+     * otherwise (the IPC bridge's credits): large chunks then queue in the
+     * stream and go out without a wait for each.
+     */
+    private readonly window?: number,
   ) {
+    if (window !== undefined) this.written = () => this.writable.notifyFromHost();
     const notify = () => this.writable.notifyFromHost();
     raw.on("drain", notify);
     raw.on("finish", notify);
@@ -264,8 +275,13 @@ export class WritableTarget<T = Uint8Array | string> {
   pollWrite(what: string, chunk: T): undefined | typeof NOT_READY {
     this.usable(what);
     if (this.raw.writableEnded) throw new HandleClosed(`${what}: ${this.description} was ended; nothing more can be written`);
-    if (this.raw.writableNeedDrain) return NOT_READY;
-    this.raw.write(chunk);
+    if (this.window === undefined) {
+      if (this.raw.writableNeedDrain) return NOT_READY;
+      this.raw.write(chunk);
+    } else {
+      if (this.raw.writableLength >= this.window) return NOT_READY;
+      this.raw.write(chunk, this.written);
+    }
     return undefined;
   }
 
