@@ -236,20 +236,9 @@ function until(source: Notifier, ready: () => boolean, what: string): Operation<
   return waitFor(new UntilClause(source, ready, what));
 }
 
-/** Waits until `ready()` holds or the event loop has turned once (a `setImmediate`), whichever comes first. */
-function* untilTurn(source: Notifier, ready: () => boolean, what: string): Generator<Instruction, void, unknown> {
-  if (ready()) return;
-  let turned = false;
-  const timer = setImmediate(() => {
-    turned = true;
-    source.notifyFromHost();
-  });
-  try {
-    yield* until(source, () => turned || ready(), what);
-  } finally {
-    clearImmediate(timer);
-  }
-}
+/** How long a receiver waits, idle, before it acknowledges fewer than a batch of elements. */
+const ACK_DELAY_MS = 1;
+
 
 // Sender end states.
 const OPEN = 0;
@@ -515,30 +504,41 @@ function* receiverDelivers<T>(end: ReceiverEnd<T>): Iterator<Instruction, void, 
   const { wire, local, queue } = end;
   const batch = Math.max(1, end.capacity >> 2);
   let acked = 0;
+  // Fewer than a batch delivered and none left: more is likely on the way, so the
+  // ACK waits for a batch, or for ACK_DELAY_MS from the first element it would
+  // acknowledge — not one ACK (a write here, a wake-up there) per element. The
+  // sender never waits for it: it runs out of credit only with a whole batch
+  // unacknowledged here. One timer per delay, not per element.
+  let due = false;
+  let timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  const onDue = () => {
+    due = true;
+    timer = undefined;
+    wire.changed.notifyFromHost();
+  };
+  const acknowledge = function* (): Generator<Instruction, void, unknown> {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    due = false;
+    yield* wire.write(countFrame(ACK, acked));
+    acked = 0;
+  };
   try {
     yield* wire.write(countFrame(CREDIT, end.capacity));
     for (;;) {
       if (queue.length === 0) {
-        if (acked > 0 && end.state === OPEN) {
-          // Fewer than a batch delivered and none left: more may be on the way (a large
-          // element arrives in several reads), so acknowledge once the event loop has
-          // turned, for everything delivered by then — one ACK per turn, not per element.
-          yield* untilTurn(wire.changed, () => queue.length > 0 || end.state !== OPEN, `elements of ${local.name}`);
-          if (queue.length > 0) continue; // deliver it; the ACK waits for the batch or the next pause
+        if (acked > 0 && end.state === OPEN && !due) {
+          timer ??= setTimeout(onDue, ACK_DELAY_MS);
+          yield* until(wire.changed, () => due || queue.length > 0 || end.state !== OPEN, `elements of ${local.name}`);
+          if (queue.length > 0 && !due) continue; // deliver it; the ACK waits for the batch or the delay
         }
-        if (acked > 0) {
-          yield* wire.write(countFrame(ACK, acked));
-          acked = 0;
-        }
+        if (acked > 0) yield* acknowledge();
         yield* until(wire.changed, () => queue.length > 0 || end.state !== OPEN, `elements of ${local.name}`);
         if (queue.length === 0) break;
       }
       yield* local.send(queue[0]!); // a local receiver took it
       queue.shift();
-      if (++acked >= batch) {
-        yield* wire.write(countFrame(ACK, acked));
-        acked = 0;
-      }
+      if (++acked >= batch || due) yield* acknowledge();
     }
     if (end.state === CLOSING) {
       end.state = DONE;
@@ -557,6 +557,8 @@ function* receiverDelivers<T>(end: ReceiverEnd<T>): Iterator<Instruction, void, 
       return;
     }
     if (end.state !== CANCELLED) local.close(new PeerLost(`${local.name}: the link failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
   }
 }
 
