@@ -155,8 +155,9 @@ export class Runtime {
     outer.budget = budgetLeft();
     active = context;
     bind(null, BUDGET);
-    // The slice's clock is read only once a drain has done some work: a drain
-    // that wakes one task for one I/O event (most of them) reads no clock.
+    // The slice's clock is read when a drain steps its second task: a drain that
+    // runs one task for one I/O event (most of them) reads no clock, and the
+    // slice leaves out only that first step.
     let start = -1;
     let work = 0;
     try {
@@ -164,6 +165,7 @@ export class Runtime {
       for (;;) {
         const task = this.ready.shift();
         if (task === undefined) break;
+        if (start < 0 && work > 0) start = performance.now();
         step(task);
         if (listening) emit("stepEnded", task);
         // A step may include up to BUDGET immediate completions: count them as work too,
@@ -171,10 +173,6 @@ export class Runtime {
         work += 1 + BUDGET - budgetLeft();
         if (work >= 256) {
           work = 0;
-          if (start < 0) {
-            start = performance.now();
-            continue;
-          }
           if (performance.now() - start <= SLICE_MS) continue;
           // Back to the host: timers and I/O callbacks get their turn.
           if (listening) emit("hostYield");
