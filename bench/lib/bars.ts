@@ -163,11 +163,11 @@ export function checkBars(groups: GroupResult[]): BarResult[] {
     [64, "64 B"],
     [65536, "64 KiB"],
   ] as const) {
-    // Reported, not a bar: the issue asks for the figures against child_process IPC.
+    // Issue 13: messages/s (and so MB/s: same messages) at least child_process IPC's.
     bar(
-      `IPC bridge, ${size} messages: messages/s and MB/s reported against child_process IPC (serialization "advanced")`,
+      `IPC bridge, ${size} messages: messages/s and MB/s ≥ 1× child_process IPC (serialization "advanced")`,
       both(ns(`io/ipc/strand/${bytes}`), ns(`io/ipc/raw/${bytes}`), (s, r) => ({
-        ok: true,
+        ok: r / s >= 1,
         measured: `${(1e9 / s / 1e3).toFixed(1)}k msg/s, ${((bytes * 1e9) / s / 1e6).toFixed(1)} MB/s vs ${(1e9 / r / 1e3).toFixed(1)}k msg/s, ${((bytes * 1e9) / r / 1e6).toFixed(1)} MB/s: ${(r / s).toPrecision(3)}×`,
       })),
     );

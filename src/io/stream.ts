@@ -27,6 +27,7 @@ import type { Task } from "../core/task.js";
 import { checkOptions, show } from "../validate.js";
 import { HandleClosed } from "./errors.js";
 import { IoClause, Notifier, PollTrap, waitFor } from "./wait.js";
+import { enterHost, leaveHost } from "../core/runtime.js";
 import { Deque } from "../core/deque.js";
 
 /**
@@ -55,8 +56,21 @@ export class ReadableSource<T = Buffer> {
   ) {
     this.objectMode = raw.readableObjectMode;
     this.limit = Math.max(1, raw.readableHighWaterMark);
-    const notify = () => this.readable.notify();
+    const notify = () => this.notifyAll();
     raw.on("data", (chunk: T) => {
+      const reader = this.reader;
+      if (reader !== null && this.queue.length === 0) {
+        // A read is parked waiting: the chunk is its result, handed over (no queue, no poll again).
+        this.reader = null;
+        enterHost();
+        try {
+          reader.deliver(chunk);
+          this.readable.notify(); // select clauses waiting too poll, and find nothing
+        } finally {
+          leaveHost();
+        }
+        return;
+      }
       this.queue.push(chunk);
       this.queued += this.objectMode ? 1 : (chunk as { length: number }).length;
       if (this.queued >= this.limit) raw.pause();
@@ -74,6 +88,32 @@ export class ReadableSource<T = Buffer> {
       notify();
     });
     raw.on("close", notify);
+  }
+
+  /** A parked `read()` the next chunk is handed to directly (see ReadTrap), or null. */
+  reader: ReadTrap<T> | null = null;
+
+  /** Tells every waiting read that something changed (the end, an error): each polls again. */
+  private notifyAll(): void {
+    const reader = this.reader;
+    enterHost();
+    try {
+      if (reader !== null) {
+        this.reader = null;
+        reader.notified();
+      }
+      this.readable.notify();
+    } finally {
+      leaveHost();
+    }
+  }
+
+  /** @internal A chunk handed to a read that was cancelled before it ran: it is read first next time. */
+  unread(chunk: T): void {
+    this.queue.unshift(chunk);
+    this.queued += this.objectMode ? 1 : (chunk as { length: number }).length;
+    if (this.queued >= this.limit && !this.raw.isPaused()) this.raw.pause();
+    this.readable.notify();
   }
 
   /** The next chunk, `null` at the end, or NOT_READY. Throws the stream's error once its buffer is read. */
@@ -103,13 +143,32 @@ export class ReadableSource<T = Buffer> {
   }
 }
 
-/** `read()`'s trap: one object per read. */
+/**
+ * `read()`'s trap: one object per read. Parked, it is the stream's direct
+ * reader if no other read is (the usual case: one task reads a socket), and
+ * the next chunk is handed to it; other reads listen on the notifier.
+ */
 class ReadTrap<T> extends PollTrap<T | null> {
   constructor(
     private readonly stream: ReadableSource<T>,
     private readonly name: string,
   ) {
     super();
+  }
+  protected override register(): void {
+    if (this.stream.reader === null) this.stream.reader = this;
+    else super.register();
+  }
+  protected override unregister(): void {
+    if (this.stream.reader === this) this.stream.reader = null;
+    else super.unregister();
+  }
+  protected override giveBack(chunk: T | null): void {
+    if (chunk !== null) this.stream.unread(chunk);
+  }
+  /** @internal The stream hands it the chunk that arrived. */
+  deliver(chunk: T): void {
+    this.handOver(chunk);
   }
   protected get what(): string {
     return `${this.name} on ${this.stream.description}`;
@@ -174,13 +233,24 @@ export class WritableTarget<T = Uint8Array | string> {
   readonly writable = new Notifier();
   private error: unknown = undefined;
   private failed = false;
+  /** Told as each write completes (only with a `window`): a write waiting for room looks again. */
+  private readonly written: (() => void) | undefined;
 
   constructor(
     readonly raw: Writable,
     readonly description: string,
     private readonly check?: (what: string) => void,
+    /**
+     * Bytes the stream may hold unwritten before a write waits. Default: the
+     * stream's own high-water mark (a write waits for `drain` once it is
+     * reached). A larger window suits a writer that bounds what it writes
+     * otherwise (the IPC bridge's credits): large chunks then queue in the
+     * stream and go out without a wait for each.
+     */
+    private readonly window?: number,
   ) {
-    const notify = () => this.writable.notify();
+    if (window !== undefined) this.written = () => this.writable.notifyFromHost();
+    const notify = () => this.writable.notifyFromHost();
     raw.on("drain", notify);
     raw.on("finish", notify);
     raw.on("close", notify);
@@ -205,8 +275,13 @@ export class WritableTarget<T = Uint8Array | string> {
   pollWrite(what: string, chunk: T): undefined | typeof NOT_READY {
     this.usable(what);
     if (this.raw.writableEnded) throw new HandleClosed(`${what}: ${this.description} was ended; nothing more can be written`);
-    if (this.raw.writableNeedDrain) return NOT_READY;
-    this.raw.write(chunk);
+    if (this.window === undefined) {
+      if (this.raw.writableNeedDrain) return NOT_READY;
+      this.raw.write(chunk);
+    } else {
+      if (this.raw.writableLength >= this.window) return NOT_READY;
+      this.raw.write(chunk, this.written);
+    }
     return undefined;
   }
 

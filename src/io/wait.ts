@@ -22,7 +22,7 @@
 import { NOT_READY, type ClauseWait, type SelectClause, type Selector } from "../core/clause.js";
 import { WITHDRAWN, type Abort, type Instruction } from "../core/instructions.js";
 import { ownOperation } from "../core/operation.js";
-import { holdExternal, releaseExternal, requireCurrent } from "../core/runtime.js";
+import { enterHost, holdExternal, leaveHost, releaseExternal, requireCurrent } from "../core/runtime.js";
 import { AGAIN, BEFORE, AT_ONCE, PARK, Trap, type Begun } from "../core/trap.js";
 import type { TaskRecord } from "../core/task.js";
 import type { Operation } from "../types.js";
@@ -62,6 +62,21 @@ export class Notifier {
     for (let i = 0; i < listeners.length; i++) listeners[i]!.notified();
     listeners.length = 0;
     this.spare = listeners;
+  }
+
+  /**
+   * `notify()` from a host callback (an I/O event): the tasks it wakes run
+   * before the callback returns (core/runtime.ts `enterHost`), not in a
+   * microtask after it.
+   */
+  notifyFromHost(): void {
+    if (this.listeners.length === 0) return;
+    enterHost();
+    try {
+      this.notify();
+    } finally {
+      leaveHost();
+    }
   }
 
   get size(): number {
@@ -208,6 +223,8 @@ ownOperation(ClauseTrap);
 
 /** Told while parked: poll again. */
 const POLL_AGAIN: unique symbol = Symbol("poll again");
+/** Handed its result while parked (`handOver`). */
+const HANDED: unique symbol = Symbol("handed");
 
 /**
  * The blocking form of an I/O clause without the clause: one object per
@@ -217,6 +234,8 @@ const POLL_AGAIN: unique symbol = Symbol("poll again");
  */
 export abstract class PollTrap<R> extends Trap<R> implements Listener {
   private listening = false;
+  /** Handed its result by its source (`handOver`) and not yet resumed: `abort()` gives it back. */
+  private handed = false;
   private outcome: unknown = undefined;
 
   constructor() {
@@ -236,9 +255,22 @@ export abstract class PollTrap<R> extends Trap<R> implements Listener {
     }
     this.listening = true;
     holdExternal(task);
-    this.source.add(this);
+    this.register();
     return PARK;
   }
+
+  /** Starts listening for readiness (parking). A source may instead keep the trap to hand it a result (`handOver`). */
+  protected register(): void {
+    this.source.add(this);
+  }
+
+  /** Stops listening (cancelled while parked). */
+  protected unregister(): void {
+    this.source.remove(this);
+  }
+
+  /** A result handed over after `abort()` cancelled the wait it completed: the source takes it back. */
+  protected giveBack(_result: R): void {}
 
   notified(): void {
     if (!this.listening) return;
@@ -247,15 +279,42 @@ export abstract class PollTrap<R> extends Trap<R> implements Listener {
     releaseExternal(this.task);
   }
 
+  /**
+   * Completes the parked wait with `result`, which its source took for it
+   * (a chunk that arrived while it waited): no poll again. If the wait is
+   * cancelled before its task runs, `giveBack(result)` returns it.
+   */
+  protected handOver(result: R): void {
+    this.listening = false;
+    this.handed = true;
+    this.outcome = result;
+    if (!this.wake(HANDED)) {
+      // Its task is no longer parked on it (it is being torn down): the source keeps the result.
+      this.handed = false;
+      this.outcome = undefined;
+      this.giveBack(result);
+    }
+    releaseExternal(this.task);
+  }
+
   protected result(woken: unknown): R | typeof AGAIN {
-    return woken === POLL_AGAIN ? AGAIN : (this.outcome as R);
+    if (woken === POLL_AGAIN) return AGAIN;
+    this.handed = false;
+    const outcome = this.outcome as R;
+    this.outcome = undefined;
+    return outcome;
   }
 
   abort(): Abort {
     if (this.listening) {
       this.listening = false;
-      this.source.remove(this);
+      this.unregister();
       releaseExternal(this.task);
+    } else if (this.handed) {
+      this.handed = false;
+      const outcome = this.outcome as R;
+      this.outcome = undefined;
+      this.giveBack(outcome);
     }
     return WITHDRAWN;
   }

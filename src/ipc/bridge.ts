@@ -44,9 +44,13 @@ import { checkOptions, show } from "../validate.js";
 import { ReadableSource, WritableTarget } from "../io/stream.js";
 import { Socket } from "../io/socket.js";
 import { IoClause, Notifier, waitFor } from "../io/wait.js";
-import { ACK, CANCEL, CLOSE, CREDIT, DATA, FrameReader, causeFrame, countFrame, dataFrames, readCause, readCount, type Frame } from "./frames.js";
+import { ACK, CANCEL, CLOSE, CREDIT, DATA, FrameReader, causeFrame, countFrame, dataHeader, joinFrames, readCause, readCount, structuredFrame, type Frame } from "./frames.js";
 
-/** How elements become bytes and back. The default is structured clone (`node:v8` serialize). */
+/**
+ * How elements become bytes and back. The default is structured clone
+ * (`node:v8` serialize). The bytes `encode` returns are written as they are,
+ * without a copy: they must not change afterwards.
+ */
 export interface Codec<T> {
   encode(value: T): Uint8Array;
   decode(bytes: Uint8Array): T;
@@ -147,7 +151,9 @@ class Wire {
     readonly name: string,
   ) {
     this.input = new ReadableSource<Buffer>(streams.readable, name);
-    this.output = new WritableTarget<Uint8Array>(streams.writable, name);
+    // Credits bound what is in flight, so the stream may queue up to a window of frames:
+    // large frames go out as the OS takes them, without a wait for `drain` after each.
+    this.output = new WritableTarget<Uint8Array>(streams.writable, name, undefined, WRITE_WINDOW);
   }
 
   /** The next frame, or null at the end of the stream. Throws if the stream fails or is not this protocol. */
@@ -168,12 +174,46 @@ class Wire {
     return this.output.write("IPC write", bytes);
   }
 
+  private corked = false;
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.streams.writable.uncork();
+  };
+
+  /**
+   * Writes `pieces` (frames, or a header and its payload) as one write: the
+   * stream is corked until the end of this tick, so what the pumps write
+   * meanwhile goes out in one system call (a batch of small frames), and a
+   * large payload is written after its header without being copied. Waits
+   * first while the stream's buffer is full (back-pressure).
+   */
+  *writeAll(pieces: Uint8Array[], total: number): Generator<Instruction, void, unknown> {
+    const writable = this.streams.writable;
+    if (!this.corked && !writable.writableEnded && !writable.destroyed) {
+      this.corked = true;
+      writable.cork();
+      process.nextTick(this.uncork);
+    }
+    if (pieces.length === 1 || total <= SMALL_WRITE) {
+      yield* this.output.write("IPC write", pieces.length === 1 ? pieces[0]! : joinFrames(pieces, total));
+      return;
+    }
+    yield* this.output.write("IPC write", pieces[0]!); // waits while the buffer is full; the rest follows it at once
+    for (let i = 1; i < pieces.length; i++) writable.write(pieces[i]!);
+  }
+
   /** Writes a last frame without waiting, if the stream can still take it (a teardown cannot wait). */
   tell(bytes: Uint8Array): void {
     const writable = this.streams.writable;
     if (!writable.writableEnded && !writable.destroyed) writable.write(bytes);
   }
 }
+
+/** What a link's stream may hold unwritten before a write waits (see `WritableTarget`). */
+const WRITE_WINDOW = 1024 * 1024;
+
+/** Frames smaller than this, together, are copied into one buffer for writing; larger ones are written as they are. */
+const SMALL_WRITE = 16 * 1024;
 
 /** Waits until `ready()` holds, polling it whenever `source` is told. */
 class UntilClause extends IoClause<void> {
@@ -195,6 +235,10 @@ class UntilClause extends IoClause<void> {
 function until(source: Notifier, ready: () => boolean, what: string): Operation<void> {
   return waitFor(new UntilClause(source, ready, what));
 }
+
+/** How long a receiver waits, idle, before it acknowledges fewer than a batch of elements. */
+const ACK_DELAY_MS = 1;
+
 
 // Sender end states.
 const OPEN = 0;
@@ -330,17 +374,26 @@ function* senderWrites<T>(end: SenderEnd<T>): Iterator<Instruction, void, unknow
       }
       // Batch what is ready now, as far as the credits go: one write for many small elements.
       const batch: Uint8Array[] = [];
+      let total = 0;
       let value: T = first.value;
       for (;;) {
         end.credits--;
         end.unacked.push(value);
-        batch.push(codec.encode(value));
+        if (codec === structuredCodec) {
+          const frame = structuredFrame(value); // serialized behind its header: no copy
+          batch.push(frame);
+          total += frame.length;
+        } else {
+          const payload = codec.encode(value);
+          batch.push(dataHeader(payload.length), payload);
+          total += 5 + payload.length;
+        }
         if (end.credits === 0) break;
         const more = local.tryReceive();
         if (!more.ok) break;
         value = more.value;
       }
-      yield* wire.write(dataFrames(batch));
+      yield* wire.writeAll(batch, total);
     }
   } catch (error) {
     end.fail(LOST, new PeerLost(`${end.name}: the link failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
@@ -451,23 +504,41 @@ function* receiverDelivers<T>(end: ReceiverEnd<T>): Iterator<Instruction, void, 
   const { wire, local, queue } = end;
   const batch = Math.max(1, end.capacity >> 2);
   let acked = 0;
+  // Fewer than a batch delivered and none left: more is likely on the way, so the
+  // ACK waits for a batch, or for ACK_DELAY_MS from the first element it would
+  // acknowledge — not one ACK (a write here, a wake-up there) per element. The
+  // sender never waits for it: it runs out of credit only with a whole batch
+  // unacknowledged here. One timer per delay, not per element.
+  let due = false;
+  let timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  const onDue = () => {
+    due = true;
+    timer = undefined;
+    wire.changed.notifyFromHost();
+  };
+  const acknowledge = function* (): Generator<Instruction, void, unknown> {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    due = false;
+    yield* wire.write(countFrame(ACK, acked));
+    acked = 0;
+  };
   try {
     yield* wire.write(countFrame(CREDIT, end.capacity));
     for (;;) {
       if (queue.length === 0) {
-        if (acked > 0) {
-          yield* wire.write(countFrame(ACK, acked));
-          acked = 0;
+        if (acked > 0 && end.state === OPEN && !due) {
+          timer ??= setTimeout(onDue, ACK_DELAY_MS);
+          yield* until(wire.changed, () => due || queue.length > 0 || end.state !== OPEN, `elements of ${local.name}`);
+          if (queue.length > 0 && !due) continue; // deliver it; the ACK waits for the batch or the delay
         }
+        if (acked > 0) yield* acknowledge();
         yield* until(wire.changed, () => queue.length > 0 || end.state !== OPEN, `elements of ${local.name}`);
         if (queue.length === 0) break;
       }
       yield* local.send(queue[0]!); // a local receiver took it
       queue.shift();
-      if (++acked >= batch) {
-        yield* wire.write(countFrame(ACK, acked));
-        acked = 0;
-      }
+      if (++acked >= batch || due) yield* acknowledge();
     }
     if (end.state === CLOSING) {
       end.state = DONE;
@@ -486,6 +557,8 @@ function* receiverDelivers<T>(end: ReceiverEnd<T>): Iterator<Instruction, void, 
       return;
     }
     if (end.state !== CANCELLED) local.close(new PeerLost(`${local.name}: the link failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
   }
 }
 

@@ -79,64 +79,105 @@ export function readCount(payload: Buffer): number {
 
 /**
  * Splits a byte stream into frames. A frame inside one chunk is a view of it
- * (no copy); one that spans chunks is copied once, when its last byte has
- * arrived (the chunks before are only kept, so a large frame arriving in many
- * small chunks costs one copy, not one per chunk).
+ * (no copy). One that spans chunks is gathered into a buffer of its own size,
+ * allocated once its header is in: each of its bytes is copied once, and only
+ * its bytes (not the rest of the chunks it arrived in).
  */
 export class FrameReader {
-  /** Chunks of an incomplete frame (the first may start mid-chunk: `offset`). */
-  private parts: Buffer[] = [];
-  private offset = 0;
-  private buffered = 0;
-  /** The length of the frame being gathered (payload + header), or -1 until its header is in. */
-  private needed = -1;
+  /** The bytes of a header split across chunks (fewer than HEADER so far). */
+  private readonly head = Buffer.alloc(HEADER);
+  private headLength = 0;
+  /** The frame being gathered (header included), once its header is in; `filled` bytes of it so far. */
+  private gathering: Buffer | null = null;
+  private filled = 0;
 
   /** Appends the whole frames now complete to `into`. Throws on a frame too large. */
   push(chunk: Buffer, into: Frame[]): void {
     let at = 0;
-    if (this.buffered > 0) {
-      // Finish the frame begun in earlier chunks.
-      this.parts.push(chunk);
-      this.buffered += chunk.length;
-      if (this.needed < 0) {
-        if (this.buffered < HEADER) return;
-        const head = Buffer.concat(this.parts).subarray(this.offset, this.offset + HEADER);
-        this.needed = HEADER + checkLength(head.readUInt32BE(0));
-      }
-      if (this.buffered < this.needed) return;
-      const whole = Buffer.concat(this.parts);
-      const start = this.offset;
-      const bytes = whole.subarray(start, start + this.needed);
-      into.push({ kind: bytes[4]!, payload: bytes.subarray(HEADER) });
-      at = chunk.length - (this.buffered - this.needed); // where the rest of this chunk starts
-      this.parts = [];
-      this.offset = 0;
-      this.buffered = 0;
-      this.needed = -1;
+    if (this.headLength > 0) {
+      // A header begun in an earlier chunk.
+      const take = Math.min(HEADER - this.headLength, chunk.length);
+      chunk.copy(this.head, this.headLength, 0, take);
+      this.headLength += take;
+      at = take;
+      if (this.headLength < HEADER) return;
+      this.headLength = 0;
+      const length = checkLength(this.head.readUInt32BE(0));
+      this.gathering = Buffer.allocUnsafe(HEADER + length);
+      this.head.copy(this.gathering, 0);
+      this.filled = HEADER;
+    }
+    if (this.gathering !== null) {
+      // A frame begun in an earlier chunk: copy what this chunk has of it.
+      const frame = this.gathering;
+      const take = Math.min(frame.length - this.filled, chunk.length - at);
+      chunk.copy(frame, this.filled, at, at + take);
+      this.filled += take;
+      at += take;
+      if (this.filled < frame.length) return;
+      this.gathering = null;
+      into.push({ kind: frame[4]!, payload: frame.subarray(HEADER) });
     }
     while (chunk.length - at >= HEADER) {
       const length = checkLength(chunk.readUInt32BE(at));
-      if (chunk.length - at - HEADER < length) break;
+      if (chunk.length - at - HEADER < length) {
+        // The frame goes on in the next chunks.
+        const frame = Buffer.allocUnsafe(HEADER + length);
+        this.filled = chunk.copy(frame, 0, at);
+        this.gathering = frame;
+        return;
+      }
       into.push({ kind: chunk[at + 4]!, payload: chunk.subarray(at + HEADER, at + HEADER + length) });
       at += HEADER + length;
     }
-    if (at < chunk.length) {
-      this.parts = [chunk];
-      this.offset = at;
-      this.buffered = chunk.length - at;
-      this.needed = this.buffered >= HEADER ? HEADER + checkLength(chunk.readUInt32BE(at)) : -1;
-    }
+    if (at < chunk.length) this.headLength = chunk.copy(this.head, 0, at);
   }
 
   /** True if a partial frame is waiting for the rest. */
   get partial(): boolean {
-    return this.buffered > 0;
+    return this.headLength > 0 || this.gathering !== null;
   }
 }
 
 function checkLength(length: number): number {
   if (length > MAX_FRAME) throw new Error(`IPC: a frame of ${length} bytes is larger than the limit (${MAX_FRAME}); is the other end speaking this protocol?`);
   return length;
+}
+
+/**
+ * One DATA frame of `value` in structured clone (what `v8.serialize` writes),
+ * serialized behind room for its header: one buffer, no copy of the payload.
+ */
+export function structuredFrame(value: unknown): Buffer {
+  const serializer = new v8.DefaultSerializer();
+  serializer.writeRawBytes(EMPTY_HEADER);
+  serializer.writeHeader();
+  serializer.writeValue(value);
+  const bytes = serializer.releaseBuffer();
+  bytes.writeUInt32BE(bytes.length - HEADER, 0);
+  bytes[4] = DATA;
+  return bytes;
+}
+
+const EMPTY_HEADER = Buffer.alloc(HEADER);
+
+/** A DATA frame's header alone, for a payload written after it as it is (no copy). */
+export function dataHeader(length: number): Buffer {
+  const bytes = Buffer.allocUnsafe(HEADER);
+  bytes.writeUInt32BE(length, 0);
+  bytes[4] = DATA;
+  return bytes;
+}
+
+/** Several whole frames (small ones) as one buffer. */
+export function joinFrames(frames: Uint8Array[], total: number): Buffer {
+  const bytes = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (const frame of frames) {
+    bytes.set(frame, at);
+    at += frame.length;
+  }
+  return bytes;
 }
 
 /** Several DATA frames as one buffer: one copy of each payload. */

@@ -137,6 +137,34 @@ describe("sockets", () => {
     assert.deepEqual(result, [true, "late"]);
   });
 
+  test("a task woken by a socket's data runs within the data event: its reply is written before the event's later listeners run", async () => {
+    const seen = await run(function* () {
+      const server = yield* listen({ port: 0, host: "127.0.0.1" });
+      const client = yield* connect({ port: server.port });
+      const conn = yield* server.accept();
+      const echoed: string[] = [];
+      // A listener added after the Socket's own: when it runs, the reading task has already taken the chunk and echoed it.
+      const atEvent: number[] = [];
+      conn.raw.on("data", () => atEvent.push(echoed.length));
+      const echoing = yield* spawn(function* () {
+        for (let chunk; (chunk = yield* conn.read()) !== null; ) {
+          echoed.push(String(chunk));
+          yield* conn.write(chunk);
+        }
+      });
+      let back = "";
+      for (const word of ["one", "two", "three"]) {
+        yield* client.write(word);
+        back += String(yield* client.read());
+      }
+      yield* echoing.cancel();
+      return { echoed, atEvent, back };
+    });
+    assert.equal(seen.back, "onetwothree");
+    assert.deepEqual(seen.echoed, ["one", "two", "three"]);
+    assert.deepEqual(seen.atEvent, [1, 2, 3]);
+  });
+
   test("back-pressure: writes to a peer that does not read stop being taken, and resume once it reads", async () => {
     const result = await run(function* () {
       const server = yield* listen({ port: 0, host: "127.0.0.1" });

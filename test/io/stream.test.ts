@@ -1,8 +1,9 @@
 // Node streams ↔ channels, both with back-pressure.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Readable, Writable } from "node:stream";
-import { call, run, consumeEach, ChannelClosed } from "../../src/index.js";
+import { PassThrough, Readable, Writable } from "node:stream";
+import { call, run, spawn, consumeEach, ChannelClosed } from "../../src/index.js";
+import { ReadableSource } from "../../src/io/stream.js";
 import { fromReadable, toWritable } from "../../src/io/index.js";
 import { loopTurn } from "./helpers.js";
 
@@ -20,6 +21,26 @@ function counting(count: number): { stream: Readable; pulled: () => number } {
 }
 
 describe("streams and channels", () => {
+  test("a chunk handed to a parked read whose task is cancelled before it runs is read next: nothing is lost", async () => {
+    const read = await run(function* () {
+      const stream = new PassThrough();
+      const source = new ReadableSource<Buffer>(stream, "a pass-through");
+      const taken: string[] = [];
+      const reader = yield* spawn(function* () {
+        for (let chunk; (chunk = yield* source.read("read()")) !== null; ) taken.push(String(chunk));
+      });
+      yield* call(() => Promise.resolve()); // the reader has parked on its read
+      stream.write("a"); // 'data' at once: handed to the parked read, whose task has not run yet…
+      yield* reader.cancel(); // …and is cancelled now: the chunk goes back to the source
+      stream.write("b");
+      stream.end();
+      const rest: string[] = [];
+      for (let chunk; (chunk = yield* source.read("read()")) !== null; ) rest.push(String(chunk));
+      return { taken, rest };
+    });
+    assert.deepEqual(read, { taken: [], rest: ["a", "b"] });
+  });
+
   test("fromReadable: every chunk in order, then closed", async () => {
     const { stream } = counting(100);
     const got = await run(function* () {

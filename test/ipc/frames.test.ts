@@ -2,7 +2,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { seededRandom } from "../../src/testing/index.js";
-import { DATA, FrameReader, causeFrame, CLOSE, countFrame, ACK, dataFrames, readCause, readCount, type Frame } from "../../src/ipc/frames.js";
+import * as v8 from "node:v8";
+import { DATA, FrameReader, causeFrame, CLOSE, countFrame, ACK, dataFrames, dataHeader, joinFrames, readCause, readCount, structuredFrame, type Frame } from "../../src/ipc/frames.js";
 
 test("frames survive every way of splitting the stream (seeded; the seed is printed)", () => {
   const seed = Date.now() % 1_000_000;
@@ -36,4 +37,43 @@ test("frames survive every way of splitting the stream (seeded; the seed is prin
 test("a frame longer than the limit is refused: the other end is not speaking this protocol", () => {
   const reader = new FrameReader();
   assert.throws(() => reader.push(Buffer.from("GET / HTTP/1.1\r\n"), []), /larger than the limit/);
+});
+
+test("frames split in two at every byte boundary, and fed one byte at a time, come out whole", () => {
+  const big = new Uint8Array(3_000).map((_, i) => (i * 31) & 0xff);
+  const small = [structuredFrame(2), structuredFrame("x")];
+  const pieces = [structuredFrame({ n: 1, text: "hello" }), dataHeader(big.length), big, structuredFrame(new Uint8Array(0)), countFrame(ACK, 3), joinFrames(small, small[0]!.length + small[1]!.length)];
+  const stream = Buffer.concat(pieces);
+  const check = (frames: Frame[], how: string) => {
+    assert.equal(frames.length, 6, how);
+    assert.deepEqual(v8.deserialize(frames[0]!.payload), { n: 1, text: "hello" }, how);
+    assert.equal(frames[1]!.kind, DATA, how);
+    assert.ok(Buffer.from(big).equals(frames[1]!.payload), how);
+    assert.deepEqual(v8.deserialize(frames[2]!.payload), new Uint8Array(0), how);
+    assert.equal(readCount(frames[3]!.payload), 3, how);
+    assert.equal(v8.deserialize(frames[4]!.payload), 2, how);
+    assert.equal(v8.deserialize(frames[5]!.payload), "x", how);
+  };
+  for (let cut = 0; cut <= stream.length; cut++) {
+    const reader = new FrameReader();
+    const frames: Frame[] = [];
+    reader.push(Buffer.from(stream.subarray(0, cut)), frames);
+    reader.push(Buffer.from(stream.subarray(cut)), frames);
+    assert.equal(reader.partial, false, `cut at ${cut}`);
+    check(frames, `cut at ${cut}`);
+  }
+  const reader = new FrameReader();
+  const frames: Frame[] = [];
+  for (let at = 0; at < stream.length; at++) reader.push(Buffer.from(stream.subarray(at, at + 1)), frames);
+  assert.equal(reader.partial, false);
+  check(frames, "one byte at a time");
+});
+
+test("a structured frame is the header followed by what v8.serialize writes", () => {
+  const value = { list: [1, 2, 3], bytes: new Uint8Array([9, 8, 7]) };
+  const frame = structuredFrame(value);
+  const payload = v8.serialize(value);
+  assert.equal(frame.readUInt32BE(0), payload.length);
+  assert.equal(frame[4], DATA);
+  assert.ok(frame.subarray(5).equals(payload));
 });
