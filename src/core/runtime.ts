@@ -483,7 +483,6 @@ export function randomOf(task: TaskRecord<unknown>): () => number {
   return task.runtime.random;
 }
 
-/** Counts outside work that may still wake a task of `task`'s runtime (see `Runtime.external`). */
 /** Host callbacks under way that run the tasks they wake before returning (`enterHost`). */
 let hostDepth = 0;
 /** Runtimes a task was scheduled on during such a callback: drained when it ends. */
@@ -524,6 +523,7 @@ export function leaveHost(): void {
   }
 }
 
+/** Counts outside work that may still wake a task of `task`'s runtime (see `Runtime.external`). */
 export function holdExternal(task: TaskRecord<unknown>): void {
   task.runtime.hold();
 }
