@@ -1,0 +1,74 @@
+/**
+ * Which test files run on which runtime: the one place to extend when a subpath
+ * or a test folder is added. Entries are files or folders (every `*.test.ts` under
+ * a folder, recursively), relative to the repository root.
+ *
+ * - `portable`: the core and the portable primitives (they import no Node
+ *   built-in), run unchanged on Node 20/22/24, Bun, Deno and headless Chromium.
+ * - `nodeOnly`: parts that need Node (I/O handles, the IPC bridge, the loader,
+ *   the SQLite store), run on Node 22 and 24 as well (Node 20 runs them in
+ *   `npm test`).
+ * - `exclude`: files under a listed folder that cannot run there, each with why.
+ */
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+export interface Suite {
+  readonly include: readonly string[];
+  readonly exclude: Readonly<Record<string, string>>;
+}
+
+const spawnsProcesses = "spawns Node child processes to watch signals and exit codes";
+
+export const portable: Suite = {
+  include: [
+    "test/actor.test.ts",
+    "test/core",
+    "test/channel",
+    "test/sync",
+    "test/observe/leaks.test.ts",
+    "test/observe/metrics.test.ts",
+    "test/durable/serialize.test.ts",
+    "test/durable/serialize-fuzz.test.ts",
+    "test/examples/counter.test.ts",
+    "test/examples/generator.test.ts",
+    "test/examples/ping-pong.test.ts",
+    "test/examples/pipeline-deadline.test.ts",
+  ],
+  exclude: {
+    "test/core/deadlock.test.ts": spawnsProcesses,
+    "test/core/defects.test.ts": spawnsProcesses,
+    "test/core/main.test.ts": spawnsProcesses,
+    "test/sync/exports.test.ts": "reads the package's files with node:fs",
+  },
+};
+
+/** Portable files the browser cannot run: they check against a Node built-in. */
+export const browserExclude: Readonly<Record<string, string>> = {
+  "test/durable/serialize.test.ts": "checks the HMAC against node:crypto's",
+};
+
+export const nodeOnly: Suite = {
+  include: [
+    "test/io",
+    "test/ipc",
+    "test/node",
+    "test/durable/loader.test.ts",
+    "test/durable/store.test.ts",
+  ],
+  exclude: {},
+};
+
+/** The files of `suite`, sorted, less `extraExclude`. */
+export function files(suite: Suite, extraExclude: Readonly<Record<string, string>> = {}): string[] {
+  const found = suite.include.flatMap((entry) => (statSync(entry).isDirectory() ? collect(entry) : [entry]));
+  return [...new Set(found)].filter((file) => !(file in suite.exclude) && !(file in extraExclude)).sort();
+}
+
+function collect(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return collect(path);
+    return entry.name.endsWith(".test.ts") ? [path] : [];
+  });
+}
