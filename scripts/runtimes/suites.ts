@@ -46,6 +46,19 @@ export const portable: Suite = {
 /** Portable files the browser cannot run: they check against a Node built-in. */
 export const browserExclude: Readonly<Record<string, string>> = {
   "test/durable/serialize.test.ts": "checks the HMAC against node:crypto's",
+  "test/core/interop.test.ts": "wraps node:events' EventEmitter",
+  "test/examples/counter.test.ts": "the example program imports node:url",
+  "test/examples/generator.test.ts": "the example program imports node:url",
+  "test/examples/ping-pong.test.ts": "the example program imports node:url",
+  "test/examples/pipeline-deadline.test.ts": "the example program imports node:url",
+};
+
+/**
+ * Single tests the browser cannot run, by full name (file > suite > test): the
+ * bundle puts every module in one file, so a stack line cannot name the test's.
+ */
+export const browserSkipTests: Readonly<Record<string, string>> = {
+  "test/core/frames.test.ts > frames > debug mode records where each frame was entered": "a bundle's stack lines name the bundle, not the test file",
 };
 
 export const nodeOnly: Suite = {
