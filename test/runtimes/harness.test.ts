@@ -131,7 +131,7 @@ test("the browser's node:test runs hooks in Node's order and counts every failur
       });
     });
     harness.test("times out", { timeout: 20 }, () => new Promise(() => {}));
-    harness.test("calls done with an error", (_t, done) => done(new Error("via done")));
+    harness.test("calls done with an error", (_t: harness.TestContext, done: (error?: unknown) => void) => done(new Error("via done")));
     harness.test.skip("is skipped", () => shim.fail("ran"));
     harness.test("is skipped by name", () => shim.fail("ran"));
   });
