@@ -18,7 +18,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
  * measured, as a ratchet: lower it as the core gets smaller, never raise it
  * without saying why. What holds it up: see README "Bundle size".
  */
-const BUDGET = 18_432;
+const BUDGET = 17_408;
 
 async function bundle(contents: string): Promise<{ code: string; metafile: Metafile }> {
   const result = await build({
