@@ -83,24 +83,28 @@ function connect(path: string): Database {
   } catch (error) {
     if ((error as { code?: string }).code !== "MODULE_NOT_FOUND") throw error;
   }
-  let builtin: { DatabaseSync: new (path: string) => Database } | undefined;
-  try {
-    builtin = require("node:sqlite") as { DatabaseSync: new (path: string) => Database };
-  } catch {
-    // Not in this runtime (Node < 22.5).
-  }
   if (Better !== undefined) {
     try {
       return new Better(path);
     } catch (error) {
       // better-sqlite3 built for another Node (its addon loads on first use): node:sqlite, if there is one, serves instead.
-      if (builtin === undefined || !isAddonMismatch(error)) throw error;
+      if (!isAddonMismatch(error) || builtinSqlite(require) === undefined) throw error;
     }
   }
+  const builtin = builtinSqlite(require);
   if (builtin !== undefined) return new builtin.DatabaseSync(path);
   throw new Error(
     `openStore("sqlite:${path}"): a SQLite driver is needed: install better-sqlite3 (npm install better-sqlite3@12, for Node 20), or use Node ≥ 22.5, whose node:sqlite is built in`,
   );
+}
+
+/** Node's node:sqlite, where the runtime has it (loaded only when needed: Node 22 warns that it is experimental). */
+function builtinSqlite(require: NodeJS.Require): { DatabaseSync: new (path: string) => Database } | undefined {
+  try {
+    return require("node:sqlite") as { DatabaseSync: new (path: string) => Database };
+  } catch {
+    return undefined; // Not in this runtime (Node < 22.5).
+  }
 }
 
 /** A native addon compiled for another Node version, or one that cannot load here. */
