@@ -162,7 +162,7 @@ const deno: Runtime = {
       const args = ["test", "--allow-all", "--no-check", "--unstable-sloppy-imports", `--junit-path=${junit}`, ...files(portable)];
       const code = await runLogged(exe, args, log, { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" });
       const counts = existsSync(junit) ? denoCounts(readFileSync(junit, "utf8")) : { passed: 0, failed: 1, skipped: 0 };
-      return { ...counts, version: version(exe), ok: code === 0 && counts.failed === 0 && counts.passed > 0 };
+      return { ...counts, version: `Deno ${version(exe).split(" ")[1] ?? "?"}`, ok: code === 0 && counts.failed === 0 && counts.passed > 0 };
     }),
 };
 
