@@ -238,12 +238,16 @@ describe("exported surface", () => {
   });
 });
 
+/** Subpaths that need Node (or a runtime that implements its built-ins: Bun, Deno): exported under the "node" condition only. */
+const NODE_ONLY = ["./node", "./io", "./ipc", "./durable/store", "./compiler", "./register", "./plugin"];
+
 describe("package.json", () => {
+  type Target = { types: string; import?: string; node?: string };
   const pkg = JSON.parse(readFileSync(`${root}package.json`, "utf8")) as {
     name: string;
     type: string;
     sideEffects: unknown;
-    exports: Record<string, null | string | { types: string; import: string }>;
+    exports: Record<string, null | string | Target>;
   };
 
   test("is an ESM package whose only side effect is registering the durable loader", () => {
@@ -261,11 +265,23 @@ describe("package.json", () => {
     for (const subpath of [".", "./testing"]) assert.ok(subpath in pkg.exports, subpath);
     for (const [subpath, target] of Object.entries(pkg.exports)) {
       if (target === null || typeof target === "string") continue;
-      assert.match(target.import, /^\.\/dist\/.+\.js$/, subpath);
-      assert.equal(target.types, target.import.replace(/\.js$/, ".d.ts"), subpath);
-      const source = target.import.replace(/^\.\/dist\//, "src/").replace(/\.js$/, ".ts");
+      const file = target.import ?? target.node;
+      assert.ok(file !== undefined, `${subpath}: an "import" or "node" target`);
+      assert.match(file, /^\.\/dist\/.+\.js$/, subpath);
+      assert.equal(target.types, file.replace(/\.js$/, ".d.ts"), subpath);
+      const source = file.replace(/^\.\/dist\//, "src/").replace(/\.js$/, ".ts");
       assert.ok(existsSync(`${root}${source}`), `${subpath} → ${source} exists`);
     }
+  });
+
+  test('Node-only subpaths resolve under the "node" condition only; the others under "import", for every runtime', () => {
+    for (const [subpath, target] of Object.entries(pkg.exports)) {
+      if (target === null || typeof target === "string") continue;
+      const conditions = Object.keys(target);
+      if (NODE_ONLY.includes(subpath)) assert.deepEqual(conditions, ["types", "node"], subpath);
+      else assert.deepEqual(conditions, ["types", "import"], subpath);
+    }
+    for (const subpath of NODE_ONLY) assert.ok(subpath in pkg.exports, subpath);
   });
 
   test("deep imports of the package are refused by Node's resolver", async () => {

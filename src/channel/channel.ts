@@ -184,7 +184,7 @@ export class ChannelImpl<T> implements Channel<T> {
     this.overflow = overflow;
     this.onUndelivered = options?.onUndelivered;
     this.name = options?.name !== undefined ? `channel "${options.name}"` : `channel #${showId(nextChannelId++)}`;
-    if (watching) made(this);
+    if (watching) made(this, "Channel");
   }
 
   // -- The state machine. Callers hold nothing; these run to completion. ------

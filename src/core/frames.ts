@@ -80,9 +80,21 @@ export function setFrameDebug(on: boolean): void {
   debug = on;
 }
 
-/** Strand's own source folder (src/ or dist/), as stack lines show it: its frames are skipped in sites. */
-const ownFolder = new URL("../", import.meta.url);
-const ownPrefixes = [ownFolder.href, decodeURIComponent(ownFolder.pathname)];
+/**
+ * Strand's own source folder (src/ or dist/), as stack lines show it: its frames
+ * are skipped in sites. Worked out on first use in debug mode, so importing the
+ * core does nothing; a bundle that gives no `import.meta.url` (CommonJS, IIFE)
+ * skips no frame.
+ */
+let ownPrefixes: string[] | undefined;
+
+function ownFolderPrefixes(): string[] {
+  if (ownPrefixes !== undefined) return ownPrefixes;
+  const url = (import.meta as { url?: unknown }).url;
+  if (typeof url !== "string") return (ownPrefixes = []);
+  const ownFolder = new URL("../", url);
+  return (ownPrefixes = [ownFolder.href, decodeURIComponent(ownFolder.pathname)]);
+}
 
 /**
  * Where the code that called into Strand is, in debug mode: the first stack
@@ -91,7 +103,8 @@ const ownPrefixes = [ownFolder.href, decodeURIComponent(ownFolder.pathname)];
 export function captureSite(): string | undefined {
   if (!debug) return undefined;
   const lines = new Error().stack?.split("\n").slice(1) ?? [];
-  const line = lines.find((text) => /:\d+:\d+\)?$/.test(text) && !ownPrefixes.some((prefix) => text.includes(prefix)));
+  const own = ownFolderPrefixes();
+  const line = lines.find((text) => /:\d+:\d+\)?$/.test(text) && !own.some((prefix) => text.includes(prefix)));
   return line?.replace(/^\s*at\s+(?:.*\()?/, "").replace(/\)$/, "");
 }
 
@@ -281,7 +294,7 @@ export function stackLine(entry: StackEntry): string {
 
 /** Lines of a native stack that are Strand's own, or a generator's `next` (what the run loop calls). */
 function isInternalLine(line: string): boolean {
-  return ownPrefixes.some((prefix) => line.includes(prefix)) || /\.(next|throw|return) \(<anonymous>\)$/.test(line);
+  return ownFolderPrefixes().some((prefix) => line.includes(prefix)) || /\.(next|throw|return) \(<anonymous>\)$/.test(line);
 }
 
 /**
@@ -302,7 +315,7 @@ export function addCoroutineStack(error: unknown): void {
     const native: string[] = [];
     if (first >= 0) {
       for (const line of lines.slice(first)) {
-        if (ownPrefixes.some((prefix) => line.includes(prefix))) break;
+        if (ownFolderPrefixes().some((prefix) => line.includes(prefix))) break;
         if (!isInternalLine(line)) native.push(line.trim());
       }
     }

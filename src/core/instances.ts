@@ -46,8 +46,12 @@ export function watchInstances(): () => void {
   };
 }
 
-/** A constructor, while `watching`: registers `instance` (made of `inner`, which is not listed then). */
-export function made(instance: Instance, inner?: object): void {
+/** Each instance's kind ("Channel", "Mutex"…), given by its constructor: a class's name does not survive minifiers and bundlers. */
+const kinds = new WeakMap<Instance, string>();
+
+/** A constructor, while `watching`: registers `instance`, of `kind` (made of `inner`, which is not listed then). */
+export function made(instance: Instance, kind: string, inner?: object): void {
+  kinds.set(instance, kind);
   if (inner !== undefined) parts.add(inner);
   const ref = new WeakRef(instance);
   all.add(ref);
@@ -70,4 +74,9 @@ export function instances(runtime?: Runtime): Instance[] {
     else if (!parts.has(instance)) live.push(instance);
   }
   return live;
+}
+
+/** The kind `instance` was registered with. */
+export function kindOf(instance: Instance): string {
+  return kinds.get(instance) ?? "unknown";
 }

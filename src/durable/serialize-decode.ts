@@ -738,9 +738,9 @@ export class Decoder {
       if (name === undefined || fields.includes(name)) throw malformed("a bad error field", this.pos - 1);
       fields.push(name);
     }
-    // The constructor made its own stack (and errors): drop them, so the saved fields come back in their order.
-    delete (error as { stack?: unknown }).stack;
-    delete (error as { errors?: unknown }).errors;
+    // The constructor made its own stack (and errors; JavaScriptCore adds line, column and
+    // sourceURL, of this line): drop all it made, so only the saved fields come back, in their order.
+    for (const key of Reflect.ownKeys(error)) delete (error as unknown as Record<PropertyKey, unknown>)[key];
     const extras = this.shape();
     this.objects.push(error);
     this.deliver(this.sp, error);

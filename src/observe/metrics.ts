@@ -5,8 +5,7 @@
  * nothing is kept alive for it).
  */
 import { runtimes } from "../core/runtime.js";
-import { instances } from "../core/instances.js";
-import { ChannelImpl } from "../channel/channel.js";
+import { instances, kindOf } from "../core/instances.js";
 import { NONE } from "../core/resume.js";
 import type { TaskRecord } from "../core/task.js";
 import { counters, takeLongestStep, tracking } from "./track.js";
@@ -90,7 +89,7 @@ export function metrics(): Metrics {
   const channels: InstanceMetrics[] = [];
   const sync: InstanceMetrics[] = [];
   for (const instance of instances()) {
-    const kind = instance instanceof ChannelImpl ? "Channel" : instance.constructor.name;
+    const kind = kindOf(instance);
     const entry = { kind, ...(instance.stats() as Record<string, unknown>) } as InstanceMetrics;
     (kind === "Channel" ? channels : sync).push(entry);
   }

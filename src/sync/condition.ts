@@ -100,7 +100,7 @@ export class Condition {
     this.name = displayName("new Condition(mutex, options)", "condition", options, nextConditionId++);
     this.waiters = new Coordinator<void>({ name: this.name });
     this.waiters.waitLabel = `wait on ${this.name}`;
-    if (watching) made(this, this.waiters);
+    if (watching) made(this, "Condition", this.waiters);
   }
 
   /**

@@ -404,7 +404,7 @@ export class Coordinator<T = void> {
     this.name = options?.name !== undefined ? `coordinator "${options.name}"` : `coordinator #${showId(nextCoordinatorId++)}`;
     this.waitLabel = `wait on ${this.name}`;
     this.onReturned = options?.onReturned;
-    if (watching) made(this);
+    if (watching) made(this, "Coordinator");
   }
 
   /** How many registrations wait now (parked tasks and prepared handles). */

@@ -62,7 +62,7 @@ export class Latch {
     this.waiters = new Coordinator<void>({ name: this.name });
     this.waiters.waitLabel = `wait on ${this.name}`;
     this.waiters.owner = this;
-    if (watching) made(this, this.waiters);
+    if (watching) made(this, "Latch", this.waiters);
   }
 
   // Snapshots (core/saving.ts): the count; its waiters are saved by their tasks.
@@ -127,7 +127,7 @@ export class Event<T = void> {
     this.waiters = new Coordinator<T>({ name: this.name });
     this.waiters.waitLabel = `wait on ${this.name}`;
     this.waiters.owner = this;
-    if (watching) made(this, this.waiters);
+    if (watching) made(this, "Event", this.waiters);
   }
 
   // Snapshots (core/saving.ts): whether it is set, and its value; its waiters are saved by their tasks.

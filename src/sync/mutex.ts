@@ -95,7 +95,7 @@ export class Mutex {
       },
     });
     this.queue.waitLabel = `lock of ${this.name}`;
-    if (watching) made(this, this.queue);
+    if (watching) made(this, "Mutex", this.queue);
   }
 
   /** True while some task holds the lock (or it is being handed to one). */

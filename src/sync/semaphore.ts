@@ -227,7 +227,7 @@ export class Semaphore {
     this.permits = checkInteger("new Semaphore(permits)", "permits", permits, 1);
     this.free = permits;
     this.name = displayName("new Semaphore(permits, options)", "semaphore", options, nextSemaphoreId++);
-    if (watching) made(this);
+    if (watching) made(this, "Semaphore");
   }
 
   /** Permits free now. */

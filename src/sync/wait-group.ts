@@ -52,7 +52,7 @@ export class WaitGroup {
     this.waiters = new Coordinator<void>({ name: this.name });
     this.waiters.waitLabel = `wait on ${this.name}`;
     this.waiters.owner = this;
-    if (watching) made(this, this.waiters);
+    if (watching) made(this, "WaitGroup", this.waiters);
   }
 
   // Snapshots (core/saving.ts): the counter; its waiters are saved by their tasks.

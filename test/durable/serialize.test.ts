@@ -176,13 +176,18 @@ function graphDifference(actual: unknown, expected: unknown): string | null {
       continue;
     }
     if (!WELL_KNOWN_PROTOS.has(proto) && !(e instanceof Error) && typeof e !== "object") return `${path}: unexpected kind`;
-    const ak = Reflect.ownKeys(ao);
-    const ek = Reflect.ownKeys(e);
+    const ak = savedKeys(ao);
+    const ek = savedKeys(e);
     if (ak.length !== ek.length || ak.some((k, i) => k !== ek[i])) return `${path}: keys ${String(ak)} instead of ${String(ek)}`;
     for (const key of ek) {
       const ad = Object.getOwnPropertyDescriptor(ao, key)!;
       const ed = Object.getOwnPropertyDescriptor(e, key)!;
       if (ad.enumerable !== ed.enumerable) return `${path}.${String(key)}: enumerable ${ad.enumerable}`;
+      if (e instanceof Error && key === "stack") {
+        // V8 ≥ 12 (Node 22, Deno) makes an error's stack an accessor; the snapshot keeps its text.
+        push((ao as Error).stack, e.stack, `${path}.stack`);
+        continue;
+      }
       if ("get" in ed) {
         // An accessor the engine made (an arguments object's callee): the same one, unread.
         if (ad.get !== ed.get || ad.set !== ed.set) return `${path}.${String(key)}: another accessor`;
@@ -192,6 +197,22 @@ function graphDifference(actual: unknown, expected: unknown): string | null {
     }
   }
   return null;
+}
+
+const ERROR_FIELDS: readonly PropertyKey[] = ["message", "name", "stack", "cause", "errors"];
+
+/**
+ * The own keys a snapshot keeps, in its order: all of them, but for an error its
+ * saved (non-enumerable) fields, then its enumerable properties: not the
+ * location JavaScriptCore adds to every error (line, column, sourceURL…), and
+ * JavaScriptCore makes `stack` when first read, so its place among the
+ * enumerable properties is the engine's.
+ */
+function savedKeys(value: object): PropertyKey[] {
+  const keys = Reflect.ownKeys(value);
+  if (!(value instanceof Error)) return keys;
+  const enumerable = (key: PropertyKey) => Object.prototype.propertyIsEnumerable.call(value, key);
+  return [...keys.filter((key) => ERROR_FIELDS.includes(key) && !enumerable(key)), ...keys.filter(enumerable)];
 }
 
 function assertSameGraph(actual: unknown, expected: unknown): void {

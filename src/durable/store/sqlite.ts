@@ -2,7 +2,7 @@
  * The embedded store: SQLite through better-sqlite3 (an optional peer
  * dependency, loaded when a `sqlite:` store is first opened), or Node's
  * built-in `node:sqlite` where the runtime has it (Node ≥ 22.5) and
- * better-sqlite3 is not installed. WAL journal, `synchronous = FULL`: each
+ * better-sqlite3 is not installed (or was built for another Node). WAL journal, `synchronous = FULL`: each
  * commit is on disk (fsync'd) when it returns. Both drivers are synchronous:
  * a write blocks the event loop for its fsync, which is what the embedded
  * default trades for needing no server.
@@ -83,17 +83,34 @@ function connect(path: string): Database {
   } catch (error) {
     if ((error as { code?: string }).code !== "MODULE_NOT_FOUND") throw error;
   }
-  if (Better !== undefined) return new Better(path);
-  let builtin: { DatabaseSync: new (path: string) => Database } | undefined;
-  try {
-    builtin = require("node:sqlite") as { DatabaseSync: new (path: string) => Database };
-  } catch {
-    // Not in this runtime (Node < 22.5).
+  if (Better !== undefined) {
+    try {
+      return new Better(path);
+    } catch (error) {
+      // better-sqlite3 built for another Node (its addon loads on first use): node:sqlite, if there is one, serves instead.
+      if (!isAddonMismatch(error) || builtinSqlite(require) === undefined) throw error;
+    }
   }
+  const builtin = builtinSqlite(require);
   if (builtin !== undefined) return new builtin.DatabaseSync(path);
   throw new Error(
     `openStore("sqlite:${path}"): a SQLite driver is needed: install better-sqlite3 (npm install better-sqlite3@12, for Node 20), or use Node ≥ 22.5, whose node:sqlite is built in`,
   );
+}
+
+/** Node's node:sqlite, where the runtime has it (loaded only when needed: Node 22 warns that it is experimental). */
+function builtinSqlite(require: NodeJS.Require): { DatabaseSync: new (path: string) => Database } | undefined {
+  try {
+    return require("node:sqlite") as { DatabaseSync: new (path: string) => Database };
+  } catch {
+    return undefined; // Not in this runtime (Node < 22.5).
+  }
+}
+
+/** A native addon compiled for another Node version, or one that cannot load here. */
+function isAddonMismatch(error: unknown): boolean {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return code === "ERR_DLOPEN_FAILED" || (typeof message === "string" && /NODE_MODULE_VERSION|Could not locate the bindings file/.test(message));
 }
 
 function migrate(db: Database): void {
