@@ -17,6 +17,7 @@ import { call, hold } from "../interop.js";
 import type { Task } from "../core/task.js";
 import type { Operation } from "../types.js";
 import { unwrapTransfer } from "./transfer.js";
+import { attachChannel, isSharedChannelHandle } from "./shared-channel.js";
 import { CANCEL, CANCELLED, CLAIM_CELLS, CLOSE, DONE, FAILED, LOAD_FAILED, READY, START, TAKEN, type ErrorData, type FromWorker, type ToWorker, type WorkerSetup } from "./protocol.js";
 
 const port = parentPort!;
@@ -56,7 +57,9 @@ function* invoke(fnName: string, args: unknown[]): Operation<unknown> {
   if (typeof fn !== "function") {
     throw new TypeError(`spawnOn(pool, "${fnName}"): the pool's module ${setup.module} exports no function named "${fnName}" (it exports: ${Object.keys(exports).join(", ") || "nothing"})`);
   }
-  const result: unknown = fn(...args);
+  // A shared channel among the arguments crossed as its handle: open it here (one with a custom codec stays a handle, for attachChannel).
+  const opened = args.map((arg) => (isSharedChannelHandle(arg) && arg.codec !== "custom" ? attachChannel(arg) : arg));
+  const result: unknown = fn(...opened);
   if (isOperation(result) && typeof result !== "string" && !Array.isArray(result)) return yield* result;
   if (typeof (result as PromiseLike<unknown> | null)?.then === "function") return yield* call(() => result as PromiseLike<unknown>);
   return result;

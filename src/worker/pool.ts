@@ -39,6 +39,7 @@ import { Pending } from "../io/wait.js";
 import { checkMs, checkName, checkOptions, show } from "../validate.js";
 import { CANCEL, CANCELLED, CLAIM_CELLS, CLOSE, DONE, FAILED, LOAD_FAILED, READY, START, STOLEN, type ErrorData, type FromWorker, type WorkerSetup } from "./protocol.js";
 import { PoolClosed, WorkerCrashed, WorkerTaskError } from "./errors.js";
+import { SharedChannelImpl } from "./shared-channel.js";
 
 const FROM_SOURCE = import.meta.url.endsWith(".ts");
 const ENTRY = new URL(FROM_SOURCE ? "./entry.ts" : "./entry.js", import.meta.url);
@@ -395,7 +396,8 @@ export function createPool(options: PoolOptions): Operation<Pool> {
 /**
  * Runs the function `fnName` exported by the pool's module on one of its
  * workers, with `args` (by structured clone; `options.transfer` moves
- * buffers instead), and returns a task in the caller's tree that stands for
+ * buffers instead; a shared channel among them arrives as the same channel),
+ * and returns a task in the caller's tree that stands for
  * it. The function may be a generator function (an operation, run as a task
  * of the worker's runtime), an async function or a plain one. Joining the
  * task gives its result (structured clone, or moved: see `transferring`);
@@ -422,7 +424,8 @@ export function spawnOn<T = unknown>(pool: Pool, fnName: string, args: readonly 
   if (!Array.isArray(transfer)) throw new TypeError(`${what}: options.transfer must be an array of transferables, got ${show(transfer)}`);
   checkName(what, options?.name);
   if (pool.closed) throw new PoolClosed(`spawnOn(pool, "${fnName}"): ${pool} is closed (the scope that created it has ended)`);
-  const argsCopy = [...args];
+  // Shared channels cross as their handles; the worker opens them again (entry.ts).
+  const argsCopy = args.map((arg) => (arg instanceof SharedChannelImpl ? arg.handle : arg));
   const transferCopy = [...transfer];
   return spawn<T>(() => remote<T>(pool, fnName, argsCopy, transferCopy), { name: options?.name ?? fnName });
 }
