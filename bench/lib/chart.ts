@@ -11,6 +11,7 @@ const COLORS: Record<System, string> = {
   raw: "#6b7280",
   effection: "#16a34a",
   effect: "#9333ea",
+  piscina: "#ea580c",
 };
 
 const WIDTH = 1120;

@@ -14,5 +14,6 @@ import { cases as durable } from "./durable.js";
 import { cases as everyday } from "./everyday.js";
 import { cases as store } from "./store.js";
 import { cases as io } from "./io.js";
+import { cases as worker } from "./worker.js";
 
-export const cases: Case[] = [...resume, ...depth, ...pingpong, ...spawn, ...prodcons, ...fanin, ...select, ...timers, ...cancel, ...mutex, ...everyday, ...durable, ...store, ...io];
+export const cases: Case[] = [...resume, ...depth, ...pingpong, ...spawn, ...prodcons, ...fanin, ...select, ...timers, ...cancel, ...mutex, ...everyday, ...durable, ...store, ...io, ...worker];

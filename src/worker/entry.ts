@@ -1,15 +1,16 @@
 /**
  * A pool's worker thread: loads the pool's module, then runs one Strand
- * runtime whose root task takes messages from the pool (protocol.ts) and runs
- * each START as a child task named for its function. A task ends by posting
- * DONE, FAILED or CANCELLED — after its `finally` blocks and children, since
- * the runner's own frames unwind last. CLOSE cancels what runs and ends the
- * thread.
+ * runtime. Each START calls its function at once, in the port's message
+ * handler: a plain result is posted back from there; an operation (or a
+ * promise) runs as a child task of the root, named for the function, and ends
+ * by posting DONE, FAILED or CANCELLED — after its `finally` blocks and
+ * children, since the runner's own frames unwind last. CLOSE cancels what
+ * runs and ends the thread.
  */
 import { parentPort, threadId, workerData, type TransferListItem } from "node:worker_threads";
 import { setThreadTag } from "../core/ids.js";
 import { isOperation } from "../core/operation.js";
-import { channel } from "../channel/channel.js";
+import { channel, type Channel } from "../channel/channel.js";
 import { run } from "../run.js";
 import { spawn, current } from "../spawn.js";
 import { scoped } from "../scope.js";
@@ -51,34 +52,40 @@ try {
   process.exit(1);
 }
 
-/** Calls the exported function and runs what it returns: an operation, a promise, or a plain value. */
-function* invoke(fnName: string, args: unknown[]): Operation<unknown> {
-  const fn = exports[fnName];
-  if (typeof fn !== "function") {
-    throw new TypeError(`spawnOn(pool, "${fnName}"): the pool's module ${setup.module} exports no function named "${fnName}" (it exports: ${Object.keys(exports).join(", ") || "nothing"})`);
-  }
-  // A shared channel among the arguments crossed as its handle: open it here (one with a custom codec stays a handle, for attachChannel).
-  const opened = args.map((arg) => (isSharedChannelHandle(arg) && arg.codec !== "custom" ? attachChannel(arg) : arg));
-  const result: unknown = fn(...opened);
-  if (isOperation(result) && typeof result !== "string" && !Array.isArray(result)) return yield* result;
-  if (typeof (result as PromiseLike<unknown> | null)?.then === "function") return yield* call(() => result as PromiseLike<unknown>);
-  return result;
+/** A call whose function returned an operation or a promise: it runs as a task of the worker's runtime. */
+interface Running {
+  id: number;
+  fnName: string;
+  result: unknown;
 }
 
-function* runner(id: number, fnName: string, args: unknown[], running: Map<number, Task<unknown>>): Operation<void> {
+/** What the root task takes from the port: calls to run as tasks, cancellations, the end. */
+type Inbox = { t: typeof START; call: Running } | Exclude<ToWorker, { t: typeof START }>;
+
+function* runResult(result: unknown): Operation<unknown> {
+  if (isOperation(result)) return yield* result;
+  return yield* call(() => result as PromiseLike<unknown>);
+}
+
+function postResult(id: number, fnName: string, result: unknown, path: string): void {
+  const { value, transfer } = unwrapTransfer(result);
+  try {
+    post({ t: DONE, id, value }, transfer);
+  } catch (error) {
+    post({ t: FAILED, id, error: errorData(new TypeError(`${fnName}() returned a value that cannot be posted back: ${(error as Error).message}`), path) });
+  }
+}
+
+function* runner({ id, fnName, result }: Running, running: Map<number, Task<unknown>>): Operation<void> {
   const me = yield* current();
   running.set(id, me);
   let reported = false;
   try {
     // A scope of its own (named for the function): a failure of a task it spawns is thrown here, not at the worker's root.
-    const body = { [fnName]: () => invoke(fnName, args) }[fnName]!;
-    const { value, transfer } = unwrapTransfer(yield* scoped(body));
+    const body = { [fnName]: () => runResult(result) }[fnName]!;
+    const value = yield* scoped(body);
     reported = true;
-    try {
-      post({ t: DONE, id, value }, transfer);
-    } catch (error) {
-      post({ t: FAILED, id, error: errorData(new TypeError(`${fnName}() returned a value that cannot be posted back: ${(error as Error).message}`), me.path) });
-    }
+    postResult(id, fnName, value, me.path);
   } catch (error) {
     reported = true;
     post({ t: FAILED, id, error: errorData(error, me.path) });
@@ -88,22 +95,53 @@ function* runner(id: number, fnName: string, args: unknown[], running: Map<numbe
   }
 }
 
+/**
+ * Takes a START: calls the function at once. A plain result (a synchronous
+ * function: nothing to wait for, nothing to cancel) is posted back from here;
+ * an operation or a promise becomes a task of the runtime (via `inbox`).
+ */
+function start(message: Extract<ToWorker, { t: typeof START }>, inbox: Channel<Inbox>): void {
+  const { id, seq, fn: fnName } = message;
+  // Lost the claim: the pool moved the task to another worker before this one took it.
+  if (Atomics.compareExchange(claims, seq % CLAIM_CELLS, seq + 1, TAKEN) !== seq + 1) return;
+  const path = `${fnName} on worker ${tag} (a plain function, outside any task)`;
+  let result: unknown;
+  try {
+    const fn = exports[fnName];
+    if (typeof fn !== "function") {
+      throw new TypeError(`spawnOn(pool, "${fnName}"): the pool's module ${setup.module} exports no function named "${fnName}" (it exports: ${Object.keys(exports).join(", ") || "nothing"})`);
+    }
+    // A shared channel among the arguments crossed as its handle: open it here (one with a custom codec stays a handle, for attachChannel).
+    const args = message.args.map((arg) => (isSharedChannelHandle(arg) && arg.codec !== "custom" ? attachChannel(arg) : arg));
+    result = fn(...args);
+  } catch (error) {
+    post({ t: FAILED, id, error: errorData(error, path) });
+    return;
+  }
+  if ((isOperation(result) && typeof result !== "string" && !Array.isArray(result)) || typeof (result as PromiseLike<unknown> | null)?.then === "function") {
+    inbox.trySend({ t: START, call: { id, fnName, result } });
+  } else {
+    postResult(id, fnName, result, path);
+  }
+}
+
 post({ t: READY, tag });
 
 await run(function* worker() {
   const release = yield* hold(); // the port: the pool may always send more
-  const inbox = channel<ToWorker>("unlimited", { name: "pool messages" });
-  const onMessage = (message: ToWorker): void => void inbox.trySend(message);
+  const inbox = channel<Inbox>("unlimited", { name: "pool messages" });
+  const onMessage = (message: ToWorker): void => {
+    if (message.t === START) start(message, inbox);
+    else inbox.trySend(message);
+  };
   port.on("message", onMessage);
   const running = new Map<number, Task<unknown>>();
   try {
     for (;;) {
       const message = yield* inbox.receive();
       if (message.t === START) {
-        const { seq } = message;
-        // Lost the claim: the pool moved the task to another worker before this one took it.
-        if (Atomics.compareExchange(claims, seq % CLAIM_CELLS, seq + 1, TAKEN) !== seq + 1) continue;
-        yield* spawn(() => runner(message.id, message.fn, message.args, running), { name: message.fn });
+        const { call } = message;
+        yield* spawn(() => runner(call, running), { name: call.fnName });
       } else if (message.t === CANCEL) {
         void running.get(message.id)?.cancel();
       } else if (message.t === CLOSE) {

@@ -100,6 +100,9 @@ export class Pool {
   /** @internal */ closed = false;
   /** @internal */ nextId = 1;
   /** @internal */ readonly counts = { completed: 0, failed: 0, cancelled: 0, stolen: 0, replaced: 0 };
+  /** @internal Calls waiting for room: every live worker has CLAIM_CELLS - 1 posted (oldest first, from `backlogHead`). */
+  readonly backlog: (RemoteCall | null)[] = [];
+  private backlogHead = 0;
 
   /** @internal */
   constructor(
@@ -128,8 +131,34 @@ export class Pool {
       if (slot.dead || slot.calls.size >= CLAIM_CELLS - 1) continue;
       if (best === null || slot.calls.size < best.calls.size) best = slot;
     }
-    if (best === null) throw new WorkerCrashed(`spawnOn(${call.fnName}): ${this} has no live worker that can take it`);
-    best.post(call);
+    if (best !== null) return best.post(call);
+    if (!this.slots.some((slot) => !slot.dead)) throw new WorkerCrashed(`spawnOn(${call.fnName}): ${this} has no live worker that can take it`);
+    this.backlog.push(call);
+  }
+
+  /** @internal A worker has room: it takes the oldest call waiting for it, if any. */
+  next(slot: WorkerSlot): boolean {
+    const backlog = this.backlog;
+    while (this.backlogHead < backlog.length) {
+      const call = backlog[this.backlogHead]!;
+      backlog[this.backlogHead++] = null;
+      if (this.backlogHead === backlog.length) {
+        backlog.length = 0;
+        this.backlogHead = 0;
+      }
+      if (call === null) continue; // cancelled while it waited
+      slot.post(call);
+      return true;
+    }
+    return false;
+  }
+
+  /** @internal Removes a call that waits for room (its task was cancelled); true if it was waiting. */
+  withdraw(call: RemoteCall): boolean {
+    const at = this.backlog.indexOf(call, this.backlogHead);
+    if (at < 0) return false;
+    this.backlog[at] = null;
+    return true;
   }
 
   /** @internal `idle` has nothing left to do: it takes the oldest queued task of the busiest worker. */
@@ -238,7 +267,7 @@ class WorkerSlot {
 
   cancel(call: RemoteCall): void {
     if (this.claim(call)) {
-      call.ended.resolve(undefined); // never started: nothing runs there
+      call.end(); // never started: nothing runs there
       return;
     }
     this.worker.postMessage({ t: CANCEL, id: call.id });
@@ -277,8 +306,9 @@ class WorkerSlot {
         call.result.reject(new PoolClosed(`${call.describe()} was cancelled on its worker`));
         break;
     }
-    call.ended.resolve(undefined);
-    if (this.calls.size === 0 && !this.pool.closed) this.pool.steal(this);
+    call.end();
+    if (this.pool.closed) return;
+    if (!this.pool.next(this) && this.calls.size === 0) this.pool.steal(this);
   }
 
   /** The worker is gone (or going): fail what it started, move what it had queued, replace it. */
@@ -320,8 +350,10 @@ class RemoteCall {
   stealable: boolean;
   /** The remote task's outcome. */
   readonly result: Pending<unknown>;
-  /** Settles when nothing of the call runs on a worker any more (ended, cancelled there, or its worker died). */
-  readonly ended: Pending<undefined>;
+  /** Nothing of the call runs on a worker any more (ended, cancelled there, or its worker died). */
+  over = false;
+  /** Made only when a cancelled call's teardown is waited for: settles when it is `over`. */
+  private endWait: Pending<undefined> | null = null;
 
   constructor(
     readonly id: number,
@@ -332,16 +364,29 @@ class RemoteCall {
   ) {
     this.stealable = transfer.length === 0;
     this.result = new Pending(`${this.describe()}: its result`);
-    this.ended = new Pending(`${this.describe()}: its end`);
   }
 
   describe(): string {
     return `${this.fnName}() on ${this.slot?.tag ? `worker ${this.slot.tag} of ` : ""}${this.pool}`;
   }
 
+  /** Settles once it is over, for a wait on the remote teardown. */
+  get ended(): Pending<undefined> {
+    if (this.endWait === null) {
+      this.endWait = new Pending(`${this.describe()}: its end`);
+      if (this.over) this.endWait.resolve(undefined);
+    }
+    return this.endWait;
+  }
+
+  end(): void {
+    this.over = true;
+    this.endWait?.resolve(undefined);
+  }
+
   fail(error: Error): void {
     this.result.reject(error);
-    this.ended.resolve(undefined);
+    this.end();
   }
 }
 
@@ -438,13 +483,17 @@ function* remote<T>(pool: Pool, fnName: string, args: unknown[], transfer: Trans
   } finally {
     if (!call.result.settled) {
       // Cancelled here: cancel there, and wait for its teardown (bounded by the grace period).
-      call.slot!.cancel(call);
-      const ended = yield* selectBiased(
-        call.ended.onDone(() => true),
-        onTimeout(pool.cancelGrace, () => false),
-      );
-      if (!ended) {
-        call.slot!.terminate(`${call.describe()} did not reach a suspension within ${pool.cancelGrace} ms of its cancellation, so its worker was terminated`);
+      if (call.slot === null) {
+        pool.withdraw(call); // never posted: nothing runs anywhere
+      } else {
+        call.slot.cancel(call);
+        const ended = yield* selectBiased(
+          call.ended.onDone(() => true),
+          onTimeout(pool.cancelGrace, () => false),
+        );
+        if (!ended) {
+          call.slot.terminate(`${call.describe()} did not reach a suspension within ${pool.cancelGrace} ms of its cancellation, so its worker was terminated`);
+        }
       }
     }
   }

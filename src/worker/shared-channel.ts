@@ -21,22 +21,28 @@
  * | FREE         | received and done with: its space is reusable once FREE_AT   |
  * |              | reaches it                                                   |
  * | PAD          | the unused end of the slab                                   |
+ * | WRITING      | reserved by a sender copying a large payload in without the  |
+ * |              | lock; receivers wait for it (it keeps the channel's order)   |
  *
- * FULL → TAKEN → FREE (decoded at once: FULL → FREE); cancel: FULL → FREE.
+ * WRITING → FULL → TAKEN → FREE (decoded at once: FULL → FREE); cancel: FULL → FREE.
  *
  * Invariants:
- * - Every change of the header or a record's state happens under LOCK (a
- *   spin lock: critical sections are a copy of one element), so each
- *   operation is atomic with respect to every thread.
+ * - Every change of the header or a record's state happens under LOCK, so
+ *   each operation is atomic with respect to every thread — except the one
+ *   store WRITING → FULL, by the sender that reserved the record, which
+ *   readers load atomically.
  * - COUNT ≤ CAPACITY and USED ≤ the slab's size; a send that would break
  *   either is refused ("full") and waits.
- * - Waking: a send adds to DATA_EPOCH, a receive that frees space adds to
- *   SPACE_EPOCH, close and cancel add to both; `Atomics.notify` follows only
- *   if the matching *_WAITERS count is nonzero. A waiter adds itself to
- *   *_WAITERS before `Atomics.waitAsync(epoch, seen)` with the epoch it saw
- *   *before* it found the channel not ready, so a change in between is never
- *   missed (sequentially consistent atomics: either the changer sees the
- *   waiter and notifies, or the waiter sees the changed epoch).
+ * - Waking (an event count): after a send, a receiver's thread that waits
+ *   (DATA_WAITERS > 0) is woken by adding to DATA_EPOCH and notifying it;
+ *   after a receive that frees space, likewise SPACE_WAITERS / SPACE_EPOCH;
+ *   close and cancel wake both. A thread about to wait first adds itself to
+ *   the waiters, then reads the epoch and waits on it, then polls once more
+ *   (EpochWatch). With sequentially consistent atomics, either the changer's
+ *   load of the waiters sees it (and the epoch moves, ending its wait), or
+ *   the change was unlocked before the waiter counted itself, and its last
+ *   poll, which takes the lock, sees the change. A sender on the fast path
+ *   thus pays one atomic load for waking, not a read-modify-write.
  *
  * Waiting never blocks a thread: every thread (the main one included) waits
  * with `Atomics.waitAsync`, as a level-triggered source (io/wait.ts): woken,
@@ -84,6 +90,10 @@ const FULL = 1;
 const TAKEN = 2;
 const FREE = 3;
 const PAD = 4;
+const WRITING = 5;
+
+/** Payloads up to this many bytes are copied under the lock; larger ones after reserving their space. */
+const SMALL = 256;
 
 // Record tags: how the payload reads.
 const T_UNDEFINED = 0;
@@ -160,10 +170,16 @@ const waitAsync = (Atomics as unknown as {
   waitAsync(array: Int32Array, index: number, value: number): { async: false; value: string } | { async: true; value: Promise<string> };
 }).waitAsync;
 
-/** Fires its listeners when an epoch word of the header changes (level-triggered: they poll again). */
+/**
+ * Fires its listeners when the other side may have changed the channel: an
+ * event count on an epoch word of the header (level-triggered: they poll again).
+ *
+ * Arming counts this thread among the word's waiters, reads the epoch and
+ * starts `Atomics.waitAsync` on it, and then has its listeners poll once more:
+ * a change made before the count was visible to its maker (who then skipped
+ * the notification) is seen by that poll; one made after is notified.
+ */
 class EpochWatch extends Notifier {
-  /** The epoch the latest poll in this thread saw before it looked; a wait starts from it. */
-  seen = 0;
   private armed = false;
 
   constructor(
@@ -176,13 +192,18 @@ class EpochWatch extends Notifier {
 
   override add(listener: Listener): void {
     super.add(listener);
-    if (this.armed) return; // an armed wait saw an epoch no newer than `seen`: it fires on any change since
+    if (this.armed) return;
     this.armed = true;
     Atomics.add(this.header, this.waiters, 1);
-    const wait = waitAsync(this.header, this.epoch, this.seen);
+    const wait = waitAsync(this.header, this.epoch, Atomics.load(this.header, this.epoch));
     if (wait.async) void wait.value.then(this.fire);
-    else queueMicrotask(this.fire); // changed already
+    else queueMicrotask(this.fire);
+    queueMicrotask(this.recheck);
   }
+
+  private readonly recheck = (): void => {
+    this.notify();
+  };
 
   private readonly fire = (): void => {
     Atomics.sub(this.header, this.waiters, 1);
@@ -232,30 +253,48 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
 
   // --- the lock -------------------------------------------------------------
 
+  /**
+   * A futex-style lock (Drepper's "mutex2"): 0 free, 1 held, 2 held with
+   * threads waiting. Critical sections copy at most a small element (large
+   * ones are copied outside, see `offer`), so a short spin nearly always wins;
+   * a thread that keeps losing sleeps in `Atomics.wait` until the holder's
+   * `unlock` notifies it.
+   */
   private lock(): void {
     const header = this.header;
-    if (Atomics.compareExchange(header, LOCK, 0, 1) === 0) return;
-    for (let spins = 0; ; spins++) {
-      if (Atomics.compareExchange(header, LOCK, 0, 1) === 0) return;
-      // Another thread copies an element: yield the core briefly (a short, bounded block).
-      if (spins > 100) Atomics.wait(header, LOCK, 1, 1);
+    let state = Atomics.compareExchange(header, LOCK, 0, 1);
+    if (state === 0) return;
+    for (let spins = 0; spins < 200; spins++) {
+      state = Atomics.compareExchange(header, LOCK, 0, 1);
+      if (state === 0) return;
+    }
+    if (state !== 2) state = Atomics.exchange(header, LOCK, 2);
+    while (state !== 0) {
+      Atomics.wait(header, LOCK, 2);
+      state = Atomics.exchange(header, LOCK, 2);
     }
   }
 
   private unlock(): void {
-    Atomics.store(this.header, LOCK, 0);
+    const header = this.header;
+    if (Atomics.sub(header, LOCK, 1) !== 1) {
+      Atomics.store(header, LOCK, 0);
+      Atomics.notify(header, LOCK, 1);
+    }
   }
 
+  /** After a change: wakes the other side's waiters, if it has any (see EpochWatch for why skipping is safe). */
   private wake(epoch: number, waiters: number): void {
-    Atomics.add(this.header, epoch, 1);
-    if (Atomics.load(this.header, waiters) > 0) Atomics.notify(this.header, epoch);
+    const header = this.header;
+    if (Atomics.load(header, waiters) === 0) return;
+    Atomics.add(header, epoch, 1);
+    Atomics.notify(header, epoch);
   }
 
   // --- sending --------------------------------------------------------------
 
   /** Writes `value` if there is room: SENT_OK, FULL_RESULT or CLOSED_SEND. Throws if it can never fit or cannot be encoded. */
   private offer(value: T): SendResult {
-    this.spaceWatch.seen = Atomics.load(this.header, SPACE_EPOCH);
     let tag: number;
     let bytes: Uint8Array | null = null;
     let number = 0;
@@ -310,16 +349,25 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
       this.writeRecordHeader(at, tail - RECORD_HEADER, (0 << 4) | PAD);
       at = 0;
     }
-    this.writeRecordHeader(at, length, (tag << 4) | FULL);
-    if (tag === T_NUMBER) this.words[(at + RECORD_HEADER) >> 3] = number;
-    else if (bytes !== null) this.data.set(bytes, at + RECORD_HEADER);
     let next = at + size;
     if (next === this.slab) next = 0;
     header[WRITE_AT] = next;
     header[USED] = used + needed;
     header[COUNT]!++;
     header[SENT]!++;
-    this.unlock();
+    if (length <= SMALL) {
+      // Small: written under the lock, buffered at once.
+      this.writeRecordHeader(at, length, (tag << 4) | FULL);
+      if (tag === T_NUMBER) this.words[(at + RECORD_HEADER) >> 3] = number;
+      else if (bytes !== null) this.data.set(bytes, at + RECORD_HEADER);
+      this.unlock();
+    } else {
+      // Large: the space is reserved (WRITING) in order, the copy runs without the lock, then the record is published.
+      this.writeRecordHeader(at, length, (tag << 4) | WRITING);
+      this.unlock();
+      this.data.set(bytes!, at + RECORD_HEADER);
+      Atomics.store(this.slabInts, (at >> 2) + 1, (tag << 4) | FULL);
+    }
     this.wake(DATA_EPOCH, DATA_WAITERS);
     return SENT_OK;
   }
@@ -335,7 +383,6 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
   /** Takes the next element: the value, NOTHING if empty and open, or DRAINED_CLOSED. */
   private take(): T | typeof NOTHING | typeof DRAINED_CLOSED {
     const header = this.header;
-    this.dataWatch.seen = Atomics.load(header, DATA_EPOCH);
     this.lock();
     const freed = this.held >= 0 ? this.freeLocked(this.held) : false;
     this.held = -1;
@@ -349,7 +396,13 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
     let at = header[READ_AT]!;
     if ((ints[(at >> 2) + 1]! & 15) === PAD) at = 0;
     const length = ints[at >> 2]!;
-    const word = ints[(at >> 2) + 1]!;
+    const word = Atomics.load(ints, (at >> 2) + 1);
+    if ((word & 15) === WRITING) {
+      // Its sender still copies it in: wait for the record's publication (DATA_EPOCH).
+      this.unlock();
+      if (freed) this.wake(SPACE_EPOCH, SPACE_WAITERS);
+      return NOTHING;
+    }
     const tag = word >> 4;
     let next = at + RECORD_HEADER + ((length + 7) & ~7);
     if (next === this.slab) next = 0;
@@ -497,6 +550,7 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
     let at = header[READ_AT]!;
     while (header[COUNT]! > 0) {
       if ((ints[(at >> 2) + 1]! & 15) === PAD) at = 0;
+      while ((Atomics.load(ints, (at >> 2) + 1) & 15) === WRITING); // a sender finishing its copy (no lock needed for that)
       const length = ints[at >> 2]!;
       const tag = ints[(at >> 2) + 1]! >> 4;
       try {
