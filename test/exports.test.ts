@@ -89,6 +89,7 @@ const VALUES: Record<string, string[]> = {
     "toWritable",
   ],
   "src/ipc/index.ts": ["PeerLost", "remoteReceiver", "remoteSender", "structuredCodec"],
+  "src/worker/index.ts": ["Pool", "PoolClosed", "WorkerCrashed", "WorkerTaskError", "attachChannel", "createPool", "sharedChannel", "spawnOn", "transferring"],
   "src/durable/index.ts": [
     "SnapshotError",
     "VersionMismatch",
@@ -189,6 +190,7 @@ const TYPES: Record<string, string[]> = {
     "WritableChannel",
   ],
   "src/ipc/index.ts": ["Codec", "RemoteReceiverOptions", "RemoteSender", "RemoteSenderOptions", "Transport"],
+  "src/worker/index.ts": ["PoolOptions", "PoolStats", "SharedChannel", "SharedChannelHandle", "SharedChannelOptions", "SharedCodec", "SharedCodecOption", "SpawnOnOptions"],
   "src/durable/index.ts": [
     "DecodeOptions",
     "EncodeOptions",
