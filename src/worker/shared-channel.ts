@@ -784,7 +784,7 @@ function* receivingEach<T>(channel: SharedChannelImpl<T>, body: (value: T) => vo
   for (;;) {
     const result = yield* channel.receiveCatching();
     if (!result.ok) {
-      if (result.cause !== undefined || channel.stats().cancelled) throw channel.closedError();
+      if (result.cause !== undefined) throw channel.closedError(); // as channel's each: a close with a cause fails it
       return;
     }
     const step = awaitable(body(result.value));
