@@ -12,6 +12,7 @@ import { setThreadTag } from "../core/ids.js";
 import { isOperation } from "../core/operation.js";
 import { channel, type Channel } from "../channel/channel.js";
 import { run } from "../run.js";
+import { yieldNow } from "../scheduling.js";
 import { spawn, current } from "../spawn.js";
 import { scoped } from "../scope.js";
 import { call, hold } from "../interop.js";
@@ -19,13 +20,14 @@ import type { Task } from "../core/task.js";
 import type { Operation } from "../types.js";
 import { unwrapTransfer } from "./transfer.js";
 import { attachChannel, isSharedChannelHandle } from "./shared-channel.js";
-import { CANCEL, CANCELLED, CLAIM_CELLS, CLOSE, DONE, FAILED, LOAD_FAILED, READY, START, TAKEN, type ErrorData, type FromWorker, type ToWorker, type WorkerSetup } from "./protocol.js";
+import { CANCEL, CANCELLED, CLAIM_CELLS, CLOSE, DONE, FAILED, INJECT_CELLS, LOAD_FAILED, READY, START, TAKEN, TOOK, taker, type ErrorData, type FromWorker, type Injected, type ToWorker, type WorkerSetup } from "./protocol.js";
 
 const port = parentPort!;
 const tag = `w${threadId}`;
 setThreadTag(tag); // before the thread creates any task, so every id here reads `w3.7`
 const setup = workerData as WorkerSetup;
 const claims = new Int32Array(setup.claims);
+const injectClaims = new Int32Array(setup.injectClaims);
 
 function post(message: FromWorker, transfer: readonly TransferListItem[] = []): void {
   port.postMessage(message, transfer);
@@ -76,9 +78,8 @@ function postResult(id: number, fnName: string, result: unknown, path: string): 
   }
 }
 
-function* runner({ id, fnName, result }: Running, running: Map<number, Task<unknown>>): Operation<void> {
+function* runner({ id, fnName, result }: Running, running: Map<number, Task<unknown>>, idle: Channel<true>): Operation<void> {
   const me = yield* current();
-  running.set(id, me);
   let reported = false;
   try {
     // A scope of its own (named for the function): a failure of a task it spawns is thrown here, not at the worker's root.
@@ -91,6 +92,7 @@ function* runner({ id, fnName, result }: Running, running: Map<number, Task<unkn
     post({ t: FAILED, id, error: errorData(error, me.path) });
   } finally {
     running.delete(id);
+    if (running.size === 0) idle.trySend(true);
     if (!reported) post({ t: CANCELLED, id });
   }
 }
@@ -100,10 +102,8 @@ function* runner({ id, fnName, result }: Running, running: Map<number, Task<unkn
  * function: nothing to wait for, nothing to cancel) is posted back from here;
  * an operation or a promise becomes a task of the runtime (via `inbox`).
  */
-function start(message: Extract<ToWorker, { t: typeof START }>, inbox: Channel<Inbox>): void {
-  const { id, seq, fn: fnName } = message;
-  // Lost the claim: the pool moved the task to another worker before this one took it.
-  if (Atomics.compareExchange(claims, seq % CLAIM_CELLS, seq + 1, TAKEN) !== seq + 1) return;
+function start(message: { id: number; fn: string; args: unknown[] }, inbox: Channel<Inbox>): void {
+  const { id, fn: fnName } = message;
   const path = `${fnName} on worker ${tag} (a plain function, outside any task)`;
   let result: unknown;
   try {
@@ -125,26 +125,57 @@ function start(message: Extract<ToWorker, { t: typeof START }>, inbox: Channel<I
   }
 }
 
+/**
+ * Takes calls from the pool's inject queue while this worker has nothing
+ * running (a plain function's call runs to its end here, so it waits for it),
+ * claiming each by its cell (protocol.ts) and telling the pool (TOOK) first.
+ */
+function* injecting(inbox: Channel<Inbox>, running: Map<number, Task<unknown>>, idle: Channel<true>): Operation<void> {
+  const inject = attachChannel<Injected>(setup.inject);
+  for (;;) {
+    if (running.size > 0) {
+      yield* idle.receive(); // conflated: a stale signal only means one more look
+      continue;
+    }
+    if (inbox.stats().buffered > 0) {
+      yield* yieldNow(); // calls from the port come first
+      continue;
+    }
+    const result = yield* inject.receiveCatching();
+    if (!result.ok) return; // the pool closed it
+    const call = result.value;
+    const cell = call.id % INJECT_CELLS;
+    if (Atomics.compareExchange(injectClaims, cell, call.id + 1, taker(setup.index)) !== call.id + 1) continue; // withdrawn
+    post({ t: TOOK, id: call.id });
+    start(call, inbox);
+  }
+}
+
 post({ t: READY, tag });
 
 await run(function* worker() {
   const release = yield* hold(); // the port: the pool may always send more
   const inbox = channel<Inbox>("unlimited", { name: "pool messages" });
   const onMessage = (message: ToWorker): void => {
-    if (message.t === START) start(message, inbox);
-    else inbox.trySend(message);
+    if (message.t !== START) inbox.trySend(message);
+    // Lost the claim: the pool moved the task to another worker before this one took it.
+    else if (Atomics.compareExchange(claims, message.seq % CLAIM_CELLS, message.seq + 1, TAKEN) === message.seq + 1) start(message, inbox);
   };
   port.on("message", onMessage);
   const running = new Map<number, Task<unknown>>();
+  /** Told when the last running task ended: the injector may take more. */
+  const idle = channel<true>("conflated", { name: "idle" });
+  const injector = yield* spawn(() => injecting(inbox, running, idle), { name: "inject queue" });
   try {
     for (;;) {
       const message = yield* inbox.receive();
       if (message.t === START) {
         const { call } = message;
-        yield* spawn(() => runner(call, running), { name: call.fnName });
+        running.set(call.id, yield* spawn(() => runner(call, running, idle), { name: call.fnName }));
       } else if (message.t === CANCEL) {
         void running.get(message.id)?.cancel();
       } else if (message.t === CLOSE) {
+        void injector.cancel();
         for (const task of running.values()) void task.cancel();
         return;
       }

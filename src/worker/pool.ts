@@ -37,9 +37,9 @@ import type { Task } from "../core/task.js";
 import type { Operation } from "../types.js";
 import { Pending } from "../io/wait.js";
 import { checkMs, checkName, checkOptions, show } from "../validate.js";
-import { CANCEL, CANCELLED, CLAIM_CELLS, CLOSE, DONE, FAILED, LOAD_FAILED, READY, START, STOLEN, type ErrorData, type FromWorker, type WorkerSetup } from "./protocol.js";
+import { CANCEL, CANCELLED, CLAIM_CELLS, CLOSE, DONE, FAILED, INJECT_CELLS, LOAD_FAILED, READY, START, STOLEN, TOOK, taker, type ErrorData, type FromWorker, type Injected, type WorkerSetup } from "./protocol.js";
 import { PoolClosed, WorkerCrashed, WorkerTaskError } from "./errors.js";
-import { SharedChannelImpl } from "./shared-channel.js";
+import { SharedChannelImpl, sharedChannel } from "./shared-channel.js";
 
 const FROM_SOURCE = import.meta.url.endsWith(".ts");
 const ENTRY = new URL(FROM_SOURCE ? "./entry.ts" : "./entry.js", import.meta.url);
@@ -100,6 +100,11 @@ export class Pool {
   /** @internal */ closed = false;
   /** @internal */ nextId = 1;
   /** @internal */ readonly counts = { completed: 0, failed: 0, cancelled: 0, stolen: 0, replaced: 0 };
+  /** @internal The inject queue (protocol.ts): calls no idle worker was there to take, for the first worker that runs out of work. */
+  readonly inject = sharedChannel<Injected>(INJECT_CELLS - 1, { name: "inject queue", bytes: 1 << 20 }) as SharedChannelImpl<Injected>;
+  /** @internal */ readonly injectClaims = new Int32Array(new SharedArrayBuffer(INJECT_CELLS * 4));
+  /** @internal Calls in the inject queue whose TOOK has not arrived, by id. */
+  readonly injected = new Map<number, RemoteCall>();
   /** @internal Calls waiting for room: every live worker has CLAIM_CELLS - 1 posted (oldest first, from `backlogHead`). */
   readonly backlog: (RemoteCall | null)[] = [];
   private backlogHead = 0;
@@ -114,7 +119,7 @@ export class Pool {
   ) {}
 
   stats(): PoolStats {
-    let pending = 0;
+    let pending = this.injected.size;
     for (const slot of this.slots) pending += slot.calls.size;
     return { name: this.name, workers: this.slots.filter((slot) => !slot.dead).length, pending, ...this.counts };
   }
@@ -123,9 +128,16 @@ export class Pool {
     return `pool "${this.name}"`;
   }
 
-  /** @internal Posts a call to the least busy live worker. */
+  /**
+   * @internal Places a call: on an idle worker's port if there is one, else in
+   * the inject queue (for the first worker to run out of work), else — a
+   * call with transferred or shared arguments, or a full queue — on the
+   * least busy worker's port.
+   */
   dispatch(call: RemoteCall): void {
     if (this.closed) throw new PoolClosed(`spawnOn(${call.fnName}): ${this} is closed (the scope that created it has ended)`);
+    for (const slot of this.slots) if (!slot.dead && slot.calls.size === 0) return slot.post(call);
+    if (call.stealable && this.injected.size < INJECT_CELLS - 1 && this.injectCall(call)) return;
     let best: WorkerSlot | null = null;
     for (const slot of this.slots) {
       if (slot.dead || slot.calls.size >= CLAIM_CELLS - 1) continue;
@@ -134,6 +146,45 @@ export class Pool {
     if (best !== null) return best.post(call);
     if (!this.slots.some((slot) => !slot.dead)) throw new WorkerCrashed(`spawnOn(${call.fnName}): ${this} has no live worker that can take it`);
     this.backlog.push(call);
+  }
+
+  private injectCall(call: RemoteCall): boolean {
+    const cell = call.id % INJECT_CELLS;
+    Atomics.store(this.injectClaims, cell, call.id + 1);
+    let sent = false;
+    try {
+      sent = this.inject.trySend({ id: call.id, fn: call.fnName, args: call.args }).ok;
+    } catch {
+      // Arguments structured clone cannot encode in shared memory (a SharedArrayBuffer): the port takes them.
+    }
+    if (!sent) {
+      Atomics.store(this.injectClaims, cell, STOLEN);
+      return false;
+    }
+    call.queued = true;
+    this.injected.set(call.id, call);
+    return true;
+  }
+
+  /** @internal Withdraws a queued call from the inject queue; false if a worker took it (then returns that worker). */
+  uninject(call: RemoteCall): WorkerSlot | null | true {
+    const cell = call.id % INJECT_CELLS;
+    const was = Atomics.compareExchange(this.injectClaims, cell, call.id + 1, STOLEN);
+    if (was === call.id + 1) {
+      this.injected.delete(call.id);
+      return true;
+    }
+    return this.slots[-2 - was] ?? null;
+  }
+
+  /** @internal Worker `slot` said it took `id` from the inject queue. */
+  took(slot: WorkerSlot, id: number): RemoteCall | undefined {
+    const call = this.injected.get(id);
+    if (call === undefined) return undefined;
+    this.injected.delete(id);
+    call.slot = slot;
+    call.stealable = false; // started: nothing to claim
+    return call;
   }
 
   /** @internal A worker has room: it takes the oldest call waiting for it, if any. */
@@ -184,14 +235,22 @@ export class Pool {
     const index = this.slots.indexOf(dead);
     const calls = [...dead.calls.values()];
     dead.calls.clear();
+    // Calls it took from the inject queue whose TOOK never arrived: the claim cells name it.
+    for (const call of this.injected.values()) {
+      if (Atomics.load(this.injectClaims, call.id % INJECT_CELLS) === taker(index)) {
+        this.injected.delete(call.id);
+        call.slot = dead;
+        calls.push(call);
+      }
+    }
     let fresh: WorkerSlot | null = null;
     if (!this.closed && dead.loaded) {
-      fresh = new WorkerSlot(this);
+      fresh = new WorkerSlot(this, index);
       this.slots[index] = fresh;
       this.counts.replaced++;
     }
     for (const call of calls) {
-      if (!this.closed && call.stealable && dead.claim(call)) {
+      if (!this.closed && call.stealable && call.seq >= 0 && dead.claim(call)) {
         this.counts.stolen++;
         try {
           this.dispatch(call);
@@ -207,7 +266,13 @@ export class Pool {
   /** @internal Asks every worker to cancel its tasks and exit; terminates those that do not within the grace period. */
   async close(): Promise<void> {
     this.closed = true;
+    for (const call of [...this.injected.values()]) {
+      if (this.uninject(call) === true) call.fail(new PoolClosed(`${call.describe()} was still queued when ${this} closed`));
+    }
+    this.inject.close();
     await Promise.all(this.slots.map((slot) => slot.close()));
+    for (const call of this.injected.values()) call.fail(new PoolClosed(`${call.describe()} was still running when ${this} closed`));
+    this.injected.clear();
   }
 }
 
@@ -225,11 +290,14 @@ class WorkerSlot {
   private readonly ready = deferred();
   private readonly exited = deferred();
 
-  constructor(readonly pool: Pool) {
+  constructor(
+    readonly pool: Pool,
+    readonly index: number,
+  ) {
     const claims = new SharedArrayBuffer(CLAIM_CELLS * 4);
     this.claims = new Int32Array(claims);
     this.ready.promise.catch(() => {}); // observed through started()
-    const setup: WorkerSetup = { module: pool.module, claims };
+    const setup: WorkerSetup = { module: pool.module, claims, index, inject: pool.inject.handle, injectClaims: pool.injectClaims.buffer as SharedArrayBuffer };
     this.worker = new Worker(bootstrap(), { eval: true, workerData: setup, name: `${pool.name} worker` });
     this.worker.unref(); // referenced only while it has tasks: an idle pool does not keep the process alive
     this.worker.on("message", (message: FromWorker) => this.received(message));
@@ -260,6 +328,7 @@ class WorkerSlot {
   /** Takes `call` back if the worker has not started it (protocol.ts); true if taken. */
   claim(call: RemoteCall): boolean {
     const seq = call.seq;
+    if (seq < 0) return false; // not posted to this port (taken from the inject queue)
     if (Atomics.compareExchange(this.claims, seq % CLAIM_CELLS, seq + 1, STOLEN) !== seq + 1) return false;
     this.forget(call);
     return true;
@@ -285,6 +354,14 @@ class WorkerSlot {
         this.tag = message.tag;
         this.ready.resolve();
         return;
+      case TOOK: {
+        const call = this.pool.took(this, message.id);
+        if (call !== undefined) {
+          if (this.calls.size === 0) this.worker.ref();
+          this.calls.set(call.id, call);
+        }
+        return;
+      }
       case LOAD_FAILED:
         this.ready.reject(remoteError(`${this.pool}: loading ${this.pool.module} on a worker failed: ${message.error.name}: ${message.error.message}`, message.error));
         return;
@@ -346,6 +423,8 @@ class WorkerSlot {
 class RemoteCall {
   slot: WorkerSlot | null = null;
   seq = -1;
+  /** In the inject queue (until a worker takes it, `slot` is null). */
+  queued = false;
   posted = false;
   stealable: boolean;
   /** The remote task's outcome. */
@@ -428,7 +507,7 @@ export function createPool(options: PoolOptions): Operation<Pool> {
   const grace = options.cancelGrace === undefined ? 1_000 : checkMs(what, "options.cancelGrace", options.cancelGrace, false);
   return resource<Pool>(function* pool(provide) {
     const pool = new Pool(options.name ?? "pool", size, module, grace);
-    for (let i = 0; i < size; i++) pool.slots.push(new WorkerSlot(pool));
+    for (let i = 0; i < size; i++) pool.slots.push(new WorkerSlot(pool, i));
     try {
       yield* call(() => Promise.all(pool.slots.map((slot) => slot.started())));
       yield* provide(pool);
@@ -483,16 +562,22 @@ function* remote<T>(pool: Pool, fnName: string, args: unknown[], transfer: Trans
   } finally {
     if (!call.result.settled) {
       // Cancelled here: cancel there, and wait for its teardown (bounded by the grace period).
-      if (call.slot === null) {
-        pool.withdraw(call); // never posted: nothing runs anywhere
+      let slot = call.slot;
+      if (slot === null && call.queued) {
+        const taken = pool.uninject(call);
+        if (taken === true) call.end(); // withdrawn from the inject queue: it never ran
+        else if (taken !== null) slot = taken; // a worker took it; its TOOK is on the way
+      }
+      if (slot === null) {
+        if (!call.queued) pool.withdraw(call); // never posted: nothing runs anywhere
       } else {
-        call.slot.cancel(call);
+        slot.cancel(call);
         const ended = yield* selectBiased(
           call.ended.onDone(() => true),
           onTimeout(pool.cancelGrace, () => false),
         );
         if (!ended) {
-          call.slot.terminate(`${call.describe()} did not reach a suspension within ${pool.cancelGrace} ms of its cancellation, so its worker was terminated`);
+          slot.terminate(`${call.describe()} did not reach a suspension within ${pool.cancelGrace} ms of its cancellation, so its worker was terminated`);
         }
       }
     }

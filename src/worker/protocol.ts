@@ -17,6 +17,8 @@
  * Invariant: a worker has fewer than CLAIM_CELLS tasks posted and not yet
  * ended or stolen, so a cell is reused only after its last task settled.
  */
+import type { SharedChannelHandle } from "./shared-channel.js";
+
 export const CLAIM_CELLS = 1024;
 export const TAKEN = 0;
 export const STOLEN = -1;
@@ -32,6 +34,26 @@ export const LOAD_FAILED = 11;
 export const DONE = 12;
 export const FAILED = 13;
 export const CANCELLED = 14;
+/** The worker took a call from the inject queue (posted before it starts it). */
+export const TOOK = 15;
+
+/**
+ * The inject queue: a shared channel every worker of the pool receives from
+ * while it has nothing to run. Its claim cells (`id % INJECT_CELLS`) hold
+ * `id + 1` while the call is queued; a worker that takes it swaps in
+ * `taker(index)`, the pool that withdraws it (a cancellation) swaps in
+ * STOLEN. So whoever the cell names owns the call — also when the worker
+ * dies before its TOOK arrives.
+ */
+export const INJECT_CELLS = 4096;
+export const taker = (index: number): number => -2 - index;
+
+/** A call as it waits in the inject queue. */
+export interface Injected {
+  id: number;
+  fn: string;
+  args: unknown[];
+}
 
 export type ToWorker =
   | { t: typeof START; id: number; seq: number; fn: string; args: unknown[] }
@@ -43,7 +65,8 @@ export type FromWorker =
   | { t: typeof LOAD_FAILED; error: ErrorData }
   | { t: typeof DONE; id: number; value: unknown }
   | { t: typeof FAILED; id: number; error: ErrorData }
-  | { t: typeof CANCELLED; id: number };
+  | { t: typeof CANCELLED; id: number }
+  | { t: typeof TOOK; id: number };
 
 /** A remote failure as it crosses: its text, and the error itself when it can be cloned. */
 export interface ErrorData {
@@ -60,4 +83,8 @@ export interface ErrorData {
 export interface WorkerSetup {
   module: string;
   claims: SharedArrayBuffer;
+  /** The worker's place in the pool (a replacement takes its predecessor's). */
+  index: number;
+  inject: SharedChannelHandle;
+  injectClaims: SharedArrayBuffer;
 }

@@ -20,7 +20,7 @@
  * | TAKEN        | received; a view of its bytes is still in use (codec "bytes")|
  * | FREE         | received and done with: its space is reusable once FREE_AT   |
  * |              | reaches it                                                   |
- * | PAD          | the unused end of the slab                                   |
+ * | PAD          | the unused end of the slab; FREE once the reader passed it   |
  * | WRITING      | reserved by a sender copying a large payload in without the  |
  * |              | lock; receivers wait for it (it keeps the channel's order)   |
  *
@@ -393,14 +393,14 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
       return state === OPEN ? NOTHING : DRAINED_CLOSED;
     }
     const ints = this.slabInts;
-    let at = header[READ_AT]!;
-    if ((ints[(at >> 2) + 1]! & 15) === PAD) at = 0;
+    let at = this.passPad(header[READ_AT]!);
     const length = ints[at >> 2]!;
     const word = Atomics.load(ints, (at >> 2) + 1);
     if ((word & 15) === WRITING) {
       // Its sender still copies it in: wait for the record's publication (DATA_EPOCH).
+      const reclaimed = this.freeLocked(-1) || freed; // a PAD passed above
       this.unlock();
-      if (freed) this.wake(SPACE_EPOCH, SPACE_WAITERS);
+      if (reclaimed) this.wake(SPACE_EPOCH, SPACE_WAITERS);
       return NOTHING;
     }
     const tag = word >> 4;
@@ -415,8 +415,9 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
       ints[(at >> 2) + 1] = (tag << 4) | TAKEN;
       this.held = at;
       value = this.data.subarray(from, from + length);
+      const reclaimed = this.freeLocked(-1) || freed; // a PAD passed above
       this.unlock();
-      if (freed) this.wake(SPACE_EPOCH, SPACE_WAITERS);
+      if (reclaimed) this.wake(SPACE_EPOCH, SPACE_WAITERS);
       return value as T;
     }
     try {
@@ -455,6 +456,19 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
     }
   }
 
+  /**
+   * Under the lock: the reader at `at` steps over a PAD there (the slab's end
+   * a record did not fit in) to offset 0, marking the PAD free, since only
+   * now may its space be reused. Returns where the next record starts.
+   */
+  private passPad(at: number): number {
+    const ints = this.slabInts;
+    if ((ints[(at >> 2) + 1]! & 15) !== PAD) return at;
+    ints[(at >> 2) + 1] = FREE; // its length field already spans to the slab's end
+    this.header[READ_AT] = 0;
+    return 0;
+  }
+
   /** Under the lock: marks the record at `at` free (if ≥ 0) and reclaims free records from FREE_AT on. True if space was reclaimed. */
   private freeLocked(at: number): boolean {
     const header = this.header;
@@ -465,10 +479,8 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
     const before = used;
     while (used > 0) {
       const state = ints[(from >> 2) + 1]! & 15;
-      let size: number;
-      if (state === PAD) size = this.slab - from;
-      else if (state === FREE) size = RECORD_HEADER + ((ints[from >> 2]! + 7) & ~7);
-      else break;
+      if (state !== FREE) break; // buffered, held, being written, or a PAD the reader has not passed yet
+      const size = RECORD_HEADER + ((ints[from >> 2]! + 7) & ~7);
       used -= size;
       from += size;
       if (from === this.slab) from = 0;
@@ -549,7 +561,7 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
     const ints = this.slabInts;
     let at = header[READ_AT]!;
     while (header[COUNT]! > 0) {
-      if ((ints[(at >> 2) + 1]! & 15) === PAD) at = 0;
+      at = this.passPad(at);
       while ((Atomics.load(ints, (at >> 2) + 1) & 15) === WRITING); // a sender finishing its copy (no lock needed for that)
       const length = ints[at >> 2]!;
       const tag = ints[(at >> 2) + 1]! >> 4;

@@ -143,24 +143,51 @@ describe("createPool / spawnOn", () => {
     }
   });
 
-  test("an idle worker steals a task queued behind a busy one", async () => {
+  for (const via of ["the inject queue", "a busy worker's port"] as const) {
+    test(`an idle worker takes a task queued behind a busy one, from ${via}`, async () => {
+      const gate = new SharedArrayBuffer(8);
+      const cells = new Int32Array(gate);
+      // Arguments structured clone cannot put in shared memory (a SharedArrayBuffer) go to a port instead of the inject queue.
+      const args = via === "the inject queue" ? [] : [new SharedArrayBuffer(4)];
+      const out = await run(function* () {
+        const pool = yield* createPool({ module: TASKS, size: 2 });
+        const busy = yield* spawnOn<number>(pool, "spinUntil", [gate]); // an idle worker: blocked until the gate opens
+        yield* until(cells, 1);
+        const short = yield* spawnOn<number>(pool, "thread"); // the other idle worker
+        const queued = yield* spawnOn<number>(pool, "thread", args); // no idle worker: queued
+        const shortThread = yield* short;
+        const queuedThread = yield* queued; // the free worker took it, or this would wait for the gate
+        Atomics.store(cells, 0, 1);
+        const busyThread = yield* busy;
+        return { busyThread, shortThread, queuedThread, stats: pool.stats() };
+      });
+      assert.notEqual(out.busyThread, out.shortThread);
+      assert.equal(out.queuedThread, out.shortThread);
+      assert.equal(out.stats.stolen, via === "the inject queue" ? 0 : 1);
+    });
+  }
+
+  test("a task cancelled while it waits in the inject queue never runs, and the queue moves on", async () => {
     const gate = new SharedArrayBuffer(8);
     const cells = new Int32Array(gate);
     const out = await run(function* () {
-      const pool = yield* createPool({ module: TASKS, size: 2 });
-      const busy = yield* spawnOn<number>(pool, "spinUntil", [gate]); // worker 0, blocked until the gate opens
+      const pool = yield* createPool({ module: TASKS, size: 1 });
+      const busy = yield* spawnOn<number>(pool, "spinUntil", [gate]);
       yield* until(cells, 1);
-      const short = yield* spawnOn<number>(pool, "thread"); // worker 1
-      const queued = yield* spawnOn<number>(pool, "thread"); // worker 0 (tie): queued behind the spinner
-      const shortThread = yield* short;
-      const queuedThread = yield* queued; // worker 1 stole it, or this would wait for the gate
+      const queued = yield* spawnOn<number>(pool, "add", [1, 2]); // in the inject queue
+      yield* sleep(1);
+      const pending = pool.stats().pending;
+      yield* queued.cancel();
       Atomics.store(cells, 0, 1);
-      const busyThread = yield* busy;
-      return { busyThread, shortThread, queuedThread, stats: pool.stats() };
+      yield* busy;
+      const after = yield* yield* spawnOn<number>(pool, "add", [2, 2]);
+      return { pending, state: queued.state, after, stats: pool.stats() };
     });
-    assert.notEqual(out.busyThread, out.shortThread);
-    assert.equal(out.queuedThread, out.shortThread);
-    assert.equal(out.stats.stolen, 1);
+    assert.equal(out.pending, 2);
+    assert.equal(out.state, "cancelled");
+    assert.equal(out.after, 4);
+    assert.equal(out.stats.completed, 2); // the spinner and the last add: the cancelled one never ran
+    assert.equal(out.stats.pending, 0);
   });
 
   test("arguments move with options.transfer, and results with transferring()", async () => {
