@@ -19,11 +19,15 @@
  * |                       | and replaced                                       |
  * | fails `WorkerCrashed` | its worker died after taking it                    |
  *
- * Scheduling: a new task goes to the live worker with the fewest unfinished
- * tasks. When a worker's last task ends and another worker has tasks queued
- * but not started, the idle one steals the oldest of them (the claim cells of
- * protocol.ts decide races with the busy worker taking it). A dead worker's
- * queued tasks move to the others the same way; only those it had started fail.
+ * Scheduling: a new task goes to an idle worker's port; with none idle, into
+ * the inject queue (a shared channel every worker takes from while it has
+ * nothing running); a task the queue cannot hold (shared or transferred
+ * arguments) to the least busy worker's port. When a worker's last task ends
+ * and another worker has tasks queued on its port but not started, the idle
+ * one steals the oldest of them. The claim cells of protocol.ts decide every
+ * race between a worker taking a task and the pool withdrawing or moving it.
+ * A dead worker's queued tasks move to the others; only those it had started
+ * (or taken from the inject queue) fail.
  */
 import { Worker, type TransferListItem } from "node:worker_threads";
 import { availableParallelism } from "node:os";
