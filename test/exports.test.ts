@@ -89,6 +89,7 @@ const VALUES: Record<string, string[]> = {
     "toWritable",
   ],
   "src/ipc/index.ts": ["PeerLost", "remoteReceiver", "remoteSender", "structuredCodec"],
+  "src/worker/index.ts": ["Pool", "PoolClosed", "WorkerCrashed", "WorkerTaskError", "attachChannel", "createPool", "sharedChannel", "spawnOn", "transferring"],
   "src/durable/index.ts": [
     "SnapshotError",
     "VersionMismatch",
@@ -189,6 +190,7 @@ const TYPES: Record<string, string[]> = {
     "WritableChannel",
   ],
   "src/ipc/index.ts": ["Codec", "RemoteReceiverOptions", "RemoteSender", "RemoteSenderOptions", "Transport"],
+  "src/worker/index.ts": ["PoolOptions", "PoolStats", "SharedChannel", "SharedChannelHandle", "SharedChannelOptions", "SharedCodec", "SharedCodecOption", "SpawnOnOptions"],
   "src/durable/index.ts": [
     "DecodeOptions",
     "EncodeOptions",
@@ -239,7 +241,7 @@ describe("exported surface", () => {
 });
 
 /** Subpaths that need Node (or a runtime that implements its built-ins: Bun, Deno): exported under the "node" condition only. */
-const NODE_ONLY = ["./node", "./io", "./ipc", "./durable/store", "./compiler", "./register", "./plugin"];
+const NODE_ONLY = ["./node", "./io", "./ipc", "./worker", "./durable/store", "./compiler", "./register", "./plugin"];
 
 describe("package.json", () => {
   type Target = { types: string; import?: string; node?: string };

@@ -194,5 +194,30 @@ export function checkBars(groups: GroupResult[]): BarResult[] {
     faster(id, "effection", 5, label);
     faster(id, "effect", 2, label);
   }
+
+  // Worker threads (issue 14)
+  bar(
+    "Workers: 64 KiB messages through a shared channel between two workers (written + checksummed) ≥ 0.5× memcpy bandwidth",
+    both(ns("worker/bytes/strand"), ns("worker/bytes/memcpy"), (s, m) => ({
+      ok: m / s >= 0.5,
+      measured: `${(m / s).toPrecision(3)}× (${MiBps((s * 1024 * 1024) / 65536)} vs ${MiBps((m * 1024 * 1024) / 65536)})`,
+    })),
+  );
+  bar(
+    "Workers: 8-byte numbers one way through a shared channel ≥ 5 M messages/s",
+    both(ns("worker/numbers/strand"), 1, (s) => ({ ok: 1e9 / s >= 5e6, measured: `${(1e9 / s / 1e6).toFixed(2)} M msg/s` })),
+  );
+  bar(
+    "Workers: pool overhead per spawnOn task ≤ piscina's per task",
+    both(ns("worker/spawn/strand"), ns("worker/spawn/piscina"), (s, p) => ({ ok: s <= p, measured: `${formatNs(s)} vs ${formatNs(p)}: ${formatRatio(p / s)}` })),
+  );
+  bar(
+    "Workers: CPU-bound batch on 2 workers ≥ 1.8× one thread",
+    both(ns("worker/cpu/strand"), ns("worker/cpu/one-thread"), (s, o) => ({ ok: o / s >= 1.8, measured: `${(o / s).toPrecision(3)}×` })),
+  );
+  bar(
+    "Workers: CPU-bound batch on 2 workers ≥ 0.9× two plain worker_threads",
+    both(ns("worker/cpu/strand"), ns("worker/cpu/plain-workers"), (s, p) => ({ ok: p / s >= 0.9, measured: `${(p / s).toPrecision(3)}×` })),
+  );
   return bars;
 }

@@ -5,10 +5,10 @@
  */
 
 /** The systems compared. Strand is the reference every ratio is taken against. */
-export type System = "strand" | "raw" | "effection" | "effect" | "go" | "dbos";
+export type System = "strand" | "raw" | "effection" | "effect" | "go" | "dbos" | "piscina";
 
 /** Strand modules some workloads need; a case needing a missing one is reported as pending. */
-export type Feature = "channel" | "select" | "mutex" | "durable";
+export type Feature = "channel" | "select" | "mutex" | "durable" | "worker";
 
 /** A size for the full run and one for `--quick`. */
 export interface Sizes {

@@ -13,6 +13,7 @@ const COLORS: Record<System, string> = {
   effect: "#9333ea",
   go: "#0891b2",
   dbos: "#ea580c",
+  piscina: "#ca8a04",
 };
 
 const WIDTH = 1120;

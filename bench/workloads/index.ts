@@ -16,5 +16,6 @@ import { cases as store } from "./store.js";
 import { cases as storePostgres } from "./store-postgres.js";
 import { cases as io } from "./io.js";
 import { cases as compiled } from "./compiled.js";
+import { cases as worker } from "./worker.js";
 
-export const cases: Case[] = [...resume, ...depth, ...pingpong, ...spawn, ...prodcons, ...fanin, ...select, ...timers, ...cancel, ...mutex, ...everyday, ...durable, ...store, ...storePostgres, ...io, ...compiled];
+export const cases: Case[] = [...resume, ...depth, ...pingpong, ...spawn, ...prodcons, ...fanin, ...select, ...timers, ...cancel, ...mutex, ...everyday, ...durable, ...store, ...storePostgres, ...io, ...worker, ...compiled];

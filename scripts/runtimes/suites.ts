@@ -66,6 +66,7 @@ export const nodeOnly: Suite = {
     "test/io",
     "test/ipc",
     "test/node",
+    "test/worker",
     "test/durable/loader.test.ts",
   ],
   exclude: {},

@@ -19,7 +19,7 @@ export class ChannelIterator<T> implements AsyncIterator<T, undefined> {
   private finished = false;
   private readonly pending = new Set<TaskRecord<{ ok: true; value: T } | ClosedResult>>();
 
-  constructor(private readonly channel: ChannelImpl<T>) {}
+  constructor(private readonly channel: Pick<ChannelImpl<T>, "name" | "receiveCatching" | "closedError">) {}
 
   next(): Promise<IteratorResult<T, undefined>> {
     if (this.finished) return Promise.resolve(DONE_RESULT);

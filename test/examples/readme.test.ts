@@ -80,7 +80,8 @@ function toModule(code: string, file: string): string {
     .replace(/from "strand\/node"/g, `from "${src}/node/index.js"`)
     .replace(/from "strand\/observe"/g, `from "${src}/observe/index.js"`)
     .replace(/from "strand\/io"/g, `from "${src}/io/index.js"`)
-    .replace(/from "strand\/ipc"/g, `from "${src}/ipc/index.js"`);
+    .replace(/from "strand\/ipc"/g, `from "${src}/ipc/index.js"`)
+    .replace(/from "strand\/worker"/g, `from "${src}/worker/index.js"`);
   return `${rewritten}\nexport {};\n`;
 }
 

@@ -1,0 +1,89 @@
+/**
+ * The module the worker benchmarks load on their threads: Strand's pool (as
+ * `spawnOn` functions), piscina (its default export) and plain worker_threads
+ * (`plainWorker`, when started as a thread's main module) share it, so every
+ * system runs the same code.
+ */
+import { parentPort, workerData, isMainThread } from "node:worker_threads";
+import type { Operation } from "../../src/index.js";
+import type { SharedChannel } from "../../src/worker/index.js";
+
+/** CPU-bound work: the naive Fibonacci. */
+export function fib(n: number): number {
+  return n < 2 ? n : fib(n - 1) + fib(n - 2);
+}
+
+/** The smallest task: what a pool's per-task overhead is measured with. */
+export function add(a: number, b: number): number {
+  return a + b;
+}
+
+/** Sends `n` numbers (8 bytes each, in place), then closes. */
+export function* sendNumbers(out: SharedChannel<number>, n: number): Operation<void> {
+  for (let i = 0; i < n; i++) {
+    if (!out.trySend(i).ok) yield* out.send(i);
+  }
+  out.close();
+}
+
+/** Receives numbers until closed; returns their sum. */
+export function* sumNumbers(input: SharedChannel<number>): Operation<number> {
+  let sum = 0;
+  for (;;) {
+    const next = input.tryReceive();
+    if (next.ok) {
+      sum += next.value;
+      continue;
+    }
+    if (next.reason === "closed") return sum;
+    const result = yield* input.receiveCatching();
+    if (!result.ok) return sum;
+    sum += result.value;
+  }
+}
+
+/** Sends `n` messages of `size` bytes, every 32-bit word of message m written as (m + i). */
+export function* sendBlocks(out: SharedChannel<Uint8Array>, n: number, size: number): Operation<void> {
+  const message = new Uint8Array(size);
+  const words = new Uint32Array(message.buffer);
+  for (let m = 0; m < n; m++) {
+    for (let i = 0; i < words.length; i++) words[i] = m + i;
+    if (!out.trySend(message).ok) yield* out.send(message);
+  }
+  out.close();
+}
+
+/** Checksums every message it receives in place (its 32-bit words), until closed. */
+export function* checksumBlocks(input: SharedChannel<Uint8Array>): Operation<number> {
+  let sum = 0;
+  for (;;) {
+    let next = input.tryReceive();
+    if (!next.ok) {
+      if (next.reason === "closed") return sum;
+      const result = yield* input.receiveCatching();
+      if (!result.ok) return sum;
+      next = result;
+    }
+    const bytes = next.value;
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 2);
+    for (let i = 0; i < words.length; i++) sum = (sum + words[i]!) | 0;
+  }
+}
+
+/** What the sum of `checksumBlocks` must be. */
+export function expectedChecksum(n: number, size: number): number {
+  let sum = 0;
+  const words = size >> 2;
+  for (let m = 0; m < n; m++) for (let i = 0; i < words; i++) sum = (sum + ((m + i) >>> 0)) | 0;
+  return sum;
+}
+
+/** piscina's task function. */
+export default function task({ fn, args }: { fn: "fib" | "add"; args: number[] }): number {
+  return fn === "fib" ? fib(args[0]!) : add(args[0]!, args[1]!);
+}
+
+// A plain worker_threads worker: runs fib(n) for each message and posts the result.
+if (!isMainThread && (workerData as { plain?: boolean } | undefined)?.plain === true) {
+  parentPort!.on("message", (n: number) => parentPort!.postMessage(fib(n)));
+}

@@ -1,0 +1,284 @@
+/**
+ * Issue 14's worker-thread workloads (the tasks they run: worker-tasks.ts):
+ *
+ * - bytes: 64 KiB messages through a shared channel from one pool worker to
+ *   another, every 32-bit word written by the sender and summed by the
+ *   receiver, against `memcpy` (`Uint8Array.set` of 64 KiB) on one thread, in
+ *   the same run. Per message.
+ * - numbers: 8-byte numbers one way through a shared channel between two pool
+ *   workers. Per message.
+ * - spawn: the pool's overhead per task — `spawnOn` of a task that adds two
+ *   numbers, all in flight at once, then joined — against piscina's `run()`
+ *   of the same function. Per task; the pool's start is not timed.
+ * - cpu: a batch of fib(27) tasks on a pool of 2 workers, against the same
+ *   batch on one thread and on two plain `worker_threads` (half each, by
+ *   `postMessage`). Per task; the threads' start is not timed.
+ *
+ * The worker cases need the compiled run (the default): under `--tsx`, the
+ * plain workers and piscina's cannot load the TypeScript task module.
+ */
+import { Worker } from "node:worker_threads";
+import { check, type Case } from "../lib/case.js";
+import { strand } from "../lib/strand.js";
+
+const TASKS = new URL(import.meta.url.endsWith(".ts") ? "./worker-tasks.ts" : "./worker-tasks.js", import.meta.url);
+const worker = () => import("../../src/worker/index.js");
+const tasks = () => import("./worker-tasks.js");
+
+const BLOCK = 65_536;
+const FIB = 27;
+
+const BYTES_GROUP = "worker · 64 KiB messages, written + checksummed, between two workers";
+const NUMBERS_GROUP = "worker · 8-byte numbers one way between two workers";
+const SPAWN_GROUP = "worker · pool overhead per task (a + b on the pool)";
+const CPU_GROUP = `worker · CPU-bound batch, fib(${FIB}) per task, 2 cores`;
+
+const bytes: Case[] = [
+  {
+    id: "worker/bytes/strand",
+    group: BYTES_GROUP,
+    system: "strand",
+    ref: 1,
+    needs: ["worker"],
+    variant: 'sharedChannel(8, codec "bytes"), worker → worker',
+    unit: "message",
+    n: { full: 20_000, quick: 2_000 },
+    async load() {
+      const { run } = await strand();
+      const { createPool, spawnOn, sharedChannel } = await worker();
+      const { expectedChecksum } = await tasks();
+      return {
+        selfTimed: true,
+        async run(n) {
+          const { ns, sum } = await run(function* () {
+            const pool = yield* createPool({ module: TASKS, size: 2 });
+            // Warm both workers before timing.
+            yield* yield* spawnOn(pool, "add", [1, 2]);
+            yield* yield* spawnOn(pool, "add", [1, 2]);
+            const ch = sharedChannel<Uint8Array>(8, { codec: "bytes", bytes: 8 * (BLOCK + 8) });
+            const started = performance.now();
+            const receiver = yield* spawnOn<number>(pool, "checksumBlocks", [ch]);
+            const sender = yield* spawnOn(pool, "sendBlocks", [ch, n, BLOCK]);
+            const sum = yield* receiver;
+            yield* sender;
+            return { ns: (performance.now() - started) * 1e6, sum };
+          });
+          check("checksum", sum, expectedChecksum(n, BLOCK));
+          return { ns };
+        },
+      };
+    },
+  },
+  {
+    id: "worker/bytes/memcpy",
+    group: BYTES_GROUP,
+    system: "raw",
+    variant: "Uint8Array.set of 64 KiB on one thread, 16 MiB of targets",
+    unit: "message",
+    n: { full: 20_000, quick: 2_000 },
+    async load() {
+      const from = new Uint8Array(BLOCK).fill(7);
+      const to = new Uint8Array(BLOCK * 256); // 16 MiB of targets: memory bandwidth, not a cache-hot copy
+      return {
+        run(n) {
+          for (let i = 0; i < n; i++) to.set(from, (i & 255) * BLOCK);
+          check("copied", to[((n - 1) & 255) * BLOCK + BLOCK - 1], 7);
+        },
+      };
+    },
+  },
+];
+
+const numbers: Case[] = [
+  {
+    id: "worker/numbers/strand",
+    group: NUMBERS_GROUP,
+    system: "strand",
+    ref: 1,
+    needs: ["worker"],
+    variant: "sharedChannel(4096) of numbers, worker → worker",
+    unit: "message",
+    n: { full: 2_000_000, quick: 200_000 },
+    async load() {
+      const { run } = await strand();
+      const { createPool, spawnOn, sharedChannel } = await worker();
+      return {
+        selfTimed: true,
+        async run(n) {
+          const { ns, sum } = await run(function* () {
+            const pool = yield* createPool({ module: TASKS, size: 2 });
+            yield* yield* spawnOn(pool, "add", [1, 2]);
+            yield* yield* spawnOn(pool, "add", [1, 2]);
+            const ch = sharedChannel<number>(4096);
+            const started = performance.now();
+            const receiver = yield* spawnOn<number>(pool, "sumNumbers", [ch]);
+            const sender = yield* spawnOn(pool, "sendNumbers", [ch, n]);
+            const sum = yield* receiver;
+            yield* sender;
+            return { ns: (performance.now() - started) * 1e6, sum };
+          });
+          check("sum", sum, (n * (n - 1)) / 2);
+          return { ns };
+        },
+      };
+    },
+  },
+];
+
+const spawn: Case[] = [
+  {
+    id: "worker/spawn/strand",
+    group: SPAWN_GROUP,
+    system: "strand",
+    ref: 1,
+    needs: ["worker"],
+    variant: "createPool({ size: 2 }) + spawnOn, all in flight, joined",
+    unit: "task",
+    n: { full: 20_000, quick: 2_000 },
+    async load() {
+      const { run, all } = await strand();
+      const { createPool, spawnOn } = await worker();
+      return {
+        selfTimed: true,
+        async run(n) {
+          const { ns, sum } = await run(function* () {
+            const pool = yield* createPool({ module: TASKS, size: 2 });
+            yield* yield* spawnOn(pool, "add", [1, 2]);
+            const started = performance.now();
+            const running = [];
+            for (let i = 0; i < n; i++) running.push(yield* spawnOn<number>(pool, "add", [i, 1]));
+            const results = yield* all(running);
+            const ns = (performance.now() - started) * 1e6;
+            return { ns, sum: results.reduce((a, b) => a + b, 0) };
+          });
+          check("sum", sum, (n * (n - 1)) / 2 + n);
+          return { ns };
+        },
+      };
+    },
+  },
+  {
+    id: "worker/spawn/piscina",
+    group: SPAWN_GROUP,
+    system: "piscina",
+    variant: "new Piscina({ threads: 2 }) + run(), all in flight, awaited",
+    unit: "task",
+    n: { full: 20_000, quick: 2_000 },
+    async load() {
+      const { Piscina } = await import("piscina");
+      const pool = new Piscina({ filename: TASKS.href, minThreads: 2, maxThreads: 2 });
+      await pool.run({ fn: "add", args: [1, 2] });
+      return {
+        async run(n) {
+          const running: Promise<number>[] = [];
+          for (let i = 0; i < n; i++) running.push(pool.run({ fn: "add", args: [i, 1] }));
+          const results = await Promise.all(running);
+          check("sum", results.reduce((a, b) => a + b, 0), (n * (n - 1)) / 2 + n);
+        },
+      };
+    },
+  },
+];
+
+const cpu: Case[] = [
+  {
+    id: "worker/cpu/strand",
+    group: CPU_GROUP,
+    system: "strand",
+    ref: 1,
+    needs: ["worker"],
+    variant: "createPool({ size: 2 }) + spawnOn per task",
+    unit: "task",
+    n: { full: 32, quick: 8 },
+    async load() {
+      const { run, all } = await strand();
+      const { createPool, spawnOn } = await worker();
+      const { fib } = await tasks();
+      const expected = fib(FIB);
+      return {
+        selfTimed: true,
+        async run(n) {
+          const { ns, results } = await run(function* () {
+            const pool = yield* createPool({ module: TASKS, size: 2 });
+            // Warm both workers' JIT on the same function first, as the plain workers' are from earlier iterations.
+            yield* all([yield* spawnOn(pool, "fib", [FIB]), yield* spawnOn(pool, "fib", [FIB])]);
+            const started = performance.now();
+            const running = [];
+            for (let i = 0; i < n; i++) running.push(yield* spawnOn<number>(pool, "fib", [FIB]));
+            const results = yield* all(running);
+            return { ns: (performance.now() - started) * 1e6, results };
+          });
+          check("results", results.every((r) => r === expected) && results.length === n, true);
+          return { ns };
+        },
+      };
+    },
+  },
+  {
+    id: "worker/cpu/one-thread",
+    group: CPU_GROUP,
+    system: "raw",
+    variant: "the same batch on the main thread",
+    unit: "task",
+    n: { full: 32, quick: 8 },
+    async load() {
+      const { fib } = await tasks();
+      const expected = fib(FIB);
+      return {
+        run(n) {
+          let ok = 0;
+          for (let i = 0; i < n; i++) if (fib(FIB) === expected) ok++;
+          check("results", ok, n);
+        },
+      };
+    },
+  },
+  {
+    id: "worker/cpu/plain-workers",
+    group: CPU_GROUP,
+    system: "raw",
+    variant: "two plain worker_threads, half the batch each (postMessage)",
+    unit: "task",
+    n: { full: 32, quick: 8 },
+    async load() {
+      const { fib } = await tasks();
+      const expected = fib(FIB);
+      const threads = [0, 1].map(() => new Worker(TASKS, { workerData: { plain: true } }));
+      await Promise.all(threads.map((thread) => new Promise((resolve) => thread.once("online", resolve))));
+      process.on("exit", () => threads.forEach((thread) => void thread.terminate()));
+      for (const thread of threads) thread.unref();
+      return {
+        async run(n) {
+          const halves = threads.map(
+            (thread, t) =>
+              new Promise<number>((resolve) => {
+                const count = t === 0 ? Math.ceil(n / 2) : Math.floor(n / 2);
+                let got = 0;
+                let ok = 0;
+                if (count === 0) return resolve(0);
+                const onMessage = (result: number) => {
+                  if (result === expected) ok++;
+                  if (++got === count) {
+                    thread.off("message", onMessage);
+                    resolve(ok);
+                  }
+                };
+                thread.on("message", onMessage);
+                for (let i = 0; i < count; i++) thread.postMessage(FIB);
+              }),
+          );
+          thread_ref(threads, true);
+          const ok = (await Promise.all(halves)).reduce((a, b) => a + b, 0);
+          thread_ref(threads, false);
+          check("results", ok, n);
+        },
+      };
+    },
+  },
+];
+
+function thread_ref(threads: Worker[], on: boolean): void {
+  for (const thread of threads) (on ? thread.ref() : thread.unref());
+}
+
+export const cases: Case[] = [...bytes, ...numbers, ...spawn, ...cpu];

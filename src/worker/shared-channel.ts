@@ -1,0 +1,877 @@
+/**
+ * `sharedChannel(capacity, options)`: a channel whose buffer is shared memory,
+ * so that its ends work from any thread that holds them (the main thread and
+ * pool workers), with the API of `channel`.
+ *
+ * Layout: a header of Int32 words and a slab of bytes, both on one
+ * SharedArrayBuffer. The slab is a ring of records, each 8-byte aligned:
+ *
+ *     [length: int32][tag << 4 | state: int32][payload: length bytes, padded to 8]
+ *
+ * Three offsets walk the ring in order: FREE_AT ≤ READ_AT ≤ WRITE_AT (mod the
+ * slab). Records between FREE_AT and READ_AT were received (their space not yet
+ * reusable while a receiver reads a view of them in place); those between
+ * READ_AT and WRITE_AT are buffered. A record that would not fit before the
+ * slab's end leaves a PAD record there and starts again at offset 0.
+ *
+ * | record state | meaning                                                      |
+ * |--------------|--------------------------------------------------------------|
+ * | FULL         | buffered: a receiver may take it                             |
+ * | TAKEN        | received; a view of its bytes is still in use (codec "bytes")|
+ * | FREE         | received and done with: its space is reusable once FREE_AT   |
+ * |              | reaches it                                                   |
+ * | PAD          | the unused end of the slab; FREE once the reader passed it   |
+ * | WRITING      | reserved by a sender copying a large payload in without the  |
+ * |              | lock; receivers wait for it (it keeps the channel's order)   |
+ *
+ * WRITING → FULL → TAKEN → FREE (decoded at once: FULL → FREE); cancel: FULL → FREE.
+ *
+ * Invariants:
+ * - Every change of the header or a record's state happens under LOCK, so
+ *   each operation is atomic with respect to every thread — except the one
+ *   store WRITING → FULL, by the sender that reserved the record, which
+ *   readers load atomically.
+ * - COUNT ≤ CAPACITY and USED ≤ the slab's size; a send that would break
+ *   either is refused ("full") and waits.
+ * - Waking (an event count): after a send, a receiver's thread that waits
+ *   (DATA_WAITERS > 0) is woken by adding to DATA_EPOCH and notifying it;
+ *   after a receive that frees space, likewise SPACE_WAITERS / SPACE_EPOCH;
+ *   close and cancel wake both. A thread about to wait first adds itself to
+ *   the waiters, then reads the epoch and waits on it, then polls once more
+ *   (EpochWatch). With sequentially consistent atomics, either the changer's
+ *   load of the waiters sees it (and the epoch moves, ending its wait), or
+ *   the change was unlocked before the waiter counted itself, and its last
+ *   poll, which takes the lock, sees the change. A sender on the fast path
+ *   thus pays one atomic load for waking, not a read-modify-write.
+ *
+ * Waiting never blocks a thread: every thread (the main one included) waits
+ * with `Atomics.waitAsync`, as a level-triggered source (io/wait.ts): woken,
+ * a waiter polls again.
+ */
+import * as v8 from "node:v8";
+import { NOT_READY, type SelectClause } from "../core/clause.js";
+import type { Instruction } from "../core/instructions.js";
+import { isOperation, operation, ownOperation } from "../core/operation.js";
+import { showId } from "../core/ids.js";
+import { awaitable } from "../interop.js";
+import { ChannelClosed } from "../errors.js";
+import type { Channel, ChannelStats, ClosedResult, ReceiveResult, SendResult } from "../channel/channel.js";
+import { ChannelIterator } from "../channel/iterator.js";
+import { IoClause, Notifier, PollTrap, type Listener } from "../io/wait.js";
+import type { Operation } from "../types.js";
+import { checkFunction, checkName, checkOptions, show } from "../validate.js";
+
+// Header words.
+const LOCK = 0;
+const STATE = 1;
+const DATA_EPOCH = 2;
+const SPACE_EPOCH = 3;
+const DATA_WAITERS = 4;
+const SPACE_WAITERS = 5;
+const COUNT = 6;
+const WRITE_AT = 7;
+const READ_AT = 8;
+const FREE_AT = 9;
+const USED = 10;
+const SENT = 11;
+const RECEIVED = 12;
+const UNDELIVERED = 13;
+const CAPACITY = 14;
+const HEADER_WORDS = 16;
+const HEADER_BYTES = HEADER_WORDS * 4;
+
+// Channel states (STATE).
+const OPEN = 0;
+const CLOSED = 1;
+const CANCELLED = 2;
+
+// Record states.
+const FULL = 1;
+const TAKEN = 2;
+const FREE = 3;
+const PAD = 4;
+const WRITING = 5;
+
+/** Payloads up to this many bytes are copied under the lock; larger ones after reserving their space. */
+const SMALL = 256;
+
+// Record tags: how the payload reads.
+const T_UNDEFINED = 0;
+const T_NULL = 1;
+const T_FALSE = 2;
+const T_TRUE = 3;
+const T_NUMBER = 4;
+const T_STRING = 5;
+const T_BYTES = 6;
+const T_CLONE = 7;
+const T_CODEC = 8;
+
+const RECORD_HEADER = 8;
+
+/** How a shared channel's elements become bytes and back (`decode` gets a view that is valid only during the call). */
+export interface SharedCodec<T> {
+  encode(value: T): Uint8Array;
+  decode(bytes: Uint8Array): T;
+}
+
+/**
+ * - `"structured"` (default): numbers, booleans, null and undefined in place,
+ *   strings as UTF-8, `Uint8Array`s as their bytes (received as a fresh copy),
+ *   anything else by structured clone.
+ * - `"bytes"`: elements are `Uint8Array`s; a receiver gets a view of the
+ *   shared slab itself (no copy), valid until the next receive on the same
+ *   channel object in that thread (see `sharedChannel`).
+ * - a `SharedCodec`: your own encoding (it cannot cross threads: attach the
+ *   other end with the same codec, see `attachChannel`).
+ */
+export type SharedCodecOption<T> = "structured" | "bytes" | SharedCodec<T>;
+
+export interface SharedChannelOptions<T> {
+  codec?: SharedCodecOption<T>;
+  /** The slab's size in bytes (a multiple of 8 is used): the most encoded bytes buffered at once. Default: max(64 KiB, capacity × 256). */
+  bytes?: number;
+  /** Names the channel in errors and stats. */
+  name?: string;
+  /** Called, in the thread that cancels the channel, for each buffered element dropped by `cancel()`. */
+  onUndelivered?: (element: T) => void;
+}
+
+/** What crosses to another thread (by `postMessage` or as a `spawnOn` argument) to open the same channel there. */
+export interface SharedChannelHandle {
+  readonly kind: "strand.sharedChannel";
+  readonly buffer: SharedArrayBuffer;
+  readonly name: string;
+  readonly codec: "structured" | "bytes" | "custom";
+}
+
+/** A channel in shared memory: see `sharedChannel`. */
+export interface SharedChannel<T> extends Channel<T> {
+  /** A plain object to post to another thread, where `attachChannel(handle)` opens this channel. `spawnOn` does it for channels among its arguments. */
+  readonly handle: SharedChannelHandle;
+  /** Codec "bytes": lets go of the last view received in this thread, so its space can be reused before the next receive. */
+  release(): void;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const SENT_OK: SendResult = Object.freeze({ ok: true });
+const FULL_RESULT: SendResult = Object.freeze({ ok: false, reason: "full" });
+const CLOSED_SEND: SendResult = Object.freeze({ ok: false, reason: "closed" });
+const EMPTY_RESULT: ReceiveResult<never> = Object.freeze({ ok: false, reason: "empty" });
+const CLOSED_RESULT: ClosedResult = Object.freeze({ ok: false, reason: "closed" });
+
+/** Not ready: nothing taken (receives) or nothing written (sends). */
+const NOTHING: unique symbol = Symbol("nothing");
+
+let nextSharedId = 1;
+
+/** `Atomics.waitAsync` (Node ≥ 16; not yet in the TypeScript lib this project targets). */
+const waitAsync = (Atomics as unknown as {
+  waitAsync(array: Int32Array, index: number, value: number): { async: false; value: string } | { async: true; value: Promise<string> };
+}).waitAsync;
+
+/**
+ * Fires its listeners when the other side may have changed the channel: an
+ * event count on an epoch word of the header (level-triggered: they poll again).
+ *
+ * Arming counts this thread among the word's waiters, reads the epoch and
+ * starts `Atomics.waitAsync` on it, and then has its listeners poll once more:
+ * a change made before the count was visible to its maker (who then skipped
+ * the notification) is seen by that poll; one made after is notified.
+ */
+class EpochWatch extends Notifier {
+  private armed = false;
+
+  constructor(
+    private readonly header: Int32Array,
+    private readonly epoch: number,
+    private readonly waiters: number,
+  ) {
+    super();
+  }
+
+  override add(listener: Listener): void {
+    super.add(listener);
+    if (this.armed) return;
+    this.armed = true;
+    Atomics.add(this.header, this.waiters, 1);
+    const wait = waitAsync(this.header, this.epoch, Atomics.load(this.header, this.epoch));
+    if (wait.async) void wait.value.then(this.fire);
+    else queueMicrotask(this.fire);
+    queueMicrotask(this.recheck);
+  }
+
+  private readonly recheck = (): void => {
+    this.notify();
+  };
+
+  private readonly fire = (): void => {
+    Atomics.sub(this.header, this.waiters, 1);
+    this.armed = false;
+    this.notify();
+  };
+}
+
+/** The shared channel as one thread holds it. */
+export class SharedChannelImpl<T> implements SharedChannel<T> {
+  readonly name: string;
+  readonly handle: SharedChannelHandle;
+  private readonly header: Int32Array;
+  private readonly data: Uint8Array;
+  private readonly words: Float64Array;
+  /** The slab as Int32 words: record headers. */
+  private readonly slabInts: Int32Array;
+  private readonly slab: number;
+  private readonly mode: "structured" | "bytes" | "custom";
+  private readonly codec: SharedCodec<T> | null;
+  private readonly onUndelivered: ((element: T) => void) | undefined;
+  /** Codec "bytes": the offset of the record whose view this thread last received, or -1. */
+  private held = -1;
+  private cause: unknown = undefined;
+  /** @internal */ readonly dataWatch: EpochWatch;
+  /** @internal */ readonly spaceWatch: EpochWatch;
+
+  /** @internal */
+  constructor(handle: SharedChannelHandle, codec: SharedCodec<T> | null, onUndelivered: ((element: T) => void) | undefined) {
+    this.handle = handle;
+    this.name = handle.name;
+    this.mode = handle.codec;
+    this.codec = codec;
+    this.onUndelivered = onUndelivered;
+    this.header = new Int32Array(handle.buffer, 0, HEADER_WORDS);
+    this.slab = handle.buffer.byteLength - HEADER_BYTES;
+    this.data = new Uint8Array(handle.buffer, HEADER_BYTES, this.slab);
+    this.words = new Float64Array(handle.buffer, HEADER_BYTES, this.slab / 8);
+    this.slabInts = new Int32Array(handle.buffer, HEADER_BYTES, this.slab / 4);
+    this.dataWatch = new EpochWatch(this.header, DATA_EPOCH, DATA_WAITERS);
+    this.spaceWatch = new EpochWatch(this.header, SPACE_EPOCH, SPACE_WAITERS);
+  }
+
+  get capacity(): number {
+    return this.header[CAPACITY]!;
+  }
+
+  // --- the lock -------------------------------------------------------------
+
+  /**
+   * A futex-style lock (Drepper's "mutex2"): 0 free, 1 held, 2 held with
+   * threads waiting. Critical sections copy at most a small element (large
+   * ones are copied outside, see `offer`), so a short spin nearly always wins;
+   * a thread that keeps losing sleeps in `Atomics.wait` until the holder's
+   * `unlock` notifies it.
+   */
+  private lock(): void {
+    const header = this.header;
+    let state = Atomics.compareExchange(header, LOCK, 0, 1);
+    if (state === 0) return;
+    for (let spins = 0; spins < 200; spins++) {
+      state = Atomics.compareExchange(header, LOCK, 0, 1);
+      if (state === 0) return;
+    }
+    if (state !== 2) state = Atomics.exchange(header, LOCK, 2);
+    while (state !== 0) {
+      Atomics.wait(header, LOCK, 2);
+      state = Atomics.exchange(header, LOCK, 2);
+    }
+  }
+
+  private unlock(): void {
+    const header = this.header;
+    if (Atomics.sub(header, LOCK, 1) !== 1) {
+      Atomics.store(header, LOCK, 0);
+      Atomics.notify(header, LOCK, 1);
+    }
+  }
+
+  /** After a change: wakes the other side's waiters, if it has any (see EpochWatch for why skipping is safe). */
+  private wake(epoch: number, waiters: number): void {
+    const header = this.header;
+    if (Atomics.load(header, waiters) === 0) return;
+    Atomics.add(header, epoch, 1);
+    Atomics.notify(header, epoch);
+  }
+
+  // --- sending --------------------------------------------------------------
+
+  /** Writes `value` if there is room: SENT_OK, FULL_RESULT or CLOSED_SEND. Throws if it can never fit or cannot be encoded. */
+  private offer(value: T): SendResult {
+    let tag: number;
+    let bytes: Uint8Array | null = null;
+    let number = 0;
+    if (this.mode === "bytes") {
+      if (!(value instanceof Uint8Array)) throw new TypeError(`${this.name}.send(value): a channel with codec "bytes" sends Uint8Arrays, got ${show(value)}`);
+      tag = T_BYTES;
+      bytes = value;
+    } else if (this.mode === "custom") {
+      tag = T_CODEC;
+      bytes = this.codec!.encode(value);
+      if (!(bytes instanceof Uint8Array)) throw new TypeError(`${this.name}: codec.encode must return a Uint8Array, got ${show(bytes)}`);
+    } else if (typeof value === "number") {
+      tag = T_NUMBER;
+      number = value;
+    } else if (value === undefined) tag = T_UNDEFINED;
+    else if (value === null) tag = T_NULL;
+    else if (value === true) tag = T_TRUE;
+    else if (value === false) tag = T_FALSE;
+    else if (typeof value === "string") {
+      tag = T_STRING;
+      bytes = encoder.encode(value);
+    } else if (value instanceof Uint8Array && value.constructor === Uint8Array) {
+      tag = T_BYTES;
+      bytes = value;
+    } else {
+      tag = T_CLONE;
+      bytes = v8.serialize(value);
+    }
+    const length = tag === T_NUMBER ? 8 : bytes === null ? 0 : bytes.byteLength;
+    const size = RECORD_HEADER + ((length + 7) & ~7);
+    if (size > this.slab) throw new RangeError(`${this.name}.send(value): the element takes ${size} bytes, more than the channel's slab of ${this.slab} (options.bytes)`);
+
+    const header = this.header;
+    this.lock();
+    if (header[STATE] !== OPEN) {
+      this.unlock();
+      return CLOSED_SEND;
+    }
+    if (header[COUNT]! >= header[CAPACITY]!) {
+      this.unlock();
+      return FULL_RESULT;
+    }
+    let at = header[WRITE_AT]!;
+    const used = header[USED]!;
+    const tail = this.slab - at;
+    const needed = size <= tail ? size : size + tail; // a record that does not fit before the end pads it
+    if (used + needed > this.slab) {
+      this.unlock();
+      return FULL_RESULT;
+    }
+    if (size > tail) {
+      this.writeRecordHeader(at, tail - RECORD_HEADER, (0 << 4) | PAD);
+      at = 0;
+    }
+    let next = at + size;
+    if (next === this.slab) next = 0;
+    header[WRITE_AT] = next;
+    header[USED] = used + needed;
+    header[COUNT]!++;
+    header[SENT]!++;
+    if (length <= SMALL) {
+      // Small: written under the lock, buffered at once.
+      this.writeRecordHeader(at, length, (tag << 4) | FULL);
+      if (tag === T_NUMBER) this.words[(at + RECORD_HEADER) >> 3] = number;
+      else if (bytes !== null) this.data.set(bytes, at + RECORD_HEADER);
+      this.unlock();
+    } else {
+      // Large: the space is reserved (WRITING) in order, the copy runs without the lock, then the record is published.
+      this.writeRecordHeader(at, length, (tag << 4) | WRITING);
+      this.unlock();
+      this.data.set(bytes!, at + RECORD_HEADER);
+      Atomics.store(this.slabInts, (at >> 2) + 1, (tag << 4) | FULL);
+    }
+    this.wake(DATA_EPOCH, DATA_WAITERS);
+    return SENT_OK;
+  }
+
+  private writeRecordHeader(at: number, length: number, word: number): void {
+    const ints = this.slabInts;
+    ints[at >> 2] = length;
+    ints[(at >> 2) + 1] = word;
+  }
+
+  // --- receiving ------------------------------------------------------------
+
+  /** Takes the next element: the value, NOTHING if empty and open, or DRAINED_CLOSED. */
+  private take(): T | typeof NOTHING | typeof DRAINED_CLOSED {
+    const header = this.header;
+    this.lock();
+    const freed = this.held >= 0 ? this.freeLocked(this.held) : false;
+    this.held = -1;
+    if (header[COUNT] === 0) {
+      const state = header[STATE];
+      this.unlock();
+      if (freed) this.wake(SPACE_EPOCH, SPACE_WAITERS);
+      return state === OPEN ? NOTHING : DRAINED_CLOSED;
+    }
+    const ints = this.slabInts;
+    let at = this.passPad(header[READ_AT]!);
+    const length = ints[at >> 2]!;
+    const word = Atomics.load(ints, (at >> 2) + 1);
+    if ((word & 15) === WRITING) {
+      // Its sender still copies it in: wait for the record's publication (DATA_EPOCH).
+      const reclaimed = this.freeLocked(-1) || freed; // a PAD passed above
+      this.unlock();
+      if (reclaimed) this.wake(SPACE_EPOCH, SPACE_WAITERS);
+      return NOTHING;
+    }
+    const tag = word >> 4;
+    let next = at + RECORD_HEADER + ((length + 7) & ~7);
+    if (next === this.slab) next = 0;
+    header[READ_AT] = next;
+    header[COUNT]!--;
+    header[RECEIVED]!++;
+    let value: unknown;
+    const from = at + RECORD_HEADER;
+    if (this.mode === "bytes") {
+      ints[(at >> 2) + 1] = (tag << 4) | TAKEN;
+      this.held = at;
+      value = this.data.subarray(from, from + length);
+      const reclaimed = this.freeLocked(-1) || freed; // a PAD passed above
+      this.unlock();
+      if (reclaimed) this.wake(SPACE_EPOCH, SPACE_WAITERS);
+      return value as T;
+    }
+    try {
+      value = this.decode(tag, from, length, false);
+    } finally {
+      ints[(at >> 2) + 1] = (tag << 4) | FREE;
+      this.freeLocked(-1);
+      this.unlock();
+      this.wake(SPACE_EPOCH, SPACE_WAITERS);
+    }
+    return value as T;
+  }
+
+  private decode(tag: number, from: number, length: number, copyBytes: boolean): unknown {
+    switch (tag) {
+      case T_NUMBER:
+        return this.words[from >> 3];
+      case T_UNDEFINED:
+        return undefined;
+      case T_NULL:
+        return null;
+      case T_TRUE:
+        return true;
+      case T_FALSE:
+        return false;
+      case T_STRING:
+        return decoder.decode(this.data.slice(from, from + length)); // TextDecoder does not read shared memory
+      case T_BYTES:
+        return copyBytes || this.mode !== "bytes" ? this.data.slice(from, from + length) : this.data.subarray(from, from + length);
+      case T_CLONE:
+        return v8.deserialize(this.data.slice(from, from + length));
+      case T_CODEC:
+        return this.codec!.decode(this.data.subarray(from, from + length));
+      default:
+        throw new Error(`internal: ${this.name} has a record with an unknown tag ${tag}`);
+    }
+  }
+
+  /**
+   * Under the lock: the reader at `at` steps over a PAD there (the slab's end
+   * a record did not fit in) to offset 0, marking the PAD free, since only
+   * now may its space be reused. Returns where the next record starts.
+   */
+  private passPad(at: number): number {
+    const ints = this.slabInts;
+    if ((ints[(at >> 2) + 1]! & 15) !== PAD) return at;
+    ints[(at >> 2) + 1] = FREE; // its length field already spans to the slab's end
+    this.header[READ_AT] = 0;
+    return 0;
+  }
+
+  /** Under the lock: marks the record at `at` free (if ≥ 0) and reclaims free records from FREE_AT on. True if space was reclaimed. */
+  private freeLocked(at: number): boolean {
+    const header = this.header;
+    const ints = this.slabInts;
+    if (at >= 0) ints[(at >> 2) + 1] = (ints[(at >> 2) + 1]! & ~15) | FREE;
+    let from = header[FREE_AT]!;
+    let used = header[USED]!;
+    const before = used;
+    while (used > 0) {
+      const state = ints[(from >> 2) + 1]! & 15;
+      if (state !== FREE) break; // buffered, held, being written, or a PAD the reader has not passed yet
+      const size = RECORD_HEADER + ((ints[from >> 2]! + 7) & ~7);
+      used -= size;
+      from += size;
+      if (from === this.slab) from = 0;
+    }
+    if (used === 0) {
+      // Nothing buffered or held: start again at the slab's beginning, so large records do not wrap needlessly.
+      from = 0;
+      header[WRITE_AT] = 0;
+      header[READ_AT] = 0;
+    }
+    header[FREE_AT] = from;
+    header[USED] = used;
+    return used !== before;
+  }
+
+  // --- the Channel API ------------------------------------------------------
+
+  send(value: T): Operation<void> {
+    return new SendTrap(this, value);
+  }
+
+  receive(): Operation<T> {
+    return new ReceiveTrap<T, T>(this, RECEIVE);
+  }
+
+  receiveCatching(): Operation<{ ok: true; value: T } | ClosedResult> {
+    return new ReceiveTrap<T, { ok: true; value: T } | ClosedResult>(this, RECEIVE_CATCHING);
+  }
+
+  trySend(value: T): SendResult {
+    const result = this.offer(value);
+    return result === CLOSED_SEND && this.cause !== undefined ? { ok: false, reason: "closed", cause: this.cause } : result;
+  }
+
+  tryReceive(): ReceiveResult<T> {
+    const value = this.take();
+    if (value === NOTHING) return EMPTY_RESULT;
+    if (value === DRAINED_CLOSED) return this.closedResult();
+    return { ok: true, value };
+  }
+
+  onSend<const R = void>(value: T, handler?: () => R): SelectClause<R> {
+    if (handler !== undefined && typeof handler !== "function") throw new TypeError(`onSend(value, handler): handler must be a function`);
+    return new SendClause<T, R>(this, value, handler);
+  }
+
+  onReceive<const R = T>(handler?: (value: T) => R): SelectClause<R> {
+    if (handler !== undefined && typeof handler !== "function") throw new TypeError(`onReceive(handler): handler must be a function`);
+    return new ReceiveClause<T, R>(this, RECEIVE, handler as ((value: unknown) => R) | undefined);
+  }
+
+  onReceiveCatching<const R = { ok: true; value: T } | ClosedResult>(handler?: (result: { ok: true; value: T } | ClosedResult) => R): SelectClause<R> {
+    if (handler !== undefined && typeof handler !== "function") throw new TypeError(`onReceiveCatching(handler): handler must be a function`);
+    return new ReceiveClause<T, R>(this, RECEIVE_CATCHING, handler as ((value: unknown) => R) | undefined);
+  }
+
+  close(cause?: unknown): boolean {
+    this.lock();
+    const open = this.header[STATE] === OPEN;
+    if (open) this.header[STATE] = CLOSED;
+    this.unlock();
+    if (!open) return false;
+    this.cause = cause;
+    this.wakeAll();
+    return true;
+  }
+
+  cancel(cause?: unknown): boolean {
+    const header = this.header;
+    const dropped: unknown[] = [];
+    let failure: unknown = null;
+    this.lock();
+    if (header[STATE] === CANCELLED) {
+      this.unlock();
+      return false;
+    }
+    header[STATE] = CANCELLED;
+    const ints = this.slabInts;
+    let at = header[READ_AT]!;
+    while (header[COUNT]! > 0) {
+      at = this.passPad(at);
+      while ((Atomics.load(ints, (at >> 2) + 1) & 15) === WRITING); // a sender finishing its copy (no lock needed for that)
+      const length = ints[at >> 2]!;
+      const tag = ints[(at >> 2) + 1]! >> 4;
+      try {
+        dropped.push(this.decode(tag, at + RECORD_HEADER, length, true));
+      } catch (error) {
+        failure ??= error;
+      }
+      ints[(at >> 2) + 1] = (tag << 4) | FREE;
+      at += RECORD_HEADER + ((length + 7) & ~7);
+      if (at === this.slab) at = 0;
+      header[COUNT]!--;
+      header[UNDELIVERED]!++;
+    }
+    header[READ_AT] = at;
+    this.freeLocked(-1);
+    this.unlock();
+    if (this.cause === undefined) this.cause = cause;
+    this.wakeAll();
+    const onUndelivered = this.onUndelivered;
+    if (onUndelivered !== undefined) {
+      for (const element of dropped) {
+        try {
+          onUndelivered(element as T);
+        } catch (error) {
+          failure ??= error;
+        }
+      }
+    }
+    if (failure !== null) throw new Error(`${this.name}.cancel(): handing a dropped element to onUndelivered failed`, { cause: failure });
+    return true;
+  }
+
+  private wakeAll(): void {
+    const header = this.header;
+    Atomics.add(header, DATA_EPOCH, 1);
+    Atomics.add(header, SPACE_EPOCH, 1);
+    Atomics.notify(header, DATA_EPOCH);
+    Atomics.notify(header, SPACE_EPOCH);
+  }
+
+  release(): void {
+    if (this.held < 0) return;
+    this.lock();
+    this.freeLocked(this.held);
+    this.held = -1;
+    this.unlock();
+    this.wake(SPACE_EPOCH, SPACE_WAITERS);
+  }
+
+  get isClosedForSend(): boolean {
+    return Atomics.load(this.header, STATE) !== OPEN;
+  }
+
+  get isClosedForReceive(): boolean {
+    const header = this.header;
+    return Atomics.load(header, STATE) === CANCELLED || (Atomics.load(header, STATE) === CLOSED && Atomics.load(header, COUNT) === 0);
+  }
+
+  /** @internal */
+  closedError(): ChannelClosed {
+    return new ChannelClosed(this.name, Atomics.load(this.header, STATE) === CANCELLED, this.cause);
+  }
+
+  /** @internal */
+  closedResult(): ClosedResult {
+    return this.cause === undefined ? CLOSED_RESULT : { ok: false, reason: "closed", cause: this.cause };
+  }
+
+  each(body: (value: T) => void | Operation<unknown> | PromiseLike<unknown>): Operation<void> {
+    if (typeof body !== "function") throw new TypeError(`${this.name}.each(body): body must be a function or generator function`);
+    return operation(receivingEach<T>, this, body);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T, undefined> {
+    return new ChannelIterator<T>(this);
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  stats(): ChannelStats {
+    const header = this.header;
+    this.lock();
+    const stats: ChannelStats = {
+      name: this.name,
+      capacity: header[CAPACITY]!,
+      sent: header[SENT]!,
+      received: header[RECEIVED]!,
+      buffered: header[COUNT]!,
+      waitingSenders: this.spaceWatch.size,
+      waitingReceivers: this.dataWatch.size,
+      cancelledWaiters: 0,
+      dropped: 0,
+      undelivered: header[UNDELIVERED]!,
+      closed: header[STATE] !== OPEN,
+      cancelled: header[STATE] === CANCELLED,
+    };
+    this.unlock();
+    return stats;
+  }
+
+  toString(): string {
+    return this.name;
+  }
+
+  /** @internal The polls the traps and clauses use. */
+  pollSend(value: T): SendResult {
+    return this.offer(value);
+  }
+
+  /** @internal */
+  pollReceive(): T | typeof NOTHING | typeof DRAINED_CLOSED {
+    return this.take();
+  }
+}
+
+const DRAINED_CLOSED: unique symbol = Symbol("drained and closed");
+const RECEIVE = 0;
+const RECEIVE_CATCHING = 1;
+
+function receiveResult<T>(channel: SharedChannelImpl<T>, kind: number, value: T | typeof DRAINED_CLOSED): unknown {
+  if (value === DRAINED_CLOSED) {
+    if (kind === RECEIVE) throw channel.closedError();
+    return channel.closedResult();
+  }
+  return kind === RECEIVE ? value : { ok: true, value };
+}
+
+function sendResult(channel: SharedChannelImpl<unknown>, result: SendResult): void | typeof NOT_READY {
+  if (result === SENT_OK) return undefined;
+  if (result === FULL_RESULT) return NOT_READY;
+  throw channel.closedError();
+}
+
+class SendTrap<T> extends PollTrap<void> {
+  protected get what(): string {
+    return `send on ${this.channel.name}`;
+  }
+  constructor(
+    private readonly channel: SharedChannelImpl<T>,
+    private readonly value: T,
+  ) {
+    super();
+  }
+  protected poll(): void | typeof NOT_READY {
+    return sendResult(this.channel as SharedChannelImpl<unknown>, this.channel.pollSend(this.value));
+  }
+  protected get source(): Notifier {
+    return this.channel.spaceWatch;
+  }
+  protected again(): SendTrap<T> {
+    return new SendTrap(this.channel, this.value);
+  }
+  override describe(): string {
+    return `send on ${this.channel.name}`;
+  }
+}
+ownOperation(SendTrap);
+
+class ReceiveTrap<T, R> extends PollTrap<R> {
+  protected get what(): string {
+    return `receive on ${this.channel.name}`;
+  }
+  constructor(
+    private readonly channel: SharedChannelImpl<T>,
+    private readonly kind: number,
+  ) {
+    super();
+  }
+  protected poll(): R | typeof NOT_READY {
+    const value = this.channel.pollReceive();
+    if (value === NOTHING) return NOT_READY;
+    return receiveResult(this.channel, this.kind, value) as R;
+  }
+  protected get source(): Notifier {
+    return this.channel.dataWatch;
+  }
+  protected again(): ReceiveTrap<T, R> {
+    return new ReceiveTrap(this.channel, this.kind);
+  }
+  override describe(): string {
+    return `receive on ${this.channel.name}`;
+  }
+}
+ownOperation(ReceiveTrap);
+
+class SendClause<T, R> extends IoClause<R> {
+  constructor(
+    private readonly channel: SharedChannelImpl<T>,
+    private readonly value: T,
+    private readonly handler: (() => R) | undefined,
+  ) {
+    super();
+  }
+  describe(): string {
+    return `send on ${this.channel.name}`;
+  }
+  protected get source(): Notifier {
+    return this.channel.spaceWatch;
+  }
+  protected poll(): R | typeof NOT_READY {
+    if (sendResult(this.channel as SharedChannelImpl<unknown>, this.channel.pollSend(this.value)) === NOT_READY) return NOT_READY;
+    return (this.handler === undefined ? undefined : this.handler()) as R;
+  }
+}
+
+class ReceiveClause<T, R> extends IoClause<R> {
+  constructor(
+    private readonly channel: SharedChannelImpl<T>,
+    private readonly kind: number,
+    private readonly handler: ((value: unknown) => R) | undefined,
+  ) {
+    super();
+  }
+  describe(): string {
+    return `receive on ${this.channel.name}`;
+  }
+  protected get source(): Notifier {
+    return this.channel.dataWatch;
+  }
+  protected poll(): R | typeof NOT_READY {
+    const value = this.channel.pollReceive();
+    if (value === NOTHING) return NOT_READY;
+    const result = receiveResult(this.channel, this.kind, value);
+    return (this.handler === undefined ? result : this.handler(result)) as R;
+  }
+}
+
+function* receivingEach<T>(channel: SharedChannelImpl<T>, body: (value: T) => void | Operation<unknown> | PromiseLike<unknown>): Iterator<Instruction, void, unknown> {
+  for (;;) {
+    const result = yield* channel.receiveCatching();
+    if (!result.ok) {
+      if (result.cause !== undefined) throw channel.closedError(); // as channel's each: a close with a cause fails it
+      return;
+    }
+    const step = awaitable(body(result.value));
+    if (isOperation(step)) yield* step as Operation<unknown>;
+  }
+}
+
+function checkCodec<T>(what: string, codec: unknown): SharedCodecOption<T> {
+  if (codec === undefined) return "structured";
+  if (codec === "structured" || codec === "bytes") return codec;
+  const custom = codec as Partial<SharedCodec<T>> | null;
+  if (typeof custom === "object" && custom !== null && typeof custom.encode === "function" && typeof custom.decode === "function") return custom as SharedCodec<T>;
+  throw new TypeError(`${what}: options.codec must be "structured", "bytes" or an object with encode and decode, got ${show(codec)}`);
+}
+
+/**
+ * A channel whose buffer lives in shared memory, so its ends can be used from
+ * other threads: pass it among `spawnOn`'s arguments (or post its `handle`
+ * and `attachChannel` it there). The API is `channel`'s — send, receive, the
+ * `try…` and `on…` (select) forms, close, cancel, `each`, `for await` — and a
+ * wait never blocks a thread (`Atomics.waitAsync`). `capacity` (≥ 1) bounds
+ * the elements buffered, `options.bytes` the bytes they take. Elements cross
+ * by `options.codec`; with `"bytes"`, a receiver reads the sender's bytes in
+ * the shared slab without a copy, and **a received view stays valid until
+ * the next receive on that channel object in the same thread** (or
+ * `release()`): copy what you keep longer. `onUndelivered` runs in the thread
+ * that calls `cancel()`, for every buffered element it drops. The cause given
+ * to `close`/`cancel` is seen in the thread that gave it. Node only.
+ *
+ * ```ts
+ * const results = sharedChannel<number>(1024);
+ * const producer = yield* spawnOn(pool, "produce", [results]); // the worker sends
+ * for (const n of [1, 2, 3]) console.log(yield* results.receive());
+ * ```
+ */
+export function sharedChannel<T>(capacity: number, options?: SharedChannelOptions<T>): SharedChannel<T> {
+  const what = "sharedChannel(capacity, options)";
+  if (!Number.isInteger(capacity) || capacity < 1 || capacity > 0x3fffffff) {
+    throw new TypeError(`${what}: capacity must be a whole number of elements ≥ 1, got ${show(capacity)} (a shared channel always buffers)`);
+  }
+  checkOptions(what, options);
+  checkName(what, options?.name);
+  const codec = checkCodec<T>(what, options?.codec);
+  if (options?.onUndelivered !== undefined) checkFunction(what, "options.onUndelivered", options.onUndelivered);
+  let bytes = options?.bytes ?? Math.max(65_536, capacity * 256);
+  if (!Number.isInteger(bytes) || bytes < 64 || bytes > 0x3ffffff8) throw new TypeError(`${what}: options.bytes must be a whole number of bytes from 64 to 1 GiB, got ${show(options?.bytes)}`);
+  bytes = (bytes + 7) & ~7;
+  const buffer = new SharedArrayBuffer(HEADER_BYTES + bytes);
+  new Int32Array(buffer)[CAPACITY] = capacity;
+  const name = options?.name !== undefined ? `shared channel "${options.name}"` : `shared channel #${showId(nextSharedId++)}`;
+  const handle: SharedChannelHandle = { kind: "strand.sharedChannel", buffer, name, codec: typeof codec === "string" ? codec : "custom" };
+  return new SharedChannelImpl<T>(handle, typeof codec === "string" ? null : codec, options?.onUndelivered);
+}
+
+/** True if `value` is a shared channel's handle. */
+export function isSharedChannelHandle(value: unknown): value is SharedChannelHandle {
+  const handle = value as Partial<SharedChannelHandle> | null;
+  return typeof handle === "object" && handle !== null && handle.kind === "strand.sharedChannel" && handle.buffer instanceof SharedArrayBuffer;
+}
+
+/**
+ * Opens, in this thread, the shared channel whose `handle` another thread
+ * posted. A channel with a custom codec needs the same codec here
+ * (`options.codec`); `onUndelivered` is this thread's.
+ */
+export function attachChannel<T>(handle: SharedChannelHandle, options?: { codec?: SharedCodec<T>; onUndelivered?: (element: T) => void }): SharedChannel<T> {
+  const what = "attachChannel(handle, options)";
+  if (!isSharedChannelHandle(handle)) throw new TypeError(`${what}: handle must be a shared channel's handle (channel.handle), got ${show(handle)}`);
+  checkOptions(what, options);
+  if (options?.onUndelivered !== undefined) checkFunction(what, "options.onUndelivered", options.onUndelivered);
+  let codec: SharedCodec<T> | null = null;
+  if (handle.codec === "custom") {
+    const given = checkCodec<T>(what, options?.codec);
+    if (typeof given === "string") throw new TypeError(`${what}: ${handle.name} uses a custom codec; pass the same one as options.codec`);
+    codec = given;
+  }
+  return new SharedChannelImpl<T>(handle, codec, options?.onUndelivered);
+}

@@ -1,0 +1,302 @@
+// createPool and spawnOn with real worker threads.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { threadId } from "node:worker_threads";
+import { all, Cancelled, run, scoped, sleep, spawn, type Operation } from "../../src/index.js";
+import { createPool, spawnOn, Pool, PoolClosed, WorkerCrashed, WorkerTaskError } from "../../src/worker/index.js";
+
+const TASKS = new URL("./fixtures/tasks.ts", import.meta.url);
+const BROKEN = new URL("./fixtures/broken.ts", import.meta.url);
+
+/** Waits (without blocking the event loop) until `cells[at]` is nonzero. */
+function* until(cells: Int32Array, at: number): Operation<void> {
+  while (Atomics.load(cells, at) === 0) yield* sleep(2);
+}
+
+describe("createPool / spawnOn", () => {
+  test("runs plain, generator and async functions on worker threads and brings their results back", async () => {
+    const out = await run(function* () {
+      const pool = yield* createPool({ module: TASKS, size: 2 });
+      const sum = yield* spawnOn<number>(pool, "add", [2, 3]);
+      const doubled = yield* spawnOn<{ value: number; path: string; thread: number }>(pool, "double", [21]);
+      const later = yield* spawnOn<string>(pool, "later", ["hi"]);
+      return { sum: yield* sum, doubled: yield* doubled, later: yield* later, stats: pool.stats(), name: sum.name };
+    });
+    assert.equal(out.sum, 5);
+    assert.equal(out.doubled.value, 42);
+    assert.notEqual(out.doubled.thread, threadId);
+    // The remote task's path carries the worker's tag in every id.
+    assert.match(out.doubled.path, new RegExp(`^worker#w${out.doubled.thread}\\.\\d+ › double#w${out.doubled.thread}\\.\\d+ › double#w${out.doubled.thread}\\.\\d+$`));
+    assert.equal(out.later, "later: hi");
+    assert.equal(out.name, "add");
+    const { stolen: _, ...stats } = out.stats; // an idle worker may have stolen one
+    assert.deepEqual(stats, { name: "pool", workers: 2, pending: 0, completed: 3, failed: 0, cancelled: 0, replaced: 0 });
+  });
+
+  test("a remote failure comes back as WorkerTaskError with the remote stack, path and the cloned error", async () => {
+    const error = await run(function* () {
+      const pool = yield* createPool({ module: TASKS, size: 1 });
+      try {
+        yield* scoped(function* () {
+          yield* yield* spawnOn(pool, "fails");
+        });
+      } catch (error) {
+        return error;
+      }
+      return null;
+    });
+    assert.ok(error instanceof WorkerTaskError);
+    assert.equal(error.remoteName, "RangeError");
+    assert.ok(error.cause instanceof RangeError);
+    assert.match(error.message, /^fails\(\) on worker w\d+ of pool "pool" failed: RangeError: out of range on purpose$/);
+    assert.match(error.remotePath, /^worker#w\d+\.\d+ › fails#w\d+\.\d+$/);
+    assert.match(error.remoteStack, /fixtures\/tasks\.ts/);
+    assert.match(error.stack!, /--- on the worker, in worker#w\d+/);
+
+    const custom = await run(function* () {
+      const pool = yield* createPool({ module: TASKS, size: 1 });
+      try {
+        yield* scoped(function* () {
+          yield* yield* spawnOn(pool, "throwsCustom");
+        });
+      } catch (error) {
+        return error as WorkerTaskError;
+      }
+      return null;
+    });
+    assert.equal(custom?.remoteName, "Custom"); // a class of the module: the clone is an Error with its message
+    assert.equal((custom?.cause as Error).message, "a custom error");
+  });
+
+  test("a missing export fails the task with a TypeError naming it", async () => {
+    const error = await run(function* () {
+      const pool = yield* createPool({ module: TASKS, size: 1 });
+      try {
+        yield* scoped(function* () {
+          yield* yield* spawnOn(pool, "notAFunction");
+        });
+      } catch (error) {
+        return error as WorkerTaskError;
+      }
+      return null;
+    });
+    assert.equal(error?.remoteName, "TypeError");
+    assert.match(error!.message, /exports no function named "notAFunction"/);
+  });
+
+  test("cancelling the local task cancels the remote one: its finally blocks (and children) run there first", async () => {
+    const flags = new SharedArrayBuffer(12);
+    const cells = new Int32Array(flags);
+    const stats = await run(function* () {
+      const pool = yield* createPool({ module: TASKS, size: 1 });
+      const task = yield* spawnOn(pool, "parent", [flags]);
+      yield* until(cells, 0);
+      yield* task.cancel();
+      // cancel() waited for the remote teardown
+      assert.equal(Atomics.load(cells, 1), 1);
+      assert.equal(Atomics.load(cells, 2), 1);
+      assert.equal(task.state, "cancelled");
+      return pool.stats();
+    });
+    assert.equal(stats.cancelled, 1);
+    assert.equal(stats.replaced, 0);
+  });
+
+  test("a cancelled task that never reaches a suspension has its worker terminated after the grace period, and replaced", async () => {
+    const gate = new SharedArrayBuffer(8);
+    const cells = new Int32Array(gate);
+    const out = await run(function* () {
+      const pool = yield* createPool({ module: TASKS, size: 1, cancelGrace: 100 });
+      const before = yield* yield* spawnOn<number>(pool, "thread");
+      const task = yield* spawnOn(pool, "spinForever", [gate]);
+      yield* until(cells, 1);
+      yield* task.cancel();
+      const after = yield* yield* spawnOn<number>(pool, "thread");
+      return { before, after, state: task.state, stats: pool.stats() };
+    });
+    assert.equal(out.state, "cancelled");
+    assert.notEqual(out.before, out.after);
+    assert.equal(out.stats.replaced, 1);
+    assert.equal(out.stats.workers, 1);
+  });
+
+  test("a worker that crashes fails its started task with WorkerCrashed and is replaced", async () => {
+    for (const fn of ["crash", "exits"]) {
+      const out = await run(function* () {
+        const pool = yield* createPool({ module: TASKS, size: 1 });
+        let error: unknown = null;
+        try {
+          yield* scoped(function* () {
+            yield* yield* spawnOn(pool, fn);
+          });
+        } catch (e) {
+          error = e;
+        }
+        const sum = yield* yield* spawnOn<number>(pool, "add", [1, 1]);
+        return { error, sum, stats: pool.stats() };
+      });
+      assert.ok(out.error instanceof WorkerCrashed, `${fn}: ${out.error}`);
+      assert.match((out.error as Error).message, fn === "crash" ? /^crash\(\) on worker w\d+ of pool "pool" failed: worker w\d+ of pool "pool" threw Error: uncaught on the worker/ : /failed: worker w\d+ of pool "pool" exited with code 7; the worker was replaced$/);
+      assert.match((out.error as Error).message, /the worker was replaced/);
+      assert.equal(out.sum, 2);
+      assert.equal(out.stats.replaced, 1);
+    }
+  });
+
+  for (const via of ["the inject queue", "a busy worker's port"] as const) {
+    test(`an idle worker takes a task queued behind a busy one, from ${via}`, async () => {
+      const gate = new SharedArrayBuffer(8);
+      const cells = new Int32Array(gate);
+      // Arguments structured clone cannot put in shared memory (a SharedArrayBuffer) go to a port instead of the inject queue.
+      const args = via === "the inject queue" ? [] : [new SharedArrayBuffer(4)];
+      const out = await run(function* () {
+        const pool = yield* createPool({ module: TASKS, size: 2 });
+        const busy = yield* spawnOn<number>(pool, "spinUntil", [gate]); // an idle worker: blocked until the gate opens
+        yield* until(cells, 1);
+        const short = yield* spawnOn<number>(pool, "thread"); // the other idle worker
+        const queued = yield* spawnOn<number>(pool, "thread", args); // no idle worker: queued
+        const shortThread = yield* short;
+        const queuedThread = yield* queued; // the free worker took it, or this would wait for the gate
+        Atomics.store(cells, 0, 1);
+        const busyThread = yield* busy;
+        return { busyThread, shortThread, queuedThread, stats: pool.stats() };
+      });
+      assert.notEqual(out.busyThread, out.shortThread);
+      assert.equal(out.queuedThread, out.shortThread);
+      assert.equal(out.stats.stolen, via === "the inject queue" ? 0 : 1);
+    });
+  }
+
+  test("a task cancelled while it waits in the inject queue never runs, and the queue moves on", async () => {
+    const gate = new SharedArrayBuffer(8);
+    const cells = new Int32Array(gate);
+    const out = await run(function* () {
+      const pool = yield* createPool({ module: TASKS, size: 1 });
+      const busy = yield* spawnOn<number>(pool, "spinUntil", [gate]);
+      yield* until(cells, 1);
+      const queued = yield* spawnOn<number>(pool, "add", [1, 2]); // in the inject queue
+      yield* sleep(1);
+      const pending = pool.stats().pending;
+      yield* queued.cancel();
+      Atomics.store(cells, 0, 1);
+      yield* busy;
+      const after = yield* yield* spawnOn<number>(pool, "add", [2, 2]);
+      return { pending, state: queued.state, after, stats: pool.stats() };
+    });
+    assert.equal(out.pending, 2);
+    assert.equal(out.state, "cancelled");
+    assert.equal(out.after, 4);
+    assert.equal(out.stats.completed, 2); // the spinner and the last add: the cancelled one never ran
+    assert.equal(out.stats.pending, 0);
+  });
+
+  test("arguments move with options.transfer, and results with transferring()", async () => {
+    const bytes = new Uint8Array([1, 2, 3, 4]);
+    const out = await run(function* () {
+      const pool = yield* createPool({ module: TASKS, size: 1 });
+      const task = yield* spawnOn<{ sum: number; bytes: Uint8Array }>(pool, "roundTrip", [bytes], { transfer: [bytes.buffer] });
+      const out = yield* task;
+      assert.equal(bytes.byteLength, 0); // detached: ownership moved
+      return out;
+    });
+    assert.equal(out.sum, 10);
+    assert.deepEqual([...out.bytes], [99, 2, 3, 4]);
+  });
+
+  test("a CPU-bound batch spreads over the workers", async () => {
+    const threads = await run(function* () {
+      const pool = yield* createPool({ module: TASKS, size: 2 });
+      const tasks = [];
+      for (let i = 0; i < 8; i++) tasks.push(yield* spawnOn<number>(pool, "thread"));
+      return new Set(yield* all(tasks));
+    });
+    assert.equal(threads.size, 2);
+  });
+
+  test("the pool is torn down with its scope: running tasks are cancelled there, later spawnOn throws PoolClosed", async () => {
+    const flags = new SharedArrayBuffer(12);
+    const cells = new Int32Array(flags);
+    let kept: Pool | null = null;
+    const error = await run(function* () {
+      const outer = yield* spawn(function* () {
+        const pool = yield* createPool({ module: TASKS, size: 1 });
+        kept = pool;
+        yield* sleep(0);
+      });
+      yield* outer;
+      try {
+        spawnOn(kept!, "add", [1, 2]);
+      } catch (error) {
+        return error;
+      }
+      return null;
+    });
+    assert.ok(error instanceof PoolClosed);
+    assert.equal(kept!.stats().workers, 0);
+
+    // A task of another tree still running on the pool when it closes: cancelled there, PoolClosed here.
+    const outcome = await run(function* () {
+      let pool: Pool | null = null;
+      const holder = yield* spawn(function* () {
+        pool = yield* createPool({ module: TASKS, size: 1 });
+        yield* sleep(1_000_000);
+      });
+      while (pool === null) yield* sleep(1);
+      try {
+        yield* scoped(function* () {
+          const task = yield* spawnOn(pool!, "parks", [flags]);
+          yield* until(cells, 0);
+          yield* holder.cancel();
+          yield* task;
+        });
+      } catch (error) {
+        return error;
+      }
+      return null;
+    });
+    assert.ok(outcome instanceof PoolClosed, String(outcome));
+    assert.equal(Atomics.load(cells, 1), 1);
+  });
+
+  test("a module that fails to load fails createPool with its error", async () => {
+    await assert.rejects(
+      async () =>
+        await run(function* () {
+          yield* createPool({ module: BROKEN, size: 1 });
+        }),
+      (error: unknown) => error instanceof WorkerTaskError && error.remoteName === "SyntaxError" && /this module does not load/.test(error.message),
+    );
+  });
+
+  test("bad arguments are TypeErrors naming the argument", async () => {
+    assert.throws(() => createPool(undefined as never), /createPool\(options\): options is required/);
+    assert.throws(() => createPool({ module: "" }), /options\.module must be/);
+    assert.throws(() => createPool({ module: TASKS, size: 0 }), /options\.size must be a positive integer/);
+    assert.throws(() => createPool({ module: TASKS, cancelGrace: -1 }), /options\.cancelGrace must be/);
+    await run(function* () {
+      const pool = yield* createPool({ module: TASKS, size: 1 });
+      assert.throws(() => spawnOn({} as Pool, "add"), /pool must be a Pool/);
+      assert.throws(() => spawnOn(pool, ""), /fnName must be/);
+      assert.throws(() => spawnOn(pool, "add", 1 as never), /args must be an array/);
+      assert.throws(() => spawnOn(pool, "add", [], { transfer: 1 as never }), /options\.transfer must be an array/);
+    });
+  });
+
+  test("a cancelled join reports Cancelled to the joiner", async () => {
+    const flags = new SharedArrayBuffer(12);
+    const cells = new Int32Array(flags);
+    const error = await run(function* () {
+      const pool = yield* createPool({ module: TASKS, size: 1 });
+      const task = yield* spawnOn(pool, "parks", [flags]);
+      yield* until(cells, 0);
+      void task.cancel();
+      try {
+        yield* task;
+      } catch (error) {
+        return error;
+      }
+      return null;
+    });
+    assert.ok(error instanceof Cancelled);
+  });
+});
