@@ -320,9 +320,11 @@ export const PAGE = /* html */ `<!doctype html>
       while (pending.length > 0) {
         var task = pending.pop();
         if (task.waitsOn !== null) {
-          var list = groups.get(task.waitsOn) || [];
+          // Sleeps differ only in their deadlines: one group for all of them.
+          var what = task.waitsOn.replace(/ until t=[0-9.]+$/, "");
+          var list = groups.get(what) || [];
           list.push(task);
-          groups.set(task.waitsOn, list);
+          groups.set(what, list);
         }
         pending.push.apply(pending, task.children);
       }
@@ -344,7 +346,8 @@ export const PAGE = /* html */ `<!doctype html>
     var width = 240, height = 46;
     var node = svg("svg", { viewBox: "0 0 " + width + " " + height, preserveAspectRatio: "none", "data-testid": testid });
     if (points.length > 0) {
-      var step = width / (HISTORY - 1);
+      // The newest point at the right edge; a short history fills 30 slots, a long one all of them.
+      var step = width / (Math.max(30, points.length) - 1);
       var x0 = width - (points.length - 1) * step;
       var coords = [];
       points.forEach(function (p, i) {
