@@ -8,7 +8,7 @@
 export type System = "strand" | "raw" | "effection" | "effect";
 
 /** Strand modules some workloads need; a case needing a missing one is reported as pending. */
-export type Feature = "channel" | "select" | "mutex" | "durable";
+export type Feature = "channel" | "select" | "mutex" | "durable" | "monitor";
 
 /** A size for the full run and one for `--quick`. */
 export interface Sizes {

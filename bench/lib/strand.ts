@@ -33,6 +33,7 @@ const sources: Record<Feature, string[]> = {
   select: ["src/select.ts"],
   mutex: ["src/sync/mutex.ts"],
   durable: ["src/durable/snapshot.ts"],
+  monitor: ["src/observe/serve/server.ts"],
 };
 
 /**
@@ -42,5 +43,5 @@ const sources: Record<Feature, string[]> = {
 export function pendingReason(c: Pick<Case, "needs">, root = sourceRoot): string | undefined {
   const missing = (c.needs ?? []).filter((feature) => !sources[feature].some((file) => existsSync(join(root, file))));
   if (missing.length === 0) return undefined;
-  return `needs Strand ${missing.map((f) => (f === "mutex" ? "Mutex (src/sync)" : f === "durable" ? "durable coroutines (src/durable)" : `src/${f}.ts`)).join(" and ")}`;
+  return `needs Strand ${missing.map((f) => (f === "mutex" ? "Mutex (src/sync)" : f === "durable" ? "durable coroutines (src/durable)" : f === "monitor" ? "the monitor (src/observe/serve)" : `src/${f}.ts`)).join(" and ")}`;
 }

@@ -18,7 +18,7 @@ import { NEXT, NONE, RETURN, THROW, UNWIND } from "./resume.js";
 import { TimerHeap, type TimerEntry } from "./timers.js";
 import { bodyDone, fail, interrupt, recordError, requestTeardownAtYield } from "./lifecycle.js";
 import { DeadlockError } from "./errors.js";
-import { emit, listening } from "./probes.js";
+import { dispatch, listening } from "./probes.js";
 import { captureThrow, frameDepth, popFrame, pushFrame } from "./frames.js";
 import { ended, type TaskRecord } from "./task.js";
 import { BUDGET, bind, budgetLeft, currentTask } from "./registers.js";
@@ -110,7 +110,7 @@ export class Runtime {
   addTimer(entry: TimerEntry, ms: number): void {
     const deadline = this.clock.now() + ms; // a throwing now() fails the operation that set the timer
     this.timers.add(entry, deadline);
-    if (listening) emit("timerSet", deadline);
+    if (listening) dispatch.timerSet(deadline);
     if (!this.draining && deadline < this.alarmAt) this.arm();
   }
 
@@ -157,12 +157,13 @@ export class Runtime {
     const start = performance.now();
     let work = 0;
     try {
+      if (listening) dispatch.draining(this);
       this.fireDue();
       for (;;) {
         const task = this.ready.shift();
         if (task === undefined) break;
         step(task);
-        if (listening) emit("stepEnded", task);
+        if (listening) dispatch.stepEnded(task);
         // A step may include up to BUDGET immediate completions: count them as work too,
         // so a loop of ready operations still returns to the host within the slice.
         work += 1 + BUDGET - budgetLeft();
@@ -170,7 +171,7 @@ export class Runtime {
           work = 0;
           if (performance.now() - start <= SLICE_MS) continue;
           // Back to the host: timers and I/O callbacks get their turn.
-          if (listening) emit("hostYield");
+          if (listening) dispatch.hostYield();
           this.kicked = true;
           macrotask(this.drain);
           break;
@@ -180,6 +181,7 @@ export class Runtime {
       active = outer;
       bind(outer.task, outer.budget); // and restore them
       this.draining = false;
+      if (listening) dispatch.drained();
     }
     this.arm();
     if (!this.kicked) this.scheduleIdle();
@@ -208,7 +210,7 @@ export class Runtime {
     }
     for (let entry = timers.peek(); entry !== undefined && entry.deadline <= now; entry = timers.peek()) {
       timers.pop();
-      if (listening) emit("timerFired", entry.deadline);
+      if (listening) dispatch.timerFired(entry.deadline);
       entry.fire();
     }
   }
@@ -352,7 +354,7 @@ export function step(task: TaskRecord<unknown>): void {
   task.resumeValue = undefined;
   task.suspension = null;
   bind(task, BUDGET);
-  if (listening) emit("stepped", task);
+  if (listening) dispatch.stepped(task);
   let frame = task.frame;
   if (frame === null) {
     try {
@@ -415,7 +417,7 @@ export function step(task: TaskRecord<unknown>): void {
         continue;
       }
       task.suspension = instruction;
-      if (listening) emit("parked", task, instruction);
+      if (listening) dispatch.parked(task, instruction);
       return;
     }
     if (instruction === YIELD_NOW) {
