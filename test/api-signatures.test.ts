@@ -16,7 +16,7 @@ import ts from "typescript";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const snapshot = fileURLToPath(new URL("./api-signatures.txt", import.meta.url));
-const ENTRIES = ["src/index.ts", "src/channel/index.ts", "src/sync/index.ts", "src/testing/index.ts", "src/observe/index.ts", "src/worker/index.ts"];
+const ENTRIES = ["src/index.ts", "src/channel/index.ts", "src/sync/index.ts", "src/testing/index.ts", "src/observe/index.ts", "src/observe/serve/index.ts", "src/worker/index.ts"];
 const FLAGS = ts.TypeFormatFlags.NoTruncation | ts.TypeFormatFlags.UseFullyQualifiedType | ts.TypeFormatFlags.WriteArrowStyleSignature;
 
 function describeApi(): string {

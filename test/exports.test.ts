@@ -62,7 +62,8 @@ const VALUES: Record<string, string[]> = {
   ],
   "src/testing/index.ts": ["LeakError", "Steps", "VirtualClock", "expectNoLeaks", "runTest", "seededRandom"],
   "src/node/index.ts": ["installDumpSignal", "propagateAsyncContext"],
-  "src/observe/index.ts": ["dump", "dumpJSON", "metrics", "renderDump", "setDebug", "track"],
+  "src/observe/index.ts": ["dump", "dumpJSON", "exportMetrics", "metrics", "renderDump", "setDebug", "track"],
+  "src/observe/serve/index.ts": ["serve"],
   "src/io/index.ts": [
     "ChildProcess",
     "File",
@@ -165,13 +166,16 @@ const TYPES: Record<string, string[]> = {
     "DumpOptions",
     "FrameDump",
     "InstanceMetrics",
+    "MeterProviderLike",
     "Metrics",
+    "MetricsExportOptions",
     "RuntimeDump",
     "SchedulerMetrics",
     "TaskActivity",
     "TaskDump",
     "TimerMetrics",
   ],
+  "src/observe/serve/index.ts": ["Monitor", "MonitorSnapshot", "ServeOptions"],
   "src/io/index.ts": [
     "ChunksOptions",
     "EmitterLike",
@@ -241,7 +245,7 @@ describe("exported surface", () => {
 });
 
 /** Subpaths that need Node (or a runtime that implements its built-ins: Bun, Deno): exported under the "node" condition only. */
-const NODE_ONLY = ["./node", "./io", "./ipc", "./worker", "./durable/store", "./compiler", "./register", "./plugin"];
+const NODE_ONLY = ["./node", "./observe/serve", "./io", "./ipc", "./worker", "./durable/store", "./compiler", "./register", "./plugin"];
 
 describe("package.json", () => {
   type Target = { types: string; import?: string; node?: string };
@@ -252,10 +256,10 @@ describe("package.json", () => {
     exports: Record<string, null | string | Target>;
   };
 
-  test("is an ESM package whose only side effect is registering the durable loader", () => {
+  test("is an ESM package whose only side effects are registering the durable loader and starting the monitor server on request", () => {
     assert.equal(pkg.name, "strand");
     assert.equal(pkg.type, "module");
-    assert.deepEqual(pkg.sideEffects, ["./dist/compiler/register.js"]);
+    assert.deepEqual(pkg.sideEffects, ["./dist/compiler/register.js", "./dist/observe/serve/index.js", "./dist/observe/serve/auto.js"]);
   });
 
   test('closes the internals: "./internal/*" is null', () => {

@@ -53,6 +53,10 @@ export function checkBars(groups: GroupResult[]): BarResult[] {
   );
   faster(pp, "effection", 10, "ping-pong");
   faster(pp, "effect", 4, "ping-pong (Effect's fastest primitive)");
+  bar(
+    "ping-pong with a monitor connected (serve(), tracking on) ≤ 1.15× without",
+    both(ns("pingpong/strand/monitored"), ns(pp), (m, s) => ({ ok: m <= 1.15 * s, measured: `${formatNs(m)} vs ${formatNs(s)}: ${formatRatio(m / s)}` })),
+  );
 
   // Channels vs Go
   within("prodcons/strand/channel/64", "prodcons/go/chan/64", 2, "producer→consumer, capacity 64: within 2× of Go on one thread");

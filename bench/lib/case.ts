@@ -8,7 +8,7 @@
 export type System = "strand" | "raw" | "effection" | "effect" | "go" | "dbos" | "piscina";
 
 /** Strand modules some workloads need; a case needing a missing one is reported as pending. */
-export type Feature = "channel" | "select" | "mutex" | "durable" | "worker";
+export type Feature = "channel" | "select" | "mutex" | "durable" | "worker" | "monitor";
 
 /** A size for the full run and one for `--quick`. */
 export interface Sizes {

@@ -34,6 +34,7 @@ const sources: Record<Feature, string[]> = {
   mutex: ["src/sync/mutex.ts"],
   durable: ["src/durable/snapshot.ts"],
   worker: ["src/worker/pool.ts"],
+  monitor: ["src/observe/serve/server.ts"],
 };
 
 /**
@@ -43,5 +44,5 @@ const sources: Record<Feature, string[]> = {
 export function pendingReason(c: Pick<Case, "needs">, root = sourceRoot): string | undefined {
   const missing = (c.needs ?? []).filter((feature) => !sources[feature].some((file) => existsSync(join(root, file))));
   if (missing.length === 0) return undefined;
-  return `needs Strand ${missing.map((f) => (f === "mutex" ? "Mutex (src/sync)" : f === "durable" ? "durable coroutines (src/durable)" : f === "worker" ? "worker threads (src/worker)" : `src/${f}.ts`)).join(" and ")}`;
+  return `needs Strand ${missing.map((f) => (f === "mutex" ? "Mutex (src/sync)" : f === "durable" ? "durable coroutines (src/durable)" : f === "worker" ? "worker threads (src/worker)" : f === "monitor" ? "the monitor (src/observe/serve)" : `src/${f}.ts`)).join(" and ")}`;
 }

@@ -3,11 +3,18 @@
  * channels, 10⁶ round trips (slow peers run fewer; the figure is per round trip).
  * The raw floors: two generators handed a value by a loop (no scheduler at all),
  * and two async functions resolving a fresh promise per hop.
+ *
+ * Observability's cost (issue 12): the same ping-pong with `track()` on (what
+ * `serve()` and `exportMetrics()` turn on: probes and counters), and with a
+ * monitor connected (`serve()` streaming a snapshot a second to a client that
+ * reads it, in the same process). Probes off is the reference case itself;
+ * compare it with the tree before the probes with `--baseline`.
  */
 import { check, sizes, type Case } from "../lib/case.js";
 import { RawChannel } from "../lib/raw.js";
 import { goCase } from "../lib/go.js";
 import { strand } from "../lib/strand.js";
+import { request } from "node:http";
 
 export const G = "ping-pong · rendezvous channels";
 
@@ -29,26 +36,45 @@ export const cases: Case[] = [
     unit: "round trip",
     n: sizes(1_000_000),
     async load() {
-      const { run, spawn, channel } = await strand();
-      return {
-        async run(n) {
-          const last = await run(function* () {
-            const ping = channel<number>(0);
-            const pong = channel<number>(0);
-            const ponger = yield* spawn(function* () {
-              for (let i = 0; i < n; i++) yield* pong.send((yield* ping.receive()) + 1);
-            });
-            let v = 0;
-            for (let i = 0; i < n; i++) {
-              yield* ping.send(v);
-              v = yield* pong.receive();
-            }
-            yield* ponger;
-            return v;
-          });
-          check("last value", last, n);
-        },
-      };
+      return { run: await strandPingPong() };
+    },
+  },
+  {
+    id: "pingpong/strand/tracked",
+    group: G,
+    system: "strand",
+    needs: ["channel", "monitor"],
+    variant: "the same with track() on (probes and counters)",
+    unit: "round trip",
+    n: sizes(1_000_000),
+    async load() {
+      const { track } = await import("../../src/observe/index.js");
+      track(); // for the life of the process
+      return { run: await strandPingPong() };
+    },
+  },
+  {
+    id: "pingpong/strand/monitored",
+    group: G,
+    system: "strand",
+    needs: ["channel", "monitor"],
+    variant: "the same with serve() streaming to a connected monitor",
+    unit: "round trip",
+    n: sizes(1_000_000),
+    async load() {
+      const { serve } = await import("../../src/observe/serve/index.js");
+      const monitor = await serve({ port: 0 });
+      // A client that reads every snapshot, as `strand monitor` does; the first one has arrived when load() returns.
+      await new Promise<void>((resolve, reject) => {
+        const req = request(`${monitor.url}api/events`, (response) => {
+          response.once("data", () => resolve());
+          response.resume();
+          response.socket.unref();
+        });
+        req.on("error", reject);
+        req.end();
+      });
+      return { run: await strandPingPong() };
     },
   },
   {
@@ -284,3 +310,25 @@ export const cases: Case[] = [
     n: sizes(1_000_000),
   }),
 ];
+
+/** Strand's ping-pong: two tasks, two rendezvous channels, n round trips. */
+async function strandPingPong(): Promise<(n: number) => Promise<void>> {
+  const { run, spawn, channel } = await strand();
+  return async (n) => {
+    const last = await run(function* () {
+      const ping = channel<number>(0);
+      const pong = channel<number>(0);
+      const ponger = yield* spawn(function* () {
+        for (let i = 0; i < n; i++) yield* pong.send((yield* ping.receive()) + 1);
+      });
+      let v = 0;
+      for (let i = 0; i < n; i++) {
+        yield* ping.send(v);
+        v = yield* pong.receive();
+      }
+      yield* ponger;
+      return v;
+    });
+    check("last value", last, n);
+  };
+}

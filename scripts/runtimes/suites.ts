@@ -67,6 +67,7 @@ export const nodeOnly: Suite = {
     "test/ipc",
     "test/node",
     "test/worker",
+    "test/observe/serve.test.ts",
     "test/durable/loader.test.ts",
   ],
   exclude: {},

@@ -19,6 +19,7 @@ const USAGE = `Usage: strand compile <file or directory>... --out-dir <dir> [--r
        strand inspect <store url> [<id>] [--json]
        strand cancel <store url> <id>
        strand retry <store url> <id>
+       strand monitor <url> [--tty | --web] [--port <n>] [--no-open] [--once] [--state <s>] [--search <text>]
 
 compile: compiles modules ahead of time. Modules whose first statement is "use durable"
 get their generator functions compiled into durable coroutines; other
@@ -38,6 +39,14 @@ checkpoints, steps, snapshot size, where each is suspended, and any problem.
 cancel: cancels a coroutine. retry: makes a stuck coroutine (its code had
 changed) runnable again, for a worker running code that can resume it.
 
+monitor: watches a program that serves its tasks and metrics with serve()
+from strand/observe/serve (or STRAND_MONITOR_PORT=<port> node --import
+strand/observe/serve app.js). <url> is what serve() printed, host:port, or a
+port on this machine. By default a local page (127.0.0.1) shows the live task
+tree, the waits, and each channel's throughput and buffer over time, and a
+browser is opened at it; with --tty, or when there is no display, the
+terminal shows them instead.
+
 Options:
   -o, --out-dir <dir>  where to write the output (compile; required)
       --store <url>    the store, e.g. sqlite:./app.db (worker; required)
@@ -45,6 +54,14 @@ Options:
       --lease <ms>     a worker's lease on each coroutine (default 30000)
       --name <name>    the worker's name in the store
       --json           inspect: print JSON
+      --tty            monitor: the terminal view
+      --web            monitor: the web page, even without a display
+      --port <n>       monitor: the local page's port (default: any free one)
+      --no-open        monitor: serve the page without opening a browser
+      --once           monitor: print one terminal frame and exit
+      --state <s>      monitor (terminal): only tasks in this state or activity
+                       (ready, parked, executing, closing, cancelling…)
+      --search <text>  monitor (terminal): only tasks whose name, wait or frames contain it
       --root <dir>     the package root function ids are relative to
                        (default: each file's nearest directory with a package.json)
   -h, --help           print this help
@@ -105,6 +122,13 @@ async function run(argv: string[]): Promise<number | undefined> {
         lease: { type: "string" },
         name: { type: "string" },
         json: { type: "boolean" },
+        tty: { type: "boolean" },
+        web: { type: "boolean" },
+        port: { type: "string" },
+        "no-open": { type: "boolean" },
+        once: { type: "boolean" },
+        state: { type: "string" },
+        search: { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "v" },
       },
@@ -123,10 +147,11 @@ async function run(argv: string[]): Promise<number | undefined> {
     return 0;
   }
   const [command, ...paths] = positionals;
-  if (command === undefined) throw new UsageError("missing command: strand compile | worker | inspect | cancel | retry");
+  if (command === undefined) throw new UsageError("missing command: strand compile | worker | inspect | cancel | retry | monitor");
   if (command === "worker") return worker(paths, values);
+  if (command === "monitor") return monitorCommand(paths, values);
   if (command === "inspect" || command === "cancel" || command === "retry") return storeCommand(command, paths, values.json === true);
-  if (command !== "compile") throw new UsageError(`unknown command "${command}" (commands: compile, worker, inspect, cancel, retry)`);
+  if (command !== "compile") throw new UsageError(`unknown command "${command}" (commands: compile, worker, inspect, cancel, retry, monitor)`);
   if (paths.length === 0) throw new UsageError("compile needs at least one file or directory");
   if (values["out-dir"] === undefined) throw new UsageError("compile needs --out-dir <dir>");
   const outDir = resolve(values["out-dir"]);
@@ -161,6 +186,33 @@ async function worker(modules: string[], values: { store?: string; concurrency?:
     await store.close();
   }
   return undefined;
+}
+
+/** `strand monitor <url>`: the live view of a program running serve() (cli/monitor.ts). */
+async function monitorCommand(
+  args: string[],
+  values: { tty?: boolean; web?: boolean; port?: string; "no-open"?: boolean; once?: boolean; state?: string; search?: string },
+): Promise<number> {
+  if (args.length !== 1) throw new UsageError("monitor needs one url, the one serve() printed: strand monitor http://127.0.0.1:9300");
+  if (values.tty === true && values.web === true) throw new UsageError("monitor: --tty and --web exclude each other");
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (!(Number.isSafeInteger(port) && port >= 0 && port <= 65535)) throw new UsageError(`--port ${values.port}: a port number from 0 to 65535`);
+  const { monitor, monitorUrl } = await import("./monitor.js");
+  let target;
+  try {
+    target = monitorUrl(args[0]);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return monitor(target, {
+    tty: values.tty === true,
+    web: values.web === true,
+    open: values["no-open"] !== true,
+    once: values.once === true,
+    port,
+    state: values.state,
+    search: values.search,
+  });
 }
 
 /** `strand inspect|cancel|retry <url> [id]`. */

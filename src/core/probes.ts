@@ -5,8 +5,10 @@
  * | hook       | when                                                         |
  * |------------|--------------------------------------------------------------|
  * | spawned    | a task was created (a root, or a child)                      |
+ * | draining   | a runtime starts running its ready tasks (a drain)            |
  * | stepped    | the run loop is about to resume a task                       |
  * | stepEnded  | that resumption is over (parked, yielded, ended, or queued)  |
+ * | drained    | a drain of a runtime's ready tasks is over (no step under way until the next `stepped`) |
  * | hostYield  | a drain used up its time slice and returns to the host       |
  * | parked     | a task parked on a wait (`wait.describe()` says on what)     |
  * | woken      | a parked task was handed its result (it is now queued)       |
@@ -15,10 +17,11 @@
  * | timerFired | a timer came due and fired                                   |
  *
  * Cost when nobody listens: each site reads one module-level boolean,
- * `listening`, and calls nothing. Listeners run synchronously inside the run
+ * `listening`, and calls nothing. Sites call `dispatch.<hook>(...)`. Listeners run synchronously inside the run
  * loop: they must be quick and must not throw (an error thrown by one is
  * caught and dropped, so an observer cannot break the program it observes).
  */
+import type { Runtime } from "./runtime.js";
 import type { Task } from "./task.js";
 
 /** What a parked task waits on, as a probe sees it. */
@@ -28,8 +31,10 @@ export interface ProbeWait {
 
 export interface Probe {
   spawned?(task: Task<unknown>): void;
+  draining?(runtime: Runtime): void;
   stepped?(task: Task<unknown>): void;
   stepEnded?(task: Task<unknown>): void;
+  drained?(): void;
   hostYield?(): void;
   parked?(task: Task<unknown>, wait: ProbeWait): void;
   woken?(task: Task<unknown>): void;
@@ -43,28 +48,51 @@ export let listening = false;
 
 const probes: Probe[] = [];
 
+const HOOKS = ["spawned", "draining", "stepped", "stepEnded", "drained", "hostYield", "parked", "woken", "ended", "timerSet", "timerFired"] as const;
+type Hook = (typeof HOOKS)[number];
+type Listener = (a?: unknown, b?: unknown) => void;
+
+/**
+ * What probe sites call: `if (listening) dispatch.parked(task, wait)`. An
+ * object with a function per hook, rebuilt whenever a probe is added or
+ * removed: a hook no probe has is an empty function, the others call the
+ * probes that have it in turn (a call site sees one target per hook, with no
+ * keyed lookup, rest array or apply: the generic emit these replace cost more
+ * than a channel hand-off). A listener's error is caught and dropped.
+ */
+export let dispatch: Required<Probe> = build();
+
+function build(): Required<Probe> {
+  const hooks = {} as Record<Hook, Listener>;
+  for (const hook of HOOKS) {
+    const listeners = probes.filter((probe) => probe[hook] !== undefined);
+    if (listeners.length === 0) {
+      hooks[hook] = () => {};
+    } else {
+      hooks[hook] = (a, b) => {
+        for (const probe of listeners) {
+          try {
+            (probe[hook] as Listener).call(probe, a, b);
+          } catch {
+            // An observer must not break the program it observes.
+          }
+        }
+      };
+    }
+  }
+  return hooks as unknown as Required<Probe>;
+}
+
 /** Installs `probe`; returns the function that removes it. */
 export function addProbe(probe: Probe): () => void {
   probes.push(probe);
+  dispatch = build();
   listening = true;
   return () => {
     const index = probes.indexOf(probe);
-    if (index >= 0) probes.splice(index, 1);
+    if (index < 0) return;
+    probes.splice(index, 1);
+    dispatch = build();
     listening = probes.length > 0;
   };
-}
-
-type Hook = Exclude<keyof Probe, never>;
-
-/** Calls `hook` on every probe that has it; a listener's error is dropped. */
-export function emit<H extends Hook>(hook: H, ...args: Parameters<NonNullable<Probe[H]>>): void {
-  for (const probe of probes) {
-    const listener = probe[hook] as ((...args: unknown[]) => void) | undefined;
-    if (listener === undefined) continue;
-    try {
-      listener.apply(probe, args);
-    } catch {
-      // An observer must not break the program it observes.
-    }
-  }
 }

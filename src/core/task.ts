@@ -43,7 +43,7 @@ import type { Runtime } from "./runtime.js";
 import { isGeneratorObject, isOperation, ownOperation, startedGenerators, type Operation } from "./operation.js";
 import { JoinClause, JoinOperation, PromiseJoiner, joinersOf, settle, Teardown, type Joiner } from "./join.js";
 import type { SelectClause } from "./clause.js";
-import { emit, listening } from "./probes.js";
+import { dispatch, listening } from "./probes.js";
 import { showId } from "./ids.js";
 import { notify, requestCancel } from "./lifecycle.js";
 
@@ -168,6 +168,12 @@ export class TaskRecord<T = unknown> implements Task<T> {
   /** @internal */ joiners: LinkedList<Joiner> | null = null;
   /** @internal Rarely used state, allocated on first use. */
   extra: TaskExtra | null = null;
+  /**
+   * @internal When the task last changed activity, on its runtime's clock, as
+   * tracking (observe/track.ts) saw it; undefined while nothing tracks. A field,
+   * not a side table: tracking writes it on every step.
+   */
+  observedAt: number | undefined = undefined;
 
   /** @internal */
   constructor(
@@ -351,7 +357,7 @@ export function createTask<T>(
   flags: number,
 ): TaskRecord<T> {
   const task = new TaskRecord<T>(body, name, priority, parent, runtime, flags);
-  if (listening) emit("spawned", task);
+  if (listening) dispatch.spawned(task);
   recordSite(task);
   if (parent === null) {
     if (runtime.root === null) runtime.started(task);
@@ -395,7 +401,7 @@ export function revivedTask(name: string, priority: number, flags: number, paren
  * then rearms its wait and schedules it.
  */
 export function adoptRevived(task: TaskRecord<unknown>, body: Body<unknown>, frame: Iterator<Instruction, unknown, unknown> | null): void {
-  if (listening) emit("spawned", task);
+  if (listening) dispatch.spawned(task);
   task.body = body;
   if (frame !== null) {
     task.frame = frame;

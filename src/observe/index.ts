@@ -3,3 +3,4 @@ export { dump, dumpJSON, renderDump, type Dump, type DumpOptions, type FrameDump
 export { setDebug } from "./debug.js";
 export { track } from "./track.js";
 export { metrics, type InstanceMetrics, type Metrics, type SchedulerMetrics, type TimerMetrics } from "./metrics.js";
+export { exportMetrics, type MeterProviderLike, type MetricsExportOptions } from "./otel.js";

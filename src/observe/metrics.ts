@@ -21,7 +21,11 @@ export interface SchedulerMetrics {
   /** Steps taken (a task resumed until it parked, yielded or ended), and per second since the previous snapshot. */
   steps: number;
   stepsPerSecond: number;
-  /** The longest step since the previous snapshot, in wall-clock milliseconds. */
+  /**
+   * The longest step since the previous snapshot, in wall-clock milliseconds. Timed over groups
+   * of a few consecutive steps (a clock read per step would cost more than a step): never less
+   * than the longest step, and more by at most a few short steps (microseconds).
+   */
   longestStepMs: number;
   /** Drains that used up their time slice and returned to the host event loop. */
   hostYields: number;

@@ -8,22 +8,16 @@
  * - At most one probe is installed however many `track()` calls are on; it
  *   is removed when the last of them stops.
  * - Times are the task's runtime's clock (virtual under `runTest`), never
- *   wall time; the side tables hold tasks weakly.
+ *   wall time, kept on the task itself (`observedAt`), so nothing is held.
  */
 import { addProbe } from "../core/probes.js";
 import { watchInstances } from "../core/instances.js";
-import type { Task } from "../core/task.js";
-import type { TaskRecord } from "../core/task.js";
-
-/** When each task last changed activity (spawned, stepped, parked, woken), on its runtime's clock. */
-const since = new WeakMap<Task<unknown>, number>();
+import { RealClock } from "../core/clock.js";
+import type { Runtime } from "../core/runtime.js";
+import type { Task, TaskRecord } from "../core/task.js";
 
 let users = 0;
 let remove: (() => void) | null = null;
-
-function stamp(task: Task<unknown>): void {
-  since.set(task, (task as TaskRecord<unknown>).runtime.clock.now());
-}
 
 /** Counters of what the scheduler did while tracking was on (read by metrics.ts). */
 export const counters = {
@@ -41,8 +35,28 @@ export const counters = {
   longestStep: 0,
 };
 
-/** When the step under way began (performance.now()), or -1 between steps. */
-let stepStart = -1;
+/*
+ * Cheap enough to leave on (the monitor turns it on): time is read once per
+ * group of GROUP steps, not per step, since a clock read costs as much as a
+ * hand-off on a channel, and stamps are whole milliseconds (small integers,
+ * which a field holds without allocating):
+ * - the longest step is the longest group (a drain is cut in groups): at least the longest step, and at
+ *   most GROUP − 1 other steps more (microseconds); a step that took
+ *   milliseconds never hides;
+ * - a task is stamped when it is spawned, parks and is woken; during a drain
+ *   with its runtime's clock as read at the start of the current group (exact
+ *   under a virtual clock, which stands still during a drain), outside one (a
+ *   wake from a host callback) with the clock read then. A step is not
+ *   stamped: it ends by parking (stamped), being woken again (stamped), or
+ *   closing, whose time is counted from the task's last wake.
+ */
+const GROUP = 16;
+/** performance.now() at the start of the current group of steps; -1 between drains. */
+let mark = -1;
+let grouped = 0;
+/** The runtime that is draining, and its clock as read at the start of the group, in whole ms. */
+let coarse = 0;
+let coarseRuntime: Runtime | null = null;
 
 /** Reads and resets the longest step (metrics report it per snapshot). */
 export function takeLongestStep(): number {
@@ -51,36 +65,59 @@ export function takeLongestStep(): number {
   return longest;
 }
 
+/** Starts a group of steps at `at` (performance.now()). */
+function startGroup(runtime: Runtime, at: number): void {
+  mark = at;
+  grouped = 0;
+  coarseRuntime = runtime;
+  // The real clock is performance.now(): no second read.
+  coarse = Math.floor(runtime.clock instanceof RealClock ? at : runtime.clock.now());
+}
+
+/** Ends the group under way; returns the time it ended. */
+function endGroup(): number {
+  const at = performance.now();
+  if (at - mark > counters.longestStep) counters.longestStep = at - mark;
+  return at;
+}
+
+function stamp(task: TaskRecord<unknown>): void {
+  const runtime = task.runtime;
+  task.observedAt = runtime === coarseRuntime ? coarse : Math.floor(runtime.clock.now());
+}
+
 const probe = {
   spawned(task: Task<unknown>): void {
     counters.spawned++;
-    stamp(task);
+    stamp(task as TaskRecord<unknown>);
   },
-  stepped(task: Task<unknown>): void {
+  draining(runtime: Runtime): void {
+    // A drain inside another runtime's step (a nested run) ends the outer group: it is timed up to here.
+    startGroup(runtime, mark >= 0 ? endGroup() : performance.now());
+  },
+  stepEnded(task: Task<unknown>): void {
     counters.steps++;
-    stamp(task);
-    stepStart = performance.now();
+    if (++grouped < GROUP) return;
+    startGroup((task as TaskRecord<unknown>).runtime, mark >= 0 ? endGroup() : performance.now());
   },
-  stepEnded(): void {
-    if (stepStart < 0) return;
-    const took = performance.now() - stepStart;
-    stepStart = -1;
-    if (took > counters.longestStep) counters.longestStep = took;
+  drained(): void {
+    if (mark >= 0 && grouped > 0) endGroup();
+    mark = -1;
+    coarseRuntime = null;
   },
   hostYield(): void {
     counters.hostYields++;
   },
   parked(task: Task<unknown>): void {
     counters.parks++;
-    stamp(task);
+    stamp(task as TaskRecord<unknown>);
   },
   woken(task: Task<unknown>): void {
     counters.wakes++;
-    stamp(task);
+    stamp(task as TaskRecord<unknown>);
   },
-  ended(task: Task<unknown>): void {
+  ended(): void {
     counters.ended++;
-    since.delete(task);
   },
   timerSet(): void {
     counters.timersSet++;
@@ -130,5 +167,5 @@ export function tracking(): boolean {
 
 /** When `task` last changed activity, on its runtime's clock, if tracking saw it. */
 export function changedAt(task: Task<unknown>): number | undefined {
-  return since.get(task);
+  return (task as TaskRecord<unknown>).observedAt;
 }

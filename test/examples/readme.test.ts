@@ -79,6 +79,7 @@ function toModule(code: string, file: string): string {
     .replace(/from "strand\/durable"/g, `from "${src}/durable/index.js"`)
     .replace(/from "strand\/node"/g, `from "${src}/node/index.js"`)
     .replace(/from "strand\/observe"/g, `from "${src}/observe/index.js"`)
+    .replace(/from "strand\/observe\/serve"/g, `from "${src}/observe/serve/index.js"`)
     .replace(/from "strand\/io"/g, `from "${src}/io/index.js"`)
     .replace(/from "strand\/ipc"/g, `from "${src}/ipc/index.js"`)
     .replace(/from "strand\/worker"/g, `from "${src}/worker/index.js"`);
