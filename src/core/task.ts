@@ -170,10 +170,12 @@ export class TaskRecord<T = unknown> implements Task<T> {
   extra: TaskExtra | null = null;
   /**
    * @internal When the task last changed activity, on its runtime's clock, as
-   * tracking (observe/track.ts) saw it; undefined while nothing tracks. A field,
-   * not a side table: tracking writes it on every step.
+   * tracking (observe/track.ts) saw it; absent while nothing tracks. A property
+   * of the task, not a side table (tracking writes it on every step), but not a
+   * class field either: tracking adds it when it first marks a task, so a program
+   * that tracks nothing keeps the smaller task record.
    */
-  observedAt: number | undefined = undefined;
+  declare observedAt?: number;
 
   /** @internal */
   constructor(
