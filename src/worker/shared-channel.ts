@@ -717,9 +717,6 @@ class SendTrap<T> extends PollTrap<void> {
   protected again(): SendTrap<T> {
     return new SendTrap(this.channel, this.value);
   }
-  override describe(): string {
-    return `send on ${this.channel.name}`;
-  }
 }
 ownOperation(SendTrap);
 
@@ -743,9 +740,6 @@ class ReceiveTrap<T, R> extends PollTrap<R> {
   }
   protected again(): ReceiveTrap<T, R> {
     return new ReceiveTrap(this.channel, this.kind);
-  }
-  override describe(): string {
-    return `receive on ${this.channel.name}`;
   }
 }
 ownOperation(ReceiveTrap);
