@@ -1,6 +1,9 @@
 import { RealClock, type Clock } from "./core/clock.js";
 import { currentTask, Runtime } from "./core/runtime.js";
-import { createTask, type Body, type Task, type TaskRecord } from "./core/task.js";
+import { keep, keepTask } from "./core/keep.js";
+import { CancelWait, JoinOperation, PromiseJoiner, Teardown } from "./core/join.js";
+import { operation } from "./core/operation.js";
+import { createTask, newSampleTask, type Body, type Task, type TaskRecord } from "./core/task.js";
 import { checkBody, checkClock, checkName, checkOptions, nameOf } from "./validate.js";
 import { captureAsyncContext } from "./async-context.js";
 
@@ -29,6 +32,26 @@ export function run<T>(body: Body<T>, options?: RunOptions): Task<T> {
   return startRoot(body, options);
 }
 
+let keptCore = false;
+
+/** Keeps the hidden classes of a run's runtime, clock and tasks alive (core/keep.ts). */
+function keepCore(): void {
+  keptCore = true;
+  const runtime = new Runtime(new RealClock());
+  keep(runtime);
+  keep(runtime.clock);
+  const task = newSampleTask(runtime);
+  keepTask(task);
+  keep(new JoinOperation(task));
+  const teardown = new Teardown(task);
+  keep(teardown);
+  keep(new CancelWait(teardown));
+  keep(new PromiseJoiner(sampleBody, sampleBody)); // what a run's promise waits with
+  keep(operation(sampleBody)); // what withLock(), timeout() and the like return
+}
+
+function* sampleBody(): Generator<never, void, unknown> {}
+
 /** @internal `run` for Strand's own modules, which need the run loop's record of the root. */
 export function startRoot<T>(body: Body<T>, options?: RunOptions): TaskRecord<T> {
   checkBody("run(body)", body);
@@ -38,6 +61,7 @@ export function startRoot<T>(body: Body<T>, options?: RunOptions): TaskRecord<T>
   if (options?.random !== undefined && typeof options.random !== "function") {
     throw new TypeError("run(body, options): random must be a function returning numbers in [0, 1)");
   }
+  if (!keptCore) keepCore();
   const runtime = new Runtime(options?.clock ?? new RealClock(), options?.random);
   runtime.startedIn = currentTask()?.runtime ?? null;
   captureAsyncContext(runtime);

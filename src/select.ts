@@ -42,6 +42,7 @@ import type { TimerEntry } from "./core/timers.js";
 import { addTimer, randomOf, removeTimer } from "./core/runtime.js";
 import type { Operation } from "./types.js";
 import { checkMs } from "./validate.js";
+import { keep } from "./core/keep.js";
 
 /** `onTimeout(ms)`: wins when its timer fires first. Several may be given; the earliest fires first. */
 class TimeoutClause<R> implements SaveableClause<R> {
@@ -160,6 +161,10 @@ const ABANDONED = 4;
  * enqueues a wait on every clause, parks, and is the `Selector` those waits
  * answer to. A retry begins it again (AGAIN).
  */
+const NO_ORDER: readonly number[] = Object.freeze([]);
+const NO_CLAUSES: readonly SelectClause<unknown>[] = Object.freeze([]);
+let keptSelect = false;
+
 class Select extends Trap<unknown> implements Selector {
   // Plain stores in the constructor (not class fields): one select per call, on the hot path.
   private declare state: number;
@@ -179,9 +184,14 @@ class Select extends Trap<unknown> implements Selector {
     this.outcome = undefined;
     this.chosen = null;
     this.waits = null;
+    this.order = NO_ORDER; // set by begin: assigned here too, so every select has one shape
     this.clauses = clauses;
     this.biased = biased;
     this.fallback = fallback;
+    if (!keptSelect) {
+      keptSelect = true;
+      keep(new Select(NO_CLAUSES, biased, undefined)); // its hidden classes (core/keep.ts)
+    }
   }
 
   protected get what(): string {

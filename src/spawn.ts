@@ -1,4 +1,5 @@
 import { AFTER, AT_ONCE, Trap, checkStage, savedStage, setStage, type Begun, type Stage } from "./core/trap.js";
+import { keep } from "./core/keep.js";
 import { saveable, type SaveableWait } from "./core/saving.js";
 import { WITHDRAWN, type Abort, type Instruction } from "./core/instructions.js";
 import { operation } from "./core/operation.js";
@@ -38,6 +39,9 @@ export function spawnRecord<T>(body: Body<T>, name?: string): Operation<TaskReco
   return new Spawn(body, name ?? (typeof body === "function" ? body : "task"), undefined);
 }
 
+let keptSpawn = false;
+function* sampleBody(): Generator<never, void, unknown> {}
+
 /** spawn(): creates the child at once, then yields if the budget is spent (the child belongs to the tree either way). */
 class Spawn<T> extends Trap<TaskRecord<T>> {
   protected get what(): string {
@@ -55,6 +59,10 @@ class Spawn<T> extends Trap<TaskRecord<T>> {
     this.body = body;
     this.name = name;
     this.priority = priority;
+    if (!keptSpawn) {
+      keptSpawn = true;
+      keep(new Spawn(sampleBody, "sample", undefined)); // its hidden classes (core/keep.ts)
+    }
   }
   protected begin(parent: TaskRecord<unknown>): Begun {
     this.child = createTask(this.body, parent, parent.runtime, this.name, this.priority ?? parent.priority, 0);

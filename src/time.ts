@@ -7,7 +7,10 @@ import type { TaskRecord } from "./core/task.js";
 import type { TimerEntry } from "./core/timers.js";
 import type { Operation } from "./types.js";
 import { checkMs } from "./validate.js";
+import { keep } from "./core/keep.js";
 /** sleep(ms): parks on a timer (or forever, for Infinity). */
+let keptSleep = false;
+
 class Sleep extends Trap<void> implements TimerEntry {
   declare deadline: number;
   declare seq: number;
@@ -24,6 +27,10 @@ class Sleep extends Trap<void> implements TimerEntry {
     this.deadline = 0;
     this.seq = 0;
     this.heapIndex = -1;
+    if (!keptSleep) {
+      keptSleep = true;
+      keep(new Sleep(ms)); // its hidden classes (core/keep.ts)
+    }
   }
   protected begin(task: TaskRecord<unknown>): Begun {
     if (this.ms !== Infinity) addTimer(task, this, this.ms);

@@ -17,6 +17,7 @@ import type { TimerEntry } from "./core/timers.js";
 import { TimeoutError } from "./errors.js";
 import type { Operation } from "./types.js";
 import { checkBody, checkFunction, checkMs, checkOptions, nameOf } from "./validate.js";
+import { keep, sampleTask } from "./core/keep.js";
 
 
 class TargetEnded extends Link implements Joiner {
@@ -140,7 +141,19 @@ export function timeout<T, F>(ms: number, body: Body<T>, options?: TimeoutOption
   checkOptions("timeout(ms, body, options)", options);
   const orElse = options?.orElse;
   if (orElse !== undefined) checkFunction("timeout(ms, body, options)", "orElse", orElse);
+  if (!keptTimeout && sampleTask !== null) keepTimeout();
   return new TimeoutOperation<T, F>(ms, body, orElse ?? null);
+}
+
+let keptTimeout = false;
+function* sampleBody(): Generator<never, void, unknown> {}
+
+/** Keeps the hidden classes of timeout()'s operation, its run and its deadline alive (core/keep.ts). */
+function keepTimeout(): void {
+  keptTimeout = true;
+  keep(new TimeoutOperation<void, never>(1, sampleBody, null));
+  keep(new Timing<void, never>(1, sampleBody, null));
+  keep(new Deadline(sampleTask!, 1));
 }
 
 /** `timeout(ms, body, options)` as an operation: each iteration is a fresh `Timing`. */

@@ -56,12 +56,13 @@ import { ChannelClosed } from "../errors.js";
 import { awaitable } from "../interop.js";
 import { isOperation, show } from "../validate.js";
 import type { Operation } from "../types.js";
-import { ChannelClause } from "./clause.js";
+import { ChannelClause, ClauseToken } from "./clause.js";
 import { ChannelIterator } from "./iterator.js";
 import { PARKED, RECEIVE, RECEIVE_CATCHING, SEND, START, Waiter } from "./waiter.js";
 import { requeue, saveable, type Saving } from "../core/saving.js";
 import type { TaskRecord } from "../core/task.js";
 import { made, watching } from "../core/instances.js";
+import { keep } from "../core/keep.js";
 
 // Channel states.
 const OPEN = 0;
@@ -185,6 +186,7 @@ export class ChannelImpl<T> implements Channel<T> {
     this.onUndelivered = options?.onUndelivered;
     this.name = options?.name !== undefined ? `channel "${options.name}"` : `channel #${showId(nextChannelId++)}`;
     if (watching) made(this, "Channel");
+    if (!keptChannel) keepChannel();
   }
 
   // -- The state machine. Callers hold nothing; these run to completion. ------
@@ -615,6 +617,20 @@ export function checkCapacity(what: string, capacity: unknown): number {
     throw new RangeError(`${what}: capacity must be an integer ≥ 0, "unlimited" or "conflated", got ${capacity}`);
   }
   return capacity;
+}
+
+let keptChannel = false;
+
+/** Keeps the hidden classes of a channel (its buffer and queues) and of its waiters alive (core/keep.ts). */
+function keepChannel(): void {
+  keptChannel = true;
+  const sample = new ChannelImpl<unknown>(1, SUSPEND, { name: "sample" });
+  keep(sample);
+  // An object element, so the sample's field holds any element without a new class (a number first would not).
+  keep(new Waiter(sample, SEND, sample, null));
+  const clause = new ChannelClause<unknown>(SEND, sample as ChannelImpl<unknown>, sample, undefined);
+  keep(clause);
+  keep(new ClauseToken(clause, null));
 }
 
 /**

@@ -97,10 +97,11 @@ function handle<R>(clause: ChannelClause<R>, value: unknown): R {
 }
 
 /** A select's token in a channel queue: a `Waiter` that answers to its select, and knows its clause's handler. */
-class ClauseToken<R> extends Waiter<R> implements ClauseWait<R> {
+/** @internal */
+export class ClauseToken<R> extends Waiter<R> implements ClauseWait<R> {
   constructor(
     private readonly clause: ChannelClause<R>,
-    selector: Selector,
+    selector: Selector | null, // null only for the sample kept by channel.ts
   ) {
     super(clause.channel, clause.kind, clause.element, selector);
   }

@@ -63,6 +63,11 @@ export function made(instance: Instance, kind: string, inner?: object): void {
   list.add(ref);
 }
 
+/** Leaves `instance` out of `instances()` (a sample kept by keep.ts is no instance of the program's). */
+export function unlisted(instance: object): void {
+  parts.add(instance);
+}
+
 /** The live instances registered while watching: all of them, or those made in `runtime`'s tasks. */
 export function instances(runtime?: Runtime): Instance[] {
   const refs = runtime === undefined ? all : byRuntime.get(runtime);

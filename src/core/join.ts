@@ -65,7 +65,8 @@ export function settle<T>(task: TaskRecord<T>, resolve: (value: T) => void, reje
 }
 
 /** `yield* task.cancel()`: parks until the teardown is over, then throws its error if it failed. */
-class CancelWait extends Trap<void> implements Joiner {
+/** @internal */
+export class CancelWait extends Trap<void> implements Joiner {
   declare readonly awaitsCancel: true;
   protected get what(): string {
     return "yield* task.cancel()";

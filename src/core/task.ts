@@ -349,6 +349,19 @@ export function extraOf(task: TaskRecord<unknown>): TaskExtra {
 }
 
 /** Creates a child of `parent` (or a root when null) and queues its first step. */
+/**
+ * @internal A task record made the way `createTask` makes them, for `keep`
+ * (keep.ts): it takes no id (the next task still gets the one it would have),
+ * joins no tree and is never scheduled.
+ */
+export function newSampleTask(runtime: Runtime): TaskRecord<unknown> {
+  const sample = new TaskRecord<unknown>(sampleBody, "sample", 0, null, runtime, 0);
+  nextId--;
+  return sample;
+}
+
+function* sampleBody(): Generator<never, void, unknown> {}
+
 export function createTask<T>(
   body: Body<T>,
   parent: TaskRecord<unknown> | null,

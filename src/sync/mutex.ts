@@ -41,7 +41,8 @@ import { AT_ONCE, type Begun } from "../core/trap.js";
 import type { Body } from "../core/task.js";
 import type { Operation } from "../types.js";
 import { checkBody } from "../validate.js";
-import { Coordinator, CoordinatorClause, HandleWait, type SavedHandleWait } from "./coordinator.js";
+import { Coordinator, CoordinatorClause, HandleWait, Registration, type SavedHandleWait } from "./coordinator.js";
+import { keep } from "../core/keep.js";
 import { saveable, type SaveableWait, type Saving } from "../core/saving.js";
 import type { SelectClause } from "../core/clause.js";
 import { bodyOperation, displayName, type SyncOptions } from "./shared.js";
@@ -96,6 +97,7 @@ export class Mutex {
     });
     this.queue.waitLabel = `lock of ${this.name}`;
     if (watching) made(this, "Mutex", this.queue);
+    if (!keptMutex) keepMutex();
   }
 
   /** True while some task holds the lock (or it is being handed to one). */
@@ -198,6 +200,18 @@ interface SavedMutex {
 }
 
 saveable<Mutex>({ id: "strand:mutex", Class: Mutex, save: Mutex.save, revive: Mutex.revive });
+
+let keptMutex = false;
+
+/** Keeps the hidden classes of a mutex, its lock wait and its queue's registrations alive (core/keep.ts). */
+function keepMutex(): void {
+  keptMutex = true;
+  const sample = new Mutex({ name: "sample" });
+  nextMutexId--; // the sample takes no id
+  keep(sample);
+  keep(new Lock(sample));
+  keep(new Registration(sample.queue));
+}
 
 /** `mutex.lock()`: takes a free lock at once, else waits in FIFO order until `unlock()` hands it over. */
 class Lock extends HandleWait<void> {

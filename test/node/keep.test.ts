@@ -1,0 +1,67 @@
+// A full GC after every channel, task and wait of a program has ended must not
+// throw away the run loop's optimized code (src/core/keep.ts). Without the
+// kept samples, V8 frees the hidden classes that code was specialised to and
+// deoptimizes it ("reason: weak objects"), and the next run starts cold.
+//
+// The child process (V8's natives syntax, so the optimization is forced, not
+// left to V8's timing) optimizes a channel's, a task's and the run loop's hot
+// functions while they serve a run, lets everything of the run die, forces a
+// full GC, and reports which of them lost their optimized code.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+const script = `
+import { run, spawn, channel, yieldNow } from "./src/index.ts";
+import { Mutex } from "./src/sync/index.ts";
+import { Runtime } from "./src/core/runtime.ts";
+import { Trap } from "./src/core/trap.ts";
+import { Waiter } from "./src/channel/waiter.ts";
+import { LinkedList } from "./src/core/list.ts";
+
+let n = 0, ch = null, mutex = null;
+function* producer() { for (let i = 0; i < n; i++) yield* ch.send(i); }
+function* critical() { yield* yieldNow(); }
+function* worker() { for (let i = 0; i < n; i++) yield* mutex.withLock(critical); }
+function* round() {
+  ch = channel(4);
+  const p = yield* spawn(producer);
+  for (let i = 0; i < n; i++) yield* ch.receive();
+  yield* p;
+  mutex = new Mutex();
+  for (let t = 0; t < 3; t++) yield* spawn(worker);
+}
+const hot = {
+  "Waiter.next": Waiter.prototype.next, // a channel's send and receive (offer and poll inlined)
+  "LinkedList.push": LinkedList.prototype.push,
+  "Runtime.schedule": Runtime.prototype.schedule,
+  "Trap.next": Trap.prototype.next, // the mutex's lock, spawn, join
+};
+for (const f of Object.values(hot)) %PrepareFunctionForOptimization(f);
+n = 50;
+for (let r = 0; r < 5; r++) await run(round);
+for (const f of Object.values(hot)) %OptimizeFunctionOnNextCall(f);
+await run(round);
+await run(round);
+ch = null; mutex = null;
+const optimized = (f) => (%GetOptimizationStatus(f) & 16) !== 0; // V8's "optimized" bit
+const before = Object.keys(hot).filter((name) => optimized(hot[name]));
+globalThis.gc();
+const after = Object.keys(hot).filter((name) => optimized(hot[name]));
+console.log(JSON.stringify({ before, after }));
+`;
+
+test("a full GC after a run has ended keeps the run loop's optimized code", () => {
+  const child = spawnSync(
+    process.execPath,
+    ["--allow-natives-syntax", "--expose-gc", "--no-concurrent-recompilation", "--import", "tsx", "--input-type=module", "-e", script],
+    { cwd: root, encoding: "utf8" },
+  );
+  assert.equal(child.status, 0, child.stderr);
+  const { before, after } = JSON.parse(child.stdout.trim().split("\n").at(-1)!) as { before: string[]; after: string[] };
+  assert.ok(before.length === 4, `the functions were not all optimized to begin with: ${before.join(", ")}`);
+  assert.deepEqual(after, before, "a full GC deoptimized some of them");
+});
