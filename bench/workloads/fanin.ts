@@ -43,6 +43,36 @@ export const cases: Case[] = [
     },
   },
   {
+    id: "fanin/raw/coroutines",
+    group: G,
+    system: "raw",
+    variant: `generator coroutines, channel(${CAPACITY}), ${PRODUCERS} producers, on a minimal scheduler`,
+    unit: "message",
+    n: sizes(1_000_000),
+    async load() {
+      const { RawScheduler, RawCoChannel } = await import("../lib/raw-coroutines.js");
+      return {
+        run(n) {
+          const each = n / PRODUCERS;
+          const scheduler = new RawScheduler();
+          const total = scheduler.run(function* () {
+            const messages = new RawCoChannel<number>(scheduler, CAPACITY);
+            const producer = function* () {
+              for (let i = 0; i < each; i++) yield* messages.send(1);
+            };
+            const producers = [];
+            for (let p = 0; p < PRODUCERS; p++) producers.push(scheduler.spawn(producer));
+            let total = 0;
+            for (let i = 0; i < n; i++) total += yield* messages.receive();
+            for (const p of producers) yield* scheduler.join(p);
+            return total;
+          });
+          check("messages", total, n);
+        },
+      };
+    },
+  },
+  {
     id: "fanin/raw/await-always",
     group: G,
     system: "raw",

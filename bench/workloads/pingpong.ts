@@ -103,6 +103,37 @@ export const cases: Case[] = [
     },
   },
   {
+    id: "pingpong/raw/coroutines",
+    group: G,
+    system: "raw",
+    variant: "2 generator coroutines, rendezvous channels ×2, on a minimal scheduler",
+    unit: "round trip",
+    n: sizes(1_000_000),
+    async load() {
+      const { RawScheduler, RawCoChannel } = await import("../lib/raw-coroutines.js");
+      return {
+        run(n) {
+          const scheduler = new RawScheduler();
+          const v = scheduler.run(function* () {
+            const ping = new RawCoChannel<number>(scheduler, 0);
+            const pong = new RawCoChannel<number>(scheduler, 0);
+            const player = scheduler.spawn(function* () {
+              for (let i = 0; i < n; i++) yield* pong.send((yield* ping.receive()) + 1);
+            });
+            let v = 0;
+            for (let i = 0; i < n; i++) {
+              yield* ping.send(v);
+              v = yield* pong.receive();
+            }
+            yield* scheduler.join(player);
+            return v;
+          });
+          check("last value", v, n);
+        },
+      };
+    },
+  },
+  {
     id: "pingpong/raw/resolvers",
     group: G,
     system: "raw",

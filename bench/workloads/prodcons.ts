@@ -47,6 +47,33 @@ function cases(capacity: number): Case[] {
       },
     },
     {
+      id: `prodcons/raw/coroutines/${capacity}`,
+      group,
+      system: "raw",
+      variant: `generator coroutines, channel(${capacity}), on a minimal scheduler`,
+      unit: "message",
+      n: sizes(1_000_000),
+      async load() {
+        const { RawScheduler, RawCoChannel } = await import("../lib/raw-coroutines.js");
+        return {
+          run(n) {
+            const scheduler = new RawScheduler();
+            const total = scheduler.run(function* () {
+              const numbers = new RawCoChannel<number>(scheduler, capacity);
+              const producer = scheduler.spawn(function* () {
+                for (let i = 0; i < n; i++) yield* numbers.send(i);
+              });
+              let total = 0;
+              for (let i = 0; i < n; i++) total += yield* numbers.receive();
+              yield* scheduler.join(producer);
+              return total;
+            });
+            check("sum", total, sum(n));
+          },
+        };
+      },
+    },
+    {
       id: `prodcons/raw/await-always/${capacity}`,
       group,
       system: "raw",

@@ -110,6 +110,34 @@ function raw(parked: boolean): Case {
   };
 }
 
+/** Idle children as generator coroutines on a minimal scheduler (bench/lib/raw-coroutines.ts), joined in turn. */
+const rawCoroutines: Case = {
+  id: "spawn/raw/coroutines/idle",
+  group: IDLE,
+  system: "raw",
+  variant: "generator coroutines on a minimal scheduler; spawn + join loop; children function* () {}",
+  unit: "task",
+  n: sizes(100_000),
+  async load() {
+    const { RawScheduler } = await import("../lib/raw-coroutines.js");
+    return {
+      async run(n) {
+        const scheduler = new RawScheduler();
+        const joined = scheduler.run(function* () {
+          const child = function* () {};
+          let tasks = new Array(n);
+          for (let i = 0; i < n; i++) tasks[i] = scheduler.spawn(child);
+          let joined = 0;
+          for (let i = 0; i < n; i++, joined++) yield* scheduler.join(tasks[i]);
+          tasks = [];
+          return joined;
+        });
+        check("children joined", joined, n);
+      },
+    };
+  },
+};
+
 function effect(parked: boolean): Case {
   return {
     id: `spawn/effect/${parked ? "parked" : "idle"}`,
@@ -229,4 +257,4 @@ function go(parked: boolean): Case {
   });
 }
 
-export const cases: Case[] = [false, true].flatMap((parked) => [strandCase(parked), ...(parked ? [] : [inline]), raw(parked), effect(parked), effection(parked), go(parked)]);
+export const cases: Case[] = [false, true].flatMap((parked) => [strandCase(parked), ...(parked ? [] : [inline]), raw(parked), ...(parked ? [] : [rawCoroutines]), effect(parked), effection(parked), go(parked)]);
