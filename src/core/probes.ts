@@ -47,6 +47,8 @@ export interface Probe {
 export let listening = false;
 
 const probes: Probe[] = [];
+/** Probes whose hooks never throw and never read `this` (Strand's own): a hook they alone listen to is called directly. */
+const direct = new WeakSet<Probe>();
 
 const HOOKS = ["spawned", "draining", "stepped", "stepEnded", "drained", "hostYield", "parked", "woken", "ended", "timerSet", "timerFired"] as const;
 type Hook = (typeof HOOKS)[number];
@@ -66,13 +68,29 @@ function build(): Required<Probe> {
   const hooks = {} as Record<Hook, Listener>;
   for (const hook of HOOKS) {
     const listeners = probes.filter((probe) => probe[hook] !== undefined);
+    // The listeners' functions are read here, once, not at each call: a call
+    // would read `probe[hook]` with a different key in each hook's closure.
+    const functions = listeners.map((probe) => probe[hook] as Listener);
     if (listeners.length === 0) {
       hooks[hook] = () => {};
+    } else if (listeners.length === 1 && direct.has(listeners[0]!)) {
+      // The common case (tracking alone): the site calls the probe's own function.
+      hooks[hook] = functions[0]!;
+    } else if (listeners.length === 1) {
+      const [probe] = listeners;
+      const listener = functions[0]!;
+      hooks[hook] = (a, b) => {
+        try {
+          listener.call(probe, a, b);
+        } catch {
+          // An observer must not break the program it observes.
+        }
+      };
     } else {
       hooks[hook] = (a, b) => {
-        for (const probe of listeners) {
+        for (let i = 0; i < listeners.length; i++) {
           try {
-            (probe[hook] as Listener).call(probe, a, b);
+            functions[i]!.call(listeners[i], a, b);
           } catch {
             // An observer must not break the program it observes.
           }
@@ -83,9 +101,15 @@ function build(): Required<Probe> {
   return hooks as unknown as Required<Probe>;
 }
 
-/** Installs `probe`; returns the function that removes it. */
-export function addProbe(probe: Probe): () => void {
+/**
+ * Installs `probe`; returns the function that removes it. `options.direct`:
+ * its hooks never throw and never read `this`, so a hook only it listens to is
+ * called directly by the probe sites, without the guard that catches an
+ * observer's error (tracking's probe, on every step while the monitor is on).
+ */
+export function addProbe(probe: Probe, options?: { direct?: boolean }): () => void {
   probes.push(probe);
+  if (options?.direct === true) direct.add(probe);
   dispatch = build();
   listening = true;
   return () => {

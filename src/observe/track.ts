@@ -13,8 +13,9 @@
 import { addProbe } from "../core/probes.js";
 import { watchInstances } from "../core/instances.js";
 import { RealClock } from "../core/clock.js";
-import type { Runtime } from "../core/runtime.js";
-import type { Task, TaskRecord } from "../core/task.js";
+import { Runtime } from "../core/runtime.js";
+import { newSampleTask, type Task, type TaskRecord } from "../core/task.js";
+import { keep } from "../core/keep.js";
 
 let users = 0;
 let remove: (() => void) | null = null;
@@ -127,6 +128,20 @@ const probe = {
   },
 };
 
+let keptTracked = false;
+
+/**
+ * Keeps the hidden class of a tracked task (one with `observedAt`) alive, as
+ * core/keep.ts does for the run loop's other objects: once every tracked task
+ * has ended, a full GC would otherwise deoptimize the run loop and the probes.
+ */
+function keepTracked(): void {
+  keptTracked = true;
+  const sample = newSampleTask(new Runtime(new RealClock()));
+  sample.observedAt = 0;
+  keep(sample);
+}
+
 /**
  * Starts recording, until the returned function is called, how long each task
  * has been doing what it does (dumps show "parked for 1500ms"), the
@@ -146,7 +161,8 @@ const probe = {
  * ```
  */
 export function track(): () => void {
-  if (users++ === 0) remove = addProbe(probe);
+  if (users++ === 0) remove = addProbe(probe, { direct: true }); // its hooks count and stamp: they cannot throw
+  if (!keptTracked) keepTracked();
   const unwatch = watchInstances();
   let stopped = false;
   return () => {
