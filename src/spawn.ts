@@ -75,7 +75,7 @@ function* reading(): Iterator<Instruction, TaskRecord<unknown>, unknown> {
   return requireCurrent("current()");
 }
 
-const currentOperation: Operation<TaskRecord<unknown>> = operation(reading);
+const currentOperation: Operation<TaskRecord<unknown>> = /* @__PURE__ */ operation(reading);
 
 /** The task running this code: `const me = yield* current()`. */
 export function current(): Operation<Task<unknown>> {
