@@ -14,11 +14,11 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 
 /**
  * The budget for run, spawn, sleep, channel and select, in bytes of Strand
- * (min+gzip). The goal is 8 KB (8192); this is the size at which it was first
- * measured, as a ratchet: lower it as the core gets smaller, never raise it
+ * (min+gzip). The goal is 8 KB (8192); this is the size last measured, rounded
+ * up to 256, as a ratchet: lower it as the core gets smaller, never raise it
  * without saying why. What holds it up: see README "Bundle size".
  */
-const BUDGET = 17_408;
+const BUDGET = 14_336;
 
 async function bundle(contents: string): Promise<{ code: string; metafile: Metafile }> {
   const result = await build({
