@@ -42,7 +42,6 @@ import { addJoiner, type Joiner } from "./core/join.js";
 import { failure } from "./core/lifecycle.js";
 import { channel, checkCapacity, type Capacity, type Channel, type ChannelStats, type SendResult } from "./channel/channel.js";
 import { ChannelClosed } from "./errors.js";
-import { saveableClass } from "./core/saving.js";
 import { spawnRecord } from "./spawn.js";
 import type { Operation } from "./types.js";
 import { checkFunction, checkName, checkOptions, isOperation } from "./validate.js";
@@ -338,5 +337,3 @@ function* handling<M>(impl: ActorImpl<M>, handler: (message: M) => void | Operat
     impl.processed++;
   }
 }
-
-saveableClass("strand:ActorStopped", ActorStopped);

@@ -1,5 +1,4 @@
 /** Errors users can `instanceof`. Each names the task or argument involved. */
-import { saveableClass } from "./core/saving.js";
 export { Cancelled, DeadlockError, type BlockedTask } from "./core/errors.js";
 
 /** Thrown by `timeout(ms, body)` when `body` did not finish within `ms`. */
@@ -24,6 +23,3 @@ export class ChannelClosed extends Error {
     );
   }
 }
-
-saveableClass("strand:TimeoutError", TimeoutError);
-saveableClass("strand:ChannelClosed", ChannelClosed);

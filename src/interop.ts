@@ -229,7 +229,7 @@ export function hold(): Operation<() => void> {
   return holdOperation;
 }
 
-const holdOperation: Operation<() => void> = operation(holding);
+const holdOperation: Operation<() => void> = /* @__PURE__ */ operation(holding);
 
 // eslint-disable-next-line require-yield
 function* holding(): Iterator<Instruction, () => void, unknown> {
@@ -261,7 +261,7 @@ export function useAbortSignal(): Operation<AbortSignal> {
   return abortSignalOperation;
 }
 
-const abortSignalOperation: Operation<AbortSignal> = operation(signalling);
+const abortSignalOperation: Operation<AbortSignal> = /* @__PURE__ */ operation(signalling);
 
 // eslint-disable-next-line require-yield
 function* signalling(): Iterator<Instruction, AbortSignal, unknown> {

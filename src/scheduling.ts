@@ -1,6 +1,5 @@
 import { WITHDRAWN, YIELD_NOW, type Abort, type Instruction } from "./core/instructions.js";
-import { FREE, PARK, Trap, checkStage, savedStage, setStage, type Begun, type Stage } from "./core/trap.js";
-import { saveable, saveableFunction, type SaveableWait } from "./core/saving.js";
+import { FREE, PARK, Trap, type Begun } from "./core/trap.js";
 import { ownOperation } from "./core/operation.js";
 import { requireCurrent, runNext } from "./core/runtime.js";
 import { TaskRecord, type Task } from "./core/task.js";
@@ -17,14 +16,15 @@ const DONE: IteratorResult<Instruction, void> = Object.freeze({ done: true, valu
  * so it keeps its own two-step iterator, out of the shared trap machine
  * (through it, a loop of yieldNow() in an application that uses many kinds of
  * trap measured 1.4x slower).
+ * @internal
  */
 let keptYielding = false;
 
-class Yielding implements Operation<void>, Iterator<Instruction, void, unknown> {
-  private yielded = false;
+export class Yielding implements Operation<void>, Iterator<Instruction, void, unknown> {
+  /** @internal */ yielded = false;
 
   /** `target`: the task to run next (transfer), or null (yieldNow). */
-  constructor(private readonly target: TaskRecord<unknown> | null) {
+  constructor(/** @internal */ readonly target: TaskRecord<unknown> | null) {
     if (!keptYielding) {
       keptYielding = true;
       keep(new Yielding(null)); // its hidden classes (core/keep.ts)
@@ -53,22 +53,8 @@ class Yielding implements Operation<void>, Iterator<Instruction, void, unknown> 
     this.yielded = true;
     throw error;
   }
-
-  // Snapshots (core/saving.ts): a task saved while it yields.
-  static save(op: Yielding): { target: TaskRecord<unknown> | null; yielded: boolean } {
-    return { target: op.target, yielded: op.yielded };
-  }
-  static revive(data: { target: TaskRecord<unknown> | null; yielded: boolean }): Yielding {
-    if (data.target !== null && !(data.target instanceof TaskRecord)) throw new TypeError("a saved transfer() has no target task");
-    const op = new Yielding(data.target);
-    op.yielded = data.yielded === true;
-    return op;
-  }
-  rearm(): void {}
 }
 ownOperation(Yielding);
-saveable<Yielding & SaveableWait>({ id: "strand:yield", Class: Yielding, save: Yielding.save, revive: Yielding.revive });
-saveableFunction("strand:yield.next", Yielding.prototype.next);
 
 /**
  * Lets every other ready task of the same priority run once, then continues
@@ -79,8 +65,8 @@ export function yieldNow(): Operation<void> {
   return new Yielding(null);
 }
 
-/** suspend(): parks until cancelled. */
-class Suspend extends Trap<never> {
+/** @internal suspend(): parks until cancelled. */
+export class Suspend extends Trap<never> {
   protected get what(): string {
     return "suspend()";
   }
@@ -105,21 +91,7 @@ class Suspend extends Trap<never> {
   override get waitsForCancel(): boolean {
     return true;
   }
-
-  // Snapshots (core/saving.ts): parked until cancelled, here or after a restore.
-  static save(op: Suspend): { stage: Stage } {
-    return { stage: savedStage(op) };
-  }
-  static revive(data: { stage: Stage }): Suspend {
-    const op = new Suspend();
-    setStage(op, checkStage(data.stage));
-    return op;
-  }
-  rearm(task: TaskRecord<unknown>): void {
-    this.task = task;
-  }
 }
-saveable<Suspend & SaveableWait>({ id: "strand:suspend", Class: Suspend, save: Suspend.save, revive: Suspend.revive });
 
 /** Parks the current task until it is cancelled (its `finally` blocks then run). */
 export function suspend(): Operation<never> {

@@ -35,8 +35,7 @@
  */
 import { NOT_READY, isSelectClause, type ClauseWait, type SelectClause, type Selector } from "./core/clause.js";
 import { WITHDRAWN, type Abort } from "./core/instructions.js";
-import { AGAIN, AT_ONCE, BEFORE, PARK, Trap, checkStage, savedStage, setStage, type Begun, type Stage } from "./core/trap.js";
-import { isSaveableClause, saveable, type Restoring, type SaveableClause, type SaveableWait, type Saving } from "./core/saving.js";
+import { AGAIN, AT_ONCE, BEFORE, PARK, Trap, type Begun } from "./core/trap.js";
 import type { TaskRecord } from "./core/task.js";
 import type { TimerEntry } from "./core/timers.js";
 import { addTimer, randomOf, removeTimer } from "./core/runtime.js";
@@ -44,8 +43,8 @@ import type { Operation } from "./types.js";
 import { checkMs } from "./validate.js";
 import { keep } from "./core/keep.js";
 
-/** `onTimeout(ms)`: wins when its timer fires first. Several may be given; the earliest fires first. */
-class TimeoutClause<R> implements SaveableClause<R> {
+/** @internal `onTimeout(ms)`: wins when its timer fires first. Several may be given; the earliest fires first. */
+export class TimeoutClause<R> implements SelectClause<R> {
   constructor(
     readonly ms: number,
     readonly handler: (() => R) | undefined,
@@ -61,45 +60,17 @@ class TimeoutClause<R> implements SaveableClause<R> {
     if (this.ms !== Infinity) addTimer(wait.selector.task, wait, this.ms);
     return wait;
   }
-
-  // Snapshots (core/saving.ts): what is left of its timer.
-  static save(clause: TimeoutClause<unknown>): { ms: number; handler: (() => unknown) | null } {
-    return { ms: clause.ms, handler: clause.handler ?? null };
-  }
-  static revive(data: { ms: number; handler: (() => unknown) | null }): TimeoutClause<unknown> {
-    if (typeof data.ms !== "number" || !(data.ms >= 0) || (data.handler !== null && typeof data.handler !== "function")) throw new TypeError("a saved onTimeout clause has no duration");
-    return new TimeoutClause(data.ms, data.handler ?? undefined);
-  }
-  savedWait(wait: ClauseWait<R>, saving: Saving): { left: number; seq: number } | null {
-    const timer = wait as TimeoutWait<R>;
-    return timer.heapIndex >= 0 ? { left: timer.deadline - saving.now, seq: timer.seq } : null;
-  }
-  revivedWait(selector: Selector, data: { left: number; seq: number } | null): TimeoutWait<R> {
-    const wait = new TimeoutWait(selector as Select, this);
-    if (data !== null && typeof data === "object" && typeof data.left === "number" && typeof data.seq === "number") {
-      wait.left = data.left;
-      wait.seq = data.seq;
-    }
-    return wait;
-  }
 }
 
-class TimeoutWait<R> implements ClauseWait<R>, TimerEntry {
+/** @internal */
+export class TimeoutWait<R> implements ClauseWait<R>, TimerEntry {
   deadline = 0;
   seq = 0;
   heapIndex = -1;
-  /** Revived: what its timer had left when saved (null: it had fired). */
-  left: number | null = null;
   constructor(
     readonly selector: Select,
     private readonly clause: TimeoutClause<R>,
   ) {}
-  rejoin(restoring: Restoring): void {
-    if (this.left !== null) restoring.timer(this.selector.task, this, this.left, this.seq);
-  }
-  wakesAt(): number {
-    return this.heapIndex >= 0 ? this.deadline : Infinity;
-  }
   fire(): void {
     if (this.selector.choose(this)) this.selector.complete();
   }
@@ -112,16 +83,9 @@ class TimeoutWait<R> implements ClauseWait<R>, TimerEntry {
   }
 }
 
-/** `onDefault(handler)`: the select's own "nothing was ready" branch, not a clause that waits. */
-class DefaultClause<R> implements SelectClause<R> {
+/** @internal `onDefault(handler)`: the select's own "nothing was ready" branch, not a clause that waits. */
+export class DefaultClause<R> implements SelectClause<R> {
   constructor(readonly handler: () => R) {}
-  static save(clause: DefaultClause<unknown>): { handler: () => unknown } {
-    return { handler: clause.handler };
-  }
-  static revive(data: { handler: () => unknown }): DefaultClause<unknown> {
-    if (typeof data.handler !== "function") throw new TypeError("a saved onDefault clause has no handler");
-    return new DefaultClause(data.handler);
-  }
   describe(): string {
     return "default";
   }
@@ -150,14 +114,15 @@ export function onDefault<const R>(handler: () => R): SelectClause<R> {
   return new DefaultClause(handler);
 }
 
-const ATTEMPTING = 0;
-const WAITING = 1;
-const CHOSEN = 2;
-const RETRY = 3;
-const ABANDONED = 4;
+// Select states (`Select.state`).
+export const ATTEMPTING = 0;
+export const WAITING = 1;
+export const CHOSEN = 2;
+export const RETRY = 3;
+export const ABANDONED = 4;
 
 /**
- * A select: a trap that attempts its clauses and completes at once, or
+ * @internal A select: a trap that attempts its clauses and completes at once, or
  * enqueues a wait on every clause, parks, and is the `Selector` those waits
  * answer to. A retry begins it again (AGAIN).
  */
@@ -165,18 +130,19 @@ const NO_ORDER: readonly number[] = Object.freeze([]);
 const NO_CLAUSES: readonly SelectClause<unknown>[] = Object.freeze([]);
 let keptSelect = false;
 
-class Select extends Trap<unknown> implements Selector {
+export class Select extends Trap<unknown> implements Selector {
   // Plain stores in the constructor (not class fields): one select per call, on the hot path.
-  private declare state: number;
-  /** ATTEMPTING: the result of the clause that completed at once. */
-  private declare outcome: unknown;
-  private declare chosen: ClauseWait<unknown> | null;
-  /** The waits it enqueued (made when it first waits), one per clause, in `order`. */
-  private declare waits: ClauseWait<unknown>[] | null;
-  private declare order: readonly number[];
-  private declare readonly clauses: readonly SelectClause<unknown>[];
-  private declare readonly biased: boolean;
-  private declare readonly fallback: DefaultClause<unknown> | undefined;
+  // @internal rather than private: strand/durable saves and revives selects (durable/saveables/select.ts).
+  /** @internal */ declare state: number;
+  /** @internal ATTEMPTING: the result of the clause that completed at once. */
+  declare outcome: unknown;
+  /** @internal */ declare chosen: ClauseWait<unknown> | null;
+  /** @internal The waits it enqueued (made when it first waits), one per clause, in `order`. */
+  declare waits: ClauseWait<unknown>[] | null;
+  /** @internal */ declare order: readonly number[];
+  /** @internal */ declare readonly clauses: readonly SelectClause<unknown>[];
+  /** @internal */ declare readonly biased: boolean;
+  /** @internal */ declare readonly fallback: DefaultClause<unknown> | undefined;
 
   constructor(clauses: readonly SelectClause<unknown>[], biased: boolean, fallback: DefaultClause<unknown> | undefined) {
     super(BEFORE); // yield for the budget before attempting anything: a cancellation there loses nothing
@@ -276,83 +242,11 @@ class Select extends Trap<unknown> implements Selector {
     return WITHDRAWN;
   }
 
-  // -- Snapshots (core/saving.ts): the clauses, and each wait through its clause.
-
-  static save(select: Select, saving: Saving): SavedSelect {
-    const stage = savedStage(select);
-    const state = select.state;
-    if (state === ABANDONED) throw new Error(`${select.describe()} was abandoned, so it cannot be saved`);
-    let waits: SavedSelect["waits"] = [];
-    if (state === WAITING || state === CHOSEN) {
-      const clauses = select.clauses;
-      const all = select.waits!;
-      // Waiting: every wait, in the order they were enqueued. Chosen: the winner only (the others were withdrawn).
-      const kept = state === WAITING ? all : [select.chosen!];
-      waits = kept.map((wait) => {
-        const clause = clauses[select.clauseOf(wait)]!;
-        if (!isSaveableClause(clause)) throw new Error(`${select.describe()}: a select clause waiting for ${clause.describe()} cannot be saved yet`);
-        return { clause, data: clause.savedWait(wait, saving) };
-      });
-    }
-    return { clauses: [...select.clauses], biased: select.biased, state, stage, waits, outcome: state === ATTEMPTING ? select.outcome : undefined };
-  }
-
-  static revive(data: SavedSelect): Select {
-    const { clauses, state, waits } = data;
-    if (!Array.isArray(clauses) || !clauses.every(isSelectClause) || typeof data.biased !== "boolean" || !Array.isArray(waits)) throw new TypeError("a saved select has no clauses");
-    if (state !== ATTEMPTING && state !== WAITING && state !== CHOSEN && state !== RETRY) throw new TypeError("a saved select has an unknown state");
-    const select = new Select(clauses, data.biased, clauses.find((clause) => clause instanceof DefaultClause) as DefaultClause<unknown> | undefined);
-    setStage(select, checkStage(data.stage));
-    select.state = state;
-    select.outcome = data.outcome;
-    select.revivedWaits = waits.map(({ clause, data: wait }) => {
-      if (!clauses.includes(clause) || !isSaveableClause(clause)) throw new TypeError("a saved select's wait has no clause of its own");
-      return clause.revivedWait(select, wait as never);
-    });
-    select.order = waits.map(({ clause }) => clauses.indexOf(clause));
-    select.waits = select.revivedWaits;
-    if (state === CHOSEN) select.chosen = select.revivedWaits[0] ?? null;
-    return select;
-  }
-
-  /** Revived waits, registered when the task is back (`rearm`). */
-  private declare revivedWaits: Array<ClauseWait<unknown> & { rejoin(restoring: Restoring): void }>;
-
-  /** The earliest timeout of a waiting select; null if a clause waits on something outside (saving.ts). */
-  wakesAt(): number | null {
-    if (this.state !== WAITING) return null;
-    let earliest = Infinity;
-    for (const wait of this.waits!) {
-      const at = (wait as Partial<SaveableWait>).wakesAt?.() ?? Infinity;
-      if (at === null) return null;
-      earliest = Math.min(earliest, at);
-    }
-    return earliest;
-  }
-
-  rearm(task: TaskRecord<unknown>, restoring: Restoring): void {
-    this.task = task;
-    if (this.state === WAITING) for (const wait of this.revivedWaits) wait.rejoin(restoring);
-  }
-
-  /** The index of the clause `wait` was enqueued for. */
-  private clauseOf(wait: ClauseWait<unknown>): number {
+  /** @internal The index of the clause `wait` was enqueued for. */
+  clauseOf(wait: ClauseWait<unknown>): number {
     return this.order[this.waits!.indexOf(wait)]!;
   }
 }
-
-interface SavedSelect {
-  clauses: SelectClause<unknown>[];
-  biased: boolean;
-  state: number;
-  stage: Stage;
-  waits: Array<{ clause: SelectClause<unknown>; data: unknown }>;
-  outcome: unknown;
-}
-
-saveable<Select & SaveableWait>({ id: "strand:select", Class: Select, save: Select.save, revive: Select.revive });
-saveable<TimeoutClause<unknown>>({ id: "strand:timeout.clause", Class: TimeoutClause, save: TimeoutClause.save, revive: TimeoutClause.revive });
-saveable<DefaultClause<unknown>>({ id: "strand:default.clause", Class: DefaultClause, save: DefaultClause.save, revive: DefaultClause.revive });
 
 /** Checks the clauses; returns the default clause, if there is one. */
 function checkClauses(what: string, clauses: readonly SelectClause<unknown>[]): DefaultClause<unknown> | undefined {

@@ -41,7 +41,7 @@ export function shutdownRequested(): Operation<void> {
   return shutdownOperation;
 }
 
-const shutdownOperation: Operation<void> = operation(waitingForShutdown);
+const shutdownOperation: Operation<void> = /* @__PURE__ */ operation(waitingForShutdown);
 
 function* waitingForShutdown(): Iterator<Instruction, void, unknown> {
   const { found, value } = lookupContext(requireCurrent("shutdownRequested()"), SHUTDOWN);

@@ -1,10 +1,9 @@
-import { AFTER, AT_ONCE, Trap, checkStage, savedStage, setStage, type Begun, type Stage } from "./core/trap.js";
+import { AFTER, AT_ONCE, Trap, type Begun } from "./core/trap.js";
 import { keep } from "./core/keep.js";
-import { saveable, type SaveableWait } from "./core/saving.js";
 import { WITHDRAWN, type Abort, type Instruction } from "./core/instructions.js";
 import { operation } from "./core/operation.js";
 import { requireCurrent } from "./core/runtime.js";
-import { createTask, TaskRecord, type Body, type Task } from "./core/task.js";
+import { createTask, type Body, type Task, type TaskRecord } from "./core/task.js";
 import type { Operation } from "./types.js";
 import { checkBody, checkName, checkOptions, checkPriority } from "./validate.js";
 
@@ -42,16 +41,16 @@ export function spawnRecord<T>(body: Body<T>, name?: string): Operation<TaskReco
 let keptSpawn = false;
 function* sampleBody(): Generator<never, void, unknown> {}
 
-/** spawn(): creates the child at once, then yields if the budget is spent (the child belongs to the tree either way). */
-class Spawn<T> extends Trap<TaskRecord<T>> {
+/** @internal spawn(): creates the child at once, then yields if the budget is spent (the child belongs to the tree either way). */
+export class Spawn<T> extends Trap<TaskRecord<T>> {
   protected get what(): string {
     return "spawn()";
   }
   // Plain stores in the constructor (not class fields): one per spawn, on the hot path.
-  private declare child: TaskRecord<T> | null;
-  private declare readonly body: Body<T>;
-  private declare readonly name: string | (() => unknown);
-  private declare readonly priority: number | undefined;
+  /** @internal */ declare child: TaskRecord<T> | null;
+  /** @internal */ declare readonly body: Body<T>;
+  /** @internal */ declare readonly name: string | (() => unknown);
+  /** @internal */ declare readonly priority: number | undefined;
 
   constructor(body: Body<T>, name: string | (() => unknown), priority: number | undefined) {
     super(AFTER);
@@ -77,41 +76,14 @@ class Spawn<T> extends Trap<TaskRecord<T>> {
   abort(): Abort {
     return WITHDRAWN; // never parks
   }
-
-  // Snapshots (core/saving.ts): saved only while its task yields for the budget, the child made.
-  static save(spawn: Spawn<unknown>): SavedSpawn {
-    const name = spawn.name;
-    return { child: spawn.child!, body: spawn.body, name: typeof name === "string" ? name : null, priority: spawn.priority, stage: savedStage(spawn) };
-  }
-  static revive(data: SavedSpawn): Spawn<unknown> {
-    if (!(data.child instanceof TaskRecord)) throw new TypeError("a saved spawn() has no child task");
-    const spawn = new Spawn(data.body, data.name ?? (data.body as () => unknown), data.priority);
-    spawn.child = data.child;
-    setStage(spawn, checkStage(data.stage));
-    return spawn;
-  }
-  rearm(task: TaskRecord<unknown>): void {
-    this.task = task;
-  }
 }
-
-interface SavedSpawn {
-  child: TaskRecord<unknown>;
-  body: Body<unknown>;
-  /** The name given, or null: the body function's. */
-  name: string | null;
-  priority: number | undefined;
-  stage: Stage;
-}
-
-saveable<Spawn<unknown> & SaveableWait>({ id: "strand:spawn", Class: Spawn, save: Spawn.save, revive: Spawn.revive });
 
 // eslint-disable-next-line require-yield
 function* reading(): Iterator<Instruction, TaskRecord<unknown>, unknown> {
   return requireCurrent("current()");
 }
 
-const currentOperation: Operation<TaskRecord<unknown>> = operation(reading);
+const currentOperation: Operation<TaskRecord<unknown>> = /* @__PURE__ */ operation(reading);
 
 /** The task running this code: `const me = yield* current()`. */
 export function current(): Operation<Task<unknown>> {

@@ -1,17 +1,17 @@
 import { WITHDRAWN, type Abort, type Instruction } from "./core/instructions.js";
 import { operation } from "./core/operation.js";
-import { FREE, PARK, Trap, checkStage, savedStage, setStage, type Begun, type Stage } from "./core/trap.js";
-import { saveable, type Restoring, type SaveableWait, type Saving } from "./core/saving.js";
+import { FREE, PARK, Trap, type Begun } from "./core/trap.js";
 import { addTimer, removeTimer, requireCurrent, timeOf } from "./core/runtime.js";
 import type { TaskRecord } from "./core/task.js";
 import type { TimerEntry } from "./core/timers.js";
 import type { Operation } from "./types.js";
 import { checkMs } from "./validate.js";
 import { keep } from "./core/keep.js";
-/** sleep(ms): parks on a timer (or forever, for Infinity). */
+
 let keptSleep = false;
 
-class Sleep extends Trap<void> implements TimerEntry {
+/** @internal sleep(ms): parks on a timer (or forever, for Infinity). */
+export class Sleep extends Trap<void> implements TimerEntry {
   declare deadline: number;
   declare seq: number;
   declare heapIndex: number;
@@ -19,7 +19,7 @@ class Sleep extends Trap<void> implements TimerEntry {
     return "sleep()";
   }
 
-  private declare readonly ms: number;
+  /** @internal */ declare readonly ms: number;
 
   constructor(ms: number) {
     super(FREE); // it always parks
@@ -50,40 +50,7 @@ class Sleep extends Trap<void> implements TimerEntry {
     removeTimer(this.task, this);
     return WITHDRAWN;
   }
-
-  // Snapshots (core/saving.ts): what is left of the timer, if it has not fired.
-  static save(sleep: Sleep, saving: Saving): SavedSleep {
-    return { ms: sleep.ms, stage: savedStage(sleep), left: sleep.heapIndex >= 0 ? sleep.deadline - saving.now : null, seq: sleep.seq };
-  }
-  static revive(data: SavedSleep): Sleep {
-    const ms = data.ms;
-    if (typeof ms !== "number" || !(ms >= 0)) throw new TypeError(`a saved sleep() lasts ${String(ms)} ms`);
-    const sleep = new Sleep(ms);
-    setStage(sleep, checkStage(data.stage));
-    sleep.left = typeof data.left === "number" ? data.left : null;
-    sleep.seq = typeof data.seq === "number" ? data.seq : 0;
-    return sleep;
-  }
-  private declare left: number | null;
-  rearm(task: TaskRecord<unknown>, restoring: Restoring): void {
-    this.task = task;
-    if (this.left !== null) restoring.timer(task, this, this.left, this.seq);
-  }
-  wakesAt(): number {
-    return this.heapIndex >= 0 ? this.deadline : Infinity;
-  }
 }
-
-interface SavedSleep {
-  ms: number;
-  stage: Stage;
-  /** Milliseconds the timer had left, or null once it fired. */
-  left: number | null;
-  /** The order it was set in among the runtime's timers. */
-  seq: number;
-}
-
-saveable<Sleep & SaveableWait>({ id: "strand:sleep", Class: Sleep, save: Sleep.save, revive: Sleep.revive });
 
 /**
  * Parks the current task for `ms` milliseconds on its runtime's clock (virtual

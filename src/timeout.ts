@@ -1,16 +1,14 @@
 /**
  * timeout(ms, body): runs body under a deadline. Apart from time.ts so that a
- * program that only sleeps does not load (or bundle) the deadline machinery and
- * its saveable types.
+ * program that only sleeps does not load (or bundle) the deadline machinery.
  */
 import { WITHDRAWN, type Abort, type Instruction } from "./core/instructions.js";
 import { ownOperation } from "./core/operation.js";
-import { FREE, PARK, Trap, checkStage, savedStage, setStage, type Begun, type Stage } from "./core/trap.js";
-import { isSaveableWait, saveable, saveableFunction, type Restoring, type SaveableWait, type Saving } from "./core/saving.js";
+import { FREE, PARK, Trap, type Begun } from "./core/trap.js";
 import { Link } from "./core/list.js";
 import { addTimer, removeTimer, requireCurrent } from "./core/runtime.js";
-import { BOUNDARY, createTask, ended, wasCancelled, TaskRecord, type Body } from "./core/task.js";
-import { addJoiner, JoinOperation, outcome, removeJoiner, Teardown, type Joiner } from "./core/join.js";
+import { BOUNDARY, createTask, ended, wasCancelled, type Body, type TaskRecord } from "./core/task.js";
+import { addJoiner, outcome, removeJoiner, Teardown, type Joiner } from "./core/join.js";
 import { NEXT, RETURN, THROW } from "./core/resume.js";
 import { requestCancel } from "./core/lifecycle.js";
 import type { TimerEntry } from "./core/timers.js";
@@ -30,19 +28,19 @@ class TargetEnded extends Link implements Joiner {
   }
 }
 
-/** Parks until a task ends or a deadline passes, whichever comes first; returns true if the deadline passed. */
-class Deadline extends Trap<boolean> implements TimerEntry {
+/** @internal Parks until a task ends or a deadline passes, whichever comes first; returns true if the deadline passed. */
+export class Deadline extends Trap<boolean> implements TimerEntry {
   declare deadline: number;
   declare seq: number;
   declare heapIndex: number;
-  private readonly joiner = new TargetEnded(this);
+  /** @internal */ readonly joiner = new TargetEnded(this);
   protected get what(): string {
     return "timeout()";
   }
 
   constructor(
-    private readonly target: TaskRecord<unknown>,
-    private readonly ms: number,
+    /** @internal */ readonly target: TaskRecord<unknown>,
+    /** @internal */ readonly ms: number,
   ) {
     super(FREE); // it always parks
     this.deadline = 0;
@@ -72,42 +70,7 @@ class Deadline extends Trap<boolean> implements TimerEntry {
     removeJoiner(this.target, this.joiner);
     return WITHDRAWN;
   }
-
-  // Snapshots (core/saving.ts): the task it waits for, and what is left of its timer.
-  static save(deadline: Deadline, saving: Saving): SavedDeadline {
-    return { target: deadline.target, ms: deadline.ms, stage: savedStage(deadline), left: deadline.heapIndex >= 0 ? deadline.deadline - saving.now : null, seq: deadline.seq };
-  }
-  static revive(data: SavedDeadline): Deadline {
-    if (!(data.target instanceof TaskRecord) || typeof data.ms !== "number" || !(data.ms >= 0)) throw new TypeError("a saved timeout() deadline has no task or duration");
-    const deadline = new Deadline(data.target, data.ms);
-    setStage(deadline, checkStage(data.stage));
-    deadline.left = typeof data.left === "number" ? data.left : null;
-    deadline.seq = typeof data.seq === "number" ? data.seq : 0;
-    return deadline;
-  }
-  private declare left: number | null;
-  wakesAt(): number {
-    return this.heapIndex >= 0 ? this.deadline : Infinity;
-  }
-  rearm(task: TaskRecord<unknown>, restoring: Restoring): void {
-    this.task = task;
-    // Not fired yet: it waits for the task and the time left again (woken and not run since: nothing to wait for).
-    if (this.left !== null && task.resumeKind === 0 /* NONE */) {
-      addJoiner(this.target, this.joiner);
-      restoring.timer(task, this, this.left, this.seq);
-    }
-  }
 }
-
-interface SavedDeadline {
-  target: TaskRecord<unknown>;
-  ms: number;
-  stage: Stage;
-  left: number | null;
-  seq: number;
-}
-
-saveable<Deadline & SaveableWait>({ id: "strand:timeout.deadline", Class: Deadline, save: Deadline.save, revive: Deadline.revive });
 
 export interface TimeoutOptions<F> {
   /**
@@ -171,8 +134,8 @@ ownOperation(TimeoutOperation);
 
 // Where a Timing stands.
 const SPAWN = 0; // not started
-const JOIN = 1; // ms = Infinity: joining the child
-const DEADLINE = 2; // waiting for the child or the deadline
+export const JOIN = 1; // ms = Infinity: joining the child
+export const DEADLINE = 2; // waiting for the child or the deadline
 const TEARDOWN = 3; // the deadline passed: waiting for the child's teardown
 const FINISHED = 4;
 
@@ -181,9 +144,10 @@ const FINISHED = 4;
  * deadline, cancels it and waits for its teardown if the deadline came first.
  * Written as a state machine over its inner waits (a `yield*` of each, by
  * hand), not as a generator, so that a task-tree snapshot can save a compiled
- * coroutine waiting in a `timeout()` (core/saving.ts): its state is data.
+ * coroutine waiting in a `timeout()` (durable/saveables/time.ts): its state is data.
+ * @internal
  */
-class Timing<T, F> implements Iterator<Instruction, T | F, unknown>, SaveableWait {
+export class Timing<T, F> implements Iterator<Instruction, T | F, unknown> {
   phase = SPAWN;
   child: TaskRecord<T> | null = null;
   /** The wait it delegates to now, as `yield*` would. */
@@ -280,44 +244,4 @@ class Timing<T, F> implements Iterator<Instruction, T | F, unknown>, SaveableWai
     }
     return { done: true, value: outcome(child) };
   }
-
-  // Snapshots (core/saving.ts): where it stands and the wait it delegates to (a join, or the deadline).
-  static save(timing: Timing<unknown, unknown>): SavedTiming {
-    if (timing.phase !== JOIN && timing.phase !== DEADLINE) throw new Error("a timeout() that is not waiting for its body cannot be saved (its teardown is under way)");
-    return { ms: timing.ms, body: timing.body, orElse: timing.orElse, phase: timing.phase, child: timing.child!, inner: timing.inner };
-  }
-  static revive(data: SavedTiming): Timing<unknown, unknown> {
-    const { ms, phase, child, inner } = data;
-    if (typeof ms !== "number" || !(ms >= 0) || (phase !== JOIN && phase !== DEADLINE) || !(child instanceof TaskRecord)) throw new TypeError("a saved timeout() has no deadline or body");
-    if (data.orElse !== null && typeof data.orElse !== "function") throw new TypeError("a saved timeout()'s orElse is not a function");
-    if (!isSaveableWait(inner) || !(inner instanceof (phase === JOIN ? JoinOperation : Deadline))) throw new TypeError("a saved timeout() waits on nothing");
-    const timing = new Timing(ms, data.body, data.orElse);
-    timing.phase = phase;
-    timing.child = child;
-    timing.inner = inner as unknown as Iterator<Instruction, unknown, unknown>;
-    return timing;
-  }
-  /** The wait its task parks on. */
-  get waitingOn(): unknown {
-    return this.inner;
-  }
-  wakesAt(): number | null {
-    const inner = this.inner as unknown as SaveableWait | null;
-    return inner === null ? null : (inner.wakesAt?.() ?? Infinity);
-  }
-  rearm(task: TaskRecord<unknown>, restoring: Restoring): void {
-    (this.inner as unknown as SaveableWait | null)?.rearm(task, restoring);
-  }
 }
-
-interface SavedTiming {
-  ms: number;
-  body: Body<unknown>;
-  orElse: (() => unknown) | null;
-  phase: number;
-  child: TaskRecord<unknown>;
-  inner: unknown;
-}
-
-saveable<Timing<unknown, unknown>>({ id: "strand:timeout", Class: Timing, save: Timing.save, revive: Timing.revive });
-saveableFunction("strand:timeout.next", Timing.prototype.next);

@@ -14,11 +14,14 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 
 /**
  * The budget for run, spawn, sleep, channel and select, in bytes of Strand
- * (min+gzip). The goal is 8 KB (8192); this is the size at which it was first
- * measured, as a ratchet: lower it as the core gets smaller, never raise it
- * without saying why. What holds it up: see README "Bundle size".
+ * (min+gzip). The goal is 8 KB (8192); this is the size last measured, rounded
+ * up to 256, as a ratchet: lower it as the core gets smaller, never raise it
+ * without saying why. What holds it up: see README "Bundle size". Raised
+ * once, from 14,336 to 14,592: the samples that keep the hot classes' hidden
+ * classes alive (core/keep.ts, about 300 bytes) halve the time of a run that
+ * follows a full GC.
  */
-const BUDGET = 17_408;
+const BUDGET = 14_592;
 
 async function bundle(contents: string): Promise<{ code: string; metafile: Metafile }> {
   const result = await build({

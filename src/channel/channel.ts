@@ -59,8 +59,6 @@ import type { Operation } from "../types.js";
 import { ChannelClause, ClauseToken } from "./clause.js";
 import { ChannelIterator } from "./iterator.js";
 import { PARKED, RECEIVE, RECEIVE_CATCHING, SEND, START, Waiter } from "./waiter.js";
-import { requeue, saveable, type Saving } from "../core/saving.js";
-import type { TaskRecord } from "../core/task.js";
 import { made, watching } from "../core/instances.js";
 import { keep } from "../core/keep.js";
 
@@ -166,19 +164,20 @@ export type ReceiveChannel<T> = Omit<Channel<T>, "send" | "trySend" | "onSend" |
 export class ChannelImpl<T> implements Channel<T> {
   readonly name: string;
   readonly capacity: number;
-  private readonly overflow: number;
-  private readonly onUndelivered: ((element: T) => void) | undefined;
-  private readonly buffer = new Deque<T>();
-  private readonly senders = new LinkedList<Waiter>();
-  private readonly receivers = new LinkedList<Waiter>();
-  private state = OPEN;
-  private cause: unknown = undefined;
+  // The fields are @internal rather than private for strand/durable, which saves and revives channels (durable/saveables/channel.ts).
+  /** @internal */ readonly overflow: number;
+  /** @internal */ readonly onUndelivered: ((element: T) => void) | undefined;
+  /** @internal */ readonly buffer = new Deque<T>();
+  /** @internal */ readonly senders = new LinkedList<Waiter>();
+  /** @internal */ readonly receivers = new LinkedList<Waiter>();
+  /** @internal */ state = OPEN;
+  /** @internal */ cause: unknown = undefined;
   // Counters for stats().
-  private sent = 0;
-  private received = 0;
-  private dropped = 0;
-  private undelivered = 0;
-  private cancelledWaiters = 0;
+  /** @internal */ sent = 0;
+  /** @internal */ received = 0;
+  /** @internal */ dropped = 0;
+  /** @internal */ undelivered = 0;
+  /** @internal */ cancelledWaiters = 0;
 
   constructor(capacity: number, overflow: number, options: ChannelOptions<T> | undefined) {
     this.capacity = capacity;
@@ -348,8 +347,8 @@ export class ChannelImpl<T> implements Channel<T> {
     }
   }
 
-  /** A callback error kept by `undeliverFor` outside a task, for the caller to throw. */
-  private lateError: { error: unknown } | null = null;
+  /** @internal A callback error kept by `undeliverFor` outside a task, for the caller to throw. */
+  lateError: { error: unknown } | null = null;
 
   closedError(): ChannelClosed {
     return new ChannelClosed(this.name, this.state === CANCELLED, this.cause);
@@ -475,60 +474,6 @@ export class ChannelImpl<T> implements Channel<T> {
     return true;
   }
 
-  // -- Snapshots (core/saving.ts) --------------------------------------------
-
-  /** A channel's state as a snapshot saves it: its waiters are saved by their tasks (waiter.ts), which must all be in the snapshot. */
-  static save(channel: ChannelImpl<unknown>, saving: Saving): SavedChannel {
-    for (const queue of [channel.senders, channel.receivers]) {
-      for (let waiter = queue.head; waiter !== null; waiter = waiter.nextLink as Waiter | null) {
-        const task = waiter.select !== null ? (waiter.select as Selector & { task: TaskRecord<unknown> }).task : waiter.task;
-        if (!saving.includes(task)) {
-          throw new Error(
-            `${channel.name} is shared with ${task.path}, which is outside the snapshot and waits to ${waiter.kind === SEND ? "send" : "receive"} on it${waiter.select !== null ? " in a select" : ""}: ` +
-              "snapshot a tree that holds every task using the channel",
-          );
-        }
-      }
-    }
-    if (channel.lateError !== null) throw new Error(`${channel.name} holds an onUndelivered error nobody has taken yet`);
-    return {
-      name: channel.name,
-      capacity: channel.capacity === Infinity ? -1 : channel.capacity,
-      overflow: channel.overflow,
-      onUndelivered: channel.onUndelivered ?? null,
-      buffer: channel.buffer.toArray(),
-      state: channel.state,
-      cause: channel.cause,
-      counts: [channel.sent, channel.received, channel.dropped, channel.undelivered, channel.cancelledWaiters],
-    };
-  }
-
-  static revive(data: SavedChannel): ChannelImpl<unknown> {
-    const { capacity, overflow, state, counts } = data;
-    if (typeof data.name !== "string" || typeof capacity !== "number" || !(capacity === -1 || (Number.isInteger(capacity) && capacity >= 0))) {
-      throw new TypeError("a saved channel has no name or capacity");
-    }
-    if ((overflow !== SUSPEND && overflow !== DROP_OLDEST && overflow !== DROP_LATEST) || (state !== OPEN && state !== CLOSED && state !== CANCELLED)) {
-      throw new TypeError("a saved channel has an unknown overflow policy or state");
-    }
-    if (!Array.isArray(data.buffer) || !Array.isArray(counts) || counts.length !== 5 || !counts.every((n) => typeof n === "number")) {
-      throw new TypeError("a saved channel has no buffer or counters");
-    }
-    if (data.onUndelivered !== null && typeof data.onUndelivered !== "function") throw new TypeError("a saved channel's onUndelivered is not a function");
-    const channel = new ChannelImpl<unknown>(capacity === -1 ? Infinity : capacity, overflow, data.onUndelivered === null ? undefined : { onUndelivered: data.onUndelivered });
-    (channel as { name: string }).name = data.name;
-    for (const element of data.buffer) channel.buffer.push(element);
-    channel.state = state;
-    channel.cause = data.cause;
-    [channel.sent, channel.received, channel.dropped, channel.undelivered, channel.cancelledWaiters] = counts as [number, number, number, number, number];
-    return channel;
-  }
-
-  /** A revived waiter goes back into its queue at the place it had when saved (core/saving.ts). */
-  requeue(waiter: Waiter): void {
-    requeue(waiter.kind === SEND ? this.senders : this.receivers, waiter);
-  }
-
   private closeReceivers(): void {
     for (let receiver = this.receivers.shift(); receiver !== null; receiver = this.receivers.shift()) receiver.close();
   }
@@ -589,22 +534,7 @@ function* receivingEach<T>(
   }
 }
 
-export { EMPTY, DRAINED, OFFERED, REFUSED, FULL, SUSPEND };
-
-interface SavedChannel {
-  name: string;
-  /** -1 for unlimited. */
-  capacity: number;
-  overflow: number;
-  onUndelivered: ((element: unknown) => void) | null;
-  buffer: unknown[];
-  state: number;
-  cause: unknown;
-  /** sent, received, dropped, undelivered, cancelledWaiters. */
-  counts: number[];
-}
-
-saveable<ChannelImpl<unknown>>({ id: "strand:channel", Class: ChannelImpl, save: ChannelImpl.save, revive: ChannelImpl.revive });
+export { EMPTY, DRAINED, OFFERED, REFUSED, FULL, OPEN, CLOSED, CANCELLED, SUSPEND, DROP_OLDEST, DROP_LATEST };
 
 /** A channel's capacity, as a buffer size (Infinity for "unlimited", 1 for "conflated"); `what` names the call in errors. */
 export function checkCapacity(what: string, capacity: unknown): number {

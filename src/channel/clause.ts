@@ -2,18 +2,16 @@
  * Channel ends as select clauses (`onSend`, `onReceive`, `onReceiveCatching`):
  * the clause protocol of core/clause.ts over a channel.
  */
-import { NOT_READY, type ClauseWait, type Selector } from "../core/clause.js";
+import { NOT_READY, type ClauseWait, type SelectClause, type Selector } from "../core/clause.js";
 import { DRAINED, EMPTY, FULL, REFUSED } from "./channel.js";
-import { CLAIMED, ENQUEUED, GAVE_UP, RECEIVE, RECEIVE_CATCHING, SEND, WOKEN_CLOSED, Waiter } from "./waiter.js";
-import { ChannelImpl } from "./channel.js";
-import { positionIn, revivedAt, saveable, type SaveableClause, type Saving } from "../core/saving.js";
-import type { TaskRecord } from "../core/task.js";
+import { CLAIMED, RECEIVE, RECEIVE_CATCHING, SEND, WOKEN_CLOSED, Waiter } from "./waiter.js";
+import type { ChannelImpl } from "./channel.js";
 
 /**
  * A channel end as a select clause (`onSend`, `onReceive`, `onReceiveCatching`):
  * attempts to complete at once, else queues a `ClauseToken` on the channel.
  */
-export class ChannelClause<R> implements SaveableClause<R> {
+export class ChannelClause<R> implements SelectClause<R> {
   constructor(
     readonly kind: number,
     readonly channel: ChannelImpl<unknown>,
@@ -47,48 +45,7 @@ export class ChannelClause<R> implements SaveableClause<R> {
     this.channel.enqueue(token);
     return token;
   }
-
-  // Snapshots (core/saving.ts): the clause as data; its token through savedWait.
-  static save(clause: ChannelClause<unknown>): SavedChannelClause {
-    return { kind: clause.kind, channel: clause.channel, element: clause.element, handler: clause.handler ?? null };
-  }
-  static revive(data: SavedChannelClause): ChannelClause<unknown> {
-    const { kind, channel, handler } = data;
-    if ((kind !== SEND && kind !== RECEIVE && kind !== RECEIVE_CATCHING) || !(channel instanceof ChannelImpl)) throw new TypeError("a saved channel clause has no channel or kind");
-    if (handler !== null && typeof handler !== "function") throw new TypeError("a saved channel clause's handler is not a function");
-    return new ChannelClause(kind, channel, data.element, handler ?? undefined);
-  }
-  savedWait(wait: ClauseWait<R>, saving: Saving): SavedToken {
-    const token = wait as ClauseToken<R>;
-    const position = token.state === ENQUEUED ? positionIn(saving, token) : -1;
-    return { state: token.state, element: token.kind === SEND ? undefined : token.element, position };
-  }
-  revivedWait(selector: Selector & { readonly task: TaskRecord<unknown> }, data: SavedToken): ClauseToken<R> {
-    const { state, position } = data;
-    if ((state !== ENQUEUED && state !== CLAIMED && state !== WOKEN_CLOSED && state !== GAVE_UP) || typeof position !== "number") throw new TypeError("a saved channel clause's token has an unknown state");
-    const token = new ClauseToken<R>(this, selector);
-    token.state = state;
-    if (this.kind !== SEND) token.element = data.element;
-    revivedAt(token, position);
-    return token;
-  }
 }
-
-interface SavedChannelClause {
-  kind: number;
-  channel: ChannelImpl<unknown>;
-  element: unknown;
-  handler: ((value: never) => unknown) | null;
-}
-
-interface SavedToken {
-  state: number;
-  element: unknown;
-  /** Its index in the channel's queue, when enqueued; else -1. */
-  position: number;
-}
-
-saveable<ChannelClause<unknown>>({ id: "strand:channel.clause", Class: ChannelClause, save: ChannelClause.save, revive: ChannelClause.revive });
 
 function handle<R>(clause: ChannelClause<R>, value: unknown): R {
   const handler = clause.handler as ((value: unknown) => R) | undefined;
@@ -96,18 +53,13 @@ function handle<R>(clause: ChannelClause<R>, value: unknown): R {
   return handler === undefined ? (value as R) : handler(value);
 }
 
-/** A select's token in a channel queue: a `Waiter` that answers to its select, and knows its clause's handler. */
-/** @internal */
+/** @internal A select's token in a channel queue: a `Waiter` that answers to its select, and knows its clause's handler. */
 export class ClauseToken<R> extends Waiter<R> implements ClauseWait<R> {
   constructor(
-    private readonly clause: ChannelClause<R>,
+    /** @internal */ readonly clause: ChannelClause<R>,
     selector: Selector | null, // null only for the sample kept by channel.ts
   ) {
     super(clause.channel, clause.kind, clause.element, selector);
-  }
-
-  rejoin(): void {
-    if (this.state === ENQUEUED) this.channel.requeue(this);
   }
 
   giveBack(): void {

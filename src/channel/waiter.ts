@@ -32,9 +32,7 @@ import { Suspension, WITHDRAWN, YIELD_NOW, type Abort, type Instruction } from "
 import { budgetSpent, requireCurrent } from "../core/runtime.js";
 import type { ClauseWait, Selector } from "../core/clause.js";
 import type { Operation } from "../core/operation.js";
-import { ChannelImpl } from "./channel.js";
-import { positionIn, revivedAt, saveable, saveableFunction, type SaveableWait, type Saving } from "../core/saving.js";
-import type { TaskRecord } from "../core/task.js";
+import type { ChannelImpl } from "./channel.js";
 
 // Waiter token states.
 export const ENQUEUED = 0;
@@ -51,7 +49,7 @@ export const RECEIVE_CATCHING = 2; // gets a closed result when closed
 export const NEW = 0; // not iterated yet
 export const START = 1;
 export const PARKED = 2;
-const RETRY = 3; // the trap's BUDGET: yielded first because the budget was spent; now try
+export const RETRY = 3; // the trap's BUDGET: yielded first because the budget was spent; now try
 const DONE = 4;
 
 /**
@@ -200,50 +198,4 @@ export class Waiter<R = unknown> extends Suspension implements Operation<R>, Ite
     this.value = this.kind === SEND ? undefined : value;
     return this as IteratorResult<Instruction, R>;
   }
-
-  // -- Snapshots (core/saving.ts) --------------------------------------------
-
-  /** A plain send/receive its task is parked on, or was woken from (a select's tokens are not saved). */
-  static save(waiter: Waiter, saving: Saving): SavedWaiter {
-    if (waiter.select !== null) throw new Error(`internal: a select's token (${waiter.describe()}) is saved by its select, not alone`);
-    const phase = waiter.phase;
-    if (phase !== PARKED && phase !== RETRY) throw new Error(`${waiter.describe()} is neither parked nor yielding, so it cannot be saved`);
-    const position = waiter.state === ENQUEUED ? positionIn(saving, waiter) : -1;
-    // A claimed sender's element was handed over: not its own any more.
-    const element = waiter.kind === SEND && waiter.state !== ENQUEUED && phase === PARKED ? undefined : waiter.element;
-    return { channel: waiter.channel, kind: waiter.kind, element, state: waiter.state, stage: phase === PARKED ? "parked" : "budget", position };
-  }
-
-  static revive(data: SavedWaiter): Waiter {
-    const { kind, state } = data;
-    if (!(data.channel instanceof ChannelImpl)) throw new TypeError("a saved channel waiter has no channel");
-    if ((kind !== SEND && kind !== RECEIVE && kind !== RECEIVE_CATCHING) || (state !== ENQUEUED && state !== CLAIMED && state !== WOKEN_CLOSED && state !== GAVE_UP)) {
-      throw new TypeError("a saved channel waiter has an unknown kind or state");
-    }
-    if (data.stage !== "parked" && data.stage !== "budget") throw new TypeError("a saved channel waiter has an unknown stage");
-    if (typeof data.position !== "number") throw new TypeError("a saved channel waiter has no position");
-    const waiter = new Waiter(data.channel, kind, data.element, null);
-    waiter.state = state;
-    waiter.phase = data.stage === "parked" ? PARKED : RETRY;
-    revivedAt(waiter, data.position);
-    return waiter;
-  }
-
-  rearm(task: TaskRecord<unknown>): void {
-    this.task = task;
-    if (this.state === ENQUEUED && this.phase === PARKED) this.channel.requeue(this);
-  }
 }
-
-interface SavedWaiter {
-  channel: ChannelImpl<unknown>;
-  kind: number;
-  element: unknown;
-  state: number;
-  stage: "parked" | "budget";
-  /** Its index in its channel's queue, when enqueued; else -1. */
-  position: number;
-}
-
-saveable<Waiter & SaveableWait>({ id: "strand:channel-waiter", Class: Waiter, save: Waiter.save, revive: Waiter.revive });
-saveableFunction("strand:channel-waiter.next", Waiter.prototype.next);

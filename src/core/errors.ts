@@ -1,5 +1,4 @@
 /** The error the core itself throws: users `instanceof` it (re-exported from `strand`). */
-import { saveableClass } from "./saving.js";
 import type { Task } from "./task.js";
 
 /** Thrown to whoever joins a task that was cancelled (`yield* task`, `await task`). */
@@ -40,6 +39,3 @@ export class DeadlockError extends Error {
     );
   }
 }
-
-saveableClass("strand:Cancelled", Cancelled);
-saveableClass("strand:DeadlockError", DeadlockError);

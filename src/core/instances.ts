@@ -4,7 +4,8 @@
  * can be collected without anyone holding them.
  *
  * Cost when nobody watches: a constructor reads one module-level boolean,
- * `watching`, and calls nothing. While watching, each instance costs one
+ * `watching`, and calls nothing; and a bundle that never watches keeps none of
+ * the registry (`made` is installed by `watchInstances`). While watching, each instance costs one
  * `WeakRef` and a registration with a `FinalizationRegistry`, which drops its
  * entry once the instance is collected.
  *
@@ -28,16 +29,23 @@ export interface Instance {
 export let watching = false;
 let watchers = 0;
 
+/**
+ * A constructor, while `watching`: registers `instance`, of `kind` (made of
+ * `inner`, which is not listed then). `register` once something has watched.
+ */
+export let made: (instance: Instance, kind: string, inner?: object) => void = () => {};
+
 const all = new Set<WeakRef<Instance>>();
 const byRuntime = new WeakMap<Runtime, Set<WeakRef<Instance>>>();
 /** Instances that are parts of another (a mutex's coordinator): not listed on their own. */
 const parts = new WeakSet<object>();
-const cleanup = new FinalizationRegistry<WeakRef<Instance>>((ref) => all.delete(ref));
+const cleanup = /* @__PURE__ */ new FinalizationRegistry<WeakRef<Instance>>((ref) => all.delete(ref));
 
 /** Starts watching for new instances; returns the function that stops (watchers nest). */
 export function watchInstances(): () => void {
   watchers++;
   watching = true;
+  made = register;
   let stopped = false;
   return () => {
     if (stopped) return;
@@ -49,8 +57,8 @@ export function watchInstances(): () => void {
 /** Each instance's kind ("Channel", "Mutex"…), given by its constructor: a class's name does not survive minifiers and bundlers. */
 const kinds = new WeakMap<Instance, string>();
 
-/** A constructor, while `watching`: registers `instance`, of `kind` (made of `inner`, which is not listed then). */
-export function made(instance: Instance, kind: string, inner?: object): void {
+/** `made` once something has watched. */
+function register(instance: Instance, kind: string, inner?: object): void {
   kinds.set(instance, kind);
   if (inner !== undefined) parts.add(inner);
   const ref = new WeakRef(instance);

@@ -8,13 +8,12 @@
  * failure, so its promise is not reported as an unhandled rejection.
  */
 import { Link, LinkedList } from "./list.js";
-import { AFTER, AT_ONCE, PARK, Trap, checkStage, savedStage, setStage, stageOf, type Begun, type Stage } from "./trap.js";
-import { saveable, type SaveableClause, type SaveableWait } from "./saving.js";
+import { AFTER, AT_ONCE, PARK, Trap, type Begun } from "./trap.js";
 import { WITHDRAWN, type Abort, type Instruction } from "./instructions.js";
 import { Cancelled } from "./errors.js";
 import type { Operation } from "./operation.js";
 import { NOT_READY, type ClauseWait, type SelectClause, type Selector } from "./clause.js";
-import { COMPLETED, extraOf, FAILED, TaskRecord } from "./task.js";
+import { COMPLETED, extraOf, FAILED, type TaskRecord } from "./task.js";
 import { failure } from "./lifecycle.js";
 
 export const ignore = (): void => {};
@@ -124,7 +123,7 @@ export class JoinOperation<T> extends Trap<T> implements Joiner {
     return "yield* task";
   }
 
-  protected declare readonly target: TaskRecord<T>;
+  /** @internal */ declare readonly target: TaskRecord<T>;
 
   constructor(target: TaskRecord<T>) {
     super(AFTER); // joining takes nothing
@@ -153,27 +152,7 @@ export class JoinOperation<T> extends Trap<T> implements Joiner {
     this.target.joiners?.remove(this);
     return WITHDRAWN;
   }
-
-  // Snapshots (core/saving.ts): the task joined, saved with the tree (or, ended, with its outcome).
-  static save(join: JoinOperation<unknown>): { target: TaskRecord<unknown>; stage: Stage } {
-    return { target: join.target, stage: savedStage(join) };
-  }
-  static revive(data: { target: TaskRecord<unknown>; stage: Stage }): JoinOperation<unknown> {
-    if (!(data.target instanceof TaskRecord)) throw new TypeError("a saved join has no task");
-    const join = new JoinOperation(data.target);
-    setStage(join, checkStage(data.stage));
-    return join;
-  }
-  rearm(task: TaskRecord<unknown>): void {
-    this.task = task;
-    // Parked and not yet woken: wait for the target again (it ended already: wake now).
-    if (task.resumeKind !== 0 /* NONE */ || stageOf(this) !== "parked") return;
-    if (this.target.status >= COMPLETED) this.wake();
-    else joinersOf(this.target).push(this);
-  }
 }
-
-saveable<JoinOperation<unknown> & SaveableWait>({ id: "strand:join", Class: JoinOperation, save: JoinOperation.save, revive: JoinOperation.revive });
 
 /** What `task.cancel()` returns: waits for the teardown, in a task or with await. */
 export class Teardown implements Operation<void>, PromiseLike<void> {
@@ -224,7 +203,7 @@ export class Teardown implements Operation<void>, PromiseLike<void> {
  * handler receives its result, and a failed (or cancelled) task throws at the
  * select, as a join does (kotlinx `onJoin` / `onAwait`).
  */
-export class JoinClause<T, R> implements SelectClause<R>, SaveableClause<R> {
+export class JoinClause<T, R> implements SelectClause<R> {
   constructor(
     readonly target: TaskRecord<T>,
     readonly handler: ((value: T) => R) | undefined,
@@ -248,28 +227,12 @@ export class JoinClause<T, R> implements SelectClause<R>, SaveableClause<R> {
     const value = outcome(this.target);
     return this.handler === undefined ? (value as unknown as R) : this.handler(value);
   }
-
-  // Snapshots (core/saving.ts): the task joined (saved with the tree, or ended with its outcome).
-  static save(clause: JoinClause<unknown, unknown>): { target: TaskRecord<unknown>; handler: ((value: unknown) => unknown) | null } {
-    return { target: clause.target, handler: clause.handler ?? null };
-  }
-  static revive(data: { target: TaskRecord<unknown>; handler: ((value: unknown) => unknown) | null }): JoinClause<unknown, unknown> {
-    if (!(data.target instanceof TaskRecord) || (data.handler !== null && typeof data.handler !== "function")) throw new TypeError("a saved onJoin clause has no task");
-    return new JoinClause(data.target, data.handler ?? undefined);
-  }
-  savedWait(): null {
-    return null;
-  }
-  revivedWait(selector: Selector): JoinWait<T, R> {
-    return new JoinWait<T, R>(this, selector);
-  }
 }
 
-saveable<JoinClause<unknown, unknown>>({ id: "strand:join.clause", Class: JoinClause, save: JoinClause.save, revive: JoinClause.revive });
-
-class JoinWait<T, R> extends Link implements Joiner, ClauseWait<R> {
+/** @internal A select's wait for a task's end (`onJoin`). */
+export class JoinWait<T, R> extends Link implements Joiner, ClauseWait<R> {
   constructor(
-    private readonly clause: JoinClause<T, R>,
+    /** @internal */ readonly clause: JoinClause<T, R>,
     private readonly selector: Selector,
   ) {
     super();
@@ -283,11 +246,5 @@ class JoinWait<T, R> extends Link implements Joiner, ClauseWait<R> {
   giveBack(): void {} // joining takes nothing
   result(): R {
     return this.clause.result();
-  }
-  /** Revived: waits for the task again (it ended meanwhile: wins now). */
-  rejoin(): void {
-    const target = this.clause.target;
-    if (target.status >= COMPLETED) this.ended();
-    else joinersOf(target).push(this);
   }
 }

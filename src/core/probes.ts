@@ -60,9 +60,11 @@ type Listener = (a?: unknown, b?: unknown) => void;
  * removed: a hook no probe has is an empty function, the others call the
  * probes that have it in turn (a call site sees one target per hook, with no
  * keyed lookup, rest array or apply: the generic emit these replace cost more
- * than a channel hand-off). A listener's error is caught and dropped.
+ * than a channel hand-off). A listener's error is caught and dropped. Built
+ * first by `addProbe` (sites read it only while `listening`), so a bundle
+ * that never adds a probe keeps none of this.
  */
-export let dispatch: Required<Probe> = build();
+export let dispatch: Required<Probe> = {} as Required<Probe>;
 
 function build(): Required<Probe> {
   const hooks = {} as Record<Hook, Listener>;

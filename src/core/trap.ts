@@ -89,7 +89,6 @@ import { budgetSpent, currentTask, outsideTask } from "./registers.js";
 import { resume, NEXT, RETURN } from "./resume.js";
 import type { TaskRecord } from "./task.js";
 import type { Operation } from "./operation.js";
-import { saveableFunction } from "./saving.js";
 
 /** Budget rules: see the file header. */
 export const BEFORE = 0;
@@ -257,8 +256,6 @@ export abstract class Trap<T> extends Suspension implements Operation<T>, Iterat
   }
 }
 
-saveableFunction("strand:trap.next", Trap.prototype.next);
-
 /**
  * A shielded trap completed: its task's cancellation goes on. If the task's
  * frames are being unwound already (the trap parked in a `finally` the
@@ -276,7 +273,7 @@ function resumeCancelled(trap: Trap<unknown>): boolean {
   return true;
 }
 
-/** Where a trap a snapshot saves stands (core/saving.ts), as a word that outlives the phases' numbering. */
+/** Where a trap a snapshot saves stands (durable/saving.ts), as a word that outlives the phases' numbering. */
 export type Stage = "parked" | "budget" | "yielded";
 
 /** The stage of `trap` as a snapshot saves it, or null where it cannot be saved (not started, shielded, finished). */

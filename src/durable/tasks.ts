@@ -12,7 +12,7 @@
  * their own (name, priority, flags, parent), so a local that holds a task
  * handle is revived as the revived task; a handle of a task that had ended
  * revives as an ended task with the same outcome. Channels and waits are the
- * core's saveable types (core/saving.ts).
+ * saveable types (saving.ts).
  *
  * Timers keep wall time: the snapshot records the clock's wall time and what
  * each timer had left; a restore subtracts the wall time since, so a deadline
@@ -47,7 +47,7 @@ import {
   type Task,
 } from "../core/task.js";
 import { failure } from "../core/lifecycle.js";
-import { isSaveableWait, type Restoring, type SaveableWait } from "../core/saving.js";
+import { isSaveableWait, rearm, waitingOn, type Restoring } from "./saving.js";
 import { registerType } from "./registry.js";
 import { registerCoreTypes, snapshotting as underWay } from "./core-types.js";
 import { decode, encode, type DecodeOptions } from "./serialize.js";
@@ -57,6 +57,9 @@ import { DELEGATED, Frame, RUNNING as FRAME_RUNNING, SUSPENDED, unsoundStack } f
 import { show } from "../validate.js";
 
 const TAG = "strand.tasks/1";
+
+/** A wait of a saveable type (saving.ts: `isSaveableWait`). */
+type Wait = object;
 
 interface SavedTree {
   format: string;
@@ -71,9 +74,9 @@ interface SavedTask {
   body: Body<unknown> | null;
   /** Started: its compiled generator, stopped at a `yield*` of `wait`. */
   generator: object | null;
-  wait: SaveableWait | null;
+  wait: Wait | null;
   /** What the task is parked on (or was woken from and has not run since): `wait`, or a wait inside it; else null. */
-  suspension: SaveableWait | null;
+  suspension: Wait | null;
   /** Its pending resumption (woken, not run since): the run loop's resume kind and value. */
   resume: number;
   value: unknown;
@@ -230,7 +233,7 @@ function savedTask(task: TaskRecord<unknown>): SavedTask {
     const what = task.suspension !== null ? task.suspension.describe() : describeDelegate(wait);
     refuse(task, `it waits in ${what} (frame ${top.info.name}), which a snapshot cannot save`);
   }
-  let suspension: SaveableWait | null = null;
+  let suspension: Wait | null = null;
   if (task.suspension !== null) {
     suspension = innerWait(wait, task.suspension);
     if (suspension === null) refuse(task, `it waits on ${task.suspension.describe()}, which a snapshot cannot save`);
@@ -238,10 +241,10 @@ function savedTask(task: TaskRecord<unknown>): SavedTask {
   return { task, body: null, generator, wait, suspension, resume: kind, value: task.resumeValue, queued: kind === NONE ? -1 : task.queuedAt };
 }
 
-/** `target` if it is `wait` or a wait inside it (a composite's `waitingOn`, core/saving.ts), else null. */
-function innerWait(wait: SaveableWait, target: unknown): SaveableWait | null {
+/** `target` if it is `wait` or a wait inside it (a composite's `waitingOn`, saving.ts), else null. */
+function innerWait(wait: Wait, target: unknown): Wait | null {
   const seen = new Set<unknown>();
-  for (let at: unknown = wait; isSaveableWait(at) && !seen.has(at); at = at.waitingOn) {
+  for (let at: unknown = wait; isSaveableWait(at) && !seen.has(at); at = waitingOn(at)) {
     if (at === target) return at;
     seen.add(at);
   }
@@ -361,7 +364,7 @@ function* restoring_(bytes: Uint8Array, options: RestoreOptions | undefined): It
       task.suspension = suspension as never;
       task.resumeKind = resume as typeof NONE;
       task.resumeValue = value;
-      wait.rearm(task, rearming);
+      rearm(wait, task, rearming);
     }
   }
   // Timers in the order they were set, woken tasks in the order they were queued: the tree runs on as it would have.
@@ -382,7 +385,7 @@ function check(decoded: unknown): asserts decoded is SavedTree {
   if (typeof saved !== "object" || saved === null || saved.format !== TAG) bad("no task-tree format tag");
   if (typeof saved.wall !== "number" || !Array.isArray(saved.tasks) || saved.tasks.length === 0) bad("no tasks");
   const seen = new Set<TaskRecord<unknown>>();
-  const waits = new Set<SaveableWait>();
+  const waits = new Set<Wait>();
   for (const entry of saved.tasks) {
     if (typeof entry !== "object" || entry === null || !(entry.task instanceof TaskRecord) || seen.has(entry.task) || entry.task.status !== PENDING) bad("a task entry without its own task");
     const { task, generator, wait, resume } = entry;

@@ -58,18 +58,16 @@ import { Link, LinkedList } from "../core/list.js";
 import { ownOperation } from "../core/operation.js";
 import { AT_ONCE, BEFORE, PARK, Trap, type Begun, type BudgetRule } from "../core/trap.js";
 import type { TaskRecord } from "../core/task.js";
-import { checkStage, savedStage, setStage, stageOf, type Stage } from "../core/trap.js";
-import { positionIn, requeue, revivedAt, type Saving } from "../core/saving.js";
 import type { Operation } from "../types.js";
 import { checkFunction, checkName, checkOptions } from "../validate.js";
 import { made, watching } from "../core/instances.js";
 
 // Handle states.
 export const ENQUEUED = 0;
-const NOTIFIED = 1;
-const BROADCAST = 2;
-const CONSUMED = 3;
-const CANCELLED = 4;
+export const NOTIFIED = 1;
+export const BROADCAST = 2;
+export const CONSUMED = 3;
+export const CANCELLED = 4;
 
 /** What `Registration.state` reports. */
 export type WaitState = "waiting" | "notified" | "consumed" | "cancelled";
@@ -248,9 +246,9 @@ export function checkWaitable(what: string, handle: Registration<unknown>): void
  */
 export class HandleWait<T> extends Trap<T> implements HandleWaiter {
   // Plain stores in the constructor (not class fields): one per wait, on the hot path (mutex.lock()).
-  protected declare readonly coordinator: Coordinator<T>;
-  /** A prepared handle; null to register a fresh one when it begins. */
-  protected declare handle: Registration<T> | null;
+  /** @internal */ declare readonly coordinator: Coordinator<T>;
+  /** @internal A prepared handle; null to register a fresh one when it begins. */
+  declare handle: Registration<T> | null;
 
   constructor(coordinator: Coordinator<T>, handle: Registration<T> | null, rule: BudgetRule = BEFORE) {
     super(rule);
@@ -318,58 +316,7 @@ export class HandleWait<T> extends Trap<T> implements HandleWaiter {
     handle.waiter = null;
     handle.withdraw();
   }
-
-  // -- Snapshots (core/saving.ts): a primitive's wait, saved with the primitive (its subclass saves which).
-
-  /** Where the wait stands: its stage, and its registration (its place in the list, or what it was woken with). */
-  static savedWait(wait: HandleWait<unknown>, saving: Saving): SavedHandleWait {
-    const handle = wait.handle;
-    let registration: SavedRegistration | null = null;
-    if (handle !== null) {
-      if (handle.status === CONSUMED || handle.status === CANCELLED) throw new Error(`${wait.describe()} has finished, so it cannot be saved`);
-      registration = { status: handle.status, value: handle.value, position: handle.status === ENQUEUED ? positionIn(saving, handle) : -1 };
-    }
-    return { stage: savedStage(wait), registration };
-  }
-
-  /** Puts a revived wait where the saved one stood; `rearm` registers it. */
-  revived(data: SavedHandleWait): this {
-    setStage(this, checkStage(data.stage));
-    const saved = data.registration;
-    if (saved !== null) {
-      const { status, position } = saved as Partial<SavedRegistration>;
-      if ((status !== ENQUEUED && status !== NOTIFIED && status !== BROADCAST) || typeof position !== "number") throw new TypeError("a saved wait has an unknown registration");
-      const handle = new Registration<T>(this.coordinator);
-      handle.status = status;
-      handle.value = saved.value as T;
-      handle.waiter = this;
-      this.handle = handle;
-      if (status === ENQUEUED) revivedAt(handle, position);
-    }
-    return this;
-  }
-
-  rearm(task: TaskRecord<unknown>): void {
-    this.task = task;
-    const handle = this.handle;
-    if (handle !== null && handle.status === ENQUEUED && stageOf(this) === "parked") this.coordinator.requeue(handle);
-  }
 }
-
-interface SavedRegistration {
-  status: number;
-  value: unknown;
-  /** Its index in the coordinator's list, when enqueued; else -1. */
-  position: number;
-}
-
-/** A saved `HandleWait`: its subclass adds what it waits on. */
-export interface SavedHandleWait {
-  stage: Stage;
-  registration: SavedRegistration | null;
-}
-
-
 
 /**
  * Parks tasks until they are notified: the low-level primitive the other sync
@@ -391,11 +338,11 @@ export class Coordinator<T = void> {
   /** @internal The primitive that owns it (a snapshot saves a wait with its primitive), or null. */
   owner: object | null = null;
   readonly name: string;
-  private readonly list = new LinkedList<Registration<T>>();
+  /** @internal */ readonly list = new LinkedList<Registration<T>>();
   private readonly onReturned: ((value: T) => void) | undefined;
-  private notifiedCount = 0;
-  private cancelledCount = 0;
-  private returnedCount = 0;
+  /** @internal */ notifiedCount = 0;
+  /** @internal */ cancelledCount = 0;
+  /** @internal */ returnedCount = 0;
 
   constructor(options?: CoordinatorOptions<T>) {
     checkOptions("new Coordinator(options)", options);
@@ -467,43 +414,6 @@ export class Coordinator<T = void> {
     if (this.list.remove(handle)) this.cancelledCount++;
   }
 
-  // -- Snapshots (core/saving.ts): a coordinator is saved with the primitive that owns it.
-
-  /**
-   * @internal
-   * Its counters, checking that every registration in its list is a task's
-   * wait the snapshot saves: a select clause's, a prepared handle's, or a task
-   * outside the snapshot's fails it.
-   */
-  savedCounts(saving: Saving, owner: string): number[] {
-    for (let handle = this.list.head; handle !== null; handle = handle.nextLink as Registration<T> | null) {
-      const waiter = handle.waiter;
-      if (handle instanceof ClauseRegistration) throw new Error(`a select() waits on ${owner}: a snapshot cannot save a select clause on a sync primitive yet`);
-      if (waiter === null) throw new Error(`${owner} has a prepared wait handle (prepare()) that no task waits on; a snapshot does not save those`);
-      if (!saving.includes(waiter.task)) {
-        throw new Error(`${owner} is shared with ${waiter.task.path}, which is outside the snapshot and waits on it: snapshot a tree that holds every task using it`);
-      }
-    }
-    return [this.notifiedCount, this.cancelledCount, this.returnedCount];
-  }
-
-  /** @internal Puts back the counters `savedCounts` returned. */
-  revivedCounts(counts: unknown): void {
-    if (!Array.isArray(counts) || counts.length !== 3 || !counts.every((n) => typeof n === "number")) throw new TypeError(`a saved ${this.name} has no counters`);
-    [this.notifiedCount, this.cancelledCount, this.returnedCount] = counts as [number, number, number];
-  }
-
-  /** @internal Names the coordinator after its revived primitive. */
-  renamed(name: string, waitLabel: string): void {
-    (this as { name: string }).name = `coordinator "${name}"`;
-    this.waitLabel = waitLabel;
-  }
-
-  /** @internal A revived registration goes back into the list at the place it had when saved (core/saving.ts). */
-  requeue(handle: Registration<T>): void {
-    requeue(this.list, handle);
-  }
-
   /** @internal A `notify()` value whose waiter gave up before using it (invariant 3). */
   giveBack(value: T): void {
     this.returnedCount++;
@@ -543,8 +453,9 @@ export class CoordinatorClause<T, R> implements SelectClause<R> {
  * A select clause's wait in a coordinator's list: a notification that reaches
  * it is taken only if the select has not chosen another clause; otherwise it
  * passes on at once (invariant 3).
+ * @internal
  */
-class ClauseRegistration<T, R> extends Registration<T> implements ClauseWait<R> {
+export class ClauseRegistration<T, R> extends Registration<T> implements ClauseWait<R> {
   constructor(
     coordinator: Coordinator<T>,
     private readonly selector: Selector,

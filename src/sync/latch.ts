@@ -9,11 +9,8 @@
  */
 import type { Operation } from "../types.js";
 import { Coordinator } from "./coordinator.js";
-import { checkInteger, displayName, GateWait, revivedGate, savedGate, type SavedGate, type SyncOptions } from "./shared.js";
-import { saveable, type Saving } from "../core/saving.js";
+import { checkInteger, displayName, GateWait, type SyncOptions } from "./shared.js";
 import { made, watching } from "../core/instances.js";
-
-const isCount = (n: unknown): boolean => Number.isSafeInteger(n) && (n as number) >= 0;
 
 /** A snapshot of a latch's counters. */
 export interface LatchStats {
@@ -52,8 +49,8 @@ let nextEventId = 1;
  */
 export class Latch {
   readonly name: string;
-  private remaining: number;
-  private readonly waiters: Coordinator<void>;
+  /** @internal */ remaining: number;
+  /** @internal */ readonly waiters: Coordinator<void>;
   private readonly isOpen = (): boolean => this.remaining === 0;
 
   constructor(count: number, options?: SyncOptions) {
@@ -63,18 +60,6 @@ export class Latch {
     this.waiters.waitLabel = `wait on ${this.name}`;
     this.waiters.owner = this;
     if (watching) made(this, "Latch", this.waiters);
-  }
-
-  // Snapshots (core/saving.ts): the count; its waiters are saved by their tasks.
-  /** @internal */
-  static save(latch: Latch, saving: Saving): SavedGate<number> {
-    return savedGate(latch.name, latch.waiters, latch.remaining, saving);
-  }
-  /** @internal */
-  static revive(data: SavedGate<number>): Latch {
-    const latch = new Latch(0);
-    latch.remaining = revivedGate("latch", latch, latch.waiters, data, isCount);
-    return latch;
   }
 
   /** Count-downs still needed to open. */
@@ -116,9 +101,9 @@ export class Latch {
  */
 export class Event<T = void> {
   readonly name: string;
-  private open = false;
-  private value: T | undefined = undefined;
-  private readonly waiters: Coordinator<T>;
+  /** @internal */ open = false;
+  /** @internal */ value: T | undefined = undefined;
+  /** @internal */ readonly waiters: Coordinator<T>;
   private readonly isOpen = (): boolean => this.open;
   private readonly read = (): T => this.value as T;
 
@@ -128,20 +113,6 @@ export class Event<T = void> {
     this.waiters.waitLabel = `wait on ${this.name}`;
     this.waiters.owner = this;
     if (watching) made(this, "Event", this.waiters);
-  }
-
-  // Snapshots (core/saving.ts): whether it is set, and its value; its waiters are saved by their tasks.
-  /** @internal */
-  static save(event: Event<unknown>, saving: Saving): SavedGate<{ open: boolean; value: unknown }> {
-    return savedGate(event.name, event.waiters, { open: event.open, value: event.value }, saving);
-  }
-  /** @internal */
-  static revive(data: SavedGate<{ open: boolean; value: unknown }>): Event<unknown> {
-    const event = new Event<unknown>();
-    const state = revivedGate("event", event, event.waiters, data, (state) => typeof state === "object" && state !== null && typeof (state as { open?: unknown }).open === "boolean");
-    event.open = state.open;
-    event.value = state.value;
-    return event;
   }
 
   get isSet(): boolean {
@@ -167,6 +138,3 @@ export class Event<T = void> {
     return { name: this.name, isSet: this.open, waiting: waiters.waiting, released: waiters.notified, cancelledWaiters: waiters.cancelled };
   }
 }
-
-saveable<Latch>({ id: "strand:latch", Class: Latch, save: Latch.save, revive: Latch.revive });
-saveable<Event<unknown>>({ id: "strand:event", Class: Event as new () => Event<unknown>, save: Event.save, revive: Event.revive });

@@ -41,9 +41,8 @@ import { AT_ONCE, type Begun } from "../core/trap.js";
 import type { Body } from "../core/task.js";
 import type { Operation } from "../types.js";
 import { checkBody } from "../validate.js";
-import { Coordinator, CoordinatorClause, HandleWait, Registration, type SavedHandleWait } from "./coordinator.js";
+import { Coordinator, CoordinatorClause, HandleWait, Registration } from "./coordinator.js";
 import { keep } from "../core/keep.js";
-import { saveable, type SaveableWait, type Saving } from "../core/saving.js";
 import type { SelectClause } from "../core/clause.js";
 import { bodyOperation, displayName, type SyncOptions } from "./shared.js";
 import { made, watching } from "../core/instances.js";
@@ -80,11 +79,11 @@ let nextMutexId = 1;
  */
 export class Mutex {
   readonly name: string;
-  private held = false;
+  /** @internal */ held = false;
   /** @internal The waiters, in FIFO order (Condition re-locks through it). */
   readonly queue: Coordinator<void>;
-  private acquiredCount = 0;
-  private releasedCount = 0;
+  /** @internal */ acquiredCount = 0;
+  /** @internal */ releasedCount = 0;
 
   constructor(options?: SyncOptions) {
     this.name = displayName("new Mutex(options)", "mutex", options, nextMutexId++);
@@ -169,37 +168,7 @@ export class Mutex {
     if (this.queue.notify()) this.acquiredCount++;
     else this.held = false;
   }
-
-  // Snapshots (core/saving.ts): whether it is held, and its counters; its waiters are saved by their tasks.
-  /** @internal */
-  static save(mutex: Mutex, saving: Saving): SavedMutex {
-    return { name: mutex.name, held: mutex.held, acquired: mutex.acquiredCount, released: mutex.releasedCount, queue: mutex.queue.savedCounts(saving, mutex.name) };
-  }
-  /** @internal */
-  static revive(data: SavedMutex): Mutex {
-    if (typeof data.name !== "string" || typeof data.held !== "boolean" || typeof data.acquired !== "number" || typeof data.released !== "number") {
-      throw new TypeError("a saved mutex has no name, state or counters");
-    }
-    const mutex = new Mutex();
-    (mutex as { name: string }).name = data.name;
-    mutex.queue.renamed(data.name, `lock of ${data.name}`);
-    mutex.queue.revivedCounts(data.queue);
-    mutex.held = data.held;
-    mutex.acquiredCount = data.acquired;
-    mutex.releasedCount = data.released;
-    return mutex;
-  }
 }
-
-interface SavedMutex {
-  name: string;
-  held: boolean;
-  acquired: number;
-  released: number;
-  queue: number[];
-}
-
-saveable<Mutex>({ id: "strand:mutex", Class: Mutex, save: Mutex.save, revive: Mutex.revive });
 
 let keptMutex = false;
 
@@ -214,8 +183,8 @@ function keepMutex(): void {
 }
 
 /** `mutex.lock()`: takes a free lock at once, else waits in FIFO order until `unlock()` hands it over. */
-class Lock extends HandleWait<void> {
-  private declare readonly mutex: Mutex;
+export class Lock extends HandleWait<void> {
+  /** @internal */ declare readonly mutex: Mutex;
   constructor(mutex: Mutex) {
     super(mutex.queue, null);
     this.mutex = mutex;
@@ -233,17 +202,7 @@ class Lock extends HandleWait<void> {
   protected override again(): Lock {
     return new Lock(this.mutex);
   }
-
-  static save(lock: Lock, saving: Saving): SavedHandleWait & { mutex: Mutex } {
-    return { mutex: lock.mutex, ...HandleWait.savedWait(lock as HandleWait<unknown>, saving) };
-  }
-  static revive(data: SavedHandleWait & { mutex: Mutex }): Lock {
-    if (!(data.mutex instanceof Mutex)) throw new TypeError("a saved mutex.lock() has no mutex");
-    return new Lock(data.mutex).revived(data);
-  }
 }
-
-saveable<Lock & SaveableWait>({ id: "strand:mutex.lock", Class: Lock, save: Lock.save, revive: Lock.revive });
 
 /** `mutex.withLock(body)`. */
 function* lockedRun<T>(mutex: Mutex, body: Body<T>): Iterator<Instruction, T, unknown> {

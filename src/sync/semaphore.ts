@@ -30,18 +30,17 @@ import { NOT_READY, type ClauseWait, type SelectClause, type Selector } from "..
 import { WITHDRAWN, type Abort, type Instruction } from "../core/instructions.js";
 import { Link, LinkedList } from "../core/list.js";
 import { operation } from "../core/operation.js";
-import { AT_ONCE, BEFORE, PARK, Trap, checkStage, savedStage, setStage, stageOf, type Begun, type Stage } from "../core/trap.js";
-import { positionIn, requeue, revivedAt, saveable, type SaveableWait, type Saving } from "../core/saving.js";
-import type { TaskRecord } from "../core/task.js";
+import { AT_ONCE, BEFORE, PARK, Trap, type Begun } from "../core/trap.js";
 import type { Body } from "../core/task.js";
 import type { Operation } from "../types.js";
 import { checkBody } from "../validate.js";
 import { bodyOperation, checkInteger, displayName, type SyncOptions } from "./shared.js";
 import { made, watching } from "../core/instances.js";
 
-const ENQUEUED = 0;
-const GRANTED = 1;
-const CANCELLED = 2;
+// Token states.
+export const ENQUEUED = 0;
+export const GRANTED = 1;
+export const CANCELLED = 2;
 
 /** A snapshot of a semaphore's counters. */
 export interface SemaphoreStats {
@@ -61,11 +60,11 @@ export interface SemaphoreStats {
 }
 
 /** `semaphore.acquire(n)`: takes the permits at once if they fit, else waits in the queue as a token until granted. */
-class Acquire extends Trap<void> {
+export class Acquire extends Trap<void> {
   declare status: number;
   /** A task's token answers to no select. */
   declare readonly selector: null;
-  private declare readonly semaphore: Semaphore;
+  /** @internal */ declare readonly semaphore: Semaphore;
   declare readonly count: number;
 
   constructor(semaphore: Semaphore, count: number) {
@@ -102,39 +101,7 @@ class Acquire extends Trap<void> {
   override describe(): string {
     return acquiring(this.semaphore, this.count);
   }
-
-  // Snapshots (core/saving.ts): saved with its semaphore; back in its queue at its place when restored.
-  static save(acquire: Acquire, saving: Saving): SavedAcquire {
-    if (acquire.status === CANCELLED) throw new Error(`${acquire.describe()} was cancelled, so it cannot be saved`);
-    const position = acquire.status === ENQUEUED ? positionIn(saving, acquire) : -1;
-    return { semaphore: acquire.semaphore, count: acquire.count, status: acquire.status, stage: savedStage(acquire), position };
-  }
-  static revive(data: SavedAcquire): Acquire {
-    const { semaphore, count, status, position } = data;
-    if (!(semaphore instanceof Semaphore) || !Number.isSafeInteger(count) || count < 1 || count > semaphore.permits) throw new TypeError("a saved semaphore.acquire() has no semaphore or count");
-    if ((status !== ENQUEUED && status !== GRANTED) || typeof position !== "number") throw new TypeError("a saved semaphore.acquire() has an unknown state");
-    const acquire = new Acquire(semaphore, count);
-    acquire.status = status;
-    setStage(acquire, checkStage(data.stage));
-    revivedAt(acquire, position);
-    return acquire;
-  }
-  rearm(task: TaskRecord<unknown>): void {
-    this.task = task;
-    if (this.status === ENQUEUED && stageOf(this) === "parked") requeue(this.semaphore.queue, this as Token);
-  }
 }
-
-interface SavedAcquire {
-  semaphore: Semaphore;
-  count: number;
-  status: number;
-  stage: Stage;
-  /** Its index in the queue, when enqueued; else -1. */
-  position: number;
-}
-
-saveable<Acquire & SaveableWait>({ id: "strand:semaphore.acquire", Class: Acquire, save: Acquire.save, revive: Acquire.revive });
 
 /** A select's `onAcquire` clause waiting in the queue (its `selector` chooses whether it takes a grant). */
 class AcquireWait extends Link implements ClauseWait<unknown> {
@@ -216,12 +183,12 @@ export class Semaphore {
   readonly name: string;
   /** The total number of permits. */
   readonly permits: number;
-  private free: number;
+  /** @internal */ free: number;
   /** @internal */ readonly queue = new LinkedList<Token>();
-  private acquiredCount = 0;
-  private releasedCount = 0;
-  private cancelledCount = 0;
-  private returnedCount = 0;
+  /** @internal */ acquiredCount = 0;
+  /** @internal */ releasedCount = 0;
+  /** @internal */ cancelledCount = 0;
+  /** @internal */ returnedCount = 0;
 
   constructor(permits: number, options?: SyncOptions) {
     this.permits = checkInteger("new Semaphore(permits)", "permits", permits, 1);
@@ -336,49 +303,10 @@ export class Semaphore {
     }
   }
 
-  // Snapshots (core/saving.ts): permits free and counters; its waiters are saved by their tasks.
-  /** @internal */
-  static save(semaphore: Semaphore, saving: Saving): SavedSemaphore {
-    for (let token = semaphore.queue.head; token !== null; token = token.nextLink as Token | null) {
-      if (token.selector !== null) throw new Error(`a select() waits on ${semaphore.name}: a snapshot cannot save a select clause on a sync primitive yet`);
-      const task = (token as Acquire).task;
-      if (!saving.includes(task)) throw new Error(`${semaphore.name} is shared with ${task.path}, which is outside the snapshot and waits on it: snapshot a tree that holds every task using it`);
-    }
-    return {
-      name: semaphore.name,
-      permits: semaphore.permits,
-      free: semaphore.free,
-      counts: [semaphore.acquiredCount, semaphore.releasedCount, semaphore.cancelledCount, semaphore.returnedCount],
-    };
-  }
-  /** @internal */
-  static revive(data: SavedSemaphore): Semaphore {
-    const { name, permits, free, counts } = data;
-    if (typeof name !== "string" || !Number.isSafeInteger(permits) || permits < 1 || !Number.isSafeInteger(free) || free < 0 || free > permits) {
-      throw new TypeError("a saved semaphore has no name or permits");
-    }
-    if (!Array.isArray(counts) || counts.length !== 4 || !counts.every((n) => typeof n === "number")) throw new TypeError("a saved semaphore has no counters");
-    const semaphore = new Semaphore(permits);
-    (semaphore as { name: string }).name = name;
-    semaphore.free = free;
-    [semaphore.acquiredCount, semaphore.releasedCount, semaphore.cancelledCount, semaphore.returnedCount] = counts as [number, number, number, number];
-    return semaphore;
-  }
-
   private checkCount(method: string, n: unknown): number {
     return checkInteger(`${this.name}.${method}(n)`, "n", n, 1, this.permits);
   }
 }
-
-interface SavedSemaphore {
-  name: string;
-  permits: number;
-  free: number;
-  /** acquired, released, cancelled waiters, returned. */
-  counts: number[];
-}
-
-saveable<Semaphore>({ id: "strand:semaphore", Class: Semaphore, save: Semaphore.save, revive: Semaphore.revive });
 
 /** `semaphore.withPermit(body)`. */
 function* permittedRun<T>(semaphore: Semaphore, body: Body<T>): Iterator<Instruction, T, unknown> {

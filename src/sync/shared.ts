@@ -4,8 +4,7 @@ import { AT_ONCE, type Begun } from "../core/trap.js";
 import type { Body } from "../core/task.js";
 import type { Operation } from "../types.js";
 import { checkName, checkOptions } from "../validate.js";
-import { HandleWait, type Coordinator, type SavedHandleWait } from "./coordinator.js";
-import { saveable, type SaveableWait, type Saving } from "../core/saving.js";
+import { HandleWait, type Coordinator } from "./coordinator.js";
 
 export interface SyncOptions {
   /** Names the primitive in errors and stats. */
@@ -48,7 +47,7 @@ export function checkInteger(what: string, name: string, value: unknown, min: nu
  * completed.
  */
 export class GateWait<T = void> extends HandleWait<T> {
-  private declare readonly label: string;
+  /** @internal */ declare readonly label: string;
   /** Made once per gate (not per wait). */
   private declare readonly open: () => boolean;
   private declare readonly value: (() => T) | null;
@@ -75,52 +74,4 @@ export class GateWait<T = void> extends HandleWait<T> {
   protected override again(): GateWait<T> {
     return new GateWait(this.label, this.coordinator, this.open, this.value);
   }
-
-  // Snapshots (core/saving.ts): saved with its gate, which makes the revived wait.
-  static save(wait: GateWait, saving: Saving): SavedHandleWait & { gate: Gate } {
-    const gate = wait.coordinator.owner as Gate | null;
-    if (gate === null) throw new Error(`${wait.label} has no gate`);
-    return { gate, ...HandleWait.savedWait(wait as HandleWait<unknown>, saving) };
-  }
-  static revive(data: SavedHandleWait & { gate: Gate }): GateWait {
-    const gate = data.gate as Partial<Gate> | null;
-    const wait = typeof gate === "object" && gate !== null && typeof gate.wait === "function" ? gate.wait() : null;
-    if (!(wait instanceof GateWait)) throw new TypeError("a saved gate wait has no latch, event or wait group");
-    return wait.revived(data);
-  }
 }
-
-/** What a snapshot saves of a gate: its name, its own state (a count, or whether it is set), its coordinator's counters. */
-export interface SavedGate<S> {
-  name: string;
-  state: S;
-  queue: number[];
-}
-
-/** What the gates' helpers use of a coordinator (whatever the type of its values). */
-interface GateQueue {
-  savedCounts(saving: Saving, owner: string): number[];
-  revivedCounts(counts: unknown): void;
-  renamed(name: string, waitLabel: string): void;
-}
-
-/** Saves a gate (see `SavedGate`), checking that everyone waiting on it is saved too. */
-export function savedGate<S>(name: string, waiters: GateQueue, state: S, saving: Saving): SavedGate<S> {
-  return { name, state, queue: waiters.savedCounts(saving, name) };
-}
-
-/** Gives a revived gate its saved name and counters; returns its state, checked by `valid`. */
-export function revivedGate<S>(kind: string, gate: { readonly name: string }, waiters: GateQueue, data: SavedGate<S>, valid: (state: unknown) => boolean): S {
-  if (typeof data.name !== "string" || !valid(data.state)) throw new TypeError(`a saved ${kind} has no name or state`);
-  (gate as { name: string }).name = data.name;
-  waiters.renamed(data.name, `wait on ${data.name}`);
-  waiters.revivedCounts(data.queue);
-  return data.state;
-}
-
-/** A one-way gate: a latch, an event or a wait group. */
-interface Gate {
-  wait(): Operation<void>;
-}
-
-saveable<GateWait & SaveableWait>({ id: "strand:gate.wait", Class: GateWait, save: GateWait.save, revive: GateWait.revive });

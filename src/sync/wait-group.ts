@@ -10,8 +10,7 @@
  */
 import type { Operation } from "../types.js";
 import { Coordinator } from "./coordinator.js";
-import { displayName, GateWait, revivedGate, savedGate, type SavedGate, type SyncOptions } from "./shared.js";
-import { saveable, type Saving } from "../core/saving.js";
+import { displayName, GateWait, type SyncOptions } from "./shared.js";
 import { made, watching } from "../core/instances.js";
 
 /** A snapshot of a wait group's counters. */
@@ -43,8 +42,8 @@ let nextWaitGroupId = 1;
  */
 export class WaitGroup {
   readonly name: string;
-  private counter = 0;
-  private readonly waiters: Coordinator<void>;
+  /** @internal */ counter = 0;
+  /** @internal */ readonly waiters: Coordinator<void>;
   private readonly isOpen = (): boolean => this.counter === 0;
 
   constructor(options?: SyncOptions) {
@@ -53,18 +52,6 @@ export class WaitGroup {
     this.waiters.waitLabel = `wait on ${this.name}`;
     this.waiters.owner = this;
     if (watching) made(this, "WaitGroup", this.waiters);
-  }
-
-  // Snapshots (core/saving.ts): the counter; its waiters are saved by their tasks.
-  /** @internal */
-  static save(group: WaitGroup, saving: Saving): SavedGate<number> {
-    return savedGate(group.name, group.waiters, group.counter, saving);
-  }
-  /** @internal */
-  static revive(data: SavedGate<number>): WaitGroup {
-    const group = new WaitGroup();
-    group.counter = revivedGate("wait group", group, group.waiters, data, (n) => Number.isSafeInteger(n) && (n as number) >= 0);
-    return group;
   }
 
   /** The counter now. */
@@ -103,5 +90,3 @@ export class WaitGroup {
     if (next === 0) this.waiters.notifyAll();
   }
 }
-
-saveable<WaitGroup>({ id: "strand:wait-group", Class: WaitGroup, save: WaitGroup.save, revive: WaitGroup.revive });

@@ -6,7 +6,7 @@
  * crash the parent resumes, starts "again", and gets the same child — a crash
  * never starts a child twice.
  *
- * `joinChild` is a saveable wait (core/saving.ts): a parent checkpointed while
+ * `joinChild` is a saveable wait (durable/saving.ts): a parent checkpointed while
  * it waits for a child waits again where it is restored. The worker running
  * the parent looks at the child's row as it polls, and wakes the parent with
  * the child's result (or throws its error).
@@ -14,7 +14,7 @@
 import { WITHDRAWN, type Abort } from "../../core/instructions.js";
 import { FREE, PARK, Trap, checkStage, savedStage, setStage, type Begun, type Stage } from "../../core/trap.js";
 import type { TaskRecord } from "../../core/task.js";
-import { saveable, type SaveableWait } from "../../core/saving.js";
+import { saveable, type SaveableWait } from "../saving.js";
 import { call } from "../../interop.js";
 import { operation, type Operation } from "../../core/operation.js";
 import type { Instruction } from "../../core/instructions.js";
@@ -60,11 +60,11 @@ function* startingChild(fn: (...args: unknown[]) => Operation<unknown>, args: un
 }
 
 /** `joinChild(id)`: parks until the worker finds the child ended. */
-class ChildWait extends Trap<unknown> implements ChildWaiter, SaveableWait {
+class ChildWait extends Trap<unknown> implements ChildWaiter {
   protected get what(): string {
     return "joinChild()";
   }
-  private declare running: Running | null;
+  /** @internal */ declare running: Running | null;
   constructor(readonly child: string) {
     super(FREE); // the child's outcome is in the store: the worker looks as it polls
     this.running = null;
@@ -89,10 +89,6 @@ class ChildWait extends Trap<unknown> implements ChildWaiter, SaveableWait {
   ended(status: string, value: unknown): boolean {
     return this.wake({ status, value });
   }
-  /** A child's end does not wake an evicted parent: a parent waiting for one stays loaded. */
-  wakesAt(): null {
-    return null;
-  }
   abort(): Abort {
     const running = this.running;
     if (running !== null) {
@@ -101,24 +97,33 @@ class ChildWait extends Trap<unknown> implements ChildWaiter, SaveableWait {
     }
     return WITHDRAWN;
   }
-  static save(wait: ChildWait): { child: string; stage: Stage } {
+}
+
+// Snapshots (durable/saving.ts): the child waited for; restored, it registers with the worker that runs it.
+const childWaitType: SaveableWait<ChildWait> = {
+  id: "strand:durable.join-child",
+  Class: ChildWait,
+  save(wait): { child: string; stage: Stage } {
     return { child: wait.child, stage: savedStage(wait) };
-  }
-  static revive(data: { child: string; stage: Stage }): ChildWait {
+  },
+  revive(data: { child: string; stage: Stage }): ChildWait {
     if (typeof data.child !== "string") throw new TypeError("a saved joinChild() has no child id");
     const wait = new ChildWait(data.child);
     setStage(wait, checkStage(data.stage));
     return wait;
-  }
-  rearm(task: TaskRecord<unknown>): void {
-    this.task = task;
+  },
+  rearm(wait, task): void {
+    wait.task = task;
     if (task.resumeKind !== 0 /* NONE */) return; // it had been woken (the snapshot holds the outcome)
-    const running = (this.running = runningOf(task, "joinChild(id)"));
-    running.joins.push(this);
-  }
-}
-
-saveable<ChildWait>({ id: "strand:durable.join-child", Class: ChildWait, save: ChildWait.save, revive: ChildWait.revive });
+    const running = (wait.running = runningOf(task, "joinChild(id)"));
+    running.joins.push(wait);
+  },
+  /** A child's end does not wake an evicted parent: a parent waiting for one stays loaded. */
+  wakesAt(): null {
+    return null;
+  },
+};
+saveable(childWaitType);
 
 /**
  * Waits for a child coroutine (from `startChild`) to end: returns its result,

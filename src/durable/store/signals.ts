@@ -7,7 +7,7 @@
  * taken again by the resumed coroutine — never lost, never taken twice by
  * what the store keeps.
  *
- * Both waits are saveable (core/saving.ts): a coroutine checkpointed while it
+ * Both waits are saveable (durable/saving.ts): a coroutine checkpointed while it
  * waits for a signal waits again where it is restored, registered with the
  * worker that runs it then.
  */
@@ -15,7 +15,7 @@ import { NOT_READY, type ClauseWait, type SelectClause, type Selector } from "..
 import { WITHDRAWN, type Abort } from "../../core/instructions.js";
 import { FREE, PARK, Trap, checkStage, savedStage, setStage, type Begun, type Stage } from "../../core/trap.js";
 import type { TaskRecord } from "../../core/task.js";
-import { saveable, type SaveableClause, type SaveableWait } from "../../core/saving.js";
+import { saveable, type SaveableClause, type SaveableWait } from "../saving.js";
 import type { Operation } from "../../core/operation.js";
 import { show } from "../../validate.js";
 import { returnSignal, runningOf, type Running, type SignalReceiver } from "./running.js";
@@ -26,12 +26,12 @@ function unregister(running: Running, receiver: SignalReceiver): void {
 }
 
 /** `receiveSignal()`: parks until the worker hands it the coroutine's next signal. */
-class SignalWait extends Trap<unknown> implements SignalReceiver, SaveableWait {
+class SignalWait extends Trap<unknown> implements SignalReceiver {
   protected get what(): string {
     return "receiveSignal()";
   }
-  private declare running: Running | null;
-  private declare seq: number;
+  /** @internal */ declare running: Running | null;
+  /** @internal */ declare seq: number;
   constructor() {
     super(FREE); // whether a signal is queued is in the store: it always parks, and the worker delivers
     this.running = null;
@@ -64,25 +64,28 @@ class SignalWait extends Trap<unknown> implements SignalReceiver, SaveableWait {
     }
     return WITHDRAWN;
   }
+}
 
-  // Snapshots: nothing but where it stands; restored, it registers with the worker that runs it.
-  static save(wait: SignalWait): { stage: Stage } {
+// Snapshots (durable/saving.ts): nothing but where it stands; restored, it registers with the worker that runs it.
+const signalWaitType: SaveableWait<SignalWait> = {
+  id: "strand:durable.signal",
+  Class: SignalWait,
+  save(wait): { stage: Stage } {
     return { stage: savedStage(wait) };
-  }
-  static revive(data: { stage: Stage }): SignalWait {
+  },
+  revive(data: { stage: Stage }): SignalWait {
     const wait = new SignalWait();
     setStage(wait, checkStage(data.stage));
     return wait;
-  }
-  rearm(task: TaskRecord<unknown>): void {
-    this.task = task;
+  },
+  rearm(wait, task): void {
+    wait.task = task;
     if (task.resumeKind !== 0 /* NONE */) return; // it had been handed its signal (the snapshot holds it)
-    const running = (this.running = runningOf(task, "receiveSignal()"));
-    running.receivers.push(this);
-  }
-}
-
-saveable<SignalWait>({ id: "strand:durable.signal", Class: SignalWait, save: SignalWait.save, revive: SignalWait.revive });
+    const running = (wait.running = runningOf(task, "receiveSignal()"));
+    running.receivers.push(wait);
+  },
+};
+saveable(signalWaitType);
 
 /**
  * Waits for the coroutine's next signal (sent with `signal(store, id, value)`)
@@ -97,7 +100,7 @@ export function receiveSignal<T = unknown>(): Operation<T> {
 }
 
 /** `onSignal(handler)`: a select clause that wins with the coroutine's next signal. */
-class SignalClause<R> implements SaveableClause<R> {
+class SignalClause<R> implements SelectClause<R> {
   constructor(readonly handler: ((value: unknown) => R) | undefined) {}
   describe(): string {
     return "a signal";
@@ -108,26 +111,6 @@ class SignalClause<R> implements SaveableClause<R> {
   enqueue(selector: Selector): ClauseWait<R> {
     const wait = new SignalClauseWait<R>(this, selector);
     wait.rejoin();
-    return wait;
-  }
-  static save(clause: SignalClause<unknown>): { handler: ((value: unknown) => unknown) | null } {
-    return { handler: clause.handler ?? null };
-  }
-  static revive(data: { handler: ((value: unknown) => unknown) | null }): SignalClause<unknown> {
-    if (data.handler !== null && typeof data.handler !== "function") throw new TypeError("a saved onSignal clause's handler is not a function");
-    return new SignalClause(data.handler ?? undefined);
-  }
-  savedWait(wait: ClauseWait<R>): { delivered: boolean; value: unknown; seq: number } {
-    const own = wait as SignalClauseWait<R>;
-    return { delivered: own.delivered, value: own.value, seq: own.seq };
-  }
-  revivedWait(selector: Selector, data: { delivered: boolean; value: unknown; seq: number }): SignalClauseWait<R> {
-    const wait = new SignalClauseWait<R>(this, selector);
-    if (data.delivered === true) {
-      wait.delivered = true;
-      wait.value = data.value;
-      wait.seq = typeof data.seq === "number" ? data.seq : 0;
-    }
     return wait;
   }
 }
@@ -166,7 +149,34 @@ class SignalClauseWait<R> implements ClauseWait<R>, SignalReceiver {
   }
 }
 
-saveable<SignalClause<unknown>>({ id: "strand:durable.signal.clause", Class: SignalClause, save: SignalClause.save, revive: SignalClause.revive });
+// Snapshots: the clause's handler, and whether its wait was handed a signal; restored, a wait not handed one registers again.
+const signalClauseType: SaveableClause<SignalClause<unknown>, SignalClauseWait<unknown>> = {
+  id: "strand:durable.signal.clause",
+  Class: SignalClause,
+  save(clause): { handler: ((value: unknown) => unknown) | null } {
+    return { handler: clause.handler ?? null };
+  },
+  revive(data: { handler: ((value: unknown) => unknown) | null }): SignalClause<unknown> {
+    if (data.handler !== null && typeof data.handler !== "function") throw new TypeError("a saved onSignal clause's handler is not a function");
+    return new SignalClause(data.handler ?? undefined);
+  },
+  savedWait(_clause, wait): { delivered: boolean; value: unknown; seq: number } {
+    return { delivered: wait.delivered, value: wait.value, seq: wait.seq };
+  },
+  revivedWait(clause, selector, data: { delivered: boolean; value: unknown; seq: number }): SignalClauseWait<unknown> {
+    const wait = new SignalClauseWait(clause, selector);
+    if (data.delivered === true) {
+      wait.delivered = true;
+      wait.value = data.value;
+      wait.seq = typeof data.seq === "number" ? data.seq : 0;
+    }
+    return wait;
+  },
+  rejoin(_clause, wait): void {
+    wait.rejoin();
+  },
+};
+saveable(signalClauseType);
 
 /**
  * A select clause that wins with the coroutine's next signal; `handler(value)`'s

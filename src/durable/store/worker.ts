@@ -37,7 +37,7 @@ import { operation, type Operation } from "../../core/operation.js";
 import type { Instruction } from "../../core/instructions.js";
 import { requireCurrent } from "../../core/runtime.js";
 import { BOUNDARY, createTask, ended, onHalt, setContext, TaskRecord, wasCancelled } from "../../core/task.js";
-import type { SaveableWait } from "../../core/saving.js";
+import { wakesAt } from "../saving.js";
 import { abandon, requestCancel } from "../../core/lifecycle.js";
 import { addProbe } from "../../core/probes.js";
 import { encode, decode } from "../serialize.js";
@@ -482,9 +482,9 @@ function asleepUntil(root: TaskRecord<unknown>): number | null {
   let due = Infinity;
   const pending: TaskRecord<unknown>[] = [root];
   for (let task = pending.pop(); task !== undefined; task = pending.pop()) {
-    const wait = task.suspension as (Partial<SaveableWait> & object) | null;
+    const wait = task.suspension;
     if (wait === null || task.resumeKind !== 0 /* NONE */ || task.status !== 1 /* RUNNING */) return null;
-    const at = typeof wait.wakesAt === "function" ? wait.wakesAt() : Infinity;
+    const at = wakesAt(wait);
     if (at === null) return null;
     due = Math.min(due, at);
     pending.push(...task.children);
