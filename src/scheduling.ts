@@ -9,6 +9,8 @@ import { keep } from "./core/keep.js";
 const YIELDING: IteratorResult<Instruction, void> = Object.freeze({ done: false, value: YIELD_NOW });
 const DONE: IteratorResult<Instruction, void> = Object.freeze({ done: true, value: undefined });
 
+let keptYielding = false;
+
 /**
  * `yieldNow()` and `transfer(target)`: the YIELD_NOW instruction's own
  * operation, as `fn`'s calls are the Call instruction's. Not a trap: it
@@ -18,8 +20,6 @@ const DONE: IteratorResult<Instruction, void> = Object.freeze({ done: true, valu
  * trap measured 1.4x slower).
  * @internal
  */
-let keptYielding = false;
-
 export class Yielding implements Operation<void>, Iterator<Instruction, void, unknown> {
   /** @internal */ yielded = false;
 

@@ -121,15 +121,15 @@ export const CHOSEN = 2;
 export const RETRY = 3;
 export const ABANDONED = 4;
 
+const NO_ORDER: readonly number[] = Object.freeze([]);
+const NO_CLAUSES: readonly SelectClause<unknown>[] = Object.freeze([]);
+let keptSelect = false;
+
 /**
  * @internal A select: a trap that attempts its clauses and completes at once, or
  * enqueues a wait on every clause, parks, and is the `Selector` those waits
  * answer to. A retry begins it again (AGAIN).
  */
-const NO_ORDER: readonly number[] = Object.freeze([]);
-const NO_CLAUSES: readonly SelectClause<unknown>[] = Object.freeze([]);
-let keptSelect = false;
-
 export class Select extends Trap<unknown> implements Selector {
   // Plain stores in the constructor (not class fields): one select per call, on the hot path.
   // @internal rather than private: strand/durable saves and revives selects (durable/saveables/select.ts).

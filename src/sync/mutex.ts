@@ -36,7 +36,8 @@
  * is the same wait as a select clause.
  */
 import type { Instruction } from "../core/instructions.js";
-import { operation } from "../core/operation.js";
+import { ownOperation } from "../core/operation.js";
+import { NEXT, RETURN, THROW } from "../core/resume.js";
 import { AT_ONCE, type Begun } from "../core/trap.js";
 import type { Body } from "../core/task.js";
 import type { Operation } from "../types.js";
@@ -148,7 +149,7 @@ export class Mutex {
    */
   withLock<T>(body: Body<T>): Operation<T> {
     checkBody("mutex.withLock(body)", body);
-    return operation(lockedRun<T>, this, body);
+    return new LockedRun<T>(this, body);
   }
 
   stats(): MutexStats {
@@ -171,6 +172,7 @@ export class Mutex {
 }
 
 let keptMutex = false;
+function* sampleBody(): Generator<never, void, unknown> {}
 
 /** Keeps the hidden classes of a mutex, its lock wait and its queue's registrations alive (core/keep.ts). */
 function keepMutex(): void {
@@ -180,6 +182,7 @@ function keepMutex(): void {
   keep(sample);
   keep(new Lock(sample));
   keep(new Registration(sample.queue));
+  keep(new LockedRun(sample, sampleBody));
 }
 
 /** `mutex.lock()`: takes a free lock at once, else waits in FIFO order until `unlock()` hands it over. */
@@ -204,12 +207,117 @@ export class Lock extends HandleWait<void> {
   }
 }
 
-/** `mutex.withLock(body)`. */
-function* lockedRun<T>(mutex: Mutex, body: Body<T>): Iterator<Instruction, T, unknown> {
-  yield* mutex.lock();
-  try {
-    return yield* bodyOperation("mutex.withLock(body)", body);
-  } finally {
-    mutex.unlock();
+// Where a LockedRun stands.
+const NOT_STARTED = 0; // made, not iterated yet
+const LOCKING = 1; // delegating to its lock wait (none yet before the first step)
+const HOLDING = 2; // delegating to the body, holding the lock
+const FINISHED = 3;
+
+/** The one iterator result a LockedRun returns when it finishes (read at once by its `yield*`). */
+const FINISH: { done: true; value: unknown } = { done: true, value: undefined };
+
+/**
+ * `mutex.withLock(body)`: takes the lock, runs the body, unlocks however the
+ * body ends. The generator it stands for:
+ *
+ * ```ts
+ * yield* mutex.lock();
+ * try { return yield* body(); } finally { mutex.unlock(); }
+ * ```
+ *
+ * written as a state machine that steps its two waits by hand, as `yield*`
+ * would (each mode passed on: a cancellation's return() reaches the body, whose
+ * `finally` may wait, and the lock is released after it), so that a withLock is
+ * one object: its operation, its iterator. (As a generator bound by
+ * `operation()`, each call made two, the larger a generator object.)
+ */
+class LockedRun<T> implements Operation<T>, Iterator<Instruction, T, unknown> {
+  private phase = NOT_STARTED;
+  /** The wait it delegates to now: the lock, then the body. */
+  private inner: Iterator<Instruction, unknown, unknown> | null = null;
+
+  constructor(
+    private readonly mutex: Mutex,
+    private readonly body: Body<T>,
+  ) {}
+
+  [Symbol.iterator](): Iterator<Instruction, T, unknown> {
+    if (this.phase !== NOT_STARTED) return new LockedRun(this.mutex, this.body)[Symbol.iterator]();
+    this.phase = LOCKING;
+    return this;
+  }
+
+  next(value?: unknown): IteratorResult<Instruction, T> {
+    return this.step(NEXT, value);
+  }
+  throw(error: unknown): IteratorResult<Instruction, T> {
+    return this.step(THROW, error);
+  }
+  return(value?: unknown): IteratorResult<Instruction, T> {
+    return this.step(RETURN, value);
+  }
+
+  private step(mode: number, value: unknown): IteratorResult<Instruction, T> {
+    if (this.phase === LOCKING) {
+      let inner = this.inner;
+      if (inner === null) {
+        // Not started: a throw or return ends it before it takes anything, as a generator's would.
+        if (mode !== NEXT) return this.finish(mode, value);
+        inner = this.inner = this.mutex.lock()[Symbol.iterator]();
+      }
+      let result: IteratorResult<Instruction, unknown>;
+      try {
+        result = mode === NEXT ? inner.next(value) : mode === THROW ? inner.throw!(value) : inner.return!(value);
+      } catch (error) {
+        this.phase = FINISHED;
+        this.inner = null;
+        throw error;
+      }
+      if (!result.done) return result as IteratorResult<Instruction, T>;
+      this.inner = null;
+      if (mode === RETURN) return this.finish(RETURN, result.value);
+      // Locked: the body runs from here, and the lock is released however it ends.
+      this.phase = HOLDING;
+      try {
+        this.inner = bodyOperation("mutex.withLock(body)", this.body)[Symbol.iterator]();
+      } catch (error) {
+        this.release();
+        throw error;
+      }
+      mode = NEXT;
+      value = undefined;
+    }
+    if (this.phase === HOLDING) {
+      const inner = this.inner!;
+      let result: IteratorResult<Instruction, unknown>;
+      try {
+        result = mode === NEXT ? inner.next(value) : mode === THROW ? inner.throw!(value) : inner.return!(value);
+      } catch (error) {
+        this.release();
+        throw error;
+      }
+      if (!result.done) return result as IteratorResult<Instruction, T>;
+      this.release();
+      FINISH.value = result.value;
+      return FINISH as IteratorResult<Instruction, T>;
+    }
+    return this.finish(mode, value);
+  }
+
+  /** The body ended: unlock (the try's finally). */
+  private release(): void {
+    this.phase = FINISHED;
+    this.inner = null;
+    this.mutex.unlock();
+  }
+
+  /** Ends without the lock: rethrows a throw, returns a return's value. */
+  private finish(mode: number, value: unknown): IteratorResult<Instruction, T> {
+    this.phase = FINISHED;
+    if (mode === THROW) throw value;
+    FINISH.value = mode === RETURN ? value : undefined;
+    return FINISH as IteratorResult<Instruction, T>;
   }
 }
+
+ownOperation(LockedRun);

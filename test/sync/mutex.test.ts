@@ -129,6 +129,65 @@ describe("Mutex", () => {
       assert.equal(mutex.locked, false);
     }));
 
+  test("a body cancelled in the lock finishes its finally (which may wait) before the lock is handed on", () =>
+    runTest(function* () {
+      const mutex = new Mutex();
+      const log: string[] = [];
+      const holder = yield* spawn(() =>
+        mutex.withLock(function* () {
+          try {
+            yield* sleep(1_000);
+          } finally {
+            log.push("cleanup starts");
+            yield* sleep(10); // still holding the lock
+            log.push("cleanup ends");
+          }
+        }),
+      );
+      const next = yield* spawn(() =>
+        mutex.withLock(function* () {
+          log.push("next holds the lock");
+        }),
+      );
+      yield* yieldNow();
+      yield* holder.cancel();
+      yield* next;
+      assert.deepEqual(log, ["cleanup starts", "cleanup ends", "next holds the lock"]);
+      assert.equal(mutex.locked, false);
+    }));
+
+  test("a withLock operation runs its body each time it is iterated, locking and unlocking each time", () =>
+    runTest(function* () {
+      const mutex = new Mutex();
+      let runs = 0;
+      const op = mutex.withLock(function* () {
+        assert.equal(mutex.locked, true);
+        yield* yieldNow();
+        return ++runs;
+      });
+      assert.equal(yield* op, 1);
+      assert.equal(yield* op, 2);
+      assert.equal(mutex.locked, false);
+      assert.equal(mutex.stats().acquired, 2);
+    }));
+
+  test("a body that catches the cancellation's unwinding and returns still unlocks", () =>
+    runTest(function* () {
+      const mutex = new Mutex();
+      const holder = yield* spawn(() =>
+        mutex.withLock(function* () {
+          try {
+            yield* sleep(1_000);
+          } catch {
+            assert.fail("cancellation is not an error");
+          }
+        }),
+      );
+      yield* yieldNow();
+      yield* holder.cancel();
+      assert.equal(mutex.locked, false);
+    }));
+
   test("a waiter cancelled while waiting leaves no trace: no waiter, the lock untouched", () =>
     runTest(function* () {
       const mutex = new Mutex();
