@@ -42,6 +42,7 @@
 
 import { iterate, iteratorClose } from "./iteration.js";
 import { show } from "../validate.js";
+import { keep } from "../core/keep.js";
 import { UNWIND, THROW as UNWIND_THROW, RETURN as UNWIND_RETURN } from "../core/resume.js";
 import { FRAME_STACK, noteCompiledThrow, type Frame as StackFrame } from "../core/frames.js";
 
@@ -77,6 +78,8 @@ export type TryEntry = readonly [tryLoc: number, catchLoc: number, finallyLoc: n
 export class FunctionInfo {
   /** The prototype of the generator objects this function returns. */
   readonly proto: object;
+  /** A sample of its generator objects is kept (core/keep.ts): made at its first call. */
+  kept = false;
 
   constructor(
     /** Stable id: module path relative to its package root, `#`, the lexical path. */
@@ -230,8 +233,24 @@ export function start(info: FunctionInfo, body: Body, locals: object, self?: { p
   }
   const generator = Object.create(proto) as CompiledGenerator;
   generator[FRAME] = new Frame(info, body, locals);
+  if (!info.kept) keepSample(info, proto);
   return generator as unknown as Generator;
 }
+
+/**
+ * Keeps one generator object of the function, and so the hidden classes of
+ * its generator objects and of frames, alive (core/keep.ts): once every call of
+ * it has ended, a full GC would otherwise deoptimize the driver. The sample's
+ * frame holds the function's metadata only: no body closure, no locals of a call.
+ */
+function keepSample(info: FunctionInfo, proto: object): void {
+  info.kept = true;
+  const sample = Object.create(proto) as CompiledGenerator;
+  sample[FRAME] = new Frame(info, sampleBody, {});
+  keep(sample);
+}
+
+const sampleBody: Body = () => undefined;
 
 const NEXT = 0;
 const MODE_THROW = 1;
