@@ -8,7 +8,7 @@ import { FAILED as ABORT_FAILED, WITHDRAWN, type Abort } from "./instructions.js
 import { currentTask } from "./runtime.js";
 import { isOperation, type Operation } from "./operation.js";
 import { ignore, PromiseJoiner } from "./join.js";
-import { dispatch, listening } from "./probes.js";
+import { dispatch, probing } from "./probes.js";
 import { addCoroutineStack, frameDepth, isDetached } from "./frames.js";
 import {
   BOUNDARY,
@@ -76,7 +76,7 @@ export function interrupt(task: TaskRecord<unknown>, error: unknown): void {
   task.resumeKind = THROW;
   task.resumeValue = error;
   task.runtime.schedule(task);
-  if (listening) dispatch.woken(task);
+  if (probing.on) dispatch.woken(task);
 }
 
 /**
@@ -311,7 +311,7 @@ function lastAwaitedChild(task: TaskRecord<unknown>): TaskRecord<unknown> | null
 function finish(task: TaskRecord<unknown>): void {
   if ((task.flags & SUPERVISOR) !== 0) unobservedFailures(task);
   task.status = task.extra?.errors ? FAILED : task.halting ? CANCELLED : COMPLETED;
-  if (listening) dispatch.ended(task);
+  if (probing.on) dispatch.ended(task);
   task.body = null;
   task.frame = null;
   task.below = null;

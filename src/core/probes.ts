@@ -16,8 +16,8 @@
  * | timerSet   | a timer was set on a runtime, due at `deadline`              |
  * | timerFired | a timer came due and fired                                   |
  *
- * Cost when nobody listens: each site reads one module-level boolean,
- * `listening`, and calls nothing. Sites call `dispatch.<hook>(...)`. Listeners run synchronously inside the run
+ * Cost when nobody listens: each site reads one boolean, `probing.on`, and
+ * calls nothing. Sites call `dispatch.<hook>(...)`. Listeners run synchronously inside the run
  * loop: they must be quick and must not throw (an error thrown by one is
  * caught and dropped, so an observer cannot break the program it observes).
  */
@@ -43,8 +43,13 @@ export interface Probe {
   timerFired?(deadline: number): void;
 }
 
-/** True while at least one probe is installed: the only thing a probe site reads when nobody listens. */
-export let listening = false;
+/**
+ * `on` is true while at least one probe is installed: the only thing a probe
+ * site reads when nobody listens. A field of a constant object rather than a
+ * module variable: optimized code holds the object and reads one field, where
+ * a variable imported from another module is read through its module's cell.
+ */
+export const probing = { on: false };
 
 const probes: Probe[] = [];
 /** Probes whose hooks never throw and never read `this` (Strand's own): a hook they alone listen to is called directly. */
@@ -55,13 +60,13 @@ type Hook = (typeof HOOKS)[number];
 type Listener = (a?: unknown, b?: unknown) => void;
 
 /**
- * What probe sites call: `if (listening) dispatch.parked(task, wait)`. An
+ * What probe sites call: `if (probing.on) dispatch.parked(task, wait)`. An
  * object with a function per hook, rebuilt whenever a probe is added or
  * removed: a hook no probe has is an empty function, the others call the
  * probes that have it in turn (a call site sees one target per hook, with no
  * keyed lookup, rest array or apply: the generic emit these replace cost more
  * than a channel hand-off). A listener's error is caught and dropped. Built
- * first by `addProbe` (sites read it only while `listening`), so a bundle
+ * first by `addProbe` (sites read it only while `probing.on`), so a bundle
  * that never adds a probe keeps none of this.
  */
 export let dispatch: Required<Probe> = {} as Required<Probe>;
@@ -113,12 +118,12 @@ export function addProbe(probe: Probe, options?: { direct?: boolean }): () => vo
   probes.push(probe);
   if (options?.direct === true) direct.add(probe);
   dispatch = build();
-  listening = true;
+  probing.on = true;
   return () => {
     const index = probes.indexOf(probe);
     if (index < 0) return;
     probes.splice(index, 1);
     dispatch = build();
-    listening = probes.length > 0;
+    probing.on = probes.length > 0;
   };
 }

@@ -3,7 +3,7 @@
  * `instructions.ts` and `task.ts` can both use it without an import cycle.
  */
 import type { Suspension } from "./instructions.js";
-import { dispatch, listening } from "./probes.js";
+import { dispatch, probing } from "./probes.js";
 
 /** What the run loop does with a task's top frame when it next runs it. */
 export const NONE = 0; // nothing pending: a queue entry for this task is stale
@@ -33,6 +33,6 @@ export function resume(suspension: Suspension, kind: ResumeKind, value: unknown)
   task.resumeKind = kind;
   task.resumeValue = value;
   task.runtime.schedule(task);
-  if (listening) dispatch.woken(task);
+  if (probing.on) dispatch.woken(task);
   return true;
 }

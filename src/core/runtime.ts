@@ -18,7 +18,7 @@ import { NEXT, NONE, RETURN, THROW, UNWIND } from "./resume.js";
 import { TimerHeap, type TimerEntry } from "./timers.js";
 import { bodyDone, fail, interrupt, recordError, requestTeardownAtYield } from "./lifecycle.js";
 import { DeadlockError } from "./errors.js";
-import { dispatch, listening } from "./probes.js";
+import { dispatch, probing } from "./probes.js";
 import { captureThrow, frameDepth, popFrame, pushFrame } from "./frames.js";
 import { ended, type TaskRecord } from "./task.js";
 import { BUDGET, bind, budgetLeft, currentTask } from "./registers.js";
@@ -134,7 +134,7 @@ export class Runtime {
   addTimer(entry: TimerEntry, ms: number): void {
     const deadline = this.clock.now() + ms; // a throwing now() fails the operation that set the timer
     this.timers.add(entry, deadline);
-    if (listening) dispatch.timerSet(deadline);
+    if (probing.on) dispatch.timerSet(deadline);
     if (!this.draining && deadline < this.alarmAt) this.arm();
   }
 
@@ -184,14 +184,14 @@ export class Runtime {
     let start = -1;
     let work = 0;
     try {
-      if (listening) dispatch.draining(this);
+      if (probing.on) dispatch.draining(this);
       this.fireDue();
       for (;;) {
         const task = this.ready.shift();
         if (task === undefined) break;
         if (start < 0 && work > 0) start = performance.now();
         step(task);
-        if (listening) dispatch.stepEnded(task);
+        if (probing.on) dispatch.stepEnded(task);
         // A step may include up to BUDGET immediate completions: count them as work too,
         // so a loop of ready operations still returns to the host within the slice.
         work += 1 + BUDGET - budgetLeft();
@@ -199,7 +199,7 @@ export class Runtime {
           work = 0;
           if (performance.now() - start <= SLICE_MS) continue;
           // Back to the host: timers and I/O callbacks get their turn.
-          if (listening) dispatch.hostYield();
+          if (probing.on) dispatch.hostYield();
           this.kicked = true;
           macrotask(this.drain);
           break;
@@ -209,7 +209,7 @@ export class Runtime {
       active = outer;
       bind(outer.task, outer.budget); // and restore them
       this.draining = false;
-      if (listening) dispatch.drained();
+      if (probing.on) dispatch.drained();
     }
     this.arm();
     if (!this.kicked) this.scheduleIdle();
@@ -238,7 +238,7 @@ export class Runtime {
     }
     for (let entry = timers.peek(); entry !== undefined && entry.deadline <= now; entry = timers.peek()) {
       timers.pop();
-      if (listening) dispatch.timerFired(entry.deadline);
+      if (probing.on) dispatch.timerFired(entry.deadline);
       entry.fire();
     }
   }
@@ -382,7 +382,7 @@ export function step(task: TaskRecord<unknown>): void {
   task.resumeValue = undefined;
   task.suspension = null;
   bind(task, BUDGET);
-  if (listening) dispatch.stepped(task);
+  if (probing.on) dispatch.stepped(task);
   let frame = task.frame;
   if (frame === null) {
     try {
@@ -445,7 +445,7 @@ export function step(task: TaskRecord<unknown>): void {
         continue;
       }
       task.suspension = instruction;
-      if (listening) dispatch.parked(task, instruction);
+      if (probing.on) dispatch.parked(task, instruction);
       return;
     }
     if (instruction === YIELD_NOW) {

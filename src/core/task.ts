@@ -43,7 +43,7 @@ import type { Runtime } from "./runtime.js";
 import { isGeneratorObject, isOperation, ownOperation, startedGenerators, type Operation } from "./operation.js";
 import { JoinClause, JoinOperation, PromiseJoiner, joinersOf, settle, Teardown, type Joiner } from "./join.js";
 import type { SelectClause } from "./clause.js";
-import { dispatch, listening } from "./probes.js";
+import { dispatch, probing } from "./probes.js";
 import { showId } from "./ids.js";
 import { notify, requestCancel } from "./lifecycle.js";
 
@@ -372,7 +372,7 @@ export function createTask<T>(
   flags: number,
 ): TaskRecord<T> {
   const task = new TaskRecord<T>(body, name, priority, parent, runtime, flags);
-  if (listening) dispatch.spawned(task);
+  if (probing.on) dispatch.spawned(task);
   recordSite(task);
   if (parent === null) {
     if (runtime.root === null) runtime.started(task);
@@ -416,7 +416,7 @@ export function revivedTask(name: string, priority: number, flags: number, paren
  * then rearms its wait and schedules it.
  */
 export function adoptRevived(task: TaskRecord<unknown>, body: Body<unknown>, frame: Iterator<Instruction, unknown, unknown> | null): void {
-  if (listening) dispatch.spawned(task);
+  if (probing.on) dispatch.spawned(task);
   task.body = body;
   if (frame !== null) {
     task.frame = frame;

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { channel, sleep, spawn } from "../../src/index.js";
-import { addProbe, listening } from "../../src/core/probes.js";
+import { addProbe, probing } from "../../src/core/probes.js";
 import { runTest } from "../../src/testing/index.js";
 
 test("a probe sees a task's life: spawned, stepped, parked on what, woken, ended; and timers", async () => {
@@ -17,7 +17,7 @@ test("a probe sees a task's life: spawned, stepped, parked on what, woken, ended
     timerSet: (deadline) => events.push(`timer set for t=${deadline}`),
     timerFired: (deadline) => events.push(`timer fired at t=${deadline}`),
   });
-  assert.equal(listening, true);
+  assert.equal(probing.on, true);
   try {
     await runTest(
       function* () {
@@ -37,7 +37,7 @@ test("a probe sees a task's life: spawned, stepped, parked on what, woken, ended
   } finally {
     remove();
   }
-  assert.equal(listening, false, "removing the last probe turns the sites off");
+  assert.equal(probing.on, false, "removing the last probe turns the sites off");
   assert.deepEqual(
     events.map((event) => event.replace(/#\d+/g, "")),
     [
