@@ -167,7 +167,26 @@ export class Pool {
     }
     call.queued = true;
     this.injected.set(call.id, call);
+    if (this.injected.size === 1) this.holdWorkers();
     return true;
+  }
+
+  /**
+   * The workers are referenced (they keep the process alive) while a call is
+   * anywhere: posted to one, or in the inject queue. A call in the queue
+   * belongs to no worker until one takes it, so while any is there every
+   * worker stays referenced: else, between a worker's last result and its
+   * TOOK message for the next queued call, no handle would hold the event loop
+   * and the process could exit with the caller still waiting.
+   */
+  private holdWorkers(): void {
+    for (const slot of this.slots) if (!slot.dead) slot.worker.ref();
+  }
+
+  /** The inject queue emptied: a worker with nothing posted is referenced no more. */
+  private injectedDrained(): void {
+    if (this.injected.size > 0) return;
+    for (const slot of this.slots) slot.idle();
   }
 
   /** @internal Withdraws a queued call from the inject queue; false if a worker took it (then returns that worker). */
@@ -176,6 +195,7 @@ export class Pool {
     const was = Atomics.compareExchange(this.injectClaims, cell, call.id + 1, STOLEN);
     if (was === call.id + 1) {
       this.injected.delete(call.id);
+      this.injectedDrained();
       return true;
     }
     return this.slots[-2 - was] ?? null;
@@ -186,6 +206,7 @@ export class Pool {
     const call = this.injected.get(id);
     if (call === undefined) return undefined;
     this.injected.delete(id);
+    this.injectedDrained();
     call.slot = slot;
     call.stealable = false; // started: nothing to claim
     return call;
@@ -247,6 +268,7 @@ export class Pool {
         calls.push(call);
       }
     }
+    this.injectedDrained();
     let fresh: WorkerSlot | null = null;
     if (!this.closed && dead.loaded) {
       fresh = new WorkerSlot(this, index);
@@ -348,7 +370,12 @@ class WorkerSlot {
 
   private forget(call: RemoteCall): void {
     this.calls.delete(call.id);
-    if (this.calls.size === 0 && !this.exiting) this.worker.unref();
+    this.idle();
+  }
+
+  /** Unreferences the worker if it has nothing to do: no call posted to it, none in the inject queue, not closing. */
+  idle(): void {
+    if (this.calls.size === 0 && !this.exiting && !this.dead && this.pool.injected.size === 0) this.worker.unref();
   }
 
   private received(message: FromWorker): void {

@@ -2,6 +2,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { threadId } from "node:worker_threads";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { all, Cancelled, run, scoped, sleep, spawn, type Operation } from "../../src/index.js";
 import { createPool, spawnOn, Pool, PoolClosed, WorkerCrashed, WorkerTaskError } from "../../src/worker/index.js";
 
@@ -14,6 +16,34 @@ function* until(cells: Int32Array, at: number): Operation<void> {
 }
 
 describe("createPool / spawnOn", () => {
+  test("a process waiting only for a pool's results stays alive until they come, queued calls included", () => {
+    // More calls than workers: most wait in the inject queue, belonging to no
+    // worker until one takes them. Nothing else keeps this process alive, so if
+    // the workers were all unreferenced between one result and the next TOOK,
+    // Node would exit with the caller still waiting (exit code 13).
+    const script = `
+      import { run, all } from ${JSON.stringify(new URL("../../src/index.ts", import.meta.url).href)};
+      import { createPool, spawnOn } from ${JSON.stringify(new URL("../../src/worker/index.ts", import.meta.url).href)};
+      let rounds = 0;
+      for (let round = 0; round < 12; round++) {
+        const results = await run(function* () {
+          const pool = yield* createPool({ module: new URL(${JSON.stringify(TASKS.href)}), size: 2 });
+          const running = [];
+          for (let i = 0; i < 24; i++) running.push(yield* spawnOn(pool, "spin", [1]));
+          return yield* all(running);
+        });
+        if (results.length === 24) rounds++;
+      }
+      console.log("rounds " + rounds);
+    `;
+    const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      cwd: fileURLToPath(new URL("../..", import.meta.url)),
+      encoding: "utf8",
+    });
+    assert.equal(child.status, 0, `exit ${child.status}: ${child.stderr}`);
+    assert.equal(child.stdout.trim(), "rounds 12");
+  });
+
   test("runs plain, generator and async functions on worker threads and brings their results back", async () => {
     const out = await run(function* () {
       const pool = yield* createPool({ module: TASKS, size: 2 });
