@@ -1,6 +1,6 @@
 import { RealClock, type Clock } from "./core/clock.js";
 import { currentTask, Runtime } from "./core/runtime.js";
-import { keep, keepTask } from "./core/keep.js";
+import { keep, keepTask, sampleBody } from "./core/keep.js";
 import { CancelWait, JoinOperation, PromiseJoiner, Teardown } from "./core/join.js";
 import { operation } from "./core/operation.js";
 import { createTask, newSampleTask, type Body, type Task, type TaskRecord } from "./core/task.js";
@@ -47,10 +47,8 @@ function keepCore(): void {
   keep(teardown);
   keep(new CancelWait(teardown));
   keep(new PromiseJoiner(sampleBody, sampleBody)); // what a run's promise waits with
-  keep(operation(sampleBody)); // what withLock(), timeout() and the like return
+  keep(operation(sampleBody)); // what operation() returns: current(), hold(), useAbortSignal() and the like
 }
-
-function* sampleBody(): Generator<never, void, unknown> {}
 
 /** @internal `run` for Strand's own modules, which need the run loop's record of the root. */
 export function startRoot<T>(body: Body<T>, options?: RunOptions): TaskRecord<T> {

@@ -1,5 +1,5 @@
 import { AFTER, AT_ONCE, Trap, type Begun } from "./core/trap.js";
-import { keep } from "./core/keep.js";
+import { keep, sampleBody } from "./core/keep.js";
 import { WITHDRAWN, type Abort, type Instruction } from "./core/instructions.js";
 import { operation } from "./core/operation.js";
 import { requireCurrent } from "./core/runtime.js";
@@ -39,7 +39,6 @@ export function spawnRecord<T>(body: Body<T>, name?: string): Operation<TaskReco
 }
 
 let keptSpawn = false;
-function* sampleBody(): Generator<never, void, unknown> {}
 
 /** @internal spawn(): creates the child at once, then yields if the budget is spent (the child belongs to the tree either way). */
 export class Spawn<T> extends Trap<TaskRecord<T>> {

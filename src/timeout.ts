@@ -9,13 +9,13 @@ import { Link } from "./core/list.js";
 import { addTimer, removeTimer, requireCurrent } from "./core/runtime.js";
 import { BOUNDARY, createTask, ended, wasCancelled, type Body, type TaskRecord } from "./core/task.js";
 import { addJoiner, outcome, removeJoiner, Teardown, type Joiner } from "./core/join.js";
-import { NEXT, RETURN, THROW } from "./core/resume.js";
+import { NEXT, RETURN, THROW, stepDelegate } from "./core/resume.js";
 import { requestCancel } from "./core/lifecycle.js";
 import type { TimerEntry } from "./core/timers.js";
 import { TimeoutError } from "./errors.js";
 import type { Operation } from "./types.js";
 import { checkBody, checkFunction, checkMs, checkOptions, nameOf } from "./validate.js";
-import { keep, sampleTask } from "./core/keep.js";
+import { keep, sampleBody, sampleTask } from "./core/keep.js";
 
 
 class TargetEnded extends Link implements Joiner {
@@ -109,7 +109,6 @@ export function timeout<T, F>(ms: number, body: Body<T>, options?: TimeoutOption
 }
 
 let keptTimeout = false;
-function* sampleBody(): Generator<never, void, unknown> {}
 
 /** Keeps the hidden classes of timeout()'s operation, its run and its deadline alive (core/keep.ts). */
 function keepTimeout(): void {
@@ -175,7 +174,7 @@ export class Timing<T, F> implements Iterator<Instruction, T | F, unknown> {
     if (inner !== null) {
       let result: IteratorResult<Instruction, unknown>;
       try {
-        result = mode === NEXT ? inner.next(value) : mode === THROW ? inner.throw!(value) : inner.return!(value);
+        result = stepDelegate(inner, mode, value);
       } catch (error) {
         this.inner = null;
         this.phase = FINISHED;

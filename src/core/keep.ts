@@ -35,6 +35,9 @@ export function keepTask(task: TaskRecord<unknown>): void {
   keep(task);
 }
 
+/** The body of every sample that needs one (a task, a spawn, a bound operation): it does nothing. */
+export function* sampleBody(): Generator<never, void, unknown> {}
+
 /** Keeps `sample` (and so its hidden classes) for the life of the program. */
 export function keep(sample: object): void {
   samples.push(sample);

@@ -36,3 +36,12 @@ export function resume(suspension: Suspension, kind: ResumeKind, value: unknown)
   if (probing.on) dispatch.woken(task);
   return true;
 }
+
+/**
+ * Steps `delegate` in `mode` (NEXT, THROW or RETURN) with `value`, as `yield*`
+ * passes a resumption on: for operations written as state machines that
+ * delegate by hand (timeout's run, withLock).
+ */
+export function stepDelegate<T>(delegate: Iterator<T, unknown, unknown>, mode: number, value: unknown): IteratorResult<T, unknown> {
+  return mode === NEXT ? delegate.next(value) : mode === THROW ? delegate.throw!(value) : delegate.return!(value);
+}

@@ -36,6 +36,7 @@
  *   whoever holds its handle.
  */
 import { NEXT, NONE } from "./resume.js";
+import { sampleBody } from "./keep.js";
 import type { Call, Suspension, Instruction } from "./instructions.js";
 import { recordSite } from "./frames.js";
 import type { LinkedList } from "./list.js";
@@ -359,8 +360,6 @@ export function newSampleTask(runtime: Runtime): TaskRecord<unknown> {
   nextId--;
   return sample;
 }
-
-function* sampleBody(): Generator<never, void, unknown> {}
 
 export function createTask<T>(
   body: Body<T>,

@@ -37,13 +37,13 @@
  */
 import type { Instruction } from "../core/instructions.js";
 import { ownOperation } from "../core/operation.js";
-import { NEXT, RETURN, THROW } from "../core/resume.js";
+import { NEXT, RETURN, THROW, stepDelegate } from "../core/resume.js";
 import { AT_ONCE, type Begun } from "../core/trap.js";
 import type { Body } from "../core/task.js";
 import type { Operation } from "../types.js";
 import { checkBody } from "../validate.js";
 import { Coordinator, CoordinatorClause, HandleWait, Registration } from "./coordinator.js";
-import { keep } from "../core/keep.js";
+import { keep, sampleBody } from "../core/keep.js";
 import type { SelectClause } from "../core/clause.js";
 import { bodyOperation, displayName, type SyncOptions } from "./shared.js";
 import { made, watching } from "../core/instances.js";
@@ -172,7 +172,6 @@ export class Mutex {
 }
 
 let keptMutex = false;
-function* sampleBody(): Generator<never, void, unknown> {}
 
 /** Keeps the hidden classes of a mutex, its lock wait and its queue's registrations alive (core/keep.ts). */
 function keepMutex(): void {
@@ -267,7 +266,7 @@ class LockedRun<T> implements Operation<T>, Iterator<Instruction, T, unknown> {
       }
       let result: IteratorResult<Instruction, unknown>;
       try {
-        result = mode === NEXT ? inner.next(value) : mode === THROW ? inner.throw!(value) : inner.return!(value);
+        result = stepDelegate(inner, mode, value);
       } catch (error) {
         this.phase = FINISHED;
         this.inner = null;
@@ -291,7 +290,7 @@ class LockedRun<T> implements Operation<T>, Iterator<Instruction, T, unknown> {
       const inner = this.inner!;
       let result: IteratorResult<Instruction, unknown>;
       try {
-        result = mode === NEXT ? inner.next(value) : mode === THROW ? inner.throw!(value) : inner.return!(value);
+        result = stepDelegate(inner, mode, value);
       } catch (error) {
         this.release();
         throw error;
