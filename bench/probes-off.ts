@@ -1,8 +1,10 @@
 /**
  * What the probe sites cost when nothing listens (issue 12's "≤ 2% when off"):
  * ping-pong on this tree's build (`dist/`, from `npm run build`) against a copy
- * of it with every probe site (`if (probing.on) dispatch.…;`) deleted, in
- * alternating pairs of fresh processes, the order swapped each pair.
+ * of it with every probe site (`if (probing.on) dispatch.…;`, the run loop's
+ * `probedStep` branch, the drain's `quietDrain` note) deleted, in alternating
+ * pairs of fresh processes, the order swapped each pair. It fails if any read
+ * of `probing.on` is left in the stripped copy.
  *
  *   npm run build && npx tsx bench/probes-off.ts [pairs=20]
  */
@@ -23,7 +25,12 @@ for (const name of readdirSync(join(stripped, "core"))) {
   if (!name.endsWith(".js") || name === "probes.js") continue;
   const file = join(stripped, "core", name);
   const text = readFileSync(file, "utf8");
-  const out = text.replace(/if \(probing\.on\)\s*dispatch\.\w+\([^;]*\);/g, () => (sites++, ";"));
+  const out = text
+    .replace(/if \(probing\.on\)\s*dispatch\.\w+\([^;]*\);/g, () => (sites++, ";"))
+    // The run loop's one check a step, and the drain's note that nobody watches.
+    .replace(/if \(probing\.on\) \{\s*this\.quietDrain = false;\s*probedStep\(task\);\s*\}\s*else\s*step\(task\);/g, () => (sites++, "step(task);"))
+    .replace(/this\.quietDrain = !probing\.on;/g, () => (sites++, "this.quietDrain = true;"));
+  if (out.includes("probing.on")) throw new Error(`core/${name} still reads probing.on after stripping: teach this script its new site`);
   writeFileSync(file, out);
 }
 

@@ -75,8 +75,7 @@ export function interrupt(task: TaskRecord<unknown>, error: unknown): void {
   task.suspension = null;
   task.resumeKind = THROW;
   task.resumeValue = error;
-  task.runtime.schedule(task);
-  if (probing.on) dispatch.woken(task);
+  task.runtime.wake(task);
 }
 
 /**

@@ -17,9 +17,16 @@
  * | timerFired | a timer came due and fired                                   |
  *
  * Cost when nobody listens: each site reads one boolean, `probing.on`, and
- * calls nothing. Sites call `dispatch.<hook>(...)`. Listeners run synchronously inside the run
- * loop: they must be quick and must not throw (an error thrown by one is
- * caught and dropped, so an observer cannot break the program it observes).
+ * calls nothing. Sites call `dispatch.<hook>(...)`. The sites a hand-off
+ * passes are gathered off its path: the run loop reads `probing.on` once a
+ * step and, when it is on, steps the task through `probedStep` (stepped,
+ * parked, stepEnded); a drain notes at its start whether anyone watches, and
+ * `wake` looks at `woken` only when someone does. So a probe installed in the
+ * middle of a step sees that drain's events from the next step on.
+ *
+ * Listeners run synchronously inside the run loop: they must be quick and
+ * must not throw (an error thrown by one is caught and dropped, so an
+ * observer cannot break the program it observes).
  */
 import type { Runtime } from "./runtime.js";
 import type { Task } from "./task.js";

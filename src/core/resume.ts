@@ -3,7 +3,6 @@
  * `instructions.ts` and `task.ts` can both use it without an import cycle.
  */
 import type { Suspension } from "./instructions.js";
-import { dispatch, probing } from "./probes.js";
 
 /** What the run loop does with a task's top frame when it next runs it. */
 export const NONE = 0; // nothing pending: a queue entry for this task is stale
@@ -32,8 +31,7 @@ export function resume(suspension: Suspension, kind: ResumeKind, value: unknown)
   if (task.suspension !== suspension || task.resumeKind !== NONE) return false;
   task.resumeKind = kind;
   task.resumeValue = value;
-  task.runtime.schedule(task);
-  if (probing.on) dispatch.woken(task);
+  task.runtime.wake(task);
   return true;
 }
 

@@ -84,6 +84,8 @@ export class Runtime {
   readonly ready = new ReadyQueue();
   readonly timers = new TimerHeap();
   draining = false;
+  /** Draining while no probe is installed: `wake` need not look further (probes turned on mid-drain clear it at the next step). */
+  private quietDrain = false;
   /** A drain is already scheduled (microtask, macrotask, or the end of a host callback). */
   kicked = false;
   private alarmAt = Infinity;
@@ -124,11 +126,27 @@ export class Runtime {
   /** Queues a task that has a pending resumption; starts a drain if none is under way. */
   schedule(task: TaskRecord<unknown>): void {
     if (task.queuedAt < 0) this.ready.push(task);
-    if (!this.draining && !this.kicked) {
-      this.kicked = true;
-      if (hostDepth > 0) hostKicked.push(this); // drained when the host callback ends (leaveHost)
-      else queueMicrotask(this.drain);
-    }
+    if (!this.draining && !this.kicked) this.kick();
+  }
+
+  /**
+   * `schedule` for a task that was parked: probes see it woken. In a drain
+   * nobody watches (the common case of a hand-off) this reads one field.
+   */
+  wake(task: TaskRecord<unknown>): void {
+    if (task.queuedAt < 0) this.ready.push(task);
+    if (!this.quietDrain) this.wakeWatched(task);
+  }
+
+  private wakeWatched(task: TaskRecord<unknown>): void {
+    if (!this.draining && !this.kicked) this.kick();
+    if (probing.on) dispatch.woken(task);
+  }
+
+  private kick(): void {
+    this.kicked = true;
+    if (hostDepth > 0) hostKicked.push(this); // drained when the host callback ends (leaveHost)
+    else queueMicrotask(this.drain);
   }
 
   addTimer(entry: TimerEntry, ms: number): void {
@@ -172,6 +190,7 @@ export class Runtime {
     this.kicked = false;
     if (this.draining) return;
     this.draining = true;
+    this.quietDrain = !probing.on;
     const context = this.context;
     const outer = active;
     outer.task = currentTask(); // save the outer context's registers
@@ -190,8 +209,10 @@ export class Runtime {
         const task = this.ready.shift();
         if (task === undefined) break;
         if (start < 0 && work > 0) start = performance.now();
-        step(task);
-        if (probing.on) dispatch.stepEnded(task);
+        if (probing.on) {
+          this.quietDrain = false;
+          probedStep(task);
+        } else step(task);
         // A step may include up to BUDGET immediate completions: count them as work too,
         // so a loop of ready operations still returns to the host within the slice.
         work += 1 + BUDGET - budgetLeft();
@@ -209,6 +230,7 @@ export class Runtime {
       active = outer;
       bind(outer.task, outer.budget); // and restore them
       this.draining = false;
+      this.quietDrain = false;
       if (probing.on) dispatch.drained();
     }
     this.arm();
@@ -371,6 +393,22 @@ function badInstruction(task: TaskRecord<unknown>, value: unknown): TypeError {
 }
 
 /**
+ * `step` as the probes see it: stepped, then (from inside the step) woken,
+ * spawned and ended for the tasks it touched, then parked if it parked, then
+ * stepEnded. The sites are here rather than in `step`, so a run nobody
+ * watches reads one flag a step.
+ */
+function probedStep(task: TaskRecord<unknown>): void {
+  if (task.resumeKind !== NONE) {
+    dispatch.stepped(task);
+    step(task);
+    const wait = task.suspension;
+    if (wait !== null && task.resumeKind === NONE) dispatch.parked(task, wait);
+  }
+  dispatch.stepEnded(task);
+}
+
+/**
  * Runs one task until it parks, yields, or ends. The loop resumes only the top
  * frame, so a resume is O(1) in the depth of trampolined calls.
  */
@@ -382,7 +420,6 @@ export function step(task: TaskRecord<unknown>): void {
   task.resumeValue = undefined;
   task.suspension = null;
   bind(task, BUDGET);
-  if (probing.on) dispatch.stepped(task);
   let frame = task.frame;
   if (frame === null) {
     try {
@@ -445,7 +482,6 @@ export function step(task: TaskRecord<unknown>): void {
         continue;
       }
       task.suspension = instruction;
-      if (probing.on) dispatch.parked(task, instruction);
       return;
     }
     if (instruction === YIELD_NOW) {

@@ -2,7 +2,7 @@
 // what), woken, ended, timer set and fired — seen by a listener outside core.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { channel, sleep, spawn } from "../../src/index.js";
+import { channel, sleep, spawn, yieldNow } from "../../src/index.js";
 import { addProbe, probing } from "../../src/core/probes.js";
 import { runTest } from "../../src/testing/index.js";
 
@@ -68,4 +68,41 @@ test("a probe that throws does not break the run", async () => {
   } finally {
     remove();
   }
+});
+
+test("a probe added inside a task sees everything from the next step on, in the same drain", async () => {
+  const events: string[] = [];
+  const name = (task: { name: string }) => task.name.replace(/#\d+/g, "");
+  let remove = (): void => {};
+  try {
+    await runTest(
+      function* () {
+        const ch = channel<number>(0, { name: "jobs" });
+        const worker = yield* spawn(
+          function* () {
+            return yield* ch.receive();
+          },
+          { name: "worker" },
+        );
+        yield* yieldNow(); // the worker parks on the receive, unwatched
+        remove = addProbe({
+          parked: (task, wait) => events.push(`parked ${name(task)}: ${wait.describe()}`),
+          woken: (task) => events.push(`woken ${name(task)}`),
+          stepEnded: (task) => events.push(`step ended ${name(task)}`),
+        });
+        yield* ch.send(1); // no host turn between here and the end: one drain
+        yield* worker;
+      },
+      { name: "test" },
+    );
+  } finally {
+    remove();
+  }
+  // The step that added the probe (the send woke the worker, test parked on
+  // the join) is not seen; the worker's step, which wakes test, is.
+  assert.deepEqual(events, [
+    "woken test",
+    "step ended worker",
+    "step ended test",
+  ]);
 });
