@@ -83,7 +83,53 @@ export default function task({ fn, args }: { fn: "fib" | "add"; args: number[] }
   return fn === "fib" ? fib(args[0]!) : add(args[0]!, args[1]!);
 }
 
-// A plain worker_threads worker: runs fib(n) for each message and posts the result.
+/**
+ * The floor of the 64 KiB workload: the same loops on two plain threads, each
+ * block written in place in a ring of SLOTS blocks on a SharedArrayBuffer, and
+ * handed over by two counters (blocks written, blocks summed) with
+ * `Atomics.wait`/`notify`. No channel can do less: what is left is the loops.
+ */
+export const FLOOR_SLOTS = 8;
+
+function floorSend(ring: SharedArrayBuffer, n: number, size: number): void {
+  const counters = new Int32Array(ring, 0, 2);
+  for (let m = 0; m < n; m++) {
+    while (m - Atomics.load(counters, 1) >= FLOOR_SLOTS) Atomics.wait(counters, 1, m - FLOOR_SLOTS);
+    writeBlock(new Uint32Array(ring, 8 + (m % FLOOR_SLOTS) * size, size >> 2), m);
+    Atomics.store(counters, 0, m + 1);
+    Atomics.notify(counters, 0);
+  }
+}
+
+function floorSum(ring: SharedArrayBuffer, n: number, size: number): number {
+  const counters = new Int32Array(ring, 0, 2);
+  let sum = 0;
+  for (let m = 0; m < n; m++) {
+    while (Atomics.load(counters, 0) <= m) Atomics.wait(counters, 0, m);
+    sum = sumBlock(new Uint32Array(ring, 8 + (m % FLOOR_SLOTS) * size, size >> 2), sum);
+    Atomics.store(counters, 1, m + 1);
+    Atomics.notify(counters, 1);
+  }
+  return sum;
+}
+
+function writeBlock(words: Uint32Array, m: number): void {
+  for (let i = 0; i < words.length; i++) words[i] = m + i;
+}
+
+function sumBlock(words: Uint32Array, sum: number): number {
+  for (let i = 0; i < words.length; i++) sum = (sum + words[i]!) | 0;
+  return sum;
+}
+
+type PlainJob = { floor: "send" | "sum"; ring: SharedArrayBuffer; n: number; size: number };
+
+// A plain worker_threads worker: runs fib(n) for each message and posts the
+// result; or, given a PlainJob, one side of the 64 KiB floor.
 if (!isMainThread && (workerData as { plain?: boolean } | undefined)?.plain === true) {
-  parentPort!.on("message", (n: number) => parentPort!.postMessage(fib(n)));
+  parentPort!.on("message", (job: number | PlainJob) => {
+    if (typeof job === "number") parentPort!.postMessage(fib(job));
+    else if (job.floor === "send") parentPort!.postMessage((floorSend(job.ring, job.n, job.size), 0));
+    else parentPort!.postMessage(floorSum(job.ring, job.n, job.size));
+  });
 }

@@ -4,7 +4,8 @@
  * - bytes: 64 KiB messages through a shared channel from one pool worker to
  *   another, every 32-bit word written by the sender and summed by the
  *   receiver, against `memcpy` (`Uint8Array.set` of 64 KiB) on one thread, in
- *   the same run. Per message.
+ *   the same run; and the floor: the same two loops on two plain threads,
+ *   handing blocks over in place with no channel at all. Per message.
  * - numbers: 8-byte numbers one way through a shared channel between two pool
  *   workers. Per message.
  * - spawn: the pool's overhead per task — `spawnOn` of a task that adds two
@@ -65,6 +66,39 @@ const bytes: Case[] = [
           });
           check("checksum", sum, expectedChecksum(n, BLOCK));
           return { ns };
+        },
+      };
+    },
+  },
+  {
+    id: "worker/bytes/floor",
+    group: BYTES_GROUP,
+    system: "raw",
+    variant: "the same loops on two plain worker_threads, blocks written in place in a shared ring, no channel",
+    unit: "message",
+    n: { full: 20_000, quick: 2_000 },
+    async load() {
+      const { expectedChecksum, FLOOR_SLOTS } = await tasks();
+      const threads = [0, 1].map(() => new Worker(TASKS, { workerData: { plain: true } }));
+      await Promise.all(threads.map((thread) => new Promise((resolve) => thread.once("online", resolve))));
+      process.on("exit", () => threads.forEach((thread) => void thread.terminate()));
+      for (const thread of threads) thread.unref();
+      const ring = new SharedArrayBuffer(8 + FLOOR_SLOTS * BLOCK);
+      return {
+        async run(n) {
+          new Int32Array(ring, 0, 2).fill(0);
+          thread_ref(threads, true);
+          const [, sum] = await Promise.all(
+            (["send", "sum"] as const).map(
+              (floor, t) =>
+                new Promise<number>((resolve) => {
+                  threads[t]!.once("message", resolve);
+                  threads[t]!.postMessage({ floor, ring, n, size: BLOCK });
+                }),
+            ),
+          );
+          thread_ref(threads, false);
+          check("checksum", sum, expectedChecksum(n, BLOCK));
         },
       };
     },
