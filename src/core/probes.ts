@@ -18,11 +18,11 @@
  *
  * Cost when nobody listens: each site reads one boolean, `probing.on`, and
  * calls nothing. Sites call `dispatch.<hook>(...)`. The sites a hand-off
- * passes are gathered off its path: the run loop reads `probing.on` once a
- * step and, when it is on, steps the task through `probedStep` (stepped,
- * parked, stepEnded); a drain notes at its start whether anyone watches, and
- * `wake` looks at `woken` only when someone does. So a probe installed in the
- * middle of a step sees that drain's events from the next step on.
+ * passes are gathered off its path: a drain notes at its start whether anyone
+ * watches (`drainsUnderWay`); if someone does, its run loop steps each task
+ * through `probedStep` (stepped, parked, stepEnded) and `wake` calls `woken`.
+ * So a probe installed in the middle of a step sees wake-ups at once, and
+ * stepped, parked and stepEnded from the next step on.
  *
  * Listeners run synchronously inside the run loop: they must be quick and
  * must not throw (an error thrown by one is caught and dropped, so an
@@ -57,6 +57,15 @@ export interface Probe {
  * a variable imported from another module is read through its module's cell.
  */
 export const probing = { on: false };
+
+/**
+ * The runtimes draining now, innermost last (a run inside a step nests its
+ * drain). A drain notes at its start whether nobody watches (`quietDrain`):
+ * its run loop and wake-ups then read only that field of their own runtime. A
+ * probe installed in the middle of a drain clears it: wake-ups are seen at
+ * once, the run loop's events from the next step on.
+ */
+export const drainsUnderWay: Array<{ quietDrain: boolean }> = [];
 
 const probes: Probe[] = [];
 /** Probes whose hooks never throw and never read `this` (Strand's own): a hook they alone listen to is called directly. */
@@ -126,6 +135,7 @@ export function addProbe(probe: Probe, options?: { direct?: boolean }): () => vo
   if (options?.direct === true) direct.add(probe);
   dispatch = build();
   probing.on = true;
+  for (const runtime of drainsUnderWay) runtime.quietDrain = false;
   return () => {
     const index = probes.indexOf(probe);
     if (index < 0) return;

@@ -18,7 +18,7 @@ import { NEXT, NONE, RETURN, THROW, UNWIND } from "./resume.js";
 import { TimerHeap, type TimerEntry } from "./timers.js";
 import { bodyDone, fail, interrupt, recordError, requestTeardownAtYield } from "./lifecycle.js";
 import { DeadlockError } from "./errors.js";
-import { dispatch, probing } from "./probes.js";
+import { dispatch, drainsUnderWay, probing } from "./probes.js";
 import { captureThrow, frameDepth, popFrame, pushFrame } from "./frames.js";
 import { ended, type TaskRecord } from "./task.js";
 import { BUDGET, bind, budgetLeft, currentTask } from "./registers.js";
@@ -84,8 +84,8 @@ export class Runtime {
   readonly ready = new ReadyQueue();
   readonly timers = new TimerHeap();
   draining = false;
-  /** Draining while no probe is installed: `wake` need not look further (probes turned on mid-drain clear it at the next step). */
-  private quietDrain = false;
+  /** @internal Draining, and no probe is installed (probes.ts: `drainsUnderWay`): the run loop and `wake` skip the probe sites. */
+  quietDrain = false;
   /** A drain is already scheduled (microtask, macrotask, or the end of a host callback). */
   kicked = false;
   private alarmAt = Infinity;
@@ -202,6 +202,7 @@ export class Runtime {
     // slice leaves out only that first step.
     let start = -1;
     let work = 0;
+    drainsUnderWay.push(this);
     try {
       if (probing.on) dispatch.draining(this);
       this.fireDue();
@@ -209,10 +210,8 @@ export class Runtime {
         const task = this.ready.shift();
         if (task === undefined) break;
         if (start < 0 && work > 0) start = performance.now();
-        if (probing.on) {
-          this.quietDrain = false;
-          probedStep(task);
-        } else step(task);
+        if (this.quietDrain) step(task);
+        else probedStep(task);
         // A step may include up to BUDGET immediate completions: count them as work too,
         // so a loop of ready operations still returns to the host within the slice.
         work += 1 + BUDGET - budgetLeft();
@@ -227,6 +226,7 @@ export class Runtime {
         }
       }
     } finally {
+      drainsUnderWay.pop();
       active = outer;
       bind(outer.task, outer.budget); // and restore them
       this.draining = false;

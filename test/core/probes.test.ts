@@ -70,7 +70,7 @@ test("a probe that throws does not break the run", async () => {
   }
 });
 
-test("a probe added inside a task sees everything from the next step on, in the same drain", async () => {
+test("a probe added inside a task sees wake-ups at once and the run loop's events from the next step on, in the same drain", async () => {
   const events: string[] = [];
   const name = (task: { name: string }) => task.name.replace(/#\d+/g, "");
   let remove = (): void => {};
@@ -98,9 +98,10 @@ test("a probe added inside a task sees everything from the next step on, in the 
   } finally {
     remove();
   }
-  // The step that added the probe (the send woke the worker, test parked on
-  // the join) is not seen; the worker's step, which wakes test, is.
+  // Wake-ups are seen at once; the run loop's events from the next step on:
+  // test's park on the join, in the step that added the probe, is not.
   assert.deepEqual(events, [
+    "woken worker",
     "woken test",
     "step ended worker",
     "step ended test",
