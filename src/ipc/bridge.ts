@@ -176,16 +176,20 @@ class Wire {
 
   private corked = false;
   private readonly uncork = (): void => {
+    if (!this.corked) return; // flushed already, by a large write
     this.corked = false;
     this.streams.writable.uncork();
   };
 
   /**
-   * Writes `pieces` (frames, or a header and its payload) as one write: the
-   * stream is corked until the end of this tick, so what the pumps write
-   * meanwhile goes out in one system call (a batch of small frames), and a
-   * large payload is written after its header without being copied. Waits
-   * first while the stream's buffer is full (back-pressure).
+   * Writes `pieces` (frames, or a header and its payload) as one write,
+   * first waiting while the stream holds a window unwritten (back-pressure).
+   * Small ones are corked until the end of this tick, so what the pumps write
+   * meanwhile goes out in one system call (a batch of small frames). A large
+   * write goes to the OS at once, with whatever is corked before it: held to
+   * the end of the tick — which is the end of the whole drain of the run loop
+   * — the other process would wait idle while this one serializes the next
+   * frames. A large payload is written after its header without a copy.
    */
   *writeAll(pieces: Uint8Array[], total: number): Generator<Instruction, void, unknown> {
     const writable = this.streams.writable;
@@ -196,10 +200,11 @@ class Wire {
     }
     if (pieces.length === 1 || total <= SMALL_WRITE) {
       yield* this.output.write("IPC write", pieces.length === 1 ? pieces[0]! : joinFrames(pieces, total));
-      return;
+    } else {
+      yield* this.output.write("IPC write", pieces[0]!); // waits while the window is full; the rest follows it at once
+      for (let i = 1; i < pieces.length; i++) writable.write(pieces[i]!);
     }
-    yield* this.output.write("IPC write", pieces[0]!); // waits while the buffer is full; the rest follows it at once
-    for (let i = 1; i < pieces.length; i++) writable.write(pieces[i]!);
+    if (total > SMALL_WRITE) this.uncork(); // large: to the OS now
   }
 
   /** Writes a last frame without waiting, if the stream can still take it (a teardown cannot wait). */
@@ -209,8 +214,15 @@ class Wire {
   }
 }
 
-/** What a link's stream may hold unwritten before a write waits (see `WritableTarget`). */
-const WRITE_WINDOW = 1024 * 1024;
+/**
+ * What a link's stream may hold unwritten before a write waits (see
+ * `WritableTarget`): a few large frames. The writer pump returns to the
+ * event loop — which is what moves the queue into the OS — once this much
+ * waits, so the OS's buffer (about 200 KiB for a socket on Linux) is topped
+ * up before it runs dry; a larger window lets one drain serialize frames for
+ * long while the other end, having read all the OS held, waits.
+ */
+const WRITE_WINDOW = 128 * 1024;
 
 /** Frames smaller than this, together, are copied into one buffer for writing; larger ones are written as they are. */
 const SMALL_WRITE = 16 * 1024;

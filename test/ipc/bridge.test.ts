@@ -2,11 +2,13 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn as spawnChild } from "node:child_process";
+import { PassThrough, Writable } from "node:stream";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { run, spawn, select, onTimeout, consumeEach, call, ChannelClosed, type Operation } from "../../src/index.js";
 import { listen, spawnProcess, type ChildProcess } from "../../src/io/index.js";
 import { remoteReceiver, remoteSender, PeerLost, type Codec } from "../../src/ipc/index.js";
+import { CREDIT, countFrame, structuredFrame } from "../../src/ipc/frames.js";
 import { assertNothingLeftOpen, openNow, tempDir } from "../io/helpers.js";
 
 const PEER = fileURLToPath(new URL("./fixtures/peer.ts", import.meta.url));
@@ -246,6 +248,34 @@ describe("IPC bridge", () => {
     } finally {
       temp.remove();
     }
+  });
+
+  test("a large frame goes to the stream at once, not held corked until the run loop returns to the host", async () => {
+    // Held to the end of the tick (the end of the whole drain), the other process would
+    // sit idle while this one serializes the next frames.
+    const credit = new PassThrough();
+    credit.write(countFrame(CREDIT, 4)); // the receiving end's room; it stays open
+    const written: number[] = [];
+    const writable = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        written.push(chunk.length);
+        done();
+      },
+    });
+    const big = new Uint8Array(64 * 1024).fill(7);
+    const seen = await run(function* () {
+      const out = yield* remoteSender<Uint8Array>({ readable: credit, writable });
+      yield* out.send(new Uint8Array(8)); // taken once the credit is in; its small frame is corked to the end of the tick
+      yield* call(() => new Promise((resolve) => setImmediate(resolve))); // a turn of the host: it is written
+      assert.deepEqual(written, [structuredFrame(new Uint8Array(8)).length]);
+      let seen: number[] = [];
+      const checked = new Promise<void>((resolve) => process.nextTick(() => resolve(void (seen = [...written])))); // before any nextTick the send schedules
+      yield* out.send(big);
+      yield* call(() => checked);
+      return seen;
+    });
+    assert.equal(seen.length, 2, "the large frame reached the stream within the drain that wrote it");
+    assert.equal(seen[1], structuredFrame(big).length);
   });
 
   test("bad arguments are TypeErrors naming the argument", () => {
