@@ -19,16 +19,18 @@
  * Cost when nobody listens: each site reads one boolean, `probing.on`, and
  * calls nothing. Sites call `dispatch.<hook>(...)`. The sites a hand-off
  * passes are gathered off its path: a drain notes at its start whether anyone
- * watches (`drainsUnderWay`); if someone does, its run loop steps each task
- * through `probedStep` (stepped, parked, stepEnded) and `wake` calls `woken`.
- * So a probe installed in the middle of a step sees wake-ups at once, and
- * stepped, parked and stepEnded from the next step on.
+ * watches (`drainsUnderWay`); if someone does, it takes the watched path
+ * (core/watch.ts): it counts steps, parks and wakes itself and calls stepped,
+ * parked, stepEnded and woken only if a probe listens to them. So a probe
+ * installed in the middle of a step sees wake-ups at once, and stepped,
+ * parked and stepEnded from the next step on.
  *
  * Listeners run synchronously inside the run loop: they must be quick and
  * must not throw (an error thrown by one is caught and dropped, so an
  * observer cannot break the program it observes).
  */
 import type { Runtime } from "./runtime.js";
+import { settledTally, watching, type tally } from "./watch.js";
 import type { Task } from "./task.js";
 
 /** What a parked task waits on, as a probe sees it. */
@@ -62,10 +64,29 @@ export const probing = { on: false };
  * The runtimes draining now, innermost last (a run inside a step nests its
  * drain). A drain notes at its start whether nobody watches (`quietDrain`):
  * its run loop and wake-ups then read only that field of their own runtime. A
- * probe installed in the middle of a drain clears it: wake-ups are seen at
- * once, the run loop's events from the next step on.
+ * probe installed in the middle of a drain makes it watched: wake-ups are
+ * seen at once, the run loop's events from the next step on.
  */
-export const drainsUnderWay: Array<{ quietDrain: boolean }> = [];
+export const drainsUnderWay: Runtime[] = [];
+
+/**
+ * The run loop's watched path (core/watch.ts): what a drain does while
+ * anyone watches. Installed by the first `addProbe` (it is read only while
+ * `probing.on`), so a bundle that never adds a probe keeps none of it.
+ */
+export let watched: typeof watching = undefined as unknown as typeof watching;
+
+/**
+ * Whether some probe listens to the hooks on a hand-off's path: `step` to
+ * stepped, parked or stepEnded, `woken` to woken. The run loop calls
+ * `dispatch` for those alone.
+ */
+export const listening = { step: false, woken: false };
+
+/** What the run loop counted while watched (core/watch.ts `tally`), with the groups of steps under way added. */
+export function counted(): Readonly<typeof tally> {
+  return settledTally(drainsUnderWay);
+}
 
 const probes: Probe[] = [];
 /** Probes whose hooks never throw and never read `this` (Strand's own): a hook they alone listen to is called directly. */
@@ -121,6 +142,9 @@ function build(): Required<Probe> {
       };
     }
   }
+  const has = (hook: Hook) => probes.some((probe) => probe[hook] !== undefined);
+  listening.step = has("stepped") || has("parked") || has("stepEnded");
+  listening.woken = has("woken");
   return hooks as unknown as Required<Probe>;
 }
 
@@ -134,8 +158,9 @@ export function addProbe(probe: Probe, options?: { direct?: boolean }): () => vo
   probes.push(probe);
   if (options?.direct === true) direct.add(probe);
   dispatch = build();
+  watched = watching;
   probing.on = true;
-  for (const runtime of drainsUnderWay) runtime.quietDrain = false;
+  for (const runtime of drainsUnderWay) watching.watch(runtime);
   return () => {
     const index = probes.indexOf(probe);
     if (index < 0) return;

@@ -18,7 +18,7 @@ import { NEXT, NONE, RETURN, THROW, UNWIND } from "./resume.js";
 import { TimerHeap, type TimerEntry } from "./timers.js";
 import { bodyDone, fail, interrupt, recordError, requestTeardownAtYield } from "./lifecycle.js";
 import { DeadlockError } from "./errors.js";
-import { dispatch, drainsUnderWay, probing } from "./probes.js";
+import { dispatch, drainsUnderWay, probing, watched } from "./probes.js";
 import { captureThrow, frameDepth, popFrame, pushFrame } from "./frames.js";
 import { ended, type TaskRecord } from "./task.js";
 import { BUDGET, bind, budgetLeft, currentTask } from "./registers.js";
@@ -27,6 +27,7 @@ export { BUDGET, budgetSpent, currentTask, requireCurrent } from "./registers.js
 
 /** How long one drain may run before it returns to the host event loop. */
 const SLICE_MS = 8;
+
 
 /**
  * The run context: what a drain binds — the executing task, what is left of
@@ -86,6 +87,19 @@ export class Runtime {
   draining = false;
   /** @internal Draining, and no probe is installed (probes.ts: `drainsUnderWay`): the run loop and `wake` skip the probe sites. */
   quietDrain = false;
+  /**
+   * @internal The run loop's state while a drain is watched, kept and read by
+   * core/watch.ts (fields of the runtime, in a register, rather than of a
+   * module's object): the runtime's clock in whole ms as read at the start of
+   * the current group of steps (what the tasks parked and woken in it are
+   * stamped with), performance.now() then (-1 outside a watched drain), and
+   * the group's steps, parks and wakes (added to `tally` when it ends).
+   */
+  watchedAt = 0;
+  /** @internal */ groupStart = -1;
+  /** @internal */ steps = 0;
+  /** @internal */ parks = 0;
+  /** @internal */ wakes = 0;
   /** A drain is already scheduled (microtask, macrotask, or the end of a host callback). */
   kicked = false;
   private alarmAt = Infinity;
@@ -140,7 +154,7 @@ export class Runtime {
 
   private wakeWatched(task: TaskRecord<unknown>): void {
     if (!this.draining && !this.kicked) this.kick();
-    if (probing.on) dispatch.woken(task);
+    if (probing.on) watched.wake(this, task);
   }
 
   private kick(): void {
@@ -191,6 +205,7 @@ export class Runtime {
     if (this.draining) return;
     this.draining = true;
     this.quietDrain = !probing.on;
+    if (!this.quietDrain) watched.watch(this);
     const context = this.context;
     const outer = active;
     outer.task = currentTask(); // save the outer context's registers
@@ -211,7 +226,7 @@ export class Runtime {
         if (task === undefined) break;
         if (start < 0 && work > 0) start = performance.now();
         if (this.quietDrain) step(task);
-        else probedStep(task);
+        else watched.step(this, task);
         // A step may include up to BUDGET immediate completions: count them as work too,
         // so a loop of ready operations still returns to the host within the slice.
         work += 1 + BUDGET - budgetLeft();
@@ -230,6 +245,7 @@ export class Runtime {
       active = outer;
       bind(outer.task, outer.budget); // and restore them
       this.draining = false;
+      if (!this.quietDrain) watched.unwatch(this);
       this.quietDrain = false;
       if (probing.on) dispatch.drained();
     }
@@ -390,22 +406,6 @@ function badInstruction(task: TaskRecord<unknown>, value: unknown): TypeError {
     `${task} yielded ${shown} to the run loop; compose operations with yield* (not yield), ` +
       `and yield* only Strand operations inside a task`,
   );
-}
-
-/**
- * `step` as the probes see it: stepped, then (from inside the step) woken,
- * spawned and ended for the tasks it touched, then parked if it parked, then
- * stepEnded. The sites are here rather than in `step`, so a run nobody
- * watches reads one flag a step.
- */
-function probedStep(task: TaskRecord<unknown>): void {
-  if (task.resumeKind !== NONE) {
-    dispatch.stepped(task);
-    step(task);
-    const wait = task.suspension;
-    if (wait !== null && task.resumeKind === NONE) dispatch.parked(task, wait);
-  }
-  dispatch.stepEnded(task);
 }
 
 /**

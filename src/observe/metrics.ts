@@ -8,6 +8,7 @@ import { runtimes } from "../core/runtime.js";
 import { instances, kindOf } from "../core/instances.js";
 import { NONE } from "../core/resume.js";
 import type { TaskRecord } from "../core/task.js";
+import { counted } from "../core/probes.js";
 import { counters, takeLongestStep, tracking } from "./track.js";
 
 /** The scheduler's side of a snapshot. Counters are totals since the process began tracking. */
@@ -86,10 +87,11 @@ export function metrics(): Metrics {
       for (let child = task.firstChild; child !== null; child = child.nextSibling) pending.push(child);
     }
   }
+  const tally = counted();
   const at = performance.now();
   const elapsed = previous.at < 0 ? 0 : (at - previous.at) / 1000;
-  const stepsPerSecond = elapsed > 0 ? (counters.steps - previous.steps) / elapsed : 0;
-  previous = { at, steps: counters.steps };
+  const stepsPerSecond = elapsed > 0 ? (tally.steps - previous.steps) / elapsed : 0;
+  previous = { at, steps: tally.steps };
   const channels: InstanceMetrics[] = [];
   const sync: InstanceMetrics[] = [];
   for (const instance of instances()) {
@@ -104,14 +106,14 @@ export function metrics(): Metrics {
       tasks,
       runnable,
       parked,
-      steps: counters.steps,
+      steps: tally.steps,
       stepsPerSecond,
       longestStepMs: takeLongestStep(),
       hostYields: counters.hostYields,
       spawned: counters.spawned,
       ended: counters.ended,
-      parks: counters.parks,
-      wakes: counters.wakes,
+      parks: tally.parks,
+      wakes: tally.wakes,
     },
     timers: { pending: pendingTimers, set: counters.timersSet, fired: counters.timersFired },
     channels,

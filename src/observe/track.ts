@@ -1,8 +1,10 @@
 /**
- * Tracking: a probe (core/probes.ts) that records, while it is on, when each
- * task last changed what it is doing (for dumps: "parked for 1500 ms") and the
- * scheduler's counters (for metrics). Off by default, so nothing is paid for
- * it: the run loop's probe sites read one boolean.
+ * Tracking: a probe (core/probes.ts) that, while it is on, has the run loop
+ * record when each task last changed what it is doing (for dumps: "parked for
+ * 1500 ms") and count what the scheduler does (for metrics): the run loop
+ * counts steps, parks and wakes and stamps parked and woken tasks itself
+ * while anyone watches (`tally`); the probe counts the rarer events. Off by
+ * default, so nothing is paid for it: the run loop's probe sites read one boolean.
  *
  * Invariants:
  * - At most one probe is installed however many `track()` calls are on; it
@@ -11,6 +13,7 @@
  *   wall time, kept on the task itself (`observedAt`), so nothing is held.
  */
 import { addProbe } from "../core/probes.js";
+import { observedNow, tally } from "../core/watch.js";
 import { watchInstances } from "../core/instances.js";
 import { RealClock } from "../core/clock.js";
 import { Runtime } from "../core/runtime.js";
@@ -20,102 +23,43 @@ import { keep } from "../core/keep.js";
 let users = 0;
 let remove: (() => void) | null = null;
 
-/** Counters of what the scheduler did while tracking was on (read by metrics.ts). */
+/**
+ * Counters of what the scheduler did while tracking was on (read by
+ * metrics.ts), besides the run loop's own (`tally` in core/watch.ts: steps,
+ * parks, wakes, the longest step), which it keeps without calling a probe.
+ */
 export const counters = {
-  /** Steps taken: a task resumed until it parked, yielded or ended. */
-  steps: 0,
-  parks: 0,
-  wakes: 0,
   spawned: 0,
   ended: 0,
   timersSet: 0,
   timersFired: 0,
   /** Drains that used up their time slice and returned to the host. */
   hostYields: 0,
-  /** The longest step since `takeLongestStep()` last read it, in wall-clock milliseconds. */
-  longestStep: 0,
 };
 
-/*
- * Cheap enough to leave on (the monitor turns it on): time is read once per
- * group of GROUP steps, not per step, since a clock read costs as much as a
- * hand-off on a channel, and stamps are whole milliseconds (small integers,
- * which a field holds without allocating):
- * - the longest step is the longest group (a drain is cut in groups): at least the longest step, and at
- *   most GROUP − 1 other steps more (microseconds); a step that took
- *   milliseconds never hides;
- * - a task is stamped when it is spawned, parks and is woken; during a drain
- *   with its runtime's clock as read at the start of the current group (exact
- *   under a virtual clock, which stands still during a drain), outside one (a
- *   wake from a host callback) with the clock read then. A step is not
- *   stamped: it ends by parking (stamped), being woken again (stamped), or
- *   closing, whose time is counted from the task's last wake.
- */
-const GROUP = 16;
-/** performance.now() at the start of the current group of steps; -1 between drains. */
-let mark = -1;
-let grouped = 0;
-/** The runtime that is draining, and its clock as read at the start of the group, in whole ms. */
-let coarse = 0;
-let coarseRuntime: Runtime | null = null;
-
-/** Reads and resets the longest step (metrics report it per snapshot). */
+/** Reads and resets the longest step, in wall-clock ms (metrics report it per snapshot). */
 export function takeLongestStep(): number {
-  const longest = counters.longestStep;
-  counters.longestStep = 0;
+  const longest = tally.longestStep;
+  tally.longestStep = 0;
   return longest;
 }
 
-/** Starts a group of steps at `at` (performance.now()). */
-function startGroup(runtime: Runtime, at: number): void {
-  mark = at;
-  grouped = 0;
-  coarseRuntime = runtime;
-  // The real clock is performance.now(): no second read.
-  coarse = Math.floor(runtime.clock instanceof RealClock ? at : runtime.clock.now());
-}
-
-/** Ends the group under way; returns the time it ended. */
-function endGroup(): number {
-  const at = performance.now();
-  if (at - mark > counters.longestStep) counters.longestStep = at - mark;
-  return at;
-}
-
-function stamp(task: TaskRecord<unknown>): void {
-  const runtime = task.runtime;
-  task.observedAt = runtime === coarseRuntime ? coarse : Math.floor(runtime.clock.now());
-}
-
+/*
+ * The probe counts the rarer events and stamps a task when it is spawned. The
+ * run loop stamps it when it parks and is woken (core/watch.ts): during a drain with its runtime's clock as read at the start of the
+ * current group of steps, outside one (a wake from a host callback) with the
+ * clock read then. A step is not stamped: it ends by parking (stamped), being
+ * woken again (stamped), or closing, whose time is counted from the task's
+ * last wake.
+ */
 const probe = {
   spawned(task: Task<unknown>): void {
     counters.spawned++;
-    stamp(task as TaskRecord<unknown>);
-  },
-  draining(runtime: Runtime): void {
-    // A drain inside another runtime's step (a nested run) ends the outer group: it is timed up to here.
-    startGroup(runtime, mark >= 0 ? endGroup() : performance.now());
-  },
-  stepEnded(task: Task<unknown>): void {
-    counters.steps++;
-    if (++grouped < GROUP) return;
-    startGroup((task as TaskRecord<unknown>).runtime, mark >= 0 ? endGroup() : performance.now());
-  },
-  drained(): void {
-    if (mark >= 0 && grouped > 0) endGroup();
-    mark = -1;
-    coarseRuntime = null;
+    const record = task as TaskRecord<unknown>;
+    record.observedAt = observedNow(record.runtime);
   },
   hostYield(): void {
     counters.hostYields++;
-  },
-  parked(task: Task<unknown>): void {
-    counters.parks++;
-    stamp(task as TaskRecord<unknown>);
-  },
-  woken(task: Task<unknown>): void {
-    counters.wakes++;
-    stamp(task as TaskRecord<unknown>);
   },
   ended(): void {
     counters.ended++;

@@ -7,6 +7,7 @@ import { channel, sleep, spawn, yieldNow } from "../../src/index.js";
 import { Mutex } from "../../src/sync/index.js";
 import { metrics, track } from "../../src/observe/index.js";
 import { runTest } from "../../src/testing/index.js";
+import { addProbe } from "../../src/core/probes.js";
 
 test("a snapshot: tasks runnable and parked, counters that move with the run, channels' and mutexes' stats", async () => {
   const stop = track();
@@ -59,4 +60,49 @@ test("without track(), channels are not registered and the counters stand still"
   const after = metrics();
   assert.equal(after.scheduler.steps, before.scheduler.steps);
   assert.equal(after.timers.set, before.timers.set);
+});
+
+test("the run loop's own counts (steps, parks, wakes) agree with a probe that counts the same hooks, read inside a drain and after it", async () => {
+  // The run loop counts a group of steps in its runtime and adds them up when the
+  // group ends; a probe sees each event as it happens. The two must agree.
+  const seen = { stepped: 0, parked: 0, woken: 0 };
+  const removeProbe = addProbe({
+    stepped: () => seen.stepped++,
+    parked: () => seen.parked++,
+    woken: () => seen.woken++,
+  });
+  const stop = track();
+  try {
+    const before = metrics().scheduler;
+    const base = { ...seen };
+    await runTest(function* () {
+      const ping = channel<number>(0);
+      const pong = channel<number>(0);
+      const ponger = yield* spawn(function* () {
+        for (let i = 0; i < 37; i++) yield* pong.send((yield* ping.receive()) + 1);
+      });
+      let v = 0;
+      for (let i = 0; i < 37; i++) {
+        yield* ping.send(v);
+        v = yield* pong.receive();
+        if (i === 20) {
+          // In the middle of the drain, with a group of steps under way: the step
+          // executing now is one the probe has seen and the loop has not counted yet.
+          const now = metrics().scheduler;
+          assert.equal(now.steps - before.steps, seen.stepped - base.stepped - 1);
+          assert.equal(now.parks - before.parks, seen.parked - base.parked);
+        }
+      }
+      yield* ponger;
+    });
+    const after = metrics().scheduler;
+    assert.ok(seen.stepped - base.stepped > 2 * 37, "the run took more steps than its round trips");
+    assert.deepEqual(
+      { steps: after.steps - before.steps, parks: after.parks - before.parks, wakes: after.wakes - before.wakes },
+      { steps: seen.stepped - base.stepped, parks: seen.parked - base.parked, wakes: seen.woken - base.woken },
+    );
+  } finally {
+    stop();
+    removeProbe();
+  }
 });
