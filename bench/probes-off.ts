@@ -2,8 +2,7 @@
  * What the probe sites cost when nothing listens (issue 12's "≤ 2% when off"):
  * ping-pong on this tree's build (`dist/`, from `npm run build`) against a copy
  * of it with every probe site (`if (probing.on) dispatch.…;`, the run loop's
- * `watched.step` branch, the drain's `quietDrain` note, its start and end of
- * watching and its `drainsUnderWay` entry) deleted, in alternating
+ * `watched.step` branch, the drain's start and end of watching and its `drainsUnderWay` entry) deleted, in alternating
  * pairs of fresh processes, the order swapped each pair. It fails if any read
  * of `probing.on` is left in the stripped copy.
  *
@@ -41,10 +40,8 @@ for (const name of readdirSync(join(stripped, "core"))) {
   const out = text
     .replace(/if \(probing\.on\)\s*(?:dispatch|watched)\.\w+\([^;]*\);/g, () => (sites++, ";"))
     // The run loop's one check a step, and the drain's note that nobody watches, its start and end of watching.
-    .replace(/if \(this\.quietDrain\)\s*step\(task\);\s*else\s*watched\.step\(this, task\);/g, () => (sites++, "step(task);"))
-    .replace(/this\.quietDrain = !probing\.on;/g, () => (sites++, "this.quietDrain = true;"))
-    .replace(/if \(!this\.quietDrain\)\s*watched\.watch\(this\);/g, () => (sites++, ";"))
-    .replace(/if \(!this\.quietDrain\)\s*watched\.unwatch\(this\);/g, () => (sites++, ";"))
+    .replace(/if \(this\.muted === UNWATCHED\)\s*step\(task\);\s*else\s*watched\.step\(this, task\);/g, () => (sites++, "step(task);"))
+    .replace(/if \(this\.muted !== UNWATCHED\)\s*watched\.unwatch\(this\);/g, () => (sites++, ";"))
     .replace(/drainsUnderWay\.(?:push\(this\)|pop\(\));/g, () => (sites++, ";"));
   if (/probing\.on|\bwatched\.\w+\(|drainsUnderWay\./.test(out)) throw new Error(`core/${name} still has a probe site after stripping: teach this script its new site`);
   writeFileSync(file, out);

@@ -12,7 +12,7 @@
  *   npm run bench -- --quick         smoke run (under a minute): bench/results/quick.json, quick.svg
  *   npm run bench -- --filter depth  only cases whose id matches (regex; repeatable): partial.json
  *   npm run bench -- --list          the cases, and which are pending
- *   npm run bench -- --procs 5       processes per case (default 3 full, 1 quick; slow peers 1)
+ *   npm run bench -- --procs 5       processes per case (default 3 full, or the case's own `procs`; 1 quick; slow peers 1)
  *   npm run bench -- --tsx           run the TypeScript through tsx instead of compiling it first (see lib/strand.ts)
  *   npm run bench -- --redraw bench/results/latest.json   print a stored run again, re-check the bars, redraw its chart
  *   npm run bench -- --baseline HEAD~1   Strand's cases against an earlier commit, as new ÷ old ratios (lib/baseline.ts):
@@ -115,7 +115,12 @@ const started = Date.now();
 const startedAt = new Date();
 const info = machine();
 const vers = versions();
-const method = `each case in ${procsPerCase} fresh process${procsPerCase > 1 ? "es" : ""} (slow peers: 1), rounds interleaved; ${iterations} timed iterations per process (mitata, GC between), median of process medians`;
+/** The cases that set their own process count (`Case.procs`), for the method line. */
+function ownCounts(): string {
+  const own = selected.filter((c) => c.procs !== undefined);
+  return own.length === 0 ? "" : `; ${own.map((c) => c.id).join(", ")}: ${Math.max(...own.map((c) => c.procs!))}`;
+}
+const method = `each case in ${procsPerCase} fresh process${procsPerCase > 1 ? "es" : ""} (slow peers: 1${procs === undefined && !quick ? ownCounts() : ""}), rounds interleaved; ${iterations} timed iterations per process (mitata, GC between), median of process medians`;
 
 console.log(`Strand benchmarks · ${mode} run · ${startedAt.toISOString()}`);
 console.log(`machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB · ${info.os} · Linux ${info.kernel} · Node ${info.node} (V8 ${info.v8}) · load ${info.loadAverage.start.toFixed(2)}`);
@@ -137,8 +142,11 @@ for (const c of selected) {
 }
 const runnable = selected.filter((c) => !pending.has(c.id));
 const jobs: Case[] = [];
-for (let round = 0; round < procsPerCase; round++) {
-  for (const c of runnable) if (round === 0 || !c.slow) jobs.push(c);
+/** A case's processes: `--procs`, else its own count in a full run, else the default; slow cases one. */
+const processesOf = (c: Case): number => (c.slow ? 1 : (procs ?? (quick ? procsPerCase : (c.procs ?? procsPerCase))));
+const rounds = Math.max(...runnable.map(processesOf), 0);
+for (let round = 0; round < rounds; round++) {
+  for (const c of runnable) if (round < processesOf(c)) jobs.push(c);
 }
 if (pending.size > 0) console.log(`${pending.size} case(s) pending, skipped: ${[...new Set(pending.values())].join("; ")}\n`);
 

@@ -56,6 +56,12 @@ export interface Case {
   needs?: Feature[];
   /** Slow cases run in one process only (one round). */
   slow?: boolean;
+  /**
+   * Processes in a full run when the default (3) leaves the median as noisy as
+   * the margin of a bar the case is judged by (a bar comparing two of Strand's
+   * own cases a few percent apart). `--procs` overrides it.
+   */
+  procs?: number;
   /** Timed iterations per process in a full run, when the default (3) would take too long. */
   iterations?: number;
   /**

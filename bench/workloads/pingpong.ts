@@ -18,6 +18,14 @@ import { request } from "node:http";
 
 export const G = "ping-pong · rendezvous channels";
 
+/**
+ * Processes for the three cases the watching bar compares (≤ 1.15× with the
+ * monitor connected): one process's time varies by ±5% with V8's choices, as
+ * much as the bar's margin, so their medians take more processes than the
+ * default 3.
+ */
+const WATCHING_PROCS = 7;
+
 function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
   let resolve!: (value: T) => void;
   const promise = new Promise<T>((r) => (resolve = r));
@@ -34,6 +42,7 @@ export const cases: Case[] = [
     needs: ["channel"],
     variant: "channel(0) ×2, spawn + send/receive",
     unit: "round trip",
+    procs: WATCHING_PROCS,
     n: sizes(1_000_000),
     async load() {
       return { run: await strandPingPong() };
@@ -46,6 +55,7 @@ export const cases: Case[] = [
     needs: ["channel", "monitor"],
     variant: "the same with track() on (probes and counters)",
     unit: "round trip",
+    procs: WATCHING_PROCS,
     n: sizes(1_000_000),
     async load() {
       const { track } = await import("../../src/observe/index.js");
@@ -60,6 +70,7 @@ export const cases: Case[] = [
     needs: ["channel", "monitor"],
     variant: "the same with serve() streaming to a connected monitor",
     unit: "round trip",
+    procs: WATCHING_PROCS,
     n: sizes(1_000_000),
     async load() {
       const { serve } = await import("../../src/observe/serve/index.js");

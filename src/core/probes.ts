@@ -30,7 +30,7 @@
  * observer cannot break the program it observes).
  */
 import type { Runtime } from "./runtime.js";
-import { settledTally, watching, type tally } from "./watch.js";
+import { settledTally, stampUnderWay, watching, type tally } from "./watch.js";
 import type { Task } from "./task.js";
 
 /** What a parked task waits on, as a probe sees it. */
@@ -62,7 +62,7 @@ export const probing = { on: false };
 
 /**
  * The runtimes draining now, innermost last (a run inside a step nests its
- * drain). A drain notes at its start whether nobody watches (`quietDrain`):
+ * drain). A drain notes at its start whether nobody watches (`Runtime.muted`):
  * its run loop and wake-ups then read only that field of their own runtime. A
  * probe installed in the middle of a drain makes it watched: wake-ups are
  * seen at once, the run loop's events from the next step on.
@@ -86,6 +86,11 @@ export const listening = { step: false, woken: false };
 /** What the run loop counted while watched (core/watch.ts `tally`), with the groups of steps under way added. */
 export function counted(): Readonly<typeof tally> {
   return settledTally(drainsUnderWay);
+}
+
+/** Before a dump reads tasks' stamps: the tasks queued in the drains under way are stamped (core/watch.ts). */
+export function stampQueuedUnderWay(): void {
+  stampUnderWay(drainsUnderWay);
 }
 
 const probes: Probe[] = [];

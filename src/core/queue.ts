@@ -12,7 +12,8 @@
  */
 import type { TaskRecord } from "./task.js";
 
-class Ring {
+/** @internal One priority level: a ring of tasks; an entry is live while its task's `queuedAt` is its position. */
+export class Ring {
   items: (TaskRecord<unknown> | undefined)[] = new Array(64);
   mask = 63;
   head = 0;
@@ -53,8 +54,8 @@ class Ring {
 }
 
 export class ReadyQueue {
-  /** Levels in descending priority; level 0 exists from the start. */
-  private levels: Ring[] = [new Ring(0)];
+  /** @internal Levels in descending priority; level 0 exists from the start (read by core/watch.ts). */
+  readonly levels: Ring[] = [new Ring(0)];
   runNext: TaskRecord<unknown> | null = null;
 
   push(task: TaskRecord<unknown>): void {

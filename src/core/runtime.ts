@@ -19,6 +19,7 @@ import { TimerHeap, type TimerEntry } from "./timers.js";
 import { bodyDone, fail, interrupt, recordError, requestTeardownAtYield } from "./lifecycle.js";
 import { DeadlockError } from "./errors.js";
 import { dispatch, drainsUnderWay, probing, watched } from "./probes.js";
+import { UNWATCHED, WATCHED } from "./muted.js";
 import { captureThrow, frameDepth, popFrame, pushFrame } from "./frames.js";
 import { ended, type TaskRecord } from "./task.js";
 import { BUDGET, bind, budgetLeft, currentTask } from "./registers.js";
@@ -85,8 +86,8 @@ export class Runtime {
   readonly ready = new ReadyQueue();
   readonly timers = new TimerHeap();
   draining = false;
-  /** @internal Draining, and no probe is installed (probes.ts: `drainsUnderWay`): the run loop and `wake` skip the probe sites. */
-  quietDrain = false;
+  /** @internal What the drain under way mutes of the probe sites (core/muted.ts), noted at its start. */
+  muted = WATCHED;
   /**
    * @internal The run loop's state while a drain is watched, kept and read by
    * core/watch.ts (fields of the runtime, in a register, rather than of a
@@ -145,11 +146,12 @@ export class Runtime {
 
   /**
    * `schedule` for a task that was parked: probes see it woken. In a drain
-   * nobody watches (the common case of a hand-off) this reads one field.
+   * where no probe needs to see it (the common case of a hand-off, also with
+   * tracking on) this reads one field.
    */
   wake(task: TaskRecord<unknown>): void {
     if (task.queuedAt < 0) this.ready.push(task);
-    if (!this.quietDrain) this.wakeWatched(task);
+    if (this.muted === WATCHED) this.wakeWatched(task);
   }
 
   private wakeWatched(task: TaskRecord<unknown>): void {
@@ -204,8 +206,8 @@ export class Runtime {
     this.kicked = false;
     if (this.draining) return;
     this.draining = true;
-    this.quietDrain = !probing.on;
-    if (!this.quietDrain) watched.watch(this);
+    this.muted = UNWATCHED;
+    if (probing.on) watched.watch(this);
     const context = this.context;
     const outer = active;
     outer.task = currentTask(); // save the outer context's registers
@@ -225,7 +227,7 @@ export class Runtime {
         const task = this.ready.shift();
         if (task === undefined) break;
         if (start < 0 && work > 0) start = performance.now();
-        if (this.quietDrain) step(task);
+        if (this.muted === UNWATCHED) step(task);
         else watched.step(this, task);
         // A step may include up to BUDGET immediate completions: count them as work too,
         // so a loop of ready operations still returns to the host within the slice.
@@ -245,8 +247,8 @@ export class Runtime {
       active = outer;
       bind(outer.task, outer.budget); // and restore them
       this.draining = false;
-      if (!this.quietDrain) watched.unwatch(this);
-      this.quietDrain = false;
+      if (this.muted !== UNWATCHED) watched.unwatch(this);
+      this.muted = WATCHED;
       if (probing.on) dispatch.drained();
     }
     this.arm();

@@ -4,11 +4,14 @@
  * (probes.ts), so a program that never watches bundles none of it.
  *
  * While watched, the run loop itself, with no call to a probe, counts steps,
- * parks and wakes (`tally`) and stamps each task it parks or wakes with its
- * runtime's clock (`task.observedAt`, whole ms): a hand-off passes a step, a
- * park and a wake, and a probe's call at each would cost about as much as
- * what is counted there. The probes' stepped, parked, stepEnded and woken
- * hooks are called only if some probe has them (`listening`).
+ * parks and wakes (`tally`) and stamps each task with its runtime's clock
+ * (`task.observedAt`, whole ms) when it parks and when it steps after a wake:
+ * a hand-off passes a step, a park and a wake, and a probe's call at each
+ * would cost about as much as what is counted there. The wake itself passes
+ * nothing unless a probe listens to `woken` (`WAKES_UNWATCHED`): tasks still
+ * queued when the drain ends (or a dump is taken inside it) are stamped then.
+ * The probes' stepped, parked, stepEnded and woken hooks are called only if
+ * some probe has them (`listening`).
  *
  * Invariants:
  * - Time is read once per group of GROUP steps: a drain counts the group in
@@ -21,6 +24,7 @@ import { RealClock } from "./clock.js";
 import { dispatch, listening } from "./probes.js";
 import { NONE } from "./resume.js";
 import { step, type Runtime } from "./runtime.js";
+import { WAKES_UNWATCHED, WATCHED } from "./muted.js";
 import type { TaskRecord } from "./task.js";
 
 /**
@@ -67,13 +71,14 @@ export const watching = {
    * was added during it (probes.ts).
    */
   watch(runtime: Runtime): void {
+    runtime.muted = listening.woken ? WATCHED : WAKES_UNWATCHED;
     if (runtime.groupStart >= 0) return;
-    runtime.quietDrain = false;
     startGroup(runtime, performance.now());
   },
 
-  /** The watched drain is over: its last group of steps is counted. */
+  /** The watched drain is over: its last group of steps is counted, and the tasks it left queued are stamped. */
   unwatch(runtime: Runtime): void {
+    if (runtime.muted === WAKES_UNWATCHED) stampQueued(runtime);
     if (runtime.steps > 0) endGroup(runtime); // a park or wake is counted with its step
     runtime.groupStart = -1;
   },
@@ -86,7 +91,12 @@ export const watching = {
   step(runtime: Runtime, task: TaskRecord<unknown>): void {
     const hooked = listening.step;
     if (task.resumeKind !== NONE) {
-      if (task.suspension !== null) runtime.wakes++; // it was parked, and was woken (`step` clears the suspension)
+      if (task.suspension !== null) {
+        // It was parked and was woken (`step` clears the suspension): counted
+        // and stamped here, in the run loop, rather than on the hand-off's path.
+        runtime.wakes++;
+        task.observedAt = runtime.watchedAt;
+      }
       if (hooked) dispatch.stepped(task);
       step(task);
       const wait = task.suspension;
@@ -100,12 +110,42 @@ export const watching = {
     if (hooked) dispatch.stepEnded(task);
   },
 
-  /** A parked task was woken: stamped now, counted when it steps (off the hand-off's path). */
+  /**
+   * A parked task was woken outside a drain (a host callback's), or in a drain
+   * where a probe listens to `woken`: stamped now, and counted when it steps.
+   */
   wake(runtime: Runtime, task: TaskRecord<unknown>): void {
     task.observedAt = observedNow(runtime);
     if (listening.woken) dispatch.woken(task);
   },
 };
+
+/**
+ * Stamps the tasks queued on `runtime` (woken in a drain whose wakes are
+ * quiet, and still waiting for their step) with the time of the current
+ * group: a ready task's time is so exact to within a drain's time slice.
+ */
+function stampQueued(runtime: Runtime): void {
+  const at = runtime.watchedAt;
+  const ready = runtime.ready;
+  if (ready.runNext !== null) ready.runNext.observedAt = at;
+  for (const ring of ready.levels) {
+    for (let position = ring.head; position < ring.tail; position++) {
+      const task = ring.items[position & ring.mask];
+      if (task !== undefined && task.queuedAt === position) task.observedAt = at;
+    }
+  }
+}
+
+/**
+ * Before a reader inside a drain looks at tasks' stamps (a dump): the tasks
+ * queued in the drains under way whose wakes are quiet are stamped now.
+ */
+export function stampUnderWay(drains: readonly Runtime[]): void {
+  for (const runtime of drains) {
+    if (runtime.muted === WAKES_UNWATCHED) stampQueued(runtime);
+  }
+}
 
 /** Starts a group of steps at `at` (performance.now()): reads the runtime's clock once for the group. */
 function startGroup(runtime: Runtime, at: number): void {

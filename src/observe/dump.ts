@@ -13,6 +13,7 @@ import { framesOf, isDetached, siteOf, stackEntries, stackLine } from "../core/f
 import { NONE } from "../core/resume.js";
 import { COMPLETING, CLOSING, ended, PENDING, TaskRecord, type Task, type TaskState } from "../core/task.js";
 import { changedAt } from "./track.js";
+import { stampQueuedUnderWay } from "../core/probes.js";
 import { checkOptions, show } from "../validate.js";
 
 /** What a task is doing within its state. */
@@ -100,6 +101,7 @@ function checkRoot(what: string, root: unknown): TaskRecord<unknown> | undefined
 }
 
 function dumpRuntime(runtime: Runtime, from: TaskRecord<unknown>): RuntimeDump {
+  stampQueuedUnderWay(); // a dump taken inside a drain: the tasks it woke are stamped
   const now = runtime.clock.now();
   const counts = { ready: 0, parked: 0 };
   const root = dumpTree(from, now, counts);

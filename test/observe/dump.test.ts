@@ -79,6 +79,25 @@ describe("dump()", () => {
     }
   });
 
+  test("with track(), a task woken by the step under way is ready since its wake, not since it parked", async () => {
+    // Tracking does not stamp a wake inside a drain as it happens (it stays off the
+    // hand-off's path): a dump taken inside the drain stamps the tasks still queued.
+    const stop = track();
+    try {
+      await runTest(function* () {
+        const jobs = channel<number>(0, { name: "jobs" });
+        const consumer = yield* spawn(function* consumer() { yield* jobs.receive(); });
+        yield* sleep(400);
+        assert.equal(jobs.trySend(1).ok, true, "handed to the parked consumer, which is now queued");
+        const woken = find(dumpJSON({ root: yield* current() }).runtimes[0].root, "consumer");
+        assert.deepEqual({ activity: woken.activity, forMs: woken.forMs }, { activity: "ready", forMs: 0 });
+        yield* consumer;
+      });
+    } finally {
+      stop();
+    }
+  });
+
   test("without track() the time in an activity is unknown and not shown", () =>
     runTest(function* () {
       const task = yield* spawn(function* sleeper() { yield* sleep(10); });
