@@ -117,7 +117,10 @@ function resumeCase(steps: number): Case {
     ...(steps === 10 ? { ref: 1 } : {}),
     variant: `restore a coroutine's checkpoint after ${steps} recorded steps`,
     unit: "restore",
-    n: sizes(200, 4),
+    // 2,000 restores (about 100 ms) per iteration: 200 took 10 ms, and the
+    // two cases' times then jumped between 33 and 97 µs from process to process.
+    n: sizes(2_000, 10),
+    procs: 5,
     needs: ["durable"],
     async load() {
       const { workflows, store: durable, strand, dir } = await modules();
