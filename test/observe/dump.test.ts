@@ -98,6 +98,42 @@ describe("dump()", () => {
     }
   });
 
+  test("with track(), a task still queued when the run loop hands back to the host is stamped then", async () => {
+    // The run loop returns to the host once a drain has done 256 units of work and
+    // used its 8 ms slice; a task it woke and had no turn for is stamped as it goes.
+    const stop = track();
+    try {
+      await runTest(function* () {
+        const jobs = channel<number>(0, { name: "jobs" });
+        const consumer = yield* spawn(function* consumer() { yield* jobs.receive(); });
+        let seen: TaskDump | undefined;
+        yield* spawn(
+          function* busy() {
+            const filler = channel<number>(1_000);
+            yield* sleep(400);
+            assert.equal(jobs.trySend(1).ok, true); // the consumer is queued, below this task's priority
+            // Queued before the drain hands back, so it runs before the next drain.
+            setImmediate(() => (seen = find(dumpJSON({ root: consumer }).runtimes[0].root, "consumer")));
+            for (let round = 0; round < 3; round++) {
+              // 128 immediate sends use a step's whole budget (129 units of work): the
+              // task is requeued, and two such steps make the drain look at its slice,
+              // used up by the spin (the slice is real time, 8 ms, under any clock).
+              for (let i = 0; i < 128; i++) yield* filler.send(i);
+              const start = performance.now();
+              while (performance.now() - start < 10);
+              for (let i = 0; i < 128; i++) filler.tryReceive();
+            }
+          },
+          { priority: 2 },
+        );
+        yield* consumer;
+        assert.deepEqual({ activity: seen?.activity, forMs: seen?.forMs }, { activity: "ready", forMs: 0 });
+      });
+    } finally {
+      stop();
+    }
+  });
+
   test("without track() the time in an activity is unknown and not shown", () =>
     runTest(function* () {
       const task = yield* spawn(function* sleeper() { yield* sleep(10); });
