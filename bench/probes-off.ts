@@ -1,10 +1,11 @@
 /**
  * What the probe sites cost when nothing listens (issue 12's "≤ 2% when off"):
  * ping-pong on this tree's build (`dist/`, from `npm run build`) against a copy
- * of it with every probe site (`if (probing.on) dispatch.…;`, the run loop's
- * `watched.step` branch, the drain's start and end of watching and its `drainsUnderWay` entry) deleted, in alternating
- * pairs of fresh processes, the order swapped each pair. It fails if any read
- * of `probing.on` is left in the stripped copy.
+ * of it with every probe site deleted (`if (probing.on) dispatch.…;`, the run
+ * loop's `watched.step` branch, the drain's end of watching and its
+ * `drainsUnderWay` entry), in alternating pairs of fresh processes, the order
+ * swapped each pair. It fails if any read of `probing.on` is left in the
+ * stripped copy.
  *
  *   npm run build && npx tsx bench/probes-off.ts [pairs=40] [V8 flags, e.g. --single-threaded]
  *

@@ -117,8 +117,9 @@ const info = machine();
 const vers = versions();
 /** The cases that set their own process count (`Case.procs`), for the method line. */
 function ownCounts(): string {
-  const own = selected.filter((c) => c.procs !== undefined);
-  return own.length === 0 ? "" : `; ${own.map((c) => c.id).join(", ")}: ${Math.max(...own.map((c) => c.procs!))}`;
+  const byCount = new Map<number, string[]>();
+  for (const c of selected) if (c.procs !== undefined && !c.slow) byCount.set(c.procs, [...(byCount.get(c.procs) ?? []), c.id]);
+  return [...byCount].map(([count, ids]) => `; ${ids.join(", ")}: ${count}`).join("");
 }
 const method = `each case in ${procsPerCase} fresh process${procsPerCase > 1 ? "es" : ""} (slow peers: 1${procs === undefined && !quick ? ownCounts() : ""}), rounds interleaved; ${iterations} timed iterations per process (mitata, GC between), median of process medians`;
 

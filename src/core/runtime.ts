@@ -29,7 +29,6 @@ export { BUDGET, budgetSpent, currentTask, requireCurrent } from "./registers.js
 /** How long one drain may run before it returns to the host event loop. */
 const SLICE_MS = 8;
 
-
 /**
  * The run context: what a drain binds — the executing task, what is left of
  * its budget, and the lifecycle work list (task.ts) — one per runtime. `active`

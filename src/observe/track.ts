@@ -45,12 +45,9 @@ export function takeLongestStep(): number {
 }
 
 /*
- * The probe counts the rarer events and stamps a task when it is spawned. The
- * run loop stamps it when it parks and is woken (core/watch.ts): during a drain with its runtime's clock as read at the start of the
- * current group of steps, outside one (a wake from a host callback) with the
- * clock read then. A step is not stamped: it ends by parking (stamped), being
- * woken again (stamped), or closing, whose time is counted from the task's
- * last wake.
+ * The probe counts the rarer events and stamps a task when it is spawned; the
+ * run loop stamps it when it parks and when it steps after a wake, and a task
+ * still queued when a drain ends or a dump is taken (core/watch.ts).
  */
 const probe = {
   spawned(task: Task<unknown>): void {

@@ -2,9 +2,19 @@
 // what), woken, ended, timer set and fired — seen by a listener outside core.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { channel, sleep, spawn, yieldNow } from "../../src/index.js";
+import { channel, sleep, spawn, yieldNow, type Channel } from "../../src/index.js";
 import { addProbe, probing } from "../../src/core/probes.js";
 import { runTest } from "../../src/testing/index.js";
+
+/** A task named "worker" that receives one value from `ch` and returns it. */
+function receiver(ch: Channel<number>) {
+  return spawn(
+    function* () {
+      return yield* ch.receive();
+    },
+    { name: "worker" },
+  );
+}
 
 test("a probe sees a task's life: spawned, stepped, parked on what, woken, ended; and timers", async () => {
   const events: string[] = [];
@@ -22,12 +32,7 @@ test("a probe sees a task's life: spawned, stepped, parked on what, woken, ended
     await runTest(
       function* () {
         const ch = channel<number>(0, { name: "jobs" });
-        const worker = yield* spawn(
-          function* () {
-            return yield* ch.receive();
-          },
-          { name: "worker" },
-        );
+        const worker = yield* receiver(ch);
         yield* sleep(5);
         yield* ch.send(1);
         yield* worker;
@@ -78,12 +83,7 @@ test("a probe added inside a task sees wake-ups at once and the run loop's event
     await runTest(
       function* () {
         const ch = channel<number>(0, { name: "jobs" });
-        const worker = yield* spawn(
-          function* () {
-            return yield* ch.receive();
-          },
-          { name: "worker" },
-        );
+        const worker = yield* receiver(ch);
         yield* yieldNow(); // the worker parks on the receive, unwatched
         remove = addProbe({
           parked: (task, wait) => events.push(`parked ${name(task)}: ${wait.describe()}`),

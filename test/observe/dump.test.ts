@@ -24,6 +24,16 @@ const outer = fn(function* outer(): Operation<void> {
   yield* inner();
 });
 
+/** `runTest(body)` with `track()` on for its length. */
+async function runTracked<T>(...args: Parameters<typeof runTest<T>>): Promise<T> {
+  const stop = track();
+  try {
+    return await runTest(...args);
+  } finally {
+    stop();
+  }
+}
+
 /** The text with task ids replaced by #N, so expectations do not depend on how many tasks earlier tests made. */
 const anonymous = (text: string) => text.replace(/#\d+/g, "#N");
 
@@ -38,100 +48,85 @@ function find(task: TaskDump, name: string): TaskDump {
 
 describe("dump()", () => {
   test("the tree as text: state, activity, time in it, what it waits on, priority, and each task's coroutine stack", async () => {
-    const stop = track();
-    try {
-      await runTest(
-        function* () {
-          const jobs = channel<number>(0, { name: "jobs" });
-          const lock = new Mutex({ name: "db" });
-          yield* lock.lock();
-          yield* spawn(function* worker() { yield* outer(); }, { priority: 2 });
-          yield* spawn(function* consumer() { yield* jobs.receive(); });
-          yield* spawn(function* writer() { yield* lock.lock(); });
-          yield* sleep(250);
-          const text = dump({ root: yield* current() });
-          assert.equal(
-            anonymous(text),
-            [
-              "runtime of dumps#N at t=250ms: 0 ready, 3 parked, 1 timer, 0 outside",
-              "  dumps#N executing for 0ms (priority 0)",
-              "      at dumps",
-              "    worker#N parked for 250ms on sleep until t=1000 (priority 2)",
-              "        at inner",
-              "        at outer",
-              "        at worker",
-              '    consumer#N parked for 250ms on receive on channel "jobs" (priority 0)',
-              "        at consumer",
-              "    writer#N parked for 250ms on lock of mutex \"db\" (priority 0)",
-              "        at writer",
-              "",
-            ].join("\n"),
-          );
-          lock.unlock();
-          jobs.close();
-        },
-        { name: "dumps" },
-      ).catch((error) => {
-        if (!(error instanceof Error) || !/closed/.test(error.message)) throw error;
-      });
-    } finally {
-      stop();
-    }
+    await runTracked(
+      function* () {
+        const jobs = channel<number>(0, { name: "jobs" });
+        const lock = new Mutex({ name: "db" });
+        yield* lock.lock();
+        yield* spawn(function* worker() { yield* outer(); }, { priority: 2 });
+        yield* spawn(function* consumer() { yield* jobs.receive(); });
+        yield* spawn(function* writer() { yield* lock.lock(); });
+        yield* sleep(250);
+        const text = dump({ root: yield* current() });
+        assert.equal(
+          anonymous(text),
+          [
+            "runtime of dumps#N at t=250ms: 0 ready, 3 parked, 1 timer, 0 outside",
+            "  dumps#N executing for 0ms (priority 0)",
+            "      at dumps",
+            "    worker#N parked for 250ms on sleep until t=1000 (priority 2)",
+            "        at inner",
+            "        at outer",
+            "        at worker",
+            '    consumer#N parked for 250ms on receive on channel "jobs" (priority 0)',
+            "        at consumer",
+            "    writer#N parked for 250ms on lock of mutex \"db\" (priority 0)",
+            "        at writer",
+            "",
+          ].join("\n"),
+        );
+        lock.unlock();
+        jobs.close();
+      },
+      { name: "dumps" },
+    ).catch((error) => {
+      if (!(error instanceof Error) || !/closed/.test(error.message)) throw error;
+    });
   });
 
   test("with track(), a task woken by the step under way is ready since its wake, not since it parked", async () => {
     // Tracking does not stamp a wake inside a drain as it happens (it stays off the
     // hand-off's path): a dump taken inside the drain stamps the tasks still queued.
-    const stop = track();
-    try {
-      await runTest(function* () {
-        const jobs = channel<number>(0, { name: "jobs" });
-        const consumer = yield* spawn(function* consumer() { yield* jobs.receive(); });
-        yield* sleep(400);
-        assert.equal(jobs.trySend(1).ok, true, "handed to the parked consumer, which is now queued");
-        const woken = find(dumpJSON({ root: yield* current() }).runtimes[0].root, "consumer");
-        assert.deepEqual({ activity: woken.activity, forMs: woken.forMs }, { activity: "ready", forMs: 0 });
-        yield* consumer;
-      });
-    } finally {
-      stop();
-    }
+    await runTracked(function* () {
+      const jobs = channel<number>(0, { name: "jobs" });
+      const consumer = yield* spawn(function* consumer() { yield* jobs.receive(); });
+      yield* sleep(400);
+      assert.equal(jobs.trySend(1).ok, true, "handed to the parked consumer, which is now queued");
+      const woken = find(dumpJSON({ root: yield* current() }).runtimes[0].root, "consumer");
+      assert.deepEqual({ activity: woken.activity, forMs: woken.forMs }, { activity: "ready", forMs: 0 });
+      yield* consumer;
+    });
   });
 
   test("with track(), a task still queued when the run loop hands back to the host is stamped then", async () => {
     // The run loop returns to the host once a drain has done 256 units of work and
     // used its 8 ms slice; a task it woke and had no turn for is stamped as it goes.
-    const stop = track();
-    try {
-      await runTest(function* () {
-        const jobs = channel<number>(0, { name: "jobs" });
-        const consumer = yield* spawn(function* consumer() { yield* jobs.receive(); });
-        let seen: TaskDump | undefined;
-        yield* spawn(
-          function* busy() {
-            const filler = channel<number>(1_000);
-            yield* sleep(400);
-            assert.equal(jobs.trySend(1).ok, true); // the consumer is queued, below this task's priority
-            // Queued before the drain hands back, so it runs before the next drain.
-            setImmediate(() => (seen = find(dumpJSON({ root: consumer }).runtimes[0].root, "consumer")));
-            for (let round = 0; round < 3; round++) {
-              // 128 immediate sends use a step's whole budget (129 units of work): the
-              // task is requeued, and two such steps make the drain look at its slice,
-              // used up by the spin (the slice is real time, 8 ms, under any clock).
-              for (let i = 0; i < 128; i++) yield* filler.send(i);
-              const start = performance.now();
-              while (performance.now() - start < 10);
-              for (let i = 0; i < 128; i++) filler.tryReceive();
-            }
-          },
-          { priority: 2 },
-        );
-        yield* consumer;
-        assert.deepEqual({ activity: seen?.activity, forMs: seen?.forMs }, { activity: "ready", forMs: 0 });
-      });
-    } finally {
-      stop();
-    }
+    await runTracked(function* () {
+      const jobs = channel<number>(0, { name: "jobs" });
+      const consumer = yield* spawn(function* consumer() { yield* jobs.receive(); });
+      let seen: TaskDump | undefined;
+      yield* spawn(
+        function* busy() {
+          const filler = channel<number>(1_000);
+          yield* sleep(400);
+          assert.equal(jobs.trySend(1).ok, true); // the consumer is queued, below this task's priority
+          // Queued before the drain hands back, so it runs before the next drain.
+          setImmediate(() => (seen = find(dumpJSON({ root: consumer }).runtimes[0].root, "consumer")));
+          for (let round = 0; round < 3; round++) {
+            // 128 immediate sends use a step's whole budget (129 units of work): the
+            // task is requeued, and two such steps make the drain look at its slice,
+            // used up by the spin (the slice is real time, 8 ms, under any clock).
+            for (let i = 0; i < 128; i++) yield* filler.send(i);
+            const start = performance.now();
+            while (performance.now() - start < 10);
+            for (let i = 0; i < 128; i++) filler.tryReceive();
+          }
+        },
+        { priority: 2 },
+      );
+      yield* consumer;
+      assert.deepEqual({ activity: seen?.activity, forMs: seen?.forMs }, { activity: "ready", forMs: 0 });
+    });
   });
 
   test("without track() the time in an activity is unknown and not shown", () =>
