@@ -67,6 +67,11 @@ export class Socket extends Handle {
     return this.name;
   }
 
+  /** @internal What reads this socket's stream. Whatever else reads the socket (the IPC bridge) reads through it: a second reader of the stream would get every chunk twice. */
+  get source(): ReadableSource<Buffer> {
+    return this.input;
+  }
+
   /** The next bytes received (whatever has arrived, at least one byte), waiting for some; `null` once the peer has ended its side. */
   read(options?: WaitOptions): Operation<Buffer | null> {
     if (options === undefined) return this.input.read("socket.read()"); // the hot path: one trap, no clause

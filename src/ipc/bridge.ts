@@ -102,8 +102,16 @@ export interface RemoteSender<T> {
   finish(): Operation<void>;
 }
 
-function parts(transport: Transport): { readable: Readable; writable: Writable; destroy(): void } {
-  if (transport instanceof Socket) return { readable: transport.raw, writable: transport.raw, destroy: () => void transport.startClose() };
+interface Streams {
+  readable: Readable;
+  writable: Writable;
+  /** What already reads `readable` (a strand/io Socket's reader), to read through. */
+  source?: ReadableSource<Buffer>;
+  destroy(): void;
+}
+
+function parts(transport: Transport): Streams {
+  if (transport instanceof Socket) return { readable: transport.raw, writable: transport.raw, source: transport.source, destroy: () => void transport.startClose() };
   const pair = transport as { readable?: unknown; writable?: unknown };
   if (typeof pair === "object" && pair !== null && isStream(pair.readable) && isStream(pair.writable)) {
     const { readable, writable } = pair as { readable: Readable; writable: Writable };
@@ -147,10 +155,10 @@ class Wire {
   private readonly frames: Frame[] = [];
 
   constructor(
-    readonly streams: { readable: Readable; writable: Writable; destroy(): void },
+    readonly streams: Streams,
     readonly name: string,
   ) {
-    this.input = new ReadableSource<Buffer>(streams.readable, name);
+    this.input = streams.source ?? new ReadableSource<Buffer>(streams.readable, name);
     // Credits bound what is in flight, so the stream may queue up to a window of frames:
     // large frames go out as the OS takes them, without a wait for `drain` after each.
     this.output = new WritableTarget<Uint8Array>(streams.writable, name, undefined, WRITE_WINDOW);

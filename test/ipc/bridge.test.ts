@@ -250,6 +250,34 @@ describe("IPC bridge", () => {
     }
   });
 
+  test("over strand/io Sockets, megabytes go through: the bridge reads the Socket's own stream, nothing is read twice", { timeout: 30_000 }, async () => {
+    // A Socket already reads its stream for socket.read(); a second reader on the same
+    // stream got every chunk twice, and the unread copies paused the stream at its
+    // high-water mark (16 KiB on Node 20): the link stalled after a few elements.
+    const temp = tempDir();
+    try {
+      const path = join(temp.dir, "ipc.sock");
+      const size = 64 * 1024;
+      const got = await run(function* () {
+        const server = yield* listen({ path });
+        const { connect } = yield* call(() => import("../../src/io/index.js"));
+        const sending = yield* spawn(function* () {
+          const out = yield* remoteSender<Uint8Array>(yield* connect({ path }));
+          for (let i = 0; i < 64; i++) yield* out.send(new Uint8Array(size).fill(i));
+          yield* out.finish();
+        });
+        const input = yield* remoteReceiver<Uint8Array>(yield* server.accept(), { capacity: 4 });
+        const got: number[] = [];
+        yield* consumeEach(input, (bytes) => void got.push(bytes.length === size && bytes.every((b) => b === bytes[0]) ? bytes[0]! : -1));
+        yield* sending;
+        return got;
+      });
+      assert.deepEqual(got, Array.from({ length: 64 }, (_, i) => i));
+    } finally {
+      temp.remove();
+    }
+  });
+
   test("a large frame goes to the stream at once, not held corked until the run loop returns to the host", async () => {
     // Held to the end of the tick (the end of the whole drain), the other process would
     // sit idle while this one serializes the next frames.
