@@ -6,8 +6,9 @@
  *       `connections` sockets, each sending a 64-byte request and waiting for
  *       its echo before the next, `requests` in all; prints
  *       {"ns": wall time, "p99Ns": 99th percentile of the round trips}.
- *   ipc-strand <bytes>     the receiving end of a Strand remote channel over its
- *       stdin/stdout (capacity 64); prints {"received": count} on stderr at close.
+ *   ipc-strand <path>      listens on the Unix socket `path` (prints "listening"),
+ *       and receives a Strand remote channel (capacity 64) on each connection;
+ *       prints {"received": count, "bytes": total} for each at its close.
  *   ipc-node               counts child_process IPC messages; answers "done"
  *       when told how many to expect and has them all.
  */
@@ -55,17 +56,25 @@ if (mode === "echo-clients") {
   console.log(JSON.stringify({ ns, p99Ns: sorted[Math.floor(sorted.length * 0.99)] }));
   process.exit(0);
 } else if (mode === "ipc-strand") {
-  const { main } = await import("../src/index.js");
+  const { main, spawn } = await import("../src/index.js");
+  const { listen } = await import("../src/io/index.js");
   const { remoteReceiver } = await import("../src/ipc/index.js");
   await main(function* () {
-    const input = yield* remoteReceiver<Uint8Array>({ readable: process.stdin, writable: process.stdout }, { capacity: 64 });
-    let received = 0;
-    let bytes = 0;
-    for (let next; (next = yield* input.receiveCatching()).ok; ) {
-      received++;
-      bytes += next.value.length;
+    const server = yield* listen({ path: args[0]! });
+    process.stdout.write("listening\n");
+    for (;;) {
+      const socket = yield* server.accept();
+      yield* spawn(function* () {
+        const input = yield* remoteReceiver<Uint8Array>(socket, { capacity: 64 });
+        let received = 0;
+        let bytes = 0;
+        for (let next; (next = yield* input.receiveCatching()).ok; ) {
+          received++;
+          bytes += next.value.length;
+        }
+        process.stdout.write(JSON.stringify({ received, bytes }) + "\n");
+      });
     }
-    process.stderr.write(JSON.stringify({ received, bytes }) + "\n");
   });
 } else if (mode === "ipc-node") {
   let expected = -1;

@@ -10,10 +10,11 @@
  *   accept loop with a task per connection against `net.createServer` with
  *   `socket.on("data", write)`. Per request; the p99 round trip is reported.
  * - ipc: messages of 64 B and 64 KiB to a child process: Strand's remote
- *   channel over the child's stdio (capacity 64, `finish()` waits until all are
- *   received) against `child_process.fork` IPC with `serialization:
- *   "advanced"` (until the child has counted them all). Per message; the
- *   child's start is not timed.
+ *   channel over a Unix socket to the child (capacity 64, `finish()` waits
+ *   until all are received) against `child_process.fork` IPC with
+ *   `serialization: "advanced"` (until the child has counted them all). Per
+ *   message. Each side starts its child once, when the case loads, and sends
+ *   to it in every iteration: neither the start nor a cold JIT is timed.
  */
 import { spawn as spawnChild, fork, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -173,7 +174,7 @@ function ipcCase(system: "strand" | "raw", bytes: number): Case {
     group: `io · IPC to a child process, ${size} messages`,
     system,
     ref: system === "strand" ? 1 : undefined,
-    variant: system === "strand" ? "remoteSender over the child's stdio, capacity 64, finish()" : 'fork + send(), serialization: "advanced"',
+    variant: system === "strand" ? "remoteSender over a Unix socket to one child, capacity 64, finish()" : 'fork + send(), serialization: "advanced"',
     unit: "message",
     n: bytes === 64 ? { full: 200_000, quick: 20_000 } : { full: 10_000, quick: 1_000 },
     slow: true,
@@ -198,31 +199,57 @@ function ipcCase(system: "strand" | "raw", bytes: number): Case {
           },
         };
       }
-      const { run, call } = await strand();
+      // Like Node's forked child above, one child serves every iteration (its JIT warm
+      // after the first), on a Unix socket: each iteration is one connection, one remote
+      // channel; the child prints what each received.
+      const { run } = await strand();
+      const { connect } = await import("../../src/io/index.js");
       const { remoteSender } = await import("../../src/ipc/index.js");
+      const dir = mkdtempSync(join(tmpdir(), "strand-bench-ipc-"));
+      const path = join(dir, "ipc.sock");
+      const child = spawnChild(process.execPath, [...PEER_ARGS, "ipc-strand", path], { stdio: ["ignore", "pipe", "inherit"] });
+      process.on("exit", () => {
+        child.kill();
+        rmSync(dir, { recursive: true, force: true });
+      });
+      const reports = lineReader(child.stdout!);
+      check("child", await reports(), "listening");
       return {
         selfTimed: true,
         async run(n) {
-          const child = spawnChild(process.execPath, [...PEER_ARGS, "ipc-strand"], { stdio: ["pipe", "pipe", "pipe"] });
-          let report = "";
-          child.stderr!.on("data", (chunk) => (report += chunk));
-          const closed = new Promise((resolve) => child.once("close", resolve));
           let ns = 0;
           await run(function* () {
-            const out = yield* remoteSender<Uint8Array>({ readable: child.stdout!, writable: child.stdin! });
-            yield* out.send(message); // untimed: the child is up and its end open once this is taken
+            const out = yield* remoteSender<Uint8Array>(yield* connect({ path }));
+            yield* out.send(message); // untimed: the child's end is open once this is taken
             const started = process.hrtime.bigint();
             for (let i = 1; i < n; i++) yield* out.send(message);
             yield* out.finish();
             ns = Number(process.hrtime.bigint() - started);
-            yield* call(() => closed);
           });
-          check("received", JSON.parse(report).received, n);
+          check("received", JSON.parse(await reports()).received, n);
           return { ns: (ns * n) / (n - 1) };
         },
       };
     },
   };
+}
+
+/** The lines `stream` prints, one per call, in order. */
+function lineReader(stream: NodeJS.ReadableStream): () => Promise<string> {
+  const lines: string[] = [];
+  const waiting: ((line: string) => void)[] = [];
+  let text = "";
+  stream.setEncoding("utf8");
+  stream.on("data", (chunk: string) => {
+    text += chunk;
+    for (let end; (end = text.indexOf("\n")) >= 0; text = text.slice(end + 1)) {
+      const line = text.slice(0, end);
+      const waiter = waiting.shift();
+      if (waiter !== undefined) waiter(line);
+      else lines.push(line);
+    }
+  });
+  return () => (lines.length > 0 ? Promise.resolve(lines.shift()!) : new Promise((resolve) => waiting.push(resolve)));
 }
 
 export const cases: Case[] = [
