@@ -121,10 +121,13 @@ export interface SharedCodec<T> {
  * - `"bytes"`: elements are `Uint8Array`s; a receiver gets a view of the
  *   shared slab itself (no copy), valid until the next receive on the same
  *   channel object in that thread (see `sharedChannel`).
+ * - `"number"`: elements are numbers, each in a fixed slot of the ring; sends
+ *   and receives take no lock (see `NumberChannelImpl`): the fastest lane for
+ *   numbers between threads. `options.bytes` does not apply.
  * - a `SharedCodec`: your own encoding (it cannot cross threads: attach the
  *   other end with the same codec, see `attachChannel`).
  */
-export type SharedCodecOption<T> = "structured" | "bytes" | SharedCodec<T>;
+export type SharedCodecOption<T> = "structured" | "bytes" | "number" | SharedCodec<T>;
 
 export interface SharedChannelOptions<T> {
   codec?: SharedCodecOption<T>;
@@ -141,7 +144,7 @@ export interface SharedChannelHandle {
   readonly kind: "strand.sharedChannel";
   readonly buffer: SharedArrayBuffer;
   readonly name: string;
-  readonly codec: "structured" | "bytes" | "custom";
+  readonly codec: "structured" | "bytes" | "number" | "custom";
 }
 
 /** A channel in shared memory: see `sharedChannel`. */
@@ -216,18 +219,18 @@ class EpochWatch extends Notifier {
 export class SharedChannelImpl<T> implements SharedChannel<T> {
   readonly name: string;
   readonly handle: SharedChannelHandle;
-  private readonly header: Int32Array;
+  protected readonly header: Int32Array;
   private readonly data: Uint8Array;
   private readonly words: Float64Array;
   /** The slab as Int32 words: record headers. */
   private readonly slabInts: Int32Array;
   private readonly slab: number;
-  private readonly mode: "structured" | "bytes" | "custom";
+  protected readonly mode: SharedChannelHandle["codec"];
   private readonly codec: SharedCodec<T> | null;
-  private readonly onUndelivered: ((element: T) => void) | undefined;
+  protected readonly onUndelivered: ((element: T) => void) | undefined;
   /** Codec "bytes": the offset of the record whose view this thread last received, or -1. */
   private held = -1;
-  private cause: unknown = undefined;
+  protected cause: unknown = undefined;
   /** @internal */ readonly dataWatch: EpochWatch;
   /** @internal */ readonly spaceWatch: EpochWatch;
 
@@ -260,7 +263,7 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
    * a thread that keeps losing sleeps in `Atomics.wait` until the holder's
    * `unlock` notifies it.
    */
-  private lock(): void {
+  protected lock(): void {
     const header = this.header;
     let state = Atomics.compareExchange(header, LOCK, 0, 1);
     if (state === 0) return;
@@ -275,7 +278,7 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
     }
   }
 
-  private unlock(): void {
+  protected unlock(): void {
     const header = this.header;
     if (Atomics.sub(header, LOCK, 1) !== 1) {
       Atomics.store(header, LOCK, 0);
@@ -284,7 +287,7 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
   }
 
   /** After a change: wakes the other side's waiters, if it has any (see EpochWatch for why skipping is safe). */
-  private wake(epoch: number, waiters: number): void {
+  protected wake(epoch: number, waiters: number): void {
     const header = this.header;
     if (Atomics.load(header, waiters) === 0) return;
     Atomics.add(header, epoch, 1);
@@ -294,7 +297,7 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
   // --- sending --------------------------------------------------------------
 
   /** Writes `value` if there is room: SENT_OK, FULL_RESULT or CLOSED_SEND. Throws if it can never fit or cannot be encoded. */
-  private offer(value: T): SendResult {
+  protected offer(value: T): SendResult {
     let tag: number;
     let bytes: Uint8Array | null = null;
     let number = 0;
@@ -381,7 +384,7 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
   // --- receiving ------------------------------------------------------------
 
   /** Takes the next element: the value, NOTHING if empty and open, or DRAINED_CLOSED. */
-  private take(): T | typeof NOTHING | typeof DRAINED_CLOSED {
+  protected take(): T | typeof NOTHING | typeof DRAINED_CLOSED {
     const header = this.header;
     this.lock();
     const freed = this.held >= 0 ? this.freeLocked(this.held) : false;
@@ -595,7 +598,7 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
     return true;
   }
 
-  private wakeAll(): void {
+  protected wakeAll(): void {
     const header = this.header;
     Atomics.add(header, DATA_EPOCH, 1);
     Atomics.add(header, SPACE_EPOCH, 1);
@@ -798,12 +801,261 @@ function* receivingEach<T>(channel: SharedChannelImpl<T>, body: (value: T) => vo
   }
 }
 
+// --- codec "number": a lock-free ring ---------------------------------------
+
+// Its words (Int32 indexes into the buffer), each side's on a cache line of its own.
+const N_TAIL = HEADER_WORDS; // next position to send to, and CLOSED_BIT once closed
+const N_SENT = HEADER_WORDS + 1;
+const N_HEAD = HEADER_WORDS + 16; // next position to receive from
+const N_RECEIVED = HEADER_WORDS + 17;
+const N_SLOTS_BYTES = HEADER_BYTES + 128;
+/** A slot: [seq: int32][unused: int32][value: float64]. */
+const N_SLOT = 16;
+/** Set in N_TAIL by close and cancel: no send can take a position after it. */
+const CLOSED_BIT = 1 << 30;
+/** The most elements a "number" channel may buffer (its ring stays under 1 GiB). */
+const N_MAX_CAPACITY = 1 << 26;
+
+/**
+ * Codec "number": a bounded multi-producer, multi-consumer ring of fixed
+ * slots (Vyukov's design), one number each, with no lock on the way of a
+ * send or a receive. Each slot has a sequence word that says whose turn it
+ * is: at position p (slot p mod capacity) a sender may write when seq = 2p,
+ * and publishes with seq = 2p + 1; a receiver may read when seq = 2p + 1,
+ * and frees the slot for the next lap with seq = 2(p + capacity). (Doubled,
+ * so that "published at p" and "free for p + 1" differ with capacity 1.) Senders claim
+ * positions by compare-and-swap on TAIL, receivers on HEAD; those two words
+ * live on cache lines of their own, so a sender and a receiver on two
+ * threads share only the slots they hand over (and the read-mostly header).
+ *
+ * Positions count modulo M, a multiple of the capacity below 2^29 (sequence
+ * words modulo 2M), so that bit 30 of TAIL is free for CLOSED_BIT: close and cancel set it with a
+ * compare-and-swap, after which no sender can claim a position — a send that
+ * claimed one before is linearized before the close and delivers. A receiver
+ * that finds the slot at HEAD not yet published looks at TAIL: equal to HEAD,
+ * the ring is empty (and drained, if closed); past it, a sender is writing,
+ * and its publication wakes the receiver. Cancel, under the channel's lock
+ * (so close/cancel/stats stay atomic with each other), receives everything
+ * published and waits out any sender mid-write. Waking is the same event
+ * count as the slab's (EpochWatch).
+ */
+class NumberChannelImpl extends SharedChannelImpl<number> {
+  private readonly ints: Int32Array;
+  private readonly values: Float64Array;
+  private readonly size: number;
+  private readonly modulus: number;
+
+  constructor(handle: SharedChannelHandle, onUndelivered: ((element: number) => void) | undefined) {
+    super(handle, null, onUndelivered);
+    this.ints = new Int32Array(handle.buffer);
+    this.values = new Float64Array(handle.buffer);
+    this.size = this.header[CAPACITY]!;
+    this.modulus = this.size * Math.floor(CLOSED_BIT / 2 / this.size);
+  }
+
+  /** The buffer of a new "number" channel of `capacity` slots, each slot's turn set for the first lap. */
+  static buffer(capacity: number): SharedArrayBuffer {
+    const buffer = new SharedArrayBuffer(N_SLOTS_BYTES + capacity * N_SLOT);
+    const ints = new Int32Array(buffer);
+    ints[CAPACITY] = capacity;
+    for (let i = 0; i < capacity; i++) ints[(N_SLOTS_BYTES + i * N_SLOT) >> 2] = 2 * i; // free for position i
+    return buffer;
+  }
+
+  /** `a - b` modulo M (positions), as a signed distance. */
+  private distance(a: number, b: number): number {
+    const d = a - b;
+    const m = this.modulus;
+    return d >= m / 2 ? d - m : d < -m / 2 ? d + m : d;
+  }
+
+  /** `a - b` modulo 2M (sequence words), as a signed distance. */
+  private turns(a: number, b: number): number {
+    const d = a - b;
+    const m = this.modulus;
+    return d >= m ? d - 2 * m : d < -m ? d + 2 * m : d;
+  }
+
+  private after(position: number): number {
+    return position + 1 === this.modulus ? 0 : position + 1;
+  }
+
+  private seqIndex(position: number): number {
+    return (N_SLOTS_BYTES + (position % this.size) * N_SLOT) >> 2;
+  }
+
+  protected override offer(value: number): SendResult {
+    if (typeof value !== "number") throw new TypeError(`${this.name}.send(value): a channel with codec "number" sends numbers, got ${show(value)}`);
+    const ints = this.ints;
+    let tail = Atomics.load(ints, N_TAIL);
+    for (;;) {
+      if ((tail & CLOSED_BIT) !== 0) return CLOSED_SEND;
+      const seq = this.seqIndex(tail);
+      const d = this.turns(Atomics.load(ints, seq), 2 * tail);
+      if (d === 0) {
+        const seen = Atomics.compareExchange(ints, N_TAIL, tail, this.after(tail));
+        if (seen === tail) {
+          this.values[(seq >> 1) + 1] = value;
+          Atomics.store(ints, seq, 2 * tail + 1); // published
+          Atomics.add(ints, N_SENT, 1);
+          this.wake(DATA_EPOCH, DATA_WAITERS);
+          return SENT_OK;
+        }
+        tail = seen;
+      } else if (d < 0) {
+        return FULL_RESULT; // the slot still holds the element of the lap before
+      } else {
+        tail = Atomics.load(ints, N_TAIL); // another sender took this position
+      }
+    }
+  }
+
+  protected override take(): number | typeof NOTHING | typeof DRAINED_CLOSED {
+    const value = this.takeOne();
+    if (value !== NOTHING && value !== DRAINED_CLOSED) this.wake(SPACE_EPOCH, SPACE_WAITERS);
+    return value;
+  }
+
+  /** Receives the element at HEAD, if published: the value, NOTHING (empty, or its sender is still writing) or DRAINED_CLOSED. */
+  private takeOne(): number | typeof NOTHING | typeof DRAINED_CLOSED {
+    const ints = this.ints;
+    let head = Atomics.load(ints, N_HEAD);
+    for (;;) {
+      const seq = this.seqIndex(head);
+      const d = this.turns(Atomics.load(ints, seq), 2 * head + 1);
+      if (d === 0) {
+        const seen = Atomics.compareExchange(ints, N_HEAD, head, this.after(head));
+        if (seen === head) {
+          const value = this.values[(seq >> 1) + 1]!;
+          Atomics.store(ints, seq, (2 * (head + this.size)) % (2 * this.modulus)); // free for the next lap
+          Atomics.add(ints, N_RECEIVED, 1);
+          return value;
+        }
+        head = seen;
+      } else if (d < 0) {
+        const tail = Atomics.load(ints, N_TAIL);
+        if ((tail & ~CLOSED_BIT) !== head) return NOTHING; // claimed, not yet published: its sender wakes us
+        return (tail & CLOSED_BIT) !== 0 ? DRAINED_CLOSED : NOTHING;
+      } else {
+        head = Atomics.load(ints, N_HEAD); // another receiver took this position
+      }
+    }
+  }
+
+  /** Under the lock: sets CLOSED_BIT (no send claims a position after this). */
+  private shut(): void {
+    const ints = this.ints;
+    let tail = Atomics.load(ints, N_TAIL);
+    while ((tail & CLOSED_BIT) === 0) {
+      const seen = Atomics.compareExchange(ints, N_TAIL, tail, tail | CLOSED_BIT);
+      if (seen === tail) return;
+      tail = seen;
+    }
+  }
+
+  override close(cause?: unknown): boolean {
+    this.lock();
+    const open = this.header[STATE] === OPEN;
+    if (open) {
+      this.header[STATE] = CLOSED; // before the bit: whoever sees the bit sees the state
+      this.shut();
+    }
+    this.unlock();
+    if (!open) return false;
+    this.cause = cause;
+    this.wakeAll();
+    return true;
+  }
+
+  override cancel(cause?: unknown): boolean {
+    const header = this.header;
+    this.lock();
+    if (header[STATE] === CANCELLED) {
+      this.unlock();
+      return false;
+    }
+    header[STATE] = CANCELLED;
+    this.shut();
+    const dropped: number[] = [];
+    for (;;) {
+      const value = this.takeOne();
+      if (value === DRAINED_CLOSED) break;
+      if (value === NOTHING) continue; // a sender between its claim and its publication: a few instructions away
+      dropped.push(value);
+    }
+    Atomics.sub(this.ints, N_RECEIVED, dropped.length); // dropped, not received
+    header[UNDELIVERED]! += dropped.length;
+    this.unlock();
+    if (this.cause === undefined) this.cause = cause;
+    this.wakeAll();
+    const onUndelivered = this.onUndelivered;
+    if (onUndelivered === undefined) return true;
+    let failure: unknown = null;
+    for (const element of dropped) {
+      try {
+        onUndelivered(element);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    if (failure !== null) throw new Error(`${this.name}.cancel(): handing a dropped element to onUndelivered failed`, { cause: failure });
+    return true;
+  }
+
+  override release(): void {}
+
+  /** @internal For tests of the wrap: moves this empty ring to `n` positions before its positions wrap to 0 (as if that many elements had passed). */
+  restartBeforeWrap(n: number): void {
+    const ints = this.ints;
+    if (this.distance(Atomics.load(ints, N_TAIL), Atomics.load(ints, N_HEAD)) !== 0) throw new Error("restartBeforeWrap: the ring is not empty");
+    const position = this.modulus - n;
+    for (let k = 0; k < this.size; k++) {
+      const p = (position + k) % this.modulus;
+      ints[this.seqIndex(p)] = 2 * p;
+    }
+    Atomics.store(ints, N_TAIL, position);
+    Atomics.store(ints, N_HEAD, position);
+  }
+
+  override get isClosedForSend(): boolean {
+    return (Atomics.load(this.ints, N_TAIL) & CLOSED_BIT) !== 0;
+  }
+
+  override get isClosedForReceive(): boolean {
+    const tail = Atomics.load(this.ints, N_TAIL);
+    return Atomics.load(this.header, STATE) === CANCELLED || ((tail & CLOSED_BIT) !== 0 && (tail & ~CLOSED_BIT) === Atomics.load(this.ints, N_HEAD));
+  }
+
+  override stats(): ChannelStats {
+    const header = this.header;
+    const ints = this.ints;
+    this.lock();
+    const buffered = this.distance(Atomics.load(ints, N_TAIL) & ~CLOSED_BIT, Atomics.load(ints, N_HEAD));
+    const stats: ChannelStats = {
+      name: this.name,
+      capacity: this.size,
+      sent: Atomics.load(ints, N_SENT),
+      received: Atomics.load(ints, N_RECEIVED),
+      buffered,
+      waitingSenders: this.spaceWatch.size,
+      waitingReceivers: this.dataWatch.size,
+      cancelledWaiters: 0,
+      dropped: 0,
+      undelivered: header[UNDELIVERED]!,
+      closed: header[STATE] !== OPEN,
+      cancelled: header[STATE] === CANCELLED,
+    };
+    this.unlock();
+    return stats;
+  }
+}
+
 function checkCodec<T>(what: string, codec: unknown): SharedCodecOption<T> {
   if (codec === undefined) return "structured";
-  if (codec === "structured" || codec === "bytes") return codec;
+  if (codec === "structured" || codec === "bytes" || codec === "number") return codec;
   const custom = codec as Partial<SharedCodec<T>> | null;
   if (typeof custom === "object" && custom !== null && typeof custom.encode === "function" && typeof custom.decode === "function") return custom as SharedCodec<T>;
-  throw new TypeError(`${what}: options.codec must be "structured", "bytes" or an object with encode and decode, got ${show(codec)}`);
+  throw new TypeError(`${what}: options.codec must be "structured", "bytes", "number" or an object with encode and decode, got ${show(codec)}`);
 }
 
 /**
@@ -816,7 +1068,9 @@ function checkCodec<T>(what: string, codec: unknown): SharedCodecOption<T> {
  * by `options.codec`; with `"bytes"`, a receiver reads the sender's bytes in
  * the shared slab without a copy, and **a received view stays valid until
  * the next receive on that channel object in the same thread** (or
- * `release()`): copy what you keep longer. `onUndelivered` runs in the thread
+ * `release()`): copy what you keep longer. With `"number"`, elements are
+ * numbers in fixed slots of a ring that sends and receives use without a
+ * lock: the fast lane for numbers between threads. `onUndelivered` runs in the thread
  * that calls `cancel()`, for every buffered element it drops. The cause given
  * to `close`/`cancel` is seen in the thread that gave it. Node only.
  *
@@ -835,12 +1089,18 @@ export function sharedChannel<T>(capacity: number, options?: SharedChannelOption
   checkName(what, options?.name);
   const codec = checkCodec<T>(what, options?.codec);
   if (options?.onUndelivered !== undefined) checkFunction(what, "options.onUndelivered", options.onUndelivered);
+  const name = options?.name !== undefined ? `shared channel "${options.name}"` : `shared channel #${showId(nextSharedId++)}`;
+  if (codec === "number") {
+    if (capacity > N_MAX_CAPACITY) throw new TypeError(`${what}: capacity must be at most ${N_MAX_CAPACITY} with codec "number", got ${show(capacity)}`);
+    if (options?.bytes !== undefined) throw new TypeError(`${what}: options.bytes does not apply to codec "number" (each element takes a slot of ${N_SLOT} bytes), got ${show(options.bytes)}`);
+    const handle: SharedChannelHandle = { kind: "strand.sharedChannel", buffer: NumberChannelImpl.buffer(capacity), name, codec };
+    return new NumberChannelImpl(handle, options?.onUndelivered as ((element: number) => void) | undefined) as unknown as SharedChannel<T>;
+  }
   let bytes = options?.bytes ?? Math.max(65_536, capacity * 256);
   if (!Number.isInteger(bytes) || bytes < 64 || bytes > 0x3ffffff8) throw new TypeError(`${what}: options.bytes must be a whole number of bytes from 64 to 1 GiB, got ${show(options?.bytes)}`);
   bytes = (bytes + 7) & ~7;
   const buffer = new SharedArrayBuffer(HEADER_BYTES + bytes);
   new Int32Array(buffer)[CAPACITY] = capacity;
-  const name = options?.name !== undefined ? `shared channel "${options.name}"` : `shared channel #${showId(nextSharedId++)}`;
   const handle: SharedChannelHandle = { kind: "strand.sharedChannel", buffer, name, codec: typeof codec === "string" ? codec : "custom" };
   return new SharedChannelImpl<T>(handle, typeof codec === "string" ? null : codec, options?.onUndelivered);
 }
@@ -861,6 +1121,7 @@ export function attachChannel<T>(handle: SharedChannelHandle, options?: { codec?
   if (!isSharedChannelHandle(handle)) throw new TypeError(`${what}: handle must be a shared channel's handle (channel.handle), got ${show(handle)}`);
   checkOptions(what, options);
   if (options?.onUndelivered !== undefined) checkFunction(what, "options.onUndelivered", options.onUndelivered);
+  if (handle.codec === "number") return new NumberChannelImpl(handle, options?.onUndelivered as ((element: number) => void) | undefined) as unknown as SharedChannel<T>;
   let codec: SharedCodec<T> | null = null;
   if (handle.codec === "custom") {
     const given = checkCodec<T>(what, options?.codec);

@@ -1,7 +1,8 @@
 /**
  * The model-based test of shared channels, with real threads: random programs
  * of 1–3 producers and 1–3 consumers, each on a pool worker or on the main
- * thread, sending and receiving elements of every encoding in every way
+ * thread, sending and receiving elements of every encoding (or, for codec
+ * "number", numbers through the lock-free ring) in every way
  * (send, trySend loops, onSend in a select with a timeout; receiveCatching,
  * tryReceive polls, onReceiveCatching with a timeout) through one shared
  * channel of random capacity and slab size, ended by a close once the
@@ -26,6 +27,8 @@ import { identify, modelConsumer, modelProducer } from "./fixtures/model-tasks.j
 export const MODEL_TASKS = new URL("./fixtures/model-tasks.ts", import.meta.url);
 
 export interface SharedProgram {
+  /** "structured": elements of every kind; "number": the lock-free ring, numbers only. */
+  codec: "structured" | "number";
   capacity: number;
   bytes: number;
   producers: { count: number; onWorker: boolean; seed: number }[];
@@ -34,8 +37,9 @@ export interface SharedProgram {
   end: { kind: "close" } | { kind: "cancel"; afterReceived: number };
 }
 
-export function programs(maxCount: number): fc.Arbitrary<SharedProgram> {
+export function programs(maxCount: number, codec: SharedProgram["codec"] = "structured"): fc.Arbitrary<SharedProgram> {
   return fc.record({
+    codec: fc.constant(codec),
     capacity: fc.integer({ min: 1, max: 8 }),
     bytes: fc.constantFrom(1_024, 4_096, 65_536),
     producers: fc.array(fc.record({ count: fc.integer({ min: 0, max: maxCount }), onWorker: fc.boolean(), seed: fc.integer() }), { minLength: 1, maxLength: 3 }),
@@ -48,10 +52,12 @@ export function programs(maxCount: number): fc.Arbitrary<SharedProgram> {
 export function* execute(pool: Pool, program: SharedProgram): Operation<string[]> {
   const violations: string[] = [];
   const undelivered: [number, number][] = [];
-  const ch = sharedChannel<unknown>(program.capacity, { bytes: program.bytes, onUndelivered: (value) => void undelivered.push(identify(value)) });
+  const onUndelivered = (value: unknown) => void undelivered.push(identify(value));
+  const numbers = program.codec === "number";
+  const ch = numbers ? sharedChannel<unknown>(program.capacity, { codec: "number", onUndelivered }) : sharedChannel<unknown>(program.capacity, { bytes: program.bytes, onUndelivered });
   const producers: Task<number>[] = [];
   for (const [p, { count, onWorker, seed }] of program.producers.entries()) {
-    producers.push(onWorker ? yield* spawnOn<number>(pool, "modelProducer", [ch, p, count, seed]) : yield* spawn(() => modelProducer(ch, p, count, seed)));
+    producers.push(onWorker ? yield* spawnOn<number>(pool, "modelProducer", [ch, p, count, seed, numbers]) : yield* spawn(() => modelProducer(ch, p, count, seed, numbers)));
   }
   const consumers: Task<[number, number][]>[] = [];
   for (const { onWorker, seed } of program.consumers) {

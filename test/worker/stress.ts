@@ -13,16 +13,18 @@ const seed = Number(process.env.STRAND_SHARED_MODEL_SEED ?? 0x5eed);
 const runs = Number(process.env.STRAND_STRESS_RUNS ?? 300);
 const TASKS = new URL("./fixtures/tasks.ts", import.meta.url);
 
-test(`shared channel model: ${runs} programs of up to 3,000 elements per producer (fast-check seed ${seed})`, { timeout: 1_800_000 }, async () => {
-  await run(function* () {
-    const pool = yield* createPool({ module: MODEL_TASKS, size: 3 });
-    const samples = fc.sample(programs(3_000), { seed, numRuns: runs });
-    for (const [i, program] of samples.entries()) {
-      const violations = yield* execute(pool, program);
-      assert.deepEqual(violations, [], `program ${i} (seed ${seed}): ${JSON.stringify(program)}`);
-    }
+for (const codec of ["structured", "number"] as const) {
+  test(`shared channel model, codec "${codec}": ${runs} programs of up to 3,000 elements per producer (fast-check seed ${seed})`, { timeout: 1_800_000 }, async () => {
+    await run(function* () {
+      const pool = yield* createPool({ module: MODEL_TASKS, size: 3 });
+      const samples = fc.sample(programs(3_000, codec), { seed, numRuns: runs });
+      for (const [i, program] of samples.entries()) {
+        const violations = yield* execute(pool, program);
+        assert.deepEqual(violations, [], `program ${i} (seed ${seed}): ${JSON.stringify(program)}`);
+      }
+    });
   });
-});
+}
 
 test(`a pool under a storm: 2,000 tasks, a tenth cancelled at random, some crashing their worker (seed ${seed})`, { timeout: 600_000 }, async () => {
   const rand = random(seed);
