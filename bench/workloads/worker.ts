@@ -7,7 +7,9 @@
  *   the same run; and the floor: the same two loops on two plain threads,
  *   handing blocks over in place with no channel at all. Per message.
  * - numbers: 8-byte numbers one way through a shared channel between two pool
- *   workers. Per message.
+ *   workers: with codec "number" (the lock-free ring of fixed slots) and with
+ *   the default codec (the locked slab every kind of element shares). Per
+ *   message.
  * - spawn: the pool's overhead per task — `spawnOn` of a task that adds two
  *   numbers, all in flight at once, then joined — against piscina's `run()`
  *   of the same function. Per task; the pool's start is not timed.
@@ -123,14 +125,16 @@ const bytes: Case[] = [
   },
 ];
 
-const numbers: Case[] = [
-  {
-    id: "worker/numbers/strand",
+const numbers: Case[] = [numbersCase("number"), numbersCase("structured")];
+
+function numbersCase(codec: "number" | "structured"): Case {
+  return {
+    id: codec === "number" ? "worker/numbers/strand-number" : "worker/numbers/strand",
     group: NUMBERS_GROUP,
     system: "strand",
-    ref: 1,
+    ref: codec === "number" ? 1 : undefined,
     needs: ["worker"],
-    variant: "sharedChannel(4096) of numbers, worker → worker",
+    variant: codec === "number" ? 'sharedChannel(4096, { codec: "number" }) (lock-free ring), worker → worker' : "sharedChannel(4096) (default codec, locked slab), worker → worker",
     unit: "message",
     n: { full: 2_000_000, quick: 200_000 },
     async load() {
@@ -143,7 +147,7 @@ const numbers: Case[] = [
             const pool = yield* createPool({ module: TASKS, size: 2 });
             yield* yield* spawnOn(pool, "add", [1, 2]);
             yield* yield* spawnOn(pool, "add", [1, 2]);
-            const ch = sharedChannel<number>(4096);
+            const ch = codec === "number" ? sharedChannel<number>(4096, { codec }) : sharedChannel<number>(4096);
             const started = performance.now();
             const receiver = yield* spawnOn<number>(pool, "sumNumbers", [ch]);
             const sender = yield* spawnOn(pool, "sendNumbers", [ch, n]);
@@ -156,8 +160,8 @@ const numbers: Case[] = [
         },
       };
     },
-  },
-];
+  };
+}
 
 const spawn: Case[] = [
   {
