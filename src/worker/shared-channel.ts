@@ -647,15 +647,18 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
     this.close();
   }
 
+  /** Under the lock: the counts `stats()` reports. */
+  protected counts(): { capacity: number; sent: number; received: number; buffered: number } {
+    const header = this.header;
+    return { capacity: header[CAPACITY]!, sent: header[SENT]!, received: header[RECEIVED]!, buffered: header[COUNT]! };
+  }
+
   stats(): ChannelStats {
     const header = this.header;
     this.lock();
     const stats: ChannelStats = {
       name: this.name,
-      capacity: header[CAPACITY]!,
-      sent: header[SENT]!,
-      received: header[RECEIVED]!,
-      buffered: header[COUNT]!,
+      ...this.counts(),
       waitingSenders: this.spaceWatch.size,
       waitingReceivers: this.dataWatch.size,
       cancelledWaiters: 0,
@@ -1026,27 +1029,14 @@ class NumberChannelImpl extends SharedChannelImpl<number> {
     return Atomics.load(this.header, STATE) === CANCELLED || ((tail & CLOSED_BIT) !== 0 && (tail & ~CLOSED_BIT) === Atomics.load(this.ints, N_HEAD));
   }
 
-  override stats(): ChannelStats {
-    const header = this.header;
+  protected override counts(): { capacity: number; sent: number; received: number; buffered: number } {
     const ints = this.ints;
-    this.lock();
-    const buffered = this.distance(Atomics.load(ints, N_TAIL) & ~CLOSED_BIT, Atomics.load(ints, N_HEAD));
-    const stats: ChannelStats = {
-      name: this.name,
+    return {
       capacity: this.size,
       sent: Atomics.load(ints, N_SENT),
       received: Atomics.load(ints, N_RECEIVED),
-      buffered,
-      waitingSenders: this.spaceWatch.size,
-      waitingReceivers: this.dataWatch.size,
-      cancelledWaiters: 0,
-      dropped: 0,
-      undelivered: header[UNDELIVERED]!,
-      closed: header[STATE] !== OPEN,
-      cancelled: header[STATE] === CANCELLED,
+      buffered: this.distance(Atomics.load(ints, N_TAIL) & ~CLOSED_BIT, Atomics.load(ints, N_HEAD)),
     };
-    this.unlock();
-    return stats;
   }
 }
 

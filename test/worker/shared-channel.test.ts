@@ -1,11 +1,16 @@
 // sharedChannel: the channel API over shared memory, in one thread and across real worker threads.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { ChannelClosed, onTimeout, run, select, sleep, spawn, timeout, TimeoutError } from "../../src/index.js";
+import { ChannelClosed, type ChannelStats, onTimeout, run, select, sleep, spawn, timeout, TimeoutError } from "../../src/index.js";
 import { attachChannel, createPool, sharedChannel, spawnOn } from "../../src/worker/index.js";
 import { element, identify, random } from "./fixtures/model-tasks.js";
 
 const TASKS = new URL("./fixtures/tasks.ts", import.meta.url);
+
+/** The stats of an open channel nobody waits on, with these counts. */
+function openStats(ch: { name: string }, counts: { capacity: number; sent: number; received: number; buffered: number }): ChannelStats {
+  return { name: ch.name, ...counts, waitingSenders: 0, waitingReceivers: 0, cancelledWaiters: 0, dropped: 0, undelivered: 0, closed: false, cancelled: false };
+}
 
 describe("sharedChannel in one thread", () => {
   test("buffers up to capacity, in order; trySend says full, tryReceive says empty", () => {
@@ -18,20 +23,7 @@ describe("sharedChannel in one thread", () => {
       { ok: true, value: 2 },
     ]);
     assert.deepEqual(ch.trySend(5), { ok: true });
-    assert.deepEqual(ch.stats(), {
-      name: ch.name,
-      capacity: 3,
-      sent: 4,
-      received: 2,
-      buffered: 2,
-      waitingSenders: 0,
-      waitingReceivers: 0,
-      cancelledWaiters: 0,
-      dropped: 0,
-      undelivered: 0,
-      closed: false,
-      cancelled: false,
-    });
+    assert.deepEqual(ch.stats(), openStats(ch, { capacity: 3, sent: 4, received: 2, buffered: 2 }));
   });
 
   test("elements of every kind arrive equal: small values in place, bytes copied, objects cloned", () => {
@@ -187,20 +179,7 @@ describe("sharedChannel in one thread", () => {
     assert.deepEqual(ch.trySend(4), { ok: false, reason: "full" });
     assert.deepEqual(ch.tryReceive(), { ok: true, value: 1 });
     assert.deepEqual(ch.trySend(4), { ok: true });
-    assert.deepEqual(ch.stats(), {
-      name: ch.name,
-      capacity: 3,
-      sent: 4,
-      received: 1,
-      buffered: 3,
-      waitingSenders: 0,
-      waitingReceivers: 0,
-      cancelledWaiters: 0,
-      dropped: 0,
-      undelivered: 0,
-      closed: false,
-      cancelled: false,
-    });
+    assert.deepEqual(ch.stats(), openStats(ch, { capacity: 3, sent: 4, received: 1, buffered: 3 }));
     for (const n of [2, 3, 4]) assert.deepEqual(ch.tryReceive(), { ok: true, value: n });
     // Seeded laps: a random number of sends, then of receives, checked against a queue.
     const rand = random(7);
