@@ -69,13 +69,18 @@ function* runResult(result: unknown): Operation<unknown> {
   return yield* call(() => result as PromiseLike<unknown>);
 }
 
-function postResult(id: number, fnName: string, result: unknown, path: string): void {
+/** `took`: the call came from the inject queue and no TOOK was posted for it (see protocol.ts). */
+function postResult(id: number, fnName: string, result: unknown, path: string, took?: true): void {
   const { value, transfer } = unwrapTransfer(result);
   try {
-    post({ t: DONE, id, value }, transfer);
+    post(took ? { t: DONE, id, value, took } : { t: DONE, id, value }, transfer);
   } catch (error) {
-    post({ t: FAILED, id, error: errorData(new TypeError(`${fnName}() returned a value that cannot be posted back: ${(error as Error).message}`), path) });
+    postFailed(id, errorData(new TypeError(`${fnName}() returned a value that cannot be posted back: ${(error as Error).message}`), path), took);
   }
+}
+
+function postFailed(id: number, error: ErrorData, took?: true): void {
+  post(took ? { t: FAILED, id, error, took } : { t: FAILED, id, error });
 }
 
 function* runner({ id, fnName, result }: Running, running: Map<number, Task<unknown>>, idle: Channel<true>): Operation<void> {
@@ -89,7 +94,7 @@ function* runner({ id, fnName, result }: Running, running: Map<number, Task<unkn
     postResult(id, fnName, value, me.path);
   } catch (error) {
     reported = true;
-    post({ t: FAILED, id, error: errorData(error, me.path) });
+    postFailed(id, errorData(error, me.path));
   } finally {
     running.delete(id);
     if (running.size === 0) idle.trySend(true);
@@ -101,8 +106,9 @@ function* runner({ id, fnName, result }: Running, running: Map<number, Task<unkn
  * Takes a START: calls the function at once. A plain result (a synchronous
  * function: nothing to wait for, nothing to cancel) is posted back from here;
  * an operation or a promise becomes a task of the runtime (via `inbox`).
+ * `took`: the call came from the inject queue, and the pool has not been told.
  */
-function start(message: { id: number; fn: string; args: unknown[] }, inbox: Channel<Inbox>): void {
+function start(message: { id: number; fn: string; args: unknown[] }, inbox: Channel<Inbox>, took?: true): void {
   const { id, fn: fnName } = message;
   const path = `${fnName} on worker ${tag} (a plain function, outside any task)`;
   let result: unknown;
@@ -115,20 +121,21 @@ function start(message: { id: number; fn: string; args: unknown[] }, inbox: Chan
     const args = message.args.map((arg) => (isSharedChannelHandle(arg) && arg.codec !== "custom" ? attachChannel(arg) : arg));
     result = fn(...args);
   } catch (error) {
-    post({ t: FAILED, id, error: errorData(error, path) });
+    postFailed(id, errorData(error, path), took);
     return;
   }
   if ((isOperation(result) && typeof result !== "string" && !Array.isArray(result)) || typeof (result as PromiseLike<unknown> | null)?.then === "function") {
+    if (took) post({ t: TOOK, id }); // it runs on here, and may be cancelled: the pool must know where
     inbox.trySend({ t: START, call: { id, fnName, result } });
   } else {
-    postResult(id, fnName, result, path);
+    postResult(id, fnName, result, path, took);
   }
 }
 
 /**
  * Takes calls from the pool's inject queue while this worker has nothing
  * running (a plain function's call runs to its end here, so it waits for it),
- * claiming each by its cell (protocol.ts) and telling the pool (TOOK) first.
+ * claiming each by its cell (protocol.ts) and telling the pool (protocol.ts's TOOK).
  */
 function* injecting(inbox: Channel<Inbox>, running: Map<number, Task<unknown>>, idle: Channel<true>): Operation<void> {
   const inject = attachChannel<Injected>(setup.inject);
@@ -146,8 +153,7 @@ function* injecting(inbox: Channel<Inbox>, running: Map<number, Task<unknown>>, 
     const call = result.value;
     const cell = call.id % INJECT_CELLS;
     if (Atomics.compareExchange(injectClaims, cell, call.id + 1, taker(setup.index)) !== call.id + 1) continue; // withdrawn
-    post({ t: TOOK, id: call.id });
-    start(call, inbox);
+    start(call, inbox, true); // tells the pool it took the call (TOOK, or `took` on the result)
   }
 }
 

@@ -378,6 +378,14 @@ class WorkerSlot {
     if (this.calls.size === 0 && !this.exiting && !this.dead && this.pool.injected.size === 0) this.worker.unref();
   }
 
+  /** The worker took call `id` from the inject queue: it is this worker's now. */
+  private tookCall(id: number): void {
+    const call = this.pool.took(this, id);
+    if (call === undefined) return;
+    if (this.calls.size === 0) this.worker.ref();
+    this.calls.set(call.id, call);
+  }
+
   private received(message: FromWorker): void {
     switch (message.t) {
       case READY:
@@ -385,18 +393,14 @@ class WorkerSlot {
         this.tag = message.tag;
         this.ready.resolve();
         return;
-      case TOOK: {
-        const call = this.pool.took(this, message.id);
-        if (call !== undefined) {
-          if (this.calls.size === 0) this.worker.ref();
-          this.calls.set(call.id, call);
-        }
+      case TOOK:
+        this.tookCall(message.id);
         return;
-      }
       case LOAD_FAILED:
         this.ready.reject(remoteError(`${this.pool}: loading ${this.pool.module} on a worker failed: ${message.error.name}: ${message.error.message}`, message.error));
         return;
     }
+    if ((message.t === DONE || message.t === FAILED) && message.took) this.tookCall(message.id); // its TOOK, folded in
     const call = this.calls.get(message.id);
     if (call === undefined) return;
     this.forget(call);

@@ -34,7 +34,13 @@ export const LOAD_FAILED = 11;
 export const DONE = 12;
 export const FAILED = 13;
 export const CANCELLED = 14;
-/** The worker took a call from the inject queue (posted before it starts it). */
+/**
+ * The worker took a call from the inject queue: posted before the call runs
+ * as a task. A call that ends at once (a plain function's result, or a
+ * failure to start) sends no TOOK: its DONE or FAILED says `took` instead,
+ * one message where there would be two (each wakes the main thread, which on
+ * a machine with as many workers as cores takes a core from a worker).
+ */
 export const TOOK = 15;
 
 /**
@@ -63,8 +69,8 @@ export type ToWorker =
 export type FromWorker =
   | { t: typeof READY; tag: string }
   | { t: typeof LOAD_FAILED; error: ErrorData }
-  | { t: typeof DONE; id: number; value: unknown }
-  | { t: typeof FAILED; id: number; error: ErrorData }
+  | { t: typeof DONE; id: number; value: unknown; took?: true }
+  | { t: typeof FAILED; id: number; error: ErrorData; took?: true }
   | { t: typeof CANCELLED; id: number }
   | { t: typeof TOOK; id: number };
 

@@ -4,6 +4,9 @@ import assert from "node:assert/strict";
 import { threadId } from "node:worker_threads";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { tempDir } from "../io/helpers.js";
 import { all, Cancelled, run, scoped, sleep, spawn, type Operation } from "../../src/index.js";
 import { createPool, spawnOn, Pool, PoolClosed, WorkerCrashed, WorkerTaskError } from "../../src/worker/index.js";
 
@@ -218,6 +221,41 @@ describe("createPool / spawnOn", () => {
     assert.equal(out.after, 4);
     assert.equal(out.stats.completed, 2); // the spinner and the last add: the cancelled one never ran
     assert.equal(out.stats.pending, 0);
+  });
+
+  test("a plain function taken from the inject queue, cancelled while it runs: the cancel waits for its end (its result says the worker took it), and the worker goes on", async () => {
+    // A call that ends at once tells the pool it took it on its result, not in a TOOK of its own (protocol.ts).
+    const gate = new Int32Array(new SharedArrayBuffer(8));
+    const temp = tempDir();
+    const started = join(temp.dir, "started");
+    const open = join(temp.dir, "open");
+    try {
+      const out = await run(function* () {
+        const pool = yield* createPool({ module: TASKS, size: 1, cancelGrace: 60_000 });
+        const busy = yield* spawnOn<number>(pool, "spinUntil", [gate.buffer]);
+        yield* until(gate, 1);
+        const queued = yield* spawnOn<number>(pool, "spinUntilFile", [started, open]); // strings: into the inject queue
+        yield* sleep(1); // its task runs and places it
+        const pending = pool.stats().pending;
+        Atomics.store(gate, 0, 1);
+        yield* busy;
+        while (!existsSync(started)) yield* sleep(2); // the worker took it from the queue and runs it
+        const cancelling = yield* spawn(() => queued.cancel());
+        yield* sleep(5);
+        const waited = cancelling.state; // the cancel waits: the call still runs there
+        writeFileSync(open, "");
+        yield* cancelling;
+        const after = yield* yield* spawnOn<number>(pool, "add", [2, 2]);
+        return { pending, waited, state: queued.state, after, stats: pool.stats() };
+      });
+      assert.equal(out.pending, 2);
+      assert.equal(out.waited, "running");
+      assert.equal(out.state, "cancelled");
+      assert.equal(out.after, 4);
+      assert.deepEqual([out.stats.completed, out.stats.replaced, out.stats.pending], [3, 0, 0]);
+    } finally {
+      temp.remove();
+    }
   });
 
   test("arguments move with options.transfer, and results with transferring()", async () => {
