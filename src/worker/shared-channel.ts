@@ -225,12 +225,12 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
   /** The slab as Int32 words: record headers. */
   private readonly slabInts: Int32Array;
   private readonly slab: number;
-  protected readonly mode: SharedChannelHandle["codec"];
+  private readonly mode: SharedChannelHandle["codec"];
   private readonly codec: SharedCodec<T> | null;
-  protected readonly onUndelivered: ((element: T) => void) | undefined;
+  private readonly onUndelivered: ((element: T) => void) | undefined;
   /** Codec "bytes": the offset of the record whose view this thread last received, or -1. */
   private held = -1;
-  protected cause: unknown = undefined;
+  private cause: unknown = undefined;
   /** @internal */ readonly dataWatch: EpochWatch;
   /** @internal */ readonly spaceWatch: EpochWatch;
 
@@ -263,7 +263,7 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
    * a thread that keeps losing sleeps in `Atomics.wait` until the holder's
    * `unlock` notifies it.
    */
-  protected lock(): void {
+  private lock(): void {
     const header = this.header;
     let state = Atomics.compareExchange(header, LOCK, 0, 1);
     if (state === 0) return;
@@ -278,7 +278,7 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
     }
   }
 
-  protected unlock(): void {
+  private unlock(): void {
     const header = this.header;
     if (Atomics.sub(header, LOCK, 1) !== 1) {
       Atomics.store(header, LOCK, 0);
@@ -543,7 +543,10 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
   close(cause?: unknown): boolean {
     this.lock();
     const open = this.header[STATE] === OPEN;
-    if (open) this.header[STATE] = CLOSED;
+    if (open) {
+      this.header[STATE] = CLOSED;
+      this.shutLocked();
+    }
     this.unlock();
     if (!open) return false;
     this.cause = cause;
@@ -554,14 +557,43 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
   cancel(cause?: unknown): boolean {
     const header = this.header;
     const dropped: unknown[] = [];
-    let failure: unknown = null;
     this.lock();
     if (header[STATE] === CANCELLED) {
       this.unlock();
       return false;
     }
     header[STATE] = CANCELLED;
+    this.shutLocked();
+    let failure = this.dropLocked(dropped);
+    this.unlock();
+    if (this.cause === undefined) this.cause = cause;
+    this.wakeAll();
+    const onUndelivered = this.onUndelivered;
+    if (onUndelivered !== undefined) {
+      for (const element of dropped) {
+        try {
+          onUndelivered(element as T);
+        } catch (error) {
+          failure ??= error;
+        }
+      }
+    }
+    if (failure !== null) throw new Error(`${this.name}.cancel(): handing a dropped element to onUndelivered failed`, { cause: failure });
+    return true;
+  }
+
+  /** Under the lock, once the state is CLOSED or CANCELLED: whatever else stops new sends (the slab needs nothing: every send looks at the state under the lock). */
+  protected shutLocked(): void {}
+
+  /**
+   * Under the lock, cancelling: moves every buffered element to `dropped`
+   * (counted undelivered) and leaves the buffer empty. Returns the first
+   * failure to decode one, or null.
+   */
+  protected dropLocked(dropped: unknown[]): unknown {
+    const header = this.header;
     const ints = this.slabInts;
+    let failure: unknown = null;
     let at = header[READ_AT]!;
     while (header[COUNT]! > 0) {
       at = this.passPad(at);
@@ -581,24 +613,10 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
     }
     header[READ_AT] = at;
     this.freeLocked(-1);
-    this.unlock();
-    if (this.cause === undefined) this.cause = cause;
-    this.wakeAll();
-    const onUndelivered = this.onUndelivered;
-    if (onUndelivered !== undefined) {
-      for (const element of dropped) {
-        try {
-          onUndelivered(element as T);
-        } catch (error) {
-          failure ??= error;
-        }
-      }
-    }
-    if (failure !== null) throw new Error(`${this.name}.cancel(): handing a dropped element to onUndelivered failed`, { cause: failure });
-    return true;
+    return failure;
   }
 
-  protected wakeAll(): void {
+  private wakeAll(): void {
     const header = this.header;
     Atomics.add(header, DATA_EPOCH, 1);
     Atomics.add(header, SPACE_EPOCH, 1);
@@ -842,6 +860,11 @@ const N_MAX_CAPACITY = 1 << 26;
  * published and waits out any sender mid-write. Waking is the same event
  * count as the slab's (EpochWatch).
  */
+/** `d` (a difference of two values in [0, m)) modulo `m`, in [-m/2, m/2). */
+function signedModulo(d: number, m: number): number {
+  return d >= m / 2 ? d - m : d < -m / 2 ? d + m : d;
+}
+
 class NumberChannelImpl extends SharedChannelImpl<number> {
   private readonly ints: Int32Array;
   private readonly values: Float64Array;
@@ -867,16 +890,12 @@ class NumberChannelImpl extends SharedChannelImpl<number> {
 
   /** `a - b` modulo M (positions), as a signed distance. */
   private distance(a: number, b: number): number {
-    const d = a - b;
-    const m = this.modulus;
-    return d >= m / 2 ? d - m : d < -m / 2 ? d + m : d;
+    return signedModulo(a - b, this.modulus);
   }
 
   /** `a - b` modulo 2M (sequence words), as a signed distance. */
   private turns(a: number, b: number): number {
-    const d = a - b;
-    const m = this.modulus;
-    return d >= m ? d - 2 * m : d < -m ? d + 2 * m : d;
+    return signedModulo(a - b, 2 * this.modulus);
   }
 
   private after(position: number): number {
@@ -945,8 +964,8 @@ class NumberChannelImpl extends SharedChannelImpl<number> {
     }
   }
 
-  /** Under the lock: sets CLOSED_BIT (no send claims a position after this). */
-  private shut(): void {
+  /** Sets CLOSED_BIT: no send claims a position after this. */
+  protected override shutLocked(): void {
     const ints = this.ints;
     let tail = Atomics.load(ints, N_TAIL);
     while ((tail & CLOSED_BIT) === 0) {
@@ -956,56 +975,19 @@ class NumberChannelImpl extends SharedChannelImpl<number> {
     }
   }
 
-  override close(cause?: unknown): boolean {
-    this.lock();
-    const open = this.header[STATE] === OPEN;
-    if (open) {
-      this.header[STATE] = CLOSED; // before the bit: whoever sees the bit sees the state
-      this.shut();
-    }
-    this.unlock();
-    if (!open) return false;
-    this.cause = cause;
-    this.wakeAll();
-    return true;
-  }
-
-  override cancel(cause?: unknown): boolean {
-    const header = this.header;
-    this.lock();
-    if (header[STATE] === CANCELLED) {
-      this.unlock();
-      return false;
-    }
-    header[STATE] = CANCELLED;
-    this.shut();
-    const dropped: number[] = [];
+  protected override dropLocked(dropped: unknown[]): unknown {
+    const before = dropped.length;
     for (;;) {
-      const value = this.takeOne();
+      const value = this.takeOne(); // CLOSED_BIT is set: it ends with DRAINED_CLOSED
       if (value === DRAINED_CLOSED) break;
       if (value === NOTHING) continue; // a sender between its claim and its publication: a few instructions away
       dropped.push(value);
     }
-    Atomics.sub(this.ints, N_RECEIVED, dropped.length); // dropped, not received
-    header[UNDELIVERED]! += dropped.length;
-    this.unlock();
-    if (this.cause === undefined) this.cause = cause;
-    this.wakeAll();
-    const onUndelivered = this.onUndelivered;
-    if (onUndelivered === undefined) return true;
-    let failure: unknown = null;
-    for (const element of dropped) {
-      try {
-        onUndelivered(element);
-      } catch (error) {
-        failure ??= error;
-      }
-    }
-    if (failure !== null) throw new Error(`${this.name}.cancel(): handing a dropped element to onUndelivered failed`, { cause: failure });
-    return true;
+    const n = dropped.length - before;
+    Atomics.sub(this.ints, N_RECEIVED, n); // dropped, not received
+    this.header[UNDELIVERED]! += n;
+    return null;
   }
-
-  override release(): void {}
 
   /** @internal For tests of the wrap: moves this empty ring to `n` positions before its positions wrap to 0 (as if that many elements had passed). */
   restartBeforeWrap(n: number): void {
@@ -1079,10 +1061,10 @@ export function sharedChannel<T>(capacity: number, options?: SharedChannelOption
   checkName(what, options?.name);
   const codec = checkCodec<T>(what, options?.codec);
   if (options?.onUndelivered !== undefined) checkFunction(what, "options.onUndelivered", options.onUndelivered);
-  const name = options?.name !== undefined ? `shared channel "${options.name}"` : `shared channel #${showId(nextSharedId++)}`;
   if (codec === "number") {
     if (capacity > N_MAX_CAPACITY) throw new TypeError(`${what}: capacity must be at most ${N_MAX_CAPACITY} with codec "number", got ${show(capacity)}`);
     if (options?.bytes !== undefined) throw new TypeError(`${what}: options.bytes does not apply to codec "number" (each element takes a slot of ${N_SLOT} bytes), got ${show(options.bytes)}`);
+    const name = channelName(options?.name);
     const handle: SharedChannelHandle = { kind: "strand.sharedChannel", buffer: NumberChannelImpl.buffer(capacity), name, codec };
     return new NumberChannelImpl(handle, options?.onUndelivered as ((element: number) => void) | undefined) as unknown as SharedChannel<T>;
   }
@@ -1091,8 +1073,12 @@ export function sharedChannel<T>(capacity: number, options?: SharedChannelOption
   bytes = (bytes + 7) & ~7;
   const buffer = new SharedArrayBuffer(HEADER_BYTES + bytes);
   new Int32Array(buffer)[CAPACITY] = capacity;
-  const handle: SharedChannelHandle = { kind: "strand.sharedChannel", buffer, name, codec: typeof codec === "string" ? codec : "custom" };
+  const handle: SharedChannelHandle = { kind: "strand.sharedChannel", buffer, name: channelName(options?.name), codec: typeof codec === "string" ? codec : "custom" };
   return new SharedChannelImpl<T>(handle, typeof codec === "string" ? null : codec, options?.onUndelivered);
+}
+
+function channelName(name: string | undefined): string {
+  return name !== undefined ? `shared channel "${name}"` : `shared channel #${showId(nextSharedId++)}`;
 }
 
 /** True if `value` is a shared channel's handle. */
