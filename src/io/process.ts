@@ -62,7 +62,7 @@ export class ProcessInput {
   }
 }
 
-/** A running (or exited) child process: see `spawnProcess`. */
+/** A running (or exited) child process: see `spawnProcess`. It is also a transport for `strand/ipc` (a remote channel over its stdin and stdout). */
 export class ChildProcess {
   /** The child's stdout as a channel of chunks; closed at its end (an empty closed channel unless "pipe"). */
   readonly stdout: ReceiveChannel<Buffer>;

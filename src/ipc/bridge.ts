@@ -43,6 +43,7 @@ import type { Operation } from "../types.js";
 import { checkOptions, show } from "../validate.js";
 import { ReadableSource, WritableTarget } from "../io/stream.js";
 import { Socket } from "../io/socket.js";
+import { ChildProcess } from "../io/process.js";
 import { IoClause, Notifier, waitFor } from "../io/wait.js";
 import { ACK, CANCEL, CLOSE, CREDIT, DATA, FrameReader, causeFrame, countFrame, dataHeader, joinFrames, readCause, readCount, structuredFrame, type Frame } from "./frames.js";
 
@@ -62,8 +63,12 @@ export const structuredCodec: Codec<any> = {
   decode: (bytes) => v8.deserialize(bytes),
 };
 
-/** The stream an IPC end talks over: a Duplex (a socket), a strand/io `Socket`, or a readable and a writable (a child's stdout and stdin). */
-export type Transport = Duplex | Socket | { readable: Readable; writable: Writable };
+/**
+ * The stream an IPC end talks over: a Duplex (a socket), a strand/io
+ * `Socket`, a strand/io `ChildProcess` (its stdout and stdin, which the end
+ * then owns), or a readable and a writable (a child's stdout and stdin).
+ */
+export type Transport = Duplex | Socket | ChildProcess | { readable: Readable; writable: Writable };
 
 /** The cause of a remote channel's closing when the other process went away without closing or cancelling it. */
 export class PeerLost extends Error {
@@ -102,16 +107,49 @@ export interface RemoteSender<T> {
   finish(): Operation<void>;
 }
 
+/** What a wire reads its bytes from: a stream's reader, or a channel of chunks. */
+interface Chunks {
+  /** The next chunk; null at the end. Throws if the stream failed. */
+  read(what: string): Operation<Buffer | null>;
+}
+
 interface Streams {
   readable: Readable;
   writable: Writable;
-  /** What already reads `readable` (a strand/io Socket's reader), to read through. */
-  source?: ReadableSource<Buffer>;
+  /** What already reads `readable` (a strand/io Socket's reader, a child's stdout channel), to read through. */
+  source?: Chunks;
   destroy(): void;
+}
+
+/** A channel of chunks read as a stream (a strand/io child's stdout, which its pump fills): null once closed; the cause it closed with is thrown. */
+class ChannelChunks implements Chunks {
+  constructor(private readonly chunks: ReceiveChannel<Buffer>) {}
+  read(): Operation<Buffer | null> {
+    return operation(readChunk, this.chunks);
+  }
+}
+
+function* readChunk(chunks: ReceiveChannel<Buffer>): Iterator<Instruction, Buffer | null, unknown> {
+  const result = yield* chunks.receiveCatching();
+  if (result.ok) return result.value;
+  if (result.cause !== undefined) throw result.cause;
+  return null;
 }
 
 function parts(transport: Transport): Streams {
   if (transport instanceof Socket) return { readable: transport.raw, writable: transport.raw, source: transport.source, destroy: () => void transport.startClose() };
+  if (transport instanceof ChildProcess) {
+    const { stdout, stdin } = transport.raw; // both piped: checkTransport
+    return {
+      readable: stdout!,
+      writable: stdin!,
+      source: new ChannelChunks(transport.stdout),
+      destroy: () => {
+        stdin!.destroy();
+        stdout!.destroy();
+      },
+    };
+  }
   const pair = transport as { readable?: unknown; writable?: unknown };
   if (typeof pair === "object" && pair !== null && isStream(pair.readable) && isStream(pair.writable)) {
     const { readable, writable } = pair as { readable: Readable; writable: Writable };
@@ -134,6 +172,12 @@ function isStream(value: unknown): boolean {
 
 function checkTransport(what: string, transport: unknown): void {
   if (transport instanceof Socket) return;
+  if (transport instanceof ChildProcess) {
+    if (transport.raw.stdout === null || transport.stdin === null) {
+      throw new TypeError(`${what}: transport is a child process without piped stdout and stdin (start it with spawnProcess(command, args) and stdio "pipe", the default), got ${transport.command}`);
+    }
+    return;
+  }
   const t = transport as { read?: unknown; write?: unknown; readable?: unknown; writable?: unknown } | null;
   const duplex = typeof t === "object" && t !== null && typeof t.read === "function" && typeof t.write === "function";
   const pair = typeof t === "object" && t !== null && isStream(t.readable) && isStream(t.writable);
@@ -149,7 +193,7 @@ function checkCodec(what: string, codec: unknown): void {
 /** One end's wire: frames in, frames out, and a notifier for whoever waits on its state. */
 class Wire {
   readonly changed = new Notifier();
-  readonly input: ReadableSource<Buffer>;
+  readonly input: Chunks;
   readonly output: WritableTarget<Uint8Array>;
   private readonly reader = new FrameReader();
   private readonly frames: Frame[] = [];
