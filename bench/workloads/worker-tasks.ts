@@ -53,6 +53,15 @@ export function* sendBlocks(out: SharedChannel<Uint8Array>, n: number, size: num
   out.close();
 }
 
+/** As `sendBlocks`, but each message written straight into the channel's shared memory (`sendInPlace`): no copy. */
+export function* sendBlocksInPlace(out: SharedChannel<Uint8Array>, n: number, size: number): Operation<void> {
+  for (let m = 0; m < n; m++) {
+    const write = (bytes: Uint8Array) => writeBlock(new Uint32Array(bytes.buffer, bytes.byteOffset, size >> 2), m);
+    if (!out.trySendInPlace(size, write).ok) yield* out.sendInPlace(size, write);
+  }
+  out.close();
+}
+
 /** Checksums every message it receives in place (its 32-bit words), until closed. */
 export function* checksumBlocks(input: SharedChannel<Uint8Array>): Operation<number> {
   let sum = 0;

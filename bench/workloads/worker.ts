@@ -4,8 +4,10 @@
  * - bytes: 64 KiB messages through a shared channel from one pool worker to
  *   another, every 32-bit word written by the sender and summed by the
  *   receiver, against `memcpy` (`Uint8Array.set` of 64 KiB) on one thread, in
- *   the same run; and the floor: the same two loops on two plain threads,
- *   handing blocks over in place with no channel at all. Per message.
+ *   the same run; the sender writes each block into its own buffer and sends
+ *   it (copied into the slab), or writes it in the slab (`sendInPlace`, no
+ *   copy); and the floor: the same two loops on two plain threads, handing
+ *   blocks over in place with no channel at all. Per message.
  * - numbers: 8-byte numbers one way through a shared channel between two pool
  *   workers: with codec "number" (the lock-free ring of fixed slots) and with
  *   the default codec (the locked slab every kind of element shares). Per
@@ -37,41 +39,8 @@ const SPAWN_GROUP = "worker · pool overhead per task (a + b on the pool)";
 const CPU_GROUP = `worker · CPU-bound batch, fib(${FIB}) per task, 2 cores`;
 
 const bytes: Case[] = [
-  {
-    id: "worker/bytes/strand",
-    group: BYTES_GROUP,
-    system: "strand",
-    ref: 1,
-    needs: ["worker"],
-    variant: 'sharedChannel(8, codec "bytes"), worker → worker',
-    unit: "message",
-    n: { full: 20_000, quick: 2_000 },
-    async load() {
-      const { run } = await strand();
-      const { createPool, spawnOn, sharedChannel } = await worker();
-      const { expectedChecksum } = await tasks();
-      return {
-        selfTimed: true,
-        async run(n) {
-          const { ns, sum } = await run(function* () {
-            const pool = yield* createPool({ module: TASKS, size: 2 });
-            // Warm both workers before timing.
-            yield* yield* spawnOn(pool, "add", [1, 2]);
-            yield* yield* spawnOn(pool, "add", [1, 2]);
-            const ch = sharedChannel<Uint8Array>(8, { codec: "bytes", bytes: 8 * (BLOCK + 8) });
-            const started = performance.now();
-            const receiver = yield* spawnOn<number>(pool, "checksumBlocks", [ch]);
-            const sender = yield* spawnOn(pool, "sendBlocks", [ch, n, BLOCK]);
-            const sum = yield* receiver;
-            yield* sender;
-            return { ns: (performance.now() - started) * 1e6, sum };
-          });
-          check("checksum", sum, expectedChecksum(n, BLOCK));
-          return { ns };
-        },
-      };
-    },
-  },
+  bytesCase("sendBlocks"),
+  bytesCase("sendBlocksInPlace"),
   {
     id: "worker/bytes/floor",
     group: BYTES_GROUP,
@@ -124,6 +93,46 @@ const bytes: Case[] = [
     },
   },
 ];
+
+/** Strand's 64 KiB case: the sender writes each block into a buffer of its own and sends it (one copy, into the slab), or writes it in place in the slab (`sendInPlace`: no copy). */
+function bytesCase(sender: "sendBlocks" | "sendBlocksInPlace"): Case {
+  const inPlace = sender === "sendBlocksInPlace";
+  return {
+    id: inPlace ? "worker/bytes/strand-in-place" : "worker/bytes/strand",
+    group: BYTES_GROUP,
+    system: "strand",
+    ref: inPlace ? undefined : 1,
+    needs: ["worker"],
+    variant: inPlace ? 'sharedChannel(8, codec "bytes"), sendInPlace: written in the slab, worker → worker' : 'sharedChannel(8, codec "bytes"), worker → worker',
+    unit: "message",
+    n: { full: 20_000, quick: 2_000 },
+    async load() {
+      const { run } = await strand();
+      const { createPool, spawnOn, sharedChannel } = await worker();
+      const { expectedChecksum } = await tasks();
+      return {
+        selfTimed: true,
+        async run(n) {
+          const { ns, sum } = await run(function* () {
+            const pool = yield* createPool({ module: TASKS, size: 2 });
+            // Warm both workers before timing.
+            yield* yield* spawnOn(pool, "add", [1, 2]);
+            yield* yield* spawnOn(pool, "add", [1, 2]);
+            const ch = sharedChannel<Uint8Array>(8, { codec: "bytes", bytes: 8 * (BLOCK + 8) });
+            const started = performance.now();
+            const receiver = yield* spawnOn<number>(pool, "checksumBlocks", [ch]);
+            const sending = yield* spawnOn(pool, sender, [ch, n, BLOCK]);
+            const sum = yield* receiver;
+            yield* sending;
+            return { ns: (performance.now() - started) * 1e6, sum };
+          });
+          check("checksum", sum, expectedChecksum(n, BLOCK));
+          return { ns };
+        },
+      };
+    },
+  };
+}
 
 const numbers: Case[] = [numbersCase("number"), numbersCase("structured")];
 

@@ -22,15 +22,19 @@
  * |              | reaches it                                                   |
  * | PAD          | the unused end of the slab; FREE once the reader passed it   |
  * | WRITING      | reserved by a sender copying a large payload in without the  |
- * |              | lock; receivers wait for it (it keeps the channel's order)   |
+ * |              | lock (or writing it in place, `sendInPlace`); receivers wait |
+ * |              | for it (it keeps the channel's order)                        |
+ * | DROPPED      | an in-place write that threw: not an element; the reader     |
+ * |              | passes it (FREE), uncounting its send                        |
  *
- * WRITING → FULL → TAKEN → FREE (decoded at once: FULL → FREE); cancel: FULL → FREE.
+ * WRITING → FULL → TAKEN → FREE (decoded at once: FULL → FREE); cancel: FULL → FREE;
+ * WRITING → DROPPED → FREE.
  *
  * Invariants:
  * - Every change of the header or a record's state happens under LOCK, so
  *   each operation is atomic with respect to every thread — except the one
- *   store WRITING → FULL, by the sender that reserved the record, which
- *   readers load atomically.
+ *   store WRITING → FULL (or DROPPED), by the sender that reserved the
+ *   record, which readers load atomically.
  * - COUNT ≤ CAPACITY and USED ≤ the slab's size; a send that would break
  *   either is refused ("full") and waits.
  * - Waking (an event count): after a send, a receiver's thread that waits
@@ -91,6 +95,7 @@ const TAKEN = 2;
 const FREE = 3;
 const PAD = 4;
 const WRITING = 5;
+const DROPPED = 6;
 
 /** Payloads up to this many bytes are copied under the lock; larger ones after reserving their space. */
 const SMALL = 256;
@@ -153,6 +158,23 @@ export interface SharedChannel<T> extends Channel<T> {
   readonly handle: SharedChannelHandle;
   /** Codec "bytes": lets go of the last view received in this thread, so its space can be reused before the next receive. */
   release(): void;
+  /**
+   * Codec "bytes" or "structured": sends an element of `length` bytes that
+   * `write` writes straight into the channel's shared memory — no copy on
+   * either side with "bytes". Waits for room (as `send`); then `write(bytes)`
+   * gets a view of the reserved space (its contents are left over: write
+   * every byte you send) and the element is published when it returns. The
+   * view is valid only during the call. `write` runs once, and only once
+   * there is room: not at all if the wait is cancelled or the channel closed.
+   * If it throws, nothing is sent and the error is thrown here. Keep it short
+   * and synchronous (other threads' cancel waits for it), and do not cancel
+   * the channel from inside it.
+   */
+  sendInPlace(length: number, write: (bytes: Uint8Array) => void): Operation<void>;
+  /** `sendInPlace` without waiting: `{ ok: false, reason: "full" }` (and `write` not called) if there is no room now. */
+  trySendInPlace(length: number, write: (bytes: Uint8Array) => void): SendResult;
+  /** A select clause that sends in place (as `sendInPlace`) if it wins; `write` runs only then. */
+  onSendInPlace<const R = void>(length: number, write: (bytes: Uint8Array) => void, handler?: () => R): SelectClause<R>;
 }
 
 const encoder = new TextEncoder();
@@ -162,6 +184,14 @@ const FULL_RESULT: SendResult = Object.freeze({ ok: false, reason: "full" });
 const CLOSED_SEND: SendResult = Object.freeze({ ok: false, reason: "closed" });
 const EMPTY_RESULT: ReceiveResult<never> = Object.freeze({ ok: false, reason: "empty" });
 const CLOSED_RESULT: ClosedResult = Object.freeze({ ok: false, reason: "closed" });
+
+/** An element written in place (`sendInPlace`): what `offer` reserves room for and has written. */
+class InPlace {
+  constructor(
+    readonly length: number,
+    readonly write: (bytes: Uint8Array) => void,
+  ) {}
+}
 
 /** Not ready: nothing taken (receives) or nothing written (sends). */
 const NOTHING: unique symbol = Symbol("nothing");
@@ -230,6 +260,8 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
   private readonly onUndelivered: ((element: T) => void) | undefined;
   /** Codec "bytes": the offset of the record whose view this thread last received, or -1. */
   private held = -1;
+  /** An in-place write of this channel object runs (cancel() must not wait for it from inside it). */
+  private writingInPlace = false;
   private cause: unknown = undefined;
   /** @internal */ readonly dataWatch: EpochWatch;
   /** @internal */ readonly spaceWatch: EpochWatch;
@@ -301,7 +333,11 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
     let tag: number;
     let bytes: Uint8Array | null = null;
     let number = 0;
-    if (this.mode === "bytes") {
+    let inPlace: InPlace | null = null;
+    if (value instanceof InPlace) {
+      tag = T_BYTES;
+      inPlace = value;
+    } else if (this.mode === "bytes") {
       if (!(value instanceof Uint8Array)) throw new TypeError(`${this.name}.send(value): a channel with codec "bytes" sends Uint8Arrays, got ${show(value)}`);
       tag = T_BYTES;
       bytes = value;
@@ -326,7 +362,7 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
       tag = T_CLONE;
       bytes = v8.serialize(value);
     }
-    const length = tag === T_NUMBER ? 8 : bytes === null ? 0 : bytes.byteLength;
+    const length = tag === T_NUMBER ? 8 : inPlace !== null ? inPlace.length : bytes === null ? 0 : bytes.byteLength;
     const size = RECORD_HEADER + ((length + 7) & ~7);
     if (size > this.slab) throw new RangeError(`${this.name}.send(value): the element takes ${size} bytes, more than the channel's slab of ${this.slab} (options.bytes)`);
 
@@ -358,7 +394,12 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
     header[USED] = used + needed;
     header[COUNT]!++;
     header[SENT]!++;
-    if (length <= SMALL) {
+    if (inPlace !== null) {
+      // In place: the space is reserved as for a large copy, and the caller's write fills it without the lock.
+      this.writeRecordHeader(at, length, (tag << 4) | WRITING);
+      this.unlock();
+      this.writeInPlace(inPlace, at);
+    } else if (length <= SMALL) {
       // Small: written under the lock, buffered at once.
       this.writeRecordHeader(at, length, (tag << 4) | FULL);
       if (tag === T_NUMBER) this.words[(at + RECORD_HEADER) >> 3] = number;
@@ -375,6 +416,23 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
     return SENT_OK;
   }
 
+  /** Runs an in-place write into the record reserved at `at`, then publishes it; if the write throws, drops the record and rethrows. */
+  private writeInPlace(inPlace: InPlace, at: number): void {
+    const from = at + RECORD_HEADER;
+    const state = (at >> 2) + 1;
+    this.writingInPlace = true;
+    try {
+      inPlace.write(this.data.subarray(from, from + inPlace.length));
+    } catch (error) {
+      Atomics.store(this.slabInts, state, (T_BYTES << 4) | DROPPED);
+      this.wake(DATA_EPOCH, DATA_WAITERS); // a receiver waiting for its publication passes it
+      throw error;
+    } finally {
+      this.writingInPlace = false;
+    }
+    Atomics.store(this.slabInts, state, (T_BYTES << 4) | FULL);
+  }
+
   private writeRecordHeader(at: number, length: number, word: number): void {
     const ints = this.slabInts;
     ints[at >> 2] = length;
@@ -387,18 +445,28 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
   protected take(): T | typeof NOTHING | typeof DRAINED_CLOSED {
     const header = this.header;
     this.lock();
-    const freed = this.held >= 0 ? this.freeLocked(this.held) : false;
+    let freed = this.held >= 0 ? this.freeLocked(this.held) : false;
     this.held = -1;
-    if (header[COUNT] === 0) {
-      const state = header[STATE];
-      this.unlock();
-      if (freed) this.wake(SPACE_EPOCH, SPACE_WAITERS);
-      return state === OPEN ? NOTHING : DRAINED_CLOSED;
-    }
     const ints = this.slabInts;
-    let at = this.passPad(header[READ_AT]!);
-    const length = ints[at >> 2]!;
-    const word = Atomics.load(ints, (at >> 2) + 1);
+    let at: number;
+    let length: number;
+    let word: number;
+    for (;;) {
+      if (header[COUNT] === 0) {
+        const state = header[STATE];
+        this.unlock();
+        if (freed) this.wake(SPACE_EPOCH, SPACE_WAITERS);
+        return state === OPEN ? NOTHING : DRAINED_CLOSED;
+      }
+      at = this.passPad(header[READ_AT]!);
+      length = ints[at >> 2]!;
+      word = Atomics.load(ints, (at >> 2) + 1);
+      if ((word & 15) !== DROPPED) break;
+      // An in-place write that threw: not an element. Passed, and its send uncounted.
+      header[READ_AT] = this.passDropped(at, length);
+      this.freeLocked(-1);
+      freed = true; // a count freed, at least
+    }
     if ((word & 15) === WRITING) {
       // Its sender still copies it in: wait for the record's publication (DATA_EPOCH).
       const reclaimed = this.freeLocked(-1) || freed; // a PAD passed above
@@ -418,9 +486,10 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
       ints[(at >> 2) + 1] = (tag << 4) | TAKEN;
       this.held = at;
       value = this.data.subarray(from, from + length);
-      const reclaimed = this.freeLocked(-1) || freed; // a PAD passed above
+      this.freeLocked(-1); // a PAD passed above
       this.unlock();
-      if (reclaimed) this.wake(SPACE_EPOCH, SPACE_WAITERS);
+      // The count went down even though the record's bytes are held: a sender waiting on the count may go on.
+      this.wake(SPACE_EPOCH, SPACE_WAITERS);
       return value as T;
     }
     try {
@@ -432,6 +501,16 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
       this.wake(SPACE_EPOCH, SPACE_WAITERS);
     }
     return value as T;
+  }
+
+  /** Under the lock: the DROPPED record at `at` is passed (FREE) and its send uncounted; returns where the next record starts. */
+  private passDropped(at: number, length: number): number {
+    const header = this.header;
+    this.slabInts[(at >> 2) + 1] = FREE;
+    header[COUNT]!--;
+    header[SENT]!--;
+    const next = at + RECORD_HEADER + ((length + 7) & ~7);
+    return next === this.slab ? 0 : next;
   }
 
   private decode(tag: number, from: number, length: number, copyBytes: boolean): unknown {
@@ -530,6 +609,28 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
     return new SendClause<T, R>(this, value, handler);
   }
 
+  sendInPlace(length: number, write: (bytes: Uint8Array) => void): Operation<void> {
+    return new SendTrap(this, this.inPlace("sendInPlace(length, write)", length, write));
+  }
+
+  trySendInPlace(length: number, write: (bytes: Uint8Array) => void): SendResult {
+    return this.trySend(this.inPlace("trySendInPlace(length, write)", length, write));
+  }
+
+  onSendInPlace<const R = void>(length: number, write: (bytes: Uint8Array) => void, handler?: () => R): SelectClause<R> {
+    const element = this.inPlace("onSendInPlace(length, write, handler)", length, write);
+    if (handler !== undefined && typeof handler !== "function") throw new TypeError(`${this.name}.onSendInPlace(length, write, handler): handler must be a function, got ${show(handler)}`);
+    return new SendClause<T, R>(this, element, handler);
+  }
+
+  /** An in-place element, its arguments checked, passed where sends take an element (`offer` knows it). */
+  private inPlace(what: string, length: number, write: (bytes: Uint8Array) => void): T {
+    if (this.mode !== "bytes" && this.mode !== "structured") throw new TypeError(`${this.name}.${what}: only a channel with codec "bytes" or "structured" sends bytes in place; this one's codec is ${this.mode === "custom" ? "a custom one" : `"${this.mode}"`}`);
+    if (typeof length !== "number" || !Number.isSafeInteger(length) || length < 0) throw new TypeError(`${this.name}.${what}: length must be an integer ≥ 0, got ${show(length)}`);
+    if (typeof write !== "function") throw new TypeError(`${this.name}.${what}: write must be a function, got ${show(write)}`);
+    return new InPlace(length, write) as unknown as T;
+  }
+
   onReceive<const R = T>(handler?: (value: T) => R): SelectClause<R> {
     if (handler !== undefined && typeof handler !== "function") throw new TypeError(`onReceive(handler): handler must be a function`);
     return new ReceiveClause<T, R>(this, RECEIVE, handler as ((value: unknown) => R) | undefined);
@@ -557,6 +658,8 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
   cancel(cause?: unknown): boolean {
     const header = this.header;
     const dropped: unknown[] = [];
+    // It would wait for the write it is called from to end.
+    if (this.writingInPlace) throw new Error(`${this.name}.cancel(): called from inside a sendInPlace write of the same channel; cancel after it returns`);
     this.lock();
     if (header[STATE] === CANCELLED) {
       this.unlock();
@@ -599,6 +702,10 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
       at = this.passPad(at);
       while ((Atomics.load(ints, (at >> 2) + 1) & 15) === WRITING); // a sender finishing its copy (no lock needed for that)
       const length = ints[at >> 2]!;
+      if ((ints[(at >> 2) + 1]! & 15) === DROPPED) {
+        at = this.passDropped(at, length);
+        continue;
+      }
       const tag = ints[(at >> 2) + 1]! >> 4;
       try {
         dropped.push(this.decode(tag, at + RECORD_HEADER, length, true));

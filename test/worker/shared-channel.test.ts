@@ -293,7 +293,123 @@ describe("sharedChannel in one thread", () => {
     );
   });
 
+  test('regression: codec "bytes": a receive wakes a sender waiting on the count, although the view it returns still holds its bytes', async () => {
+    const ch = sharedChannel<Uint8Array>(1, { codec: "bytes" });
+    const out = await run(function* () {
+      ch.trySend(new Uint8Array([0]));
+      const sender = yield* spawn(() => ch.send(new Uint8Array([1]))); // full by count: waits
+      yield* sleep(5);
+      const first = [...(ch.tryReceive() as { value: Uint8Array }).value]; // the count goes down; no byte is freed yet
+      yield* sender; // before the fix nothing woke it, and the run never ended
+      return [first, [...(ch.tryReceive() as { value: Uint8Array }).value]];
+    });
+    assert.deepEqual(out, [[0], [1]]);
+  });
+
+  test("sendInPlace: the element is written straight into the slab, published when write returns; no room, no write", () => {
+    const ch = sharedChannel<Uint8Array>(2, { codec: "bytes", bytes: 64 });
+    const views: Uint8Array[] = [];
+    const write = (fill: number) => (bytes: Uint8Array) => {
+      views.push(bytes);
+      if (fill === 1) assert.deepEqual(ch.tryReceive(), { ok: false, reason: "empty" }, "not published while it is written"); // a receiver waits for it
+      bytes.fill(fill);
+    };
+    assert.deepEqual(ch.trySendInPlace(20, write(1)), { ok: true });
+    assert.deepEqual(ch.trySendInPlace(20, write(2)), { ok: true });
+    assert.equal(views[0]!.buffer, ch.handle.buffer); // the slab itself: no copy on this side
+    assert.equal(views[0]!.length, 20);
+    let called = false;
+    assert.deepEqual(
+      ch.trySendInPlace(4, () => void (called = true)),
+      { ok: false, reason: "full" },
+    );
+    assert.equal(called, false, "write runs only once there is room");
+    const first = (ch.tryReceive() as { value: Uint8Array }).value;
+    assert.equal(first.byteOffset, views[0]!.byteOffset); // read where it was written
+    assert.deepEqual([...first], new Array(20).fill(1));
+    assert.deepEqual([...(ch.tryReceive() as { value: Uint8Array }).value], new Array(20).fill(2));
+    assert.throws(() => ch.trySendInPlace(100, () => {}), /takes 112 bytes, more than the channel's slab of 64/);
+    assert.deepEqual(ch.stats(), openStats(ch, { capacity: 2, sent: 2, received: 2, buffered: 0 }));
+    // With the default codec the receiver gets a copy of what was written in place.
+    const structured = sharedChannel<unknown>(3);
+    structured.trySend("before");
+    structured.trySendInPlace(3, (bytes) => bytes.set([7, 8, 9]));
+    structured.trySend("after");
+    assert.deepEqual([structured.tryReceive(), structured.tryReceive(), structured.tryReceive()], [
+      { ok: true, value: "before" },
+      { ok: true, value: new Uint8Array([7, 8, 9]) },
+      { ok: true, value: "after" },
+    ]);
+  });
+
+  test("sendInPlace: a write that throws sends nothing (the error is thrown there); the elements around it arrive, counts stay true", () => {
+    const ch = sharedChannel<Uint8Array>(3, { codec: "bytes", bytes: 256 });
+    ch.trySend(new Uint8Array([1]));
+    const broken = new Error("the write failed");
+    assert.throws(
+      () =>
+        ch.trySendInPlace(8, (bytes) => {
+          bytes[0] = 99;
+          throw broken;
+        }),
+      (error) => error === broken,
+    );
+    ch.trySend(new Uint8Array([3]));
+    assert.deepEqual([...(ch.tryReceive() as { value: Uint8Array }).value], [1]);
+    assert.deepEqual([...(ch.tryReceive() as { value: Uint8Array }).value], [3]); // the dropped record is passed
+    assert.deepEqual(ch.tryReceive(), { ok: false, reason: "empty" });
+    ch.release();
+    assert.deepEqual(ch.stats(), openStats(ch, { capacity: 3, sent: 2, received: 2, buffered: 0 }));
+    // Its room is reusable: three sends fit again, around the slab.
+    for (let i = 0; i < 3; i++) assert.deepEqual(ch.trySendInPlace(60, (bytes) => bytes.fill(i)), { ok: true });
+    // A dropped one at the end of the buffer: a cancel passes it too, and hands only real elements to onUndelivered.
+    const undelivered: number[] = [];
+    const other = sharedChannel<Uint8Array>(3, { codec: "bytes", onUndelivered: (bytes) => void undelivered.push(bytes[0]!) });
+    other.trySend(new Uint8Array([5]));
+    assert.throws(() => other.trySendInPlace(4, () => assert.fail("the write failed")), /the write failed/);
+    assert.throws(() => other.trySendInPlace(4, () => other.cancel()), /cancel\(\): called from inside a sendInPlace write of the same channel/);
+    other.cancel();
+    assert.deepEqual(undelivered, [5]);
+    assert.equal(other.stats().sent, 1);
+  });
+
+  test("sendInPlace waits for room, and a wait cancelled never writes; onSendInPlace writes only if it wins", async () => {
+    const ch = sharedChannel<Uint8Array>(1, { codec: "bytes" });
+    const writes: number[] = [];
+    const out = await run(function* () {
+      ch.trySend(new Uint8Array([0]));
+      const waiting = yield* spawn(() => ch.sendInPlace(1, (bytes) => void writes.push((bytes[0] = 1))));
+      yield* sleep(5);
+      assert.equal(writes.length, 0, "no room yet: nothing written");
+      const first = ch.tryReceive();
+      yield* waiting;
+      const second = ch.tryReceive();
+      // A wait that times out writes nothing; a select whose other clause wins writes nothing.
+      ch.trySend(new Uint8Array([2]));
+      try {
+        yield* timeout(5, () => ch.sendInPlace(1, () => void writes.push(-1)));
+        assert.fail("the channel was full: the send should have timed out");
+      } catch (error) {
+        if (!(error instanceof TimeoutError)) throw error;
+      }
+      const chosen = yield* select(ch.onSendInPlace(1, () => void writes.push(-2), () => "sent"), onTimeout(5, () => "timed out"));
+      ch.tryReceive();
+      const won = yield* select(ch.onSendInPlace(1, (bytes) => void writes.push((bytes[0] = 3)), () => "sent"), onTimeout(5, () => "timed out"));
+      return { first, second, chosen, won, third: ch.tryReceive() };
+    });
+    assert.equal((out.first as { value: Uint8Array }).value[0], 0);
+    assert.equal((out.second as { value: Uint8Array }).value[0], 1);
+    assert.equal(out.chosen, "timed out");
+    assert.equal(out.won, "sent");
+    assert.equal((out.third as { value: Uint8Array }).value[0], 3);
+    assert.deepEqual(writes, [1, 3]);
+  });
+
   test("bad arguments are TypeErrors naming the argument", () => {
+    assert.throws(() => sharedChannel<unknown>(1, { codec: "number" }).trySendInPlace(8, () => {}), /only a channel with codec "bytes" or "structured" sends bytes in place; this one's codec is "number"/);
+    assert.throws(() => sharedChannel<Uint8Array>(1, { codec: "bytes" }).trySendInPlace(-1, () => {}), /trySendInPlace\(length, write\): length must be an integer ≥ 0, got -1/);
+    assert.throws(() => sharedChannel<Uint8Array>(1, { codec: "bytes" }).sendInPlace(1, "no" as never), /sendInPlace\(length, write\): write must be a function, got "no"/);
+    assert.throws(() => sharedChannel<Uint8Array>(1, { codec: "bytes" }).onSendInPlace(1, () => {}, 5 as never), /onSendInPlace\(length, write, handler\): handler must be a function, got 5/);
     assert.throws(() => sharedChannel(0), /capacity must be a whole number of elements ≥ 1/);
     assert.throws(() => sharedChannel(1.5), /capacity/);
     assert.throws(() => sharedChannel(1, { codec: "json" as never }), /options\.codec must be/);
@@ -351,6 +467,20 @@ describe("sharedChannel across worker threads", () => {
       const pool = yield* createPool({ module: TASKS, size: 2 });
       const ch = sharedChannel<Uint8Array>(8, { codec: "bytes", bytes: 8 * (size + 8) });
       yield* spawnOn(pool, "sendBytes", [ch, n, size]);
+      return yield* yield* spawnOn<{ messages: number; sum: number }>(pool, "sumBytes", [ch]);
+    });
+    let sum = 0;
+    for (let m = 0; m < n; m++) for (let i = 0; i < size; i++) sum += (m + i) & 255;
+    assert.deepEqual(out, { messages: n, sum });
+  });
+
+  test("sendInPlace across threads: a worker writes each message straight into the slab, another sums it in place; nothing is copied", async () => {
+    const n = 200;
+    const size = 4_096;
+    const out = await run(function* () {
+      const pool = yield* createPool({ module: TASKS, size: 2 });
+      const ch = sharedChannel<Uint8Array>(8, { codec: "bytes", bytes: 8 * (size + 8) });
+      yield* spawnOn(pool, "sendBytesInPlace", [ch, n, size]);
       return yield* yield* spawnOn<{ messages: number; sum: number }>(pool, "sumBytes", [ch]);
     });
     let sum = 0;
