@@ -260,8 +260,8 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
   private readonly onUndelivered: ((element: T) => void) | undefined;
   /** Codec "bytes": the offset of the record whose view this thread last received, or -1. */
   private held = -1;
-  /** An in-place write of this channel object runs (cancel() must not wait for it from inside it). */
-  private writingInPlace = false;
+  /** In-place writes of this channel object under way (cancel() must not wait for them from inside one). */
+  private writingInPlace = 0;
   private cause: unknown = undefined;
   /** @internal */ readonly dataWatch: EpochWatch;
   /** @internal */ readonly spaceWatch: EpochWatch;
@@ -420,7 +420,7 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
   private writeInPlace(inPlace: InPlace, at: number): void {
     const from = at + RECORD_HEADER;
     const state = (at >> 2) + 1;
-    this.writingInPlace = true;
+    this.writingInPlace++;
     try {
       inPlace.write(this.data.subarray(from, from + inPlace.length));
     } catch (error) {
@@ -428,7 +428,7 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
       this.wake(DATA_EPOCH, DATA_WAITERS); // a receiver waiting for its publication passes it
       throw error;
     } finally {
-      this.writingInPlace = false;
+      this.writingInPlace--;
     }
     Atomics.store(this.slabInts, state, (T_BYTES << 4) | FULL);
   }
@@ -659,7 +659,7 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
     const header = this.header;
     const dropped: unknown[] = [];
     // It would wait for the write it is called from to end.
-    if (this.writingInPlace) throw new Error(`${this.name}.cancel(): called from inside a sendInPlace write of the same channel; cancel after it returns`);
+    if (this.writingInPlace > 0) throw new Error(`${this.name}.cancel(): called from inside a sendInPlace write of the same channel; cancel after it returns`);
     this.lock();
     if (header[STATE] === CANCELLED) {
       this.unlock();

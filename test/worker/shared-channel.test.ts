@@ -368,6 +368,9 @@ describe("sharedChannel in one thread", () => {
     other.trySend(new Uint8Array([5]));
     assert.throws(() => other.trySendInPlace(4, () => assert.fail("the write failed")), /the write failed/);
     assert.throws(() => other.trySendInPlace(4, () => other.cancel()), /cancel\(\): called from inside a sendInPlace write of the same channel/);
+    // Nested: the outer write is still under way when the inner one has ended.
+    const nested = sharedChannel<Uint8Array>(2, { codec: "bytes" });
+    assert.throws(() => nested.trySendInPlace(4, () => void (nested.trySendInPlace(4, () => {}), nested.cancel())), /called from inside a sendInPlace write/);
     other.cancel();
     assert.deepEqual(undelivered, [5]);
     assert.equal(other.stats().sent, 1);
