@@ -107,31 +107,41 @@ function bytesCase(sender: "sendBlocks" | "sendBlocksInPlace"): Case {
     unit: "message",
     n: { full: 20_000, quick: 2_000 },
     async load() {
-      const { run } = await strand();
-      const { createPool, spawnOn, sharedChannel } = await worker();
+      const { sharedChannel } = await worker();
       const { expectedChecksum } = await tasks();
       return {
         selfTimed: true,
         async run(n) {
-          const { ns, sum } = await run(function* () {
-            const pool = yield* createPool({ module: TASKS, size: 2 });
-            // Warm both workers before timing.
-            yield* yield* spawnOn(pool, "add", [1, 2]);
-            yield* yield* spawnOn(pool, "add", [1, 2]);
-            const ch = sharedChannel<Uint8Array>(8, { codec: "bytes", bytes: 8 * (BLOCK + 8) });
-            const started = performance.now();
-            const receiver = yield* spawnOn<number>(pool, "checksumBlocks", [ch]);
-            const sending = yield* spawnOn(pool, sender, [ch, n, BLOCK]);
-            const sum = yield* receiver;
-            yield* sending;
-            return { ns: (performance.now() - started) * 1e6, sum };
-          });
+          const ch = () => sharedChannel<Uint8Array>(8, { codec: "bytes", bytes: 8 * (BLOCK + 8) });
+          const { ns, sum } = await betweenTwoWorkers(ch, "checksumBlocks", sender, [n, BLOCK]);
           check("checksum", sum, expectedChecksum(n, BLOCK));
           return { ns };
         },
       };
     },
   };
+}
+
+/**
+ * One run of a channel workload on a fresh pool of 2 (both workers warmed
+ * first): `receive(ch)` on one worker, `send(ch, ...args)` on the other, timed
+ * from the receiver's spawn until both have ended; the receiver's result is `sum`.
+ */
+async function betweenTwoWorkers(channel: () => unknown, receive: string, send: string, args: unknown[]): Promise<{ ns: number; sum: number }> {
+  const { run } = await strand();
+  const { createPool, spawnOn } = await worker();
+  return run(function* () {
+    const pool = yield* createPool({ module: TASKS, size: 2 });
+    yield* yield* spawnOn(pool, "add", [1, 2]);
+    yield* yield* spawnOn(pool, "add", [1, 2]);
+    const ch = channel();
+    const started = performance.now();
+    const receiver = yield* spawnOn<number>(pool, receive, [ch]);
+    const sender = yield* spawnOn(pool, send, [ch, ...args]);
+    const sum = yield* receiver;
+    yield* sender;
+    return { ns: (performance.now() - started) * 1e6, sum };
+  });
 }
 
 const numbers: Case[] = [numbersCase("number"), numbersCase("structured")];
@@ -147,23 +157,12 @@ function numbersCase(codec: "number" | "structured"): Case {
     unit: "message",
     n: { full: 2_000_000, quick: 200_000 },
     async load() {
-      const { run } = await strand();
-      const { createPool, spawnOn, sharedChannel } = await worker();
+      const { sharedChannel } = await worker();
       return {
         selfTimed: true,
         async run(n) {
-          const { ns, sum } = await run(function* () {
-            const pool = yield* createPool({ module: TASKS, size: 2 });
-            yield* yield* spawnOn(pool, "add", [1, 2]);
-            yield* yield* spawnOn(pool, "add", [1, 2]);
-            const ch = codec === "number" ? sharedChannel<number>(4096, { codec }) : sharedChannel<number>(4096);
-            const started = performance.now();
-            const receiver = yield* spawnOn<number>(pool, "sumNumbers", [ch]);
-            const sender = yield* spawnOn(pool, "sendNumbers", [ch, n]);
-            const sum = yield* receiver;
-            yield* sender;
-            return { ns: (performance.now() - started) * 1e6, sum };
-          });
+          const ch = () => (codec === "number" ? sharedChannel<number>(4096, { codec }) : sharedChannel<number>(4096));
+          const { ns, sum } = await betweenTwoWorkers(ch, "sumNumbers", "sendNumbers", [n]);
           check("sum", sum, (n * (n - 1)) / 2);
           return { ns };
         },

@@ -463,33 +463,24 @@ describe("sharedChannel across worker threads", () => {
     assert.deepEqual(out, { n: 5_000, sum: 4 * ((5_000 * 4_999) / 2) });
   });
 
-  test('bytes cross without a copy on the receiving side and checksum the same ("bytes" codec, views in place)', async () => {
+  /** `sender` (a task of the fixture module) sends 200 blocks of 4 KiB to a worker that sums them in place: it must get every byte. */
+  async function bytesBetweenWorkers(sender: "sendBytes" | "sendBytesInPlace"): Promise<void> {
     const n = 200;
     const size = 4_096;
     const out = await run(function* () {
       const pool = yield* createPool({ module: TASKS, size: 2 });
       const ch = sharedChannel<Uint8Array>(8, { codec: "bytes", bytes: 8 * (size + 8) });
-      yield* spawnOn(pool, "sendBytes", [ch, n, size]);
+      yield* spawnOn(pool, sender, [ch, n, size]);
       return yield* yield* spawnOn<{ messages: number; sum: number }>(pool, "sumBytes", [ch]);
     });
     let sum = 0;
     for (let m = 0; m < n; m++) for (let i = 0; i < size; i++) sum += (m + i) & 255;
     assert.deepEqual(out, { messages: n, sum });
-  });
+  }
 
-  test("sendInPlace across threads: a worker writes each message straight into the slab, another sums it in place; nothing is copied", async () => {
-    const n = 200;
-    const size = 4_096;
-    const out = await run(function* () {
-      const pool = yield* createPool({ module: TASKS, size: 2 });
-      const ch = sharedChannel<Uint8Array>(8, { codec: "bytes", bytes: 8 * (size + 8) });
-      yield* spawnOn(pool, "sendBytesInPlace", [ch, n, size]);
-      return yield* yield* spawnOn<{ messages: number; sum: number }>(pool, "sumBytes", [ch]);
-    });
-    let sum = 0;
-    for (let m = 0; m < n; m++) for (let i = 0; i < size; i++) sum += (m + i) & 255;
-    assert.deepEqual(out, { messages: n, sum });
-  });
+  test('bytes cross without a copy on the receiving side and checksum the same ("bytes" codec, views in place)', () => bytesBetweenWorkers("sendBytes"));
+
+  test("sendInPlace across threads: a worker writes each message straight into the slab, another sums it in place; nothing is copied", () => bytesBetweenWorkers("sendBytesInPlace"));
 
   test("values of every kind round-trip through a worker", async () => {
     const values = [1.5, "two", null, undefined, true, new Uint8Array([3]), { four: [4] }, new Map([[5, 5]])];
