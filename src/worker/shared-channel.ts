@@ -37,16 +37,21 @@
  *   record, which readers load atomically.
  * - COUNT ≤ CAPACITY and USED ≤ the slab's size; a send that would break
  *   either is refused ("full") and waits.
- * - Waking (an event count): after a send, a receiver's thread that waits
- *   (DATA_WAITERS > 0) is woken by adding to DATA_EPOCH and notifying it;
- *   after a receive that frees space, likewise SPACE_WAITERS / SPACE_EPOCH;
- *   close and cancel wake both. A thread about to wait first adds itself to
- *   the waiters, then reads the epoch and waits on it, then polls once more
- *   (EpochWatch). With sequentially consistent atomics, either the changer's
- *   load of the waiters sees it (and the epoch moves, ending its wait), or
- *   the change was unlocked before the waiter counted itself, and its last
- *   poll, which takes the lock, sees the change. A sender on the fast path
- *   thus pays one atomic load for waking, not a read-modify-write.
+ * - Waking (an event count): after a send, the receivers' threads that wait
+ *   (DATA_WAITERS > 0) are woken by taking the count (exchanging it for 0),
+ *   adding to DATA_EPOCH and notifying it; after a receive that frees room,
+ *   likewise SPACE_WAITERS / SPACE_EPOCH; close and cancel wake both. A
+ *   thread about to wait first reads the epoch, then adds itself to the
+ *   waiters, then waits on the epoch it read, then polls once more
+ *   (EpochWatch). With sequentially consistent atomics, either a changer's
+ *   load of the waiters sees it — then that changer, or another that took
+ *   the count first, moves the epoch past the value it waits on, ending its
+ *   wait — or the change was made before the waiter counted itself, and its
+ *   last poll sees the change. Only the change that takes the count
+ *   notifies: the changes after it, until the woken thread waits again,
+ *   find no waiters. A change on the fast path thus pays one atomic load for
+ *   waking, and a waiter costs one notification, not one per change while
+ *   its wake-up is on its way.
  *
  * Waiting never blocks a thread: every thread (the main one included) waits
  * with `Atomics.waitAsync`, as a level-triggered source (io/wait.ts): woken,
@@ -207,10 +212,13 @@ const waitAsync = (Atomics as unknown as {
  * Fires its listeners when the other side may have changed the channel: an
  * event count on an epoch word of the header (level-triggered: they poll again).
  *
- * Arming counts this thread among the word's waiters, reads the epoch and
- * starts `Atomics.waitAsync` on it, and then has its listeners poll once more:
- * a change made before the count was visible to its maker (who then skipped
- * the notification) is seen by that poll; one made after is notified.
+ * Arming reads the epoch, counts this thread among the word's waiters and
+ * starts `Atomics.waitAsync` on the epoch it read, and then has its listeners
+ * poll once more: a change made before the count was visible to its maker
+ * (who then skipped the notification) is seen by that poll; one made after
+ * takes the count and moves the epoch past the value read, so the wait ends
+ * (at once, if it had not started yet). Woken, a watch is no longer counted:
+ * whoever woke it took the count.
  */
 class EpochWatch extends Notifier {
   private armed = false;
@@ -227,8 +235,9 @@ class EpochWatch extends Notifier {
     super.add(listener);
     if (this.armed) return;
     this.armed = true;
+    const epoch = Atomics.load(this.header, this.epoch); // before the count: see above
     Atomics.add(this.header, this.waiters, 1);
-    const wait = waitAsync(this.header, this.epoch, Atomics.load(this.header, this.epoch));
+    const wait = waitAsync(this.header, this.epoch, epoch);
     if (wait.async) void wait.value.then(this.fire);
     else queueMicrotask(this.fire);
     queueMicrotask(this.recheck);
@@ -239,7 +248,6 @@ class EpochWatch extends Notifier {
   };
 
   private readonly fire = (): void => {
-    Atomics.sub(this.header, this.waiters, 1);
     this.armed = false;
     this.notify();
   };
@@ -318,10 +326,11 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
     }
   }
 
-  /** After a change: wakes the other side's waiters, if it has any (see EpochWatch for why skipping is safe). */
+  /** After a change: wakes the other side's waiters, if it has any, taking their count (see EpochWatch for why skipping is safe). */
   protected wake(epoch: number, waiters: number): void {
     const header = this.header;
     if (Atomics.load(header, waiters) === 0) return;
+    if (Atomics.exchange(header, waiters, 0) === 0) return; // another change took them: it wakes them
     Atomics.add(header, epoch, 1);
     Atomics.notify(header, epoch);
   }
