@@ -116,6 +116,25 @@ describe("sharedChannel in one thread", () => {
     assert.deepEqual(out, [7, 2]);
   });
 
+  for (const codec of ["structured", "number"] as const) {
+    test(`codec "${codec}": a parked receiver costs one notification, however many sends arrive before it runs`, async () => {
+      const ch = codec === "number" ? sharedChannel<number>(8, { codec }) : sharedChannel<number>(8);
+      // White-box: the header's DATA_EPOCH (word 2) and DATA_WAITERS (word 4), see shared-channel.ts.
+      const header = new Int32Array(ch.handle.buffer, 0, 16);
+      const got = await run(function* () {
+        const receiver = yield* spawn(() => ch.receive());
+        yield* sleep(1);
+        assert.equal(Atomics.load(header, 4), 1, "the parked receiver is counted");
+        const epoch = Atomics.load(header, 2);
+        for (const n of [1, 2, 3]) ch.trySend(n);
+        assert.equal(Atomics.load(header, 2), epoch + 1, "the first send took the count and notified; the others did not");
+        assert.equal(Atomics.load(header, 4), 0);
+        return yield* receiver;
+      });
+      assert.equal(got, 1);
+    });
+  }
+
   test("select: onReceive / onSend clauses and a timeout; a cancelled wait leaves nothing behind", async () => {
     const a = sharedChannel<string>(1);
     const b = sharedChannel<string>(1);
