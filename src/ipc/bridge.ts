@@ -173,7 +173,7 @@ function isStream(value: unknown): boolean {
 function checkTransport(what: string, transport: unknown): void {
   if (transport instanceof Socket) return;
   if (transport instanceof ChildProcess) {
-    if (transport.raw.stdout === null || transport.stdin === null) {
+    if (transport.raw.stdout === null || transport.raw.stdin === null) {
       throw new TypeError(`${what}: transport is a child process without piped stdout and stdin (start it with spawnProcess(command, args) and stdio "pipe", the default), got ${transport.command}`);
     }
     return;

@@ -732,8 +732,11 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
     return failure;
   }
 
+  /** Close and cancel: wakes every waiter on either side, taking both counts as `wake` does (so none is left counted once woken). */
   private wakeAll(): void {
     const header = this.header;
+    Atomics.exchange(header, DATA_WAITERS, 0);
+    Atomics.exchange(header, SPACE_WAITERS, 0);
     Atomics.add(header, DATA_EPOCH, 1);
     Atomics.add(header, SPACE_EPOCH, 1);
     Atomics.notify(header, DATA_EPOCH);
