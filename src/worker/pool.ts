@@ -109,6 +109,14 @@ export class Pool {
   /** @internal */ readonly injectClaims = new Int32Array(new SharedArrayBuffer(INJECT_CELLS * 4));
   /** @internal Calls in the inject queue whose TOOK has not arrived, by id. */
   readonly injected = new Map<number, RemoteCall>();
+  /**
+   * 1 for a claim cell that a call of `injected` holds. One call per cell: a
+   * call whose cell is held goes to a port instead, else its claim would
+   * overwrite the waiting call's and the worker that takes that one would drop
+   * it as withdrawn. (Ids advance for calls posted to ports too, so calls
+   * 4096 ids apart can be in the queue at once.)
+   */
+  private readonly cellHeld = new Uint8Array(INJECT_CELLS);
   /** @internal Calls waiting for room: every live worker has CLAIM_CELLS - 1 posted (oldest first, from `backlogHead`). */
   readonly backlog: (RemoteCall | null)[] = [];
   private backlogHead = 0;
@@ -154,6 +162,7 @@ export class Pool {
 
   private injectCall(call: RemoteCall): boolean {
     const cell = call.id % INJECT_CELLS;
+    if (this.cellHeld[cell] === 1) return false;
     Atomics.store(this.injectClaims, cell, call.id + 1);
     let sent = false;
     try {
@@ -167,6 +176,7 @@ export class Pool {
     }
     call.queued = true;
     this.injected.set(call.id, call);
+    this.cellHeld[cell] = 1;
     if (this.injected.size === 1) this.holdWorkers();
     return true;
   }
@@ -189,12 +199,18 @@ export class Pool {
     for (const slot of this.slots) slot.idle();
   }
 
+  /** `id` leaves `injected` (taken, withdrawn, or its worker died): its claim cell may serve another call. */
+  private uninjected(id: number): void {
+    this.injected.delete(id);
+    this.cellHeld[id % INJECT_CELLS] = 0;
+  }
+
   /** @internal Withdraws a queued call from the inject queue; false if a worker took it (then returns that worker). */
   uninject(call: RemoteCall): WorkerSlot | null | true {
     const cell = call.id % INJECT_CELLS;
     const was = Atomics.compareExchange(this.injectClaims, cell, call.id + 1, STOLEN);
     if (was === call.id + 1) {
-      this.injected.delete(call.id);
+      this.uninjected(call.id);
       this.injectedDrained();
       return true;
     }
@@ -205,7 +221,7 @@ export class Pool {
   took(slot: WorkerSlot, id: number): RemoteCall | undefined {
     const call = this.injected.get(id);
     if (call === undefined) return undefined;
-    this.injected.delete(id);
+    this.uninjected(id);
     this.injectedDrained();
     call.slot = slot;
     call.stealable = false; // started: nothing to claim
@@ -263,7 +279,7 @@ export class Pool {
     // Calls it took from the inject queue whose TOOK never arrived: the claim cells name it.
     for (const call of this.injected.values()) {
       if (Atomics.load(this.injectClaims, call.id % INJECT_CELLS) === taker(index)) {
-        this.injected.delete(call.id);
+        this.uninjected(call.id);
         call.slot = dead;
         calls.push(call);
       }
@@ -299,6 +315,7 @@ export class Pool {
     await Promise.all(this.slots.map((slot) => slot.close()));
     for (const call of this.injected.values()) call.fail(new PoolClosed(`${call.describe()} was still running when ${this} closed`));
     this.injected.clear();
+    this.cellHeld.fill(0);
   }
 }
 

@@ -49,7 +49,10 @@ export const TOOK = 15;
  * `id + 1` while the call is queued; a worker that takes it swaps in
  * `taker(index)`, the pool that withdraws it (a cancellation) swaps in
  * STOLEN. So whoever the cell names owns the call — also when the worker
- * dies before its TOOK arrives.
+ * dies before its TOOK arrives. One call holds a cell at a time: until the
+ * pool hears that it was taken (or withdraws it), a call whose id falls on
+ * the same cell goes to a port instead (ids also advance for calls posted to
+ * ports, so calls 4096 ids apart can be queued at once).
  */
 export const INJECT_CELLS = 4096;
 export const taker = (index: number): number => -2 - index;

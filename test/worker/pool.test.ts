@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../io/helpers.js";
-import { all, Cancelled, run, scoped, sleep, spawn, type Operation } from "../../src/index.js";
+import { all, Cancelled, run, scoped, sleep, spawn, timeout, type Operation } from "../../src/index.js";
 import { createPool, spawnOn, Pool, PoolClosed, WorkerCrashed, WorkerTaskError } from "../../src/worker/index.js";
 
 const TASKS = new URL("./fixtures/tasks.ts", import.meta.url);
@@ -256,6 +256,31 @@ describe("createPool / spawnOn", () => {
     } finally {
       temp.remove();
     }
+  });
+
+  test("a call waits in the inject queue while 4096 later ids go to the port: the call with its claim cell goes elsewhere, and every call completes", async () => {
+    // Claim cells are ids modulo 4096 (protocol.ts). Two queued calls sharing one would
+    // share its claim: the later one's overwrites the earlier one's, and the worker that
+    // takes the earlier one drops it as withdrawn (it was never heard of again).
+    const gate = new Int32Array(new SharedArrayBuffer(8));
+    const out = await run(function* () {
+      const pool = yield* createPool({ module: TASKS, size: 1 });
+      const busy = yield* spawnOn<number>(pool, "spinUntil", [gate.buffer]); // the one worker, blocked until the gate opens
+      yield* until(gate, 1);
+      const first = yield* spawnOn<number>(pool, "add", [1, 2]); // numbers: into the inject queue
+      // A SharedArrayBuffer argument keeps a call out of the queue (posted to the port, or waiting for room there): ids go on.
+      const others = [];
+      for (let i = 0; i < 4095; i++) others.push(yield* spawnOn<number>(pool, "thread", [gate.buffer]));
+      const same = yield* spawnOn<number>(pool, "add", [3, 4]); // 4096 ids after the first: its claim cell
+      yield* sleep(1); // their tasks run and place them
+      Atomics.store(gate, 0, 1);
+      yield* busy;
+      const results = yield* timeout(30_000, all([first, same])); // lost, it would never end
+      yield* all(others);
+      return { results, stats: pool.stats() };
+    });
+    assert.deepEqual(out.results, [3, 7]);
+    assert.deepEqual([out.stats.completed, out.stats.pending], [4098, 0]);
   });
 
   test("arguments move with options.transfer, and results with transferring()", async () => {
