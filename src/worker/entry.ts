@@ -20,6 +20,7 @@ import type { Task } from "../core/task.js";
 import type { Operation } from "../types.js";
 import { unwrapTransfer } from "./transfer.js";
 import { attachChannel, isSharedChannelHandle } from "./shared-channel.js";
+import { callCodec } from "./call-codec.js";
 import { CANCEL, CANCELLED, CLAIM_CELLS, CLOSE, DONE, FAILED, INJECT_CELLS, LOAD_FAILED, READY, START, TAKEN, TOOK, taker, type ErrorData, type FromWorker, type Injected, type ToWorker, type WorkerSetup } from "./protocol.js";
 
 const port = parentPort!;
@@ -138,7 +139,7 @@ function start(message: { id: number; fn: string; args: unknown[] }, inbox: Chan
  * claiming each by its cell (protocol.ts) and telling the pool (protocol.ts's TOOK).
  */
 function* injecting(inbox: Channel<Inbox>, running: Map<number, Task<unknown>>, idle: Channel<true>): Operation<void> {
-  const inject = attachChannel<Injected>(setup.inject);
+  const inject = attachChannel<Injected>(setup.inject, { codec: callCodec });
   for (;;) {
     if (running.size > 0) {
       yield* idle.receive(); // conflated: a stale signal only means one more look

@@ -44,6 +44,7 @@ import { checkMs, checkName, checkOptions, show } from "../validate.js";
 import { CANCEL, CANCELLED, CLAIM_CELLS, CLOSE, DONE, FAILED, INJECT_CELLS, LOAD_FAILED, READY, START, STOLEN, TOOK, taker, type ErrorData, type FromWorker, type Injected, type WorkerSetup } from "./protocol.js";
 import { PoolClosed, WorkerCrashed, WorkerTaskError } from "./errors.js";
 import { SharedChannelImpl, sharedChannel } from "./shared-channel.js";
+import { callCodec } from "./call-codec.js";
 
 const FROM_SOURCE = import.meta.url.endsWith(".ts");
 const ENTRY = new URL(FROM_SOURCE ? "./entry.ts" : "./entry.js", import.meta.url);
@@ -105,7 +106,7 @@ export class Pool {
   /** @internal */ nextId = 1;
   /** @internal */ readonly counts = { completed: 0, failed: 0, cancelled: 0, stolen: 0, replaced: 0 };
   /** @internal The inject queue (protocol.ts): calls no idle worker was there to take, for the first worker that runs out of work. */
-  readonly inject = sharedChannel<Injected>(INJECT_CELLS - 1, { name: "inject queue", bytes: 1 << 20 }) as SharedChannelImpl<Injected>;
+  readonly inject = sharedChannel<Injected>(INJECT_CELLS - 1, { name: "inject queue", bytes: 1 << 20, codec: callCodec }) as SharedChannelImpl<Injected>;
   /** @internal */ readonly injectClaims = new Int32Array(new SharedArrayBuffer(INJECT_CELLS * 4));
   /** @internal Calls in the inject queue whose TOOK has not arrived, by id. */
   readonly injected = new Map<number, RemoteCall>();

@@ -118,7 +118,12 @@ const T_CODEC = 8;
 
 const RECORD_HEADER = 8;
 
-/** How a shared channel's elements become bytes and back (`decode` gets a view that is valid only during the call). */
+/**
+ * How a shared channel's elements become bytes and back. The bytes `encode`
+ * returns are copied into the channel before the send returns, so it may
+ * return a view of a buffer it reuses; `decode` gets a view of shared memory
+ * that is valid only during the call.
+ */
 export interface SharedCodec<T> {
   encode(value: T): Uint8Array;
   decode(bytes: Uint8Array): T;
