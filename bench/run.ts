@@ -12,7 +12,8 @@
  *   npm run bench -- --quick         smoke run (under a minute): bench/results/quick.json, quick.svg
  *   npm run bench -- --filter depth  only cases whose id matches (regex; repeatable): partial.json
  *   npm run bench -- --list          the cases, and which are pending
- *   npm run bench -- --procs 5       processes per case (default 3 full, or the case's own `procs`; 1 quick; slow peers 1)
+ *   npm run bench -- --procs 5       processes per case (default 3 full, or the case's own `procs`; 1 quick; slow cases 1
+ *                                    unless they set their own `procs`)
  *   npm run bench -- --tsx           run the TypeScript through tsx instead of compiling it first (see lib/strand.ts)
  *   npm run bench -- --redraw bench/results/latest.json   print a stored run again, re-check the bars, redraw its chart
  *   npm run bench -- --baseline HEAD~1   Strand's cases against an earlier commit, as new ÷ old ratios (lib/baseline.ts):
@@ -118,7 +119,7 @@ const vers = versions();
 /** The cases that set their own process count (`Case.procs`), for the method line. */
 function ownCounts(): string {
   const byCount = new Map<number, string[]>();
-  for (const c of selected) if (c.procs !== undefined && !c.slow) byCount.set(c.procs, [...(byCount.get(c.procs) ?? []), c.id]);
+  for (const c of selected) if (c.procs !== undefined) byCount.set(c.procs, [...(byCount.get(c.procs) ?? []), c.id]);
   return [...byCount].map(([count, ids]) => `; ${ids.join(", ")}: ${count}`).join("");
 }
 const method = `each case in ${procsPerCase} fresh process${procsPerCase > 1 ? "es" : ""} (slow peers: 1${procs === undefined && !quick ? ownCounts() : ""}), rounds interleaved; ${iterations} timed iterations per process (mitata, GC between), median of process medians`;
@@ -143,8 +144,8 @@ for (const c of selected) {
 }
 const runnable = selected.filter((c) => !pending.has(c.id));
 const jobs: Case[] = [];
-/** A case's processes: `--procs`, else its own count in a full run, else the default; slow cases one. */
-const processesOf = (c: Case): number => (c.slow ? 1 : (procs ?? (quick ? procsPerCase : (c.procs ?? procsPerCase))));
+/** A case's processes: `--procs`, else its own count in a full run, else the default; slow cases one, unless they set their own count. */
+const processesOf = (c: Case): number => (c.slow && c.procs === undefined ? 1 : (procs ?? (quick ? procsPerCase : (c.procs ?? procsPerCase))));
 const rounds = Math.max(...runnable.map(processesOf), 0);
 for (let round = 0; round < rounds; round++) {
   for (const c of runnable) if (round < processesOf(c)) jobs.push(c);

@@ -33,7 +33,7 @@ const columns = [
   { system: "raw", title: "raw coroutines", pick: isRawCoroutines },
   { system: "effection", title: "Effection 4", pick: (c: StoredCase) => c.system === "effection" },
   { system: "effect", title: "Effect 4", pick: (c: StoredCase) => c.system === "effect" },
-  { system: "go", title: "Go (1 thread)", pick: (c: StoredCase) => c.system === "go" },
+  { system: "go", title: "Go (1 thread; 2 in the worker rows)", pick: (c: StoredCase) => c.system === "go" },
 ];
 
 const rows: string[] = [];

@@ -3,9 +3,10 @@
 // was written (shared/peer-bench/go), so the workloads are the same ones.
 //
 // Usage: gobench <workload> [iterations] [n] [probe]
-// workloads: pingpong, spawn, spawn-blocked, prodcons64, prodcons1024, fanin, timers
+// workloads: pingpong, spawn, spawn-blocked, prodcons64, prodcons1024, fanin, timers, handoff64k
 // n overrides the workload's default size (fan-in: 1,000 producers × n/1,000 each);
-// "probe" adds the untimed memory probe. bench/lib/go.ts runs it with GOMAXPROCS=1.
+// "probe" adds the untimed memory probe. bench/lib/go.ts runs it with GOMAXPROCS=1
+// (handoff64k, a two-thread workload: GOMAXPROCS=2).
 package main
 
 import (
@@ -167,6 +168,52 @@ func timers(n int) map[string]float64 {
 	return nil
 }
 
+// handoff64k: the worker rows' 64 KiB workload natively, on two threads (GOMAXPROCS=2):
+// one goroutine writes every byte of each 64 KiB block (as 8-byte words, block m's word i
+// = m + i) into a ring of 8 blocks, another sums every word as it arrives; block indices
+// go back and forth on two channels. What memory and the cache hand-off between two cores
+// allow, with no JavaScript in the way.
+func handoff(n int) map[string]float64 {
+	const words = 64 * 1024 / 8
+	const slots = 8
+	ring := make([][]uint64, slots)
+	for i := range ring {
+		ring[i] = make([]uint64, words)
+	}
+	full, free := make(chan int, slots), make(chan int, slots)
+	for i := 0; i < slots; i++ {
+		free <- i
+	}
+	var sum uint64
+	done := make(chan struct{})
+	go func() {
+		var s uint64
+		for m := 0; m < n; m++ {
+			slot := <-full
+			for _, w := range ring[slot] {
+				s += w
+			}
+			free <- slot
+		}
+		sum = s
+		close(done)
+	}()
+	for m := 0; m < n; m++ {
+		slot := <-free
+		block := ring[slot]
+		for i := range block {
+			block[i] = uint64(m + i)
+		}
+		full <- slot
+	}
+	<-done
+	// Every word was read: the sum of (m + i) over all blocks and words.
+	if want := uint64(n)*uint64(words)*uint64(words-1)/2 + uint64(words)*uint64(n)*uint64(n-1)/2; sum != want {
+		panic(fmt.Sprintf("handoff64k: checksum %d, want %d", sum, want))
+	}
+	return nil
+}
+
 func main() {
 	w := os.Args[1]
 	iters := 7
@@ -197,6 +244,8 @@ func main() {
 		n, unit, fn = 1_000_000, "msg", func(n int) map[string]float64 { return fanin(1000, n/1000, 64) }
 	case "timers":
 		n, unit, fn = 100_000, "task", timers
+	case "handoff64k":
+		n, unit, fn = 20_000, "message", handoff
 	default:
 		panic("unknown workload " + w)
 	}

@@ -206,7 +206,10 @@ export function checkBars(groups: GroupResult[]): BarResult[] {
       // The floor (the same loops, no channel) tells how much of the gap is the loops' own.
       const floor = ns("worker/bytes/floor");
       const floorText = floor === undefined ? "" : `; the loops alone, no channel: ${(m / floor).toPrecision(3)}×`;
-      return { ok: m / s >= 0.5, measured: `${(m / s).toPrecision(3)}× (${MiBps((s * 1024 * 1024) / 65536)} vs ${MiBps((m * 1024 * 1024) / 65536)})${floorText}` };
+      // Go on two threads: what native loops reach on the same two cores.
+      const go = ns("worker/bytes/go");
+      const goText = go === undefined ? "" : `; Go, 2 threads: ${(m / go).toPrecision(3)}×`;
+      return { ok: m / s >= 0.5, measured: `${(m / s).toPrecision(3)}× (${MiBps((s * 1024 * 1024) / 65536)} vs ${MiBps((m * 1024 * 1024) / 65536)})${floorText}${goText}` };
     }),
   );
   bar(

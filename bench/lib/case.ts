@@ -54,7 +54,7 @@ export interface Case {
   ref?: number;
   /** Strand modules the case needs; without them it is skipped as pending. */
   needs?: Feature[];
-  /** Slow cases run in one process only (one round). */
+  /** Slow cases run in one process only (one round), unless they set `procs`. */
   slow?: boolean;
   /**
    * Processes in a full run when the default (3) leaves the median as noisy as

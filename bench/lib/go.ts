@@ -1,6 +1,7 @@
 /**
  * Go as a peer: the reference programs in bench/go, run on one thread
- * (GOMAXPROCS=1), interleaved with the other systems like any case.
+ * (GOMAXPROCS=1; two for a workload between two threads), interleaved with
+ * the other systems like any case.
  *
  * The program is built with the machine's Go toolchain (Debian's `golang-go`)
  * the first time a Go case loads, into bench/.build/go; without a toolchain the
@@ -50,10 +51,10 @@ interface GoResult {
   probe: Record<string, number> | null;
 }
 
-function runGo(program: string, workload: string, n: number, probe: boolean): GoResult {
+function runGo(program: string, workload: string, n: number, probe: boolean, threads: number): GoResult {
   const stdout = execFileSync(program, [workload, "1", String(n), ...(probe ? ["probe"] : [])], {
     encoding: "utf8",
-    env: { ...process.env, GOMAXPROCS: "1" },
+    env: { ...process.env, GOMAXPROCS: String(threads) },
     maxBuffer: 1 << 20,
   });
   const line = stdout.split("\n").find((l) => l.startsWith("RESULT "));
@@ -69,6 +70,8 @@ export interface GoCase {
   variant: string;
   unit: string;
   n: Sizes;
+  /** GOMAXPROCS: 1 (the default) but for a workload that is about two threads. */
+  threads?: number;
   /** Turns the program's probe figures into the memory figures the group reports. */
   memory?: (probe: Record<string, number>, n: number) => Record<string, number>;
 }
@@ -85,17 +88,18 @@ export function goCase(spec: GoCase): Case {
     async load(): Promise<Bench> {
       const program = binary();
       const memory = spec.memory;
+      const threads = spec.threads ?? 1;
       return {
         selfTimed: true,
         run(n) {
-          const result = runGo(program, spec.workload, n, false);
+          const result = runGo(program, spec.workload, n, false, threads);
           return { ns: result.nsPerOp * n };
         },
         probe:
           memory === undefined
             ? undefined
             : async (n) => {
-                const result = runGo(program, spec.workload, n, true);
+                const result = runGo(program, spec.workload, n, true, threads);
                 return memory(result.probe ?? {}, n);
               },
       };

@@ -6,8 +6,10 @@
  *   receiver, against `memcpy` (`Uint8Array.set` of 64 KiB) on one thread, in
  *   the same run; the sender writes each block into its own buffer and sends
  *   it (copied into the slab), or writes it in the slab (`sendInPlace`, no
- *   copy); and the floor: the same two loops on two plain threads, handing
- *   blocks over in place with no channel at all. Per message.
+ *   copy); the floor: the same two loops on two plain threads, handing
+ *   blocks over in place with no channel at all; and Go on two threads
+ *   (bench/go `handoff64k`), what native loops and the two cores allow. Per
+ *   message.
  * - numbers: 8-byte numbers one way through a shared channel between two pool
  *   workers: with codec "number" (the lock-free ring of fixed slots) and with
  *   the default codec (the locked slab every kind of element shares). Per
@@ -24,6 +26,7 @@
  */
 import { Worker } from "node:worker_threads";
 import { check, type Case } from "../lib/case.js";
+import { goCase } from "../lib/go.js";
 import { strand } from "../lib/strand.js";
 
 const TASKS = new URL(import.meta.url.endsWith(".ts") ? "./worker-tasks.ts" : "./worker-tasks.js", import.meta.url);
@@ -92,6 +95,16 @@ const bytes: Case[] = [
       };
     },
   },
+  // What two threads can do natively: every byte written and summed in 8-byte words by two goroutines.
+  goCase({
+    id: "worker/bytes/go",
+    group: BYTES_GROUP,
+    workload: "handoff64k",
+    variant: "two goroutines, a ring of 8 blocks, written and summed in 8-byte words, GOMAXPROCS=2",
+    unit: "message",
+    n: { full: 20_000, quick: 2_000 },
+    threads: 2,
+  }),
 ];
 
 /** Strand's 64 KiB case: the sender writes each block into a buffer of its own and sends it (one copy, into the slab), or writes it in place in the slab (`sendInPlace`: no copy). */
