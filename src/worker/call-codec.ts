@@ -17,8 +17,9 @@
  * errors (a SharedArrayBuffer among the arguments throws, and the pool posts
  * the call to a worker's port instead).
  *
- * `encode` returns a view of one buffer it reuses: the channel copies the
- * bytes before its send returns.
+ * `encode` returns a view of one buffer it reuses (field by field) or a
+ * fresh one (structured clone): the channel copies the bytes before its send
+ * returns.
  */
 import * as v8 from "node:v8";
 import type { SharedCodec } from "./shared-channel.js";
@@ -33,6 +34,8 @@ const TRUE = 2;
 const FALSE = 3;
 const NULL = 4;
 const UNDEFINED = 5;
+
+const CLONE_FORM = new Uint8Array([CLONE]);
 
 /** The longest string, name or argument list written field by field. */
 const SHORT = 255;
@@ -100,11 +103,12 @@ export const callCodec: SharedCodec<Injected> = {
   encode(call) {
     const length = writeFields(call);
     if (length >= 0) return bytes.subarray(0, length);
-    const cloned = v8.serialize(call);
-    reserve(0, 1 + cloned.length);
-    bytes[0] = CLONE;
-    bytes.set(cloned, 1);
-    return bytes.subarray(0, 1 + cloned.length);
+    // What v8.serialize writes, behind the form's byte: one buffer, no copy of a large clone.
+    const serializer = new v8.DefaultSerializer();
+    serializer.writeRawBytes(CLONE_FORM);
+    serializer.writeHeader();
+    serializer.writeValue(call);
+    return serializer.releaseBuffer();
   },
 
   decode(encoded) {

@@ -68,9 +68,12 @@ describe("the inject queue's codec", () => {
     assert.throws(() => callCodec.encode({ id: 1, fn: "f", args: [() => 1] }), /could not be cloned/);
   });
 
-  test("a long call grows the buffer and a short one after it is still right", () => {
-    const long = { id: 7, fn: "big", args: [new Uint8Array(100_000).fill(9)] };
-    assert.deepStrictEqual(roundTrip(long), structuredClone(long));
-    assert.deepStrictEqual(roundTrip({ id: 8, fn: "small", args: [1, "two"] }), { id: 8, fn: "small", args: [1, "two"] });
+  test("a long call grows the buffer, a large clone passes whole, and a short call after them is still right", () => {
+    const long = { id: 7, fn: "big", args: Array.from({ length: 200 }, (_, i) => String.fromCharCode(0x4e00 + i).repeat(200)) };
+    assert.equal(callCodec.encode(long)[0], 0); // field by field: about 80 KB, past the buffer's first 512 bytes
+    assert.deepStrictEqual(roundTrip(long), long);
+    const clone = { id: 8, fn: "bytes", args: [new Uint8Array(100_000).fill(9)] };
+    assert.deepStrictEqual(roundTrip(clone), structuredClone(clone));
+    assert.deepStrictEqual(roundTrip({ id: 9, fn: "small", args: [1, "two"] }), { id: 9, fn: "small", args: [1, "two"] });
   });
 });
