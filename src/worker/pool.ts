@@ -201,7 +201,7 @@ export class Pool {
   }
 
   /** `id` leaves `injected` (taken, withdrawn, or its worker died): its claim cell may serve another call. */
-  private uninjected(id: number): void {
+  private forgetInjected(id: number): void {
     this.injected.delete(id);
     this.cellHeld[id % INJECT_CELLS] = 0;
   }
@@ -211,7 +211,7 @@ export class Pool {
     const cell = call.id % INJECT_CELLS;
     const was = Atomics.compareExchange(this.injectClaims, cell, call.id + 1, STOLEN);
     if (was === call.id + 1) {
-      this.uninjected(call.id);
+      this.forgetInjected(call.id);
       this.injectedDrained();
       return true;
     }
@@ -222,7 +222,7 @@ export class Pool {
   took(slot: WorkerSlot, id: number): RemoteCall | undefined {
     const call = this.injected.get(id);
     if (call === undefined) return undefined;
-    this.uninjected(id);
+    this.forgetInjected(id);
     this.injectedDrained();
     call.slot = slot;
     call.stealable = false; // started: nothing to claim
@@ -280,7 +280,7 @@ export class Pool {
     // Calls it took from the inject queue whose TOOK never arrived: the claim cells name it.
     for (const call of this.injected.values()) {
       if (Atomics.load(this.injectClaims, call.id % INJECT_CELLS) === taker(index)) {
-        this.uninjected(call.id);
+        this.forgetInjected(call.id);
         call.slot = dead;
         calls.push(call);
       }
