@@ -149,11 +149,14 @@ export class ReadableSource<T = Buffer> {
  * the next chunk is handed to it; other reads listen on the notifier.
  */
 class ReadTrap<T> extends PollTrap<T | null> {
-  constructor(
-    private readonly stream: ReadableSource<T>,
-    private readonly name: string,
-  ) {
+  // Plain stores in the constructor (not parameter properties, which are class fields): on the hot path.
+  private declare readonly stream: ReadableSource<T>;
+  private declare readonly name: string;
+
+  constructor(stream: ReadableSource<T>, name: string) {
     super();
+    this.stream = stream;
+    this.name = name;
   }
   protected override register(): void {
     if (this.stream.reader === null) this.stream.reader = this;
@@ -186,12 +189,16 @@ class ReadTrap<T> extends PollTrap<T | null> {
 
 /** `write()`'s trap: one object per write. */
 class WriteTrap<T> extends PollTrap<void> {
-  constructor(
-    private readonly stream: WritableTarget<T>,
-    private readonly name: string,
-    private readonly chunk: T,
-  ) {
+  // Plain stores, as ReadTrap's.
+  private declare readonly stream: WritableTarget<T>;
+  private declare readonly name: string;
+  private declare readonly chunk: T;
+
+  constructor(stream: WritableTarget<T>, name: string, chunk: T) {
     super();
+    this.stream = stream;
+    this.name = name;
+    this.chunk = chunk;
   }
   protected get what(): string {
     return `${this.name} on ${this.stream.description}`;

@@ -233,13 +233,17 @@ const HANDED: unique symbol = Symbol("handed");
  * same rules as `ClauseTrap` (BEFORE; a cancelled wait only unsubscribes).
  */
 export abstract class PollTrap<R> extends Trap<R> implements Listener {
-  private listening = false;
+  // Plain stores in the constructor (not class fields): one per read or write, on the hot path.
+  private declare listening: boolean;
   /** Handed its result by its source (`handOver`) and not yet resumed: `abort()` gives it back. */
-  private handed = false;
-  private outcome: unknown = undefined;
+  private declare handed: boolean;
+  private declare outcome: unknown;
 
   constructor() {
     super(BEFORE);
+    this.listening = false;
+    this.handed = false;
+    this.outcome = undefined;
   }
 
   /** Takes what is ready and returns the result, or NOT_READY having changed nothing. May throw. */
