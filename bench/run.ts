@@ -6,7 +6,8 @@
  * and the rounds are interleaved — every case once, then every case again — so
  * drift in the machine's speed hits all systems alike. The figure per case is
  * the median over processes of each process's median iteration; the ratios
- * compare cases of one run only.
+ * compare cases of one run only, paired by round where both cases ran in every
+ * round (lib/results.ts pairedRatio).
  *
  *   npm run bench                    full run (a few minutes): bench/results/latest.json, chart.svg
  *   npm run bench -- --quick         smoke run (under a minute): bench/results/quick.json, quick.svg
@@ -122,7 +123,7 @@ function ownCounts(): string {
   for (const c of selected) if (c.procs !== undefined) byCount.set(c.procs, [...(byCount.get(c.procs) ?? []), c.id]);
   return [...byCount].map(([count, ids]) => `; ${ids.join(", ")}: ${count}`).join("");
 }
-const method = `each case in ${procsPerCase} fresh process${procsPerCase > 1 ? "es" : ""} (slow peers: 1${procs === undefined && !quick ? ownCounts() : ""}), rounds interleaved; ${iterations} timed iterations per process (mitata, GC between), median of process medians`;
+const method = `each case in ${procsPerCase} fresh process${procsPerCase > 1 ? "es" : ""} (slow peers: 1${procs === undefined && !quick ? ownCounts() : ""}), rounds interleaved; ${iterations} timed iterations per process (mitata, GC between), median of process medians; ratios paired by round where both cases ran in every round (odd rounds in reverse order)`;
 
 console.log(`Strand benchmarks · ${mode} run · ${startedAt.toISOString()}`);
 console.log(`machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB · ${info.os} · Linux ${info.kernel} · Node ${info.node} (V8 ${info.v8}) · load ${info.loadAverage.start.toFixed(2)}`);
@@ -148,7 +149,9 @@ const jobs: Case[] = [];
 const processesOf = (c: Case): number => (c.slow && c.procs === undefined ? 1 : (procs ?? (quick ? procsPerCase : (c.procs ?? procsPerCase))));
 const rounds = Math.max(...runnable.map(processesOf), 0);
 for (let round = 0; round < rounds; round++) {
-  for (const c of runnable) if (round < processesOf(c)) jobs.push(c);
+  // Odd rounds in the reverse order: of two cases compared round by round (pairedRatio), neither always runs first.
+  const order = round % 2 === 0 ? runnable : [...runnable].reverse();
+  for (const c of order) if (round < processesOf(c)) jobs.push(c);
 }
 if (pending.size > 0) console.log(`${pending.size} case(s) pending, skipped: ${[...new Set(pending.values())].join("; ")}\n`);
 

@@ -6,7 +6,7 @@
  * a Go toolchain those cases are pending and their bars "not measured".
  */
 import type { BarResult, CaseResult, GroupResult } from "./results.js";
-import { formatNs, formatRatio } from "./results.js";
+import { formatNs, formatRatio, pairedRatio } from "./results.js";
 import type { System } from "./case.js";
 
 export function checkBars(groups: GroupResult[]): BarResult[] {
@@ -19,43 +19,50 @@ export function checkBars(groups: GroupResult[]): BarResult[] {
   function bar(text: string, value: { ok: boolean; measured: string } | undefined): void {
     bars.push(value === undefined ? { bar: text, measured: "not measured", status: "pending" } : { bar: text, measured: value.measured, status: value.ok ? "met" : "missed" });
   }
-  function both(a: number | undefined, b: number | undefined, f: (a: number, b: number) => { ok: boolean; measured: string }) {
-    return a === undefined || b === undefined ? undefined : f(a, b);
+  /**
+   * Calls `f` with the times of cases `aId` and `bId` and a's over b's, paired by
+   * round (results.ts pairedRatio) — what every bar comparing two cases decides
+   * on; undefined if either has no time.
+   */
+  function both(aId: string, bId: string | undefined, f: (a: number, b: number, aOverB: number) => { ok: boolean; measured: string }) {
+    const a = ns(aId);
+    const b = bId === undefined ? undefined : ns(bId);
+    return a === undefined || b === undefined ? undefined : f(a, b, pairedRatio(byId.get(aId)!, byId.get(bId!)!));
   }
   /** The fastest case of `system` in the group of `refId`, and its id. */
-  function best(refId: string, system: System): { ns: number; id: string } | undefined {
+  function best(refId: string, system: System): { caseId: string; id: string } | undefined {
     const group = groups.find((g) => g.cases.some((c) => c.id === refId));
     const ok = group?.cases.filter((c) => c.system === system && c.status === "ok") ?? [];
     if (ok.length === 0) return undefined;
     const fastest = ok.reduce((a, b) => (a.nsPerOp! <= b.nsPerOp! ? a : b));
-    return { ns: fastest.nsPerOp!, id: fastest.variant };
+    return { caseId: fastest.id, id: fastest.variant };
   }
   function faster(refId: string, system: System, times: number, label: string): void {
     const peer = best(refId, system);
-    bar(`${label}: ≥ ${times}× faster than ${system}`, both(ns(refId), peer?.ns, (s, p) => ({ ok: p / s >= times, measured: `${formatRatio(p / s)} (${system}: ${peer!.id})` })));
+    bar(`${label}: ≥ ${times}× faster than ${system}`, both(refId, peer?.caseId, (_s, _p, sp) => ({ ok: 1 / sp >= times, measured: `${formatRatio(1 / sp)} (${system}: ${peer!.id})` })));
   }
   /** Strand's case `id` takes at most `times` × the time of `otherId` (Go's, a raw floor, another Strand case). */
   function within(id: string, otherId: string, times: number, label: string): void {
-    bar(`${label}`, both(ns(id), ns(otherId), (s, o) => ({ ok: s <= times * o, measured: `${formatNs(s)} vs ${formatNs(o)}: ${formatRatio(s / o)}` })));
+    bar(`${label}`, both(id, otherId, (s, o, so) => ({ ok: so <= times, measured: `${formatNs(s)} vs ${formatNs(o)}: ${formatRatio(so)}` })));
   }
 
   // Resume
   bar(
     "Coroutine resume ≥ 0.8× the speed of raw gen.next()",
-    both(ns("resume/strand/coroutine"), ns("resume/raw/gen-next"), (s, r) => ({ ok: r / s >= 0.8, measured: `${(r / s).toPrecision(3)}× (${formatNs(s)} vs ${formatNs(r)})` })),
+    both("resume/strand/coroutine", "resume/raw/gen-next", (s, r, sr) => ({ ok: 1 / sr >= 0.8, measured: `${(1 / sr).toPrecision(3)}× (${formatNs(s)} vs ${formatNs(r)})` })),
   );
 
   // Ping-pong
   const pp = "pingpong/strand/channel";
   bar(
     "ping-pong ≤ 2× the raw hand-off (2 async fns, promise per hop; Go's speed)",
-    both(ns(pp), ns("pingpong/raw/resolvers"), (s, r) => ({ ok: s <= 2 * r, measured: `${formatNs(s)} vs ${formatNs(r)}: ${formatRatio(s / r)}` })),
+    both(pp, "pingpong/raw/resolvers", (s, r, sr) => ({ ok: sr <= 2, measured: `${formatNs(s)} vs ${formatNs(r)}: ${formatRatio(sr)}` })),
   );
   faster(pp, "effection", 10, "ping-pong");
   faster(pp, "effect", 4, "ping-pong (Effect's fastest primitive)");
   bar(
     "ping-pong with a monitor connected (serve(), tracking on) ≤ 1.15× without",
-    both(ns("pingpong/strand/monitored"), ns(pp), (m, s) => ({ ok: m <= 1.15 * s, measured: `${formatNs(m)} vs ${formatNs(s)}: ${formatRatio(m / s)}` })),
+    both("pingpong/strand/monitored", pp, (m, s, ms) => ({ ok: ms <= 1.15, measured: `${formatNs(m)} vs ${formatNs(s)}: ${formatRatio(ms)}` })),
   );
 
   // Channels vs Go
@@ -68,7 +75,7 @@ export function checkBars(groups: GroupResult[]): BarResult[] {
     const id = `spawn/strand/${mode}`;
     bar(
       `spawn+join (${mode}): per task no slower than Promise.all over async fns`,
-      both(ns(id), ns(`spawn/raw/${mode}`), (s, r) => ({ ok: s <= r, measured: `${formatNs(s)} vs ${formatNs(r)}: ${formatRatio(s / r)}` })),
+      both(id, `spawn/raw/${mode}`, (s, r, sr) => ({ ok: sr <= 1, measured: `${formatNs(s)} vs ${formatNs(r)}: ${formatRatio(sr)}` })),
     );
     faster(id, "effect", 4, `spawn+join (${mode})`);
     const kept = byId.get(id)?.memory?.retainedBytesPerTask;
@@ -99,18 +106,18 @@ export function checkBars(groups: GroupResult[]): BarResult[] {
   // Depth
   bar(
     "depth: resume at depth 10,000 within 2× of depth 1 (fn operations)",
-    both(ns("depth/strand/fn/10000"), ns("depth/strand/fn/1"), (deep, shallow) => ({ ok: deep <= 2 * shallow, measured: `${formatNs(deep)} vs ${formatNs(shallow)}: ${formatRatio(deep / shallow)}` })),
+    both("depth/strand/fn/10000", "depth/strand/fn/1", (deep, shallow, ratio) => ({ ok: ratio <= 2, measured: `${formatNs(deep)} vs ${formatNs(shallow)}: ${formatRatio(ratio)}` })),
   );
 
   // Everyday operations (issue 10)
   bar(
     "forEach, concurrency 8, 10⁵ items whose body suspends once: within 1.5× of p-map",
-    both(ns("foreach/strand/concurrency-8"), ns("foreach/raw/p-map"), (s, r) => ({ ok: s <= 1.5 * r, measured: `${formatNs(s)} vs ${formatNs(r)}: ${formatRatio(s / r)}` })),
+    both("foreach/strand/concurrency-8", "foreach/raw/p-map", (s, r, sr) => ({ ok: sr <= 1.5, measured: `${formatNs(s)} vs ${formatNs(r)}: ${formatRatio(sr)}` })),
   );
   faster("foreach/strand/concurrency-8", "effect", 2, "forEach, concurrency 8");
   bar(
     "broadcast to 100 subscribers: per delivered element within 2× of a buffered channel's send + receive",
-    both(ns("broadcast/strand/100"), ns("prodcons/strand/channel/64"), (s, r) => ({ ok: s <= 2 * r, measured: `${formatNs(s)} vs ${formatNs(r)}: ${formatRatio(s / r)}` })),
+    both("broadcast/strand/100", "prodcons/strand/channel/64", (s, r, sr) => ({ ok: sr <= 2, measured: `${formatNs(s)} vs ${formatNs(r)}: ${formatRatio(sr)}` })),
   );
 
   // Durable execution (issue 11), on the embedded store
@@ -120,7 +127,7 @@ export function checkBars(groups: GroupResult[]): BarResult[] {
   );
   bar(
     "store: resume after 10⁴ steps within 1.2× of resume after 10",
-    both(ns("store/strand/resume-after-10000"), ns("store/strand/resume-after-10"), (many, few) => ({ ok: many <= 1.2 * few, measured: `${formatNs(many)} vs ${formatNs(few)}: ${formatRatio(many / few)}` })),
+    both("store/strand/resume-after-10000", "store/strand/resume-after-10", (many, few, ratio) => ({ ok: ratio <= 1.2, measured: `${formatNs(many)} vs ${formatNs(few)}: ${formatRatio(ratio)}` })),
   );
 
   // Durable execution on PostgreSQL (issue 11)
@@ -153,15 +160,18 @@ export function checkBars(groups: GroupResult[]): BarResult[] {
   const MiBps = (nsPerMiB: number) => `${(1e9 / nsPerMiB).toFixed(0)} MiB/s`;
   bar(
     "I/O: streaming a 1 GiB file into sha256 ≥ 0.9× the throughput of createReadStream() piped into it",
-    both(ns("io/file/strand"), ns("io/file/raw"), (s, r) => ({ ok: r / s >= 0.9, measured: `${(r / s).toPrecision(3)}× (${MiBps(s)} vs ${MiBps(r)})` })),
+    both("io/file/strand", "io/file/raw", (s, r, sr) => ({ ok: 1 / sr >= 0.9, measured: `${(1 / sr).toPrecision(3)}× (${MiBps(s)} vs ${MiBps(r)})` })),
   );
   const p99 = (id: string) => byId.get(id)?.memory?.p99Ns;
   bar(
     "I/O: echo server ≥ 0.8× the requests/s of a plain Node net echo under the same load (p99 reported)",
-    both(ns("io/echo/strand"), ns("io/echo/raw"), (s, r) => ({
-      ok: r / s >= 0.8,
-      measured: `${(r / s).toPrecision(3)}× (${(1e9 / s / 1e3).toFixed(0)}k vs ${(1e9 / r / 1e3).toFixed(0)}k req/s; p99 ${formatNs(p99("io/echo/strand") ?? NaN)} vs ${formatNs(p99("io/echo/raw") ?? NaN)})`,
-    })),
+    both("io/echo/strand", "io/echo/raw", (s, r, sr) => {
+      const ratio = 1 / sr;
+      return {
+        ok: ratio >= 0.8,
+        measured: `${ratio.toPrecision(3)}× (${(1e9 / s / 1e3).toFixed(0)}k vs ${(1e9 / r / 1e3).toFixed(0)}k req/s; p99 ${formatNs(p99("io/echo/strand") ?? NaN)} vs ${formatNs(p99("io/echo/raw") ?? NaN)})`,
+      };
+    }),
   );
   for (const [bytes, size] of [
     [64, "64 B"],
@@ -170,10 +180,13 @@ export function checkBars(groups: GroupResult[]): BarResult[] {
     // Issue 13: messages/s (and so MB/s: same messages) at least child_process IPC's.
     bar(
       `IPC bridge, ${size} messages: messages/s and MB/s ≥ 1× child_process IPC (serialization "advanced")`,
-      both(ns(`io/ipc/strand/${bytes}`), ns(`io/ipc/raw/${bytes}`), (s, r) => ({
-        ok: r / s >= 1,
-        measured: `${(1e9 / s / 1e3).toFixed(1)}k msg/s, ${((bytes * 1e9) / s / 1e6).toFixed(1)} MB/s vs ${(1e9 / r / 1e3).toFixed(1)}k msg/s, ${((bytes * 1e9) / r / 1e6).toFixed(1)} MB/s: ${(r / s).toPrecision(3)}×`,
-      })),
+      both(`io/ipc/strand/${bytes}`, `io/ipc/raw/${bytes}`, (s, r, sr) => {
+        const ratio = 1 / sr;
+        return {
+          ok: ratio >= 1,
+          measured: `${(1e9 / s / 1e3).toFixed(1)}k msg/s, ${((bytes * 1e9) / s / 1e6).toFixed(1)} MB/s vs ${(1e9 / r / 1e3).toFixed(1)}k msg/s, ${((bytes * 1e9) / r / 1e6).toFixed(1)} MB/s: ${ratio.toPrecision(3)}×`,
+        };
+      }),
     );
   }
   // Performance, round 2 (issue 16): Go measured in this run, on one thread
@@ -202,34 +215,34 @@ export function checkBars(groups: GroupResult[]): BarResult[] {
   // Worker threads (issue 14)
   bar(
     "Workers: 64 KiB messages through a shared channel between two workers (written + checksummed) ≥ 0.5× memcpy bandwidth",
-    both(ns("worker/bytes/strand"), ns("worker/bytes/memcpy"), (s, m) => {
+    both("worker/bytes/strand", "worker/bytes/memcpy", (s, m, sm) => {
       // The floor (the same loops, no channel) tells how much of the gap is the loops' own.
       const floor = ns("worker/bytes/floor");
       const floorText = floor === undefined ? "" : `; the loops alone, no channel: ${(m / floor).toPrecision(3)}×`;
       // Go on two threads: what native loops reach on the same two cores.
       const go = ns("worker/bytes/go");
       const goText = go === undefined ? "" : `; Go, 2 threads: ${(m / go).toPrecision(3)}×`;
-      return { ok: m / s >= 0.5, measured: `${(m / s).toPrecision(3)}× (${MiBps((s * 1024 * 1024) / 65536)} vs ${MiBps((m * 1024 * 1024) / 65536)})${floorText}${goText}` };
+      return { ok: 1 / sm >= 0.5, measured: `${(1 / sm).toPrecision(3)}× (${MiBps((s * 1024 * 1024) / 65536)} vs ${MiBps((m * 1024 * 1024) / 65536)})${floorText}${goText}` };
     }),
   );
   bar(
     'Workers: 8-byte numbers one way through a shared channel (codec "number") ≥ 5 M messages/s',
-    both(ns("worker/numbers/strand-number"), ns("worker/numbers/strand"), (s, d) => ({
+    both("worker/numbers/strand-number", "worker/numbers/strand", (s, d) => ({
       ok: 1e9 / s >= 5e6,
       measured: `${(1e9 / s / 1e6).toFixed(2)} M msg/s (the default codec: ${(1e9 / d / 1e6).toFixed(2)} M msg/s)`,
     })),
   );
   bar(
     "Workers: pool overhead per spawnOn task ≤ piscina's per task",
-    both(ns("worker/spawn/strand"), ns("worker/spawn/piscina"), (s, p) => ({ ok: s <= p, measured: `${formatNs(s)} vs ${formatNs(p)}: ${formatRatio(p / s)}` })),
+    both("worker/spawn/strand", "worker/spawn/piscina", (s, p, sp) => ({ ok: sp <= 1, measured: `${formatNs(s)} vs ${formatNs(p)}: ${formatRatio(1 / sp)}` })),
   );
   bar(
     "Workers: CPU-bound batch on 2 workers ≥ 1.8× one thread",
-    both(ns("worker/cpu/strand"), ns("worker/cpu/one-thread"), (s, o) => ({ ok: o / s >= 1.8, measured: `${(o / s).toPrecision(3)}×` })),
+    both("worker/cpu/strand", "worker/cpu/one-thread", (_s, _o, so) => ({ ok: 1 / so >= 1.8, measured: `${(1 / so).toPrecision(3)}×` })),
   );
   bar(
     "Workers: CPU-bound batch on 2 workers ≥ 0.9× two plain worker_threads",
-    both(ns("worker/cpu/strand"), ns("worker/cpu/plain-workers"), (s, p) => ({ ok: p / s >= 0.9, measured: `${(p / s).toPrecision(3)}×` })),
+    both("worker/cpu/strand", "worker/cpu/plain-workers", (_s, _p, sp) => ({ ok: 1 / sp >= 0.9, measured: `${(1 / sp).toPrecision(3)}×` })),
   );
   return bars;
 }

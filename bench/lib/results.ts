@@ -65,6 +65,21 @@ export function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
 }
 
+/**
+ * `a`'s time over `b`'s, paired by round: the median over rounds of a's process
+ * over b's process of the same round, when both ran in the same rounds (two or
+ * more); else the ratio of their medians. Two processes of one round ran
+ * minutes apart at most, under the same load on the machine, so their ratio
+ * leaves out the machine's drift from round to round, which the ratio of two
+ * medians keeps (their processes' medians may come from different rounds).
+ */
+export function pairedRatio(a: CaseResult, b: CaseResult): number {
+  const x = a.processMedians;
+  const y = b.processMedians;
+  if (x.length < 2 || x.length !== y.length) return a.nsPerOp! / b.nsPerOp!;
+  return median(x.map((t, round) => t / y[round]));
+}
+
 /** Folds a case's process results into one. */
 export function caseResult(c: Case, n: number, runs: Run[], pending?: string): CaseResult {
   const base = { id: c.id, group: c.group, system: c.system, variant: c.variant, unit: c.unit, n, processMedians: [] as number[] };
@@ -106,7 +121,7 @@ export function groupResults(cases: Case[], results: Map<string, CaseResult>): G
     group.reference = reference.id;
     reference.reference = true;
     for (const result of group.cases) {
-      if (result.status === "ok") result.ratio = result.nsPerOp! / reference.nsPerOp!;
+      if (result.status === "ok") result.ratio = pairedRatio(result, reference);
     }
   }
   return [...groups.values()];

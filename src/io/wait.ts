@@ -103,13 +103,17 @@ export abstract class IoClause<R> implements SelectClause<R> {
 
 /** One registration of a waiting I/O clause: retries its select when told; holds the run meanwhile. */
 class IoWait<R> implements ClauseWait<R>, Listener {
-  private listening = true;
+  // Plain stores in the constructor (not class fields): one per waiting clause.
+  private declare listening: boolean;
+  private declare readonly source: Notifier;
+  private declare readonly selector: Selector;
+  private declare readonly task: TaskRecord<unknown>;
 
-  constructor(
-    private readonly source: Notifier,
-    private readonly selector: Selector,
-    private readonly task: TaskRecord<unknown>,
-  ) {
+  constructor(source: Notifier, selector: Selector, task: TaskRecord<unknown>) {
+    this.listening = true;
+    this.source = source;
+    this.selector = selector;
+    this.task = task;
     holdExternal(task);
     source.add(this);
   }
@@ -149,12 +153,18 @@ const ABANDONED = 4;
  * tasks every budget, and a cancellation at that yield has taken nothing.
  */
 export class ClauseTrap<R> extends Trap<R> implements Selector {
-  private state = ATTEMPTING;
-  private outcome: unknown = undefined;
-  private wait: ClauseWait<R> | null = null;
+  // Plain stores in the constructor (not class fields): one per wait (an accept, a read with a deadline).
+  private declare state: number;
+  private declare outcome: unknown;
+  private declare wait: ClauseWait<R> | null;
+  private declare readonly clause: SelectClause<R>;
 
-  constructor(private readonly clause: SelectClause<R>) {
+  constructor(clause: SelectClause<R>) {
     super(BEFORE);
+    this.state = ATTEMPTING;
+    this.outcome = undefined;
+    this.wait = null;
+    this.clause = clause;
   }
 
   protected get what(): string {

@@ -850,11 +850,13 @@ class SendTrap<T> extends PollTrap<void> {
   protected get what(): string {
     return `send on ${this.channel.name}`;
   }
-  constructor(
-    private readonly channel: SharedChannelImpl<T>,
-    private readonly value: T,
-  ) {
+  // Plain stores in the constructor (not parameter properties, which are class fields): one per send, on the hot path.
+  private declare readonly channel: SharedChannelImpl<T>;
+  private declare readonly value: T;
+  constructor(channel: SharedChannelImpl<T>, value: T) {
     super();
+    this.channel = channel;
+    this.value = value;
   }
   protected poll(): void | typeof NOT_READY {
     return sendResult(this.channel as SharedChannelImpl<unknown>, this.channel.pollSend(this.value));
@@ -872,11 +874,13 @@ class ReceiveTrap<T, R> extends PollTrap<R> {
   protected get what(): string {
     return `receive on ${this.channel.name}`;
   }
-  constructor(
-    private readonly channel: SharedChannelImpl<T>,
-    private readonly kind: number,
-  ) {
+  // Plain stores, as SendTrap's.
+  private declare readonly channel: SharedChannelImpl<T>;
+  private declare readonly kind: number;
+  constructor(channel: SharedChannelImpl<T>, kind: number) {
     super();
+    this.channel = channel;
+    this.kind = kind;
   }
   protected poll(): R | typeof NOT_READY {
     const value = this.channel.pollReceive();
