@@ -217,11 +217,12 @@ export function checkBars(groups: GroupResult[]): BarResult[] {
     "Workers: 64 KiB messages through a shared channel between two workers (written + checksummed) ≥ 0.5× memcpy bandwidth",
     both("worker/bytes/strand", "worker/bytes/memcpy", (s, m, sm) => {
       // The floor (the same loops, no channel) tells how much of the gap is the loops' own.
-      const floor = ns("worker/bytes/floor");
-      const floorText = floor === undefined ? "" : `; the loops alone, no channel: ${(m / floor).toPrecision(3)}×`;
-      // Go on two threads: what native loops reach on the same two cores.
-      const go = ns("worker/bytes/go");
-      const goText = go === undefined ? "" : `; Go, 2 threads: ${(m / go).toPrecision(3)}×`;
+      // Go on two threads: what native loops reach on the same two cores. Both paired by round, as the bar's own ratio.
+      const ofMemcpy = (id: string) => (ns(id) === undefined ? undefined : (1 / pairedRatio(byId.get(id)!, byId.get("worker/bytes/memcpy")!)).toPrecision(3));
+      const floor = ofMemcpy("worker/bytes/floor");
+      const floorText = floor === undefined ? "" : `; the loops alone, no channel: ${floor}×`;
+      const go = ofMemcpy("worker/bytes/go");
+      const goText = go === undefined ? "" : `; Go, 2 threads: ${go}×`;
       return { ok: 1 / sm >= 0.5, measured: `${(1 / sm).toPrecision(3)}× (${MiBps((s * 1024 * 1024) / 65536)} vs ${MiBps((m * 1024 * 1024) / 65536)})${floorText}${goText}` };
     }),
   );
