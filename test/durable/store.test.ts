@@ -224,9 +224,9 @@ async function freshStore(): Promise<Store> {
 }
 
 /** Runs a worker in this process until `done()` says so; returns when it has stopped. */
-async function withWorker<T>(store: Store, body: () => Promise<T>, options: { name?: string; lease?: number; evictAfter?: number } = {}): Promise<T> {
+async function withWorker<T>(store: Store, body: () => Promise<T>, options: { name?: string; lease?: number; evictAfter?: number; concurrency?: number } = {}): Promise<T> {
   const worker = run(() =>
-    runWorker({ store, concurrency: 8, poll: 5, lease: options.lease ?? 2_000, name: options.name ?? "test-worker", ...(options.evictAfter === undefined ? {} : { evictAfter: options.evictAfter }) }),
+    runWorker({ store, concurrency: options.concurrency ?? 8, poll: 5, lease: options.lease ?? 2_000, name: options.name ?? "test-worker", ...(options.evictAfter === undefined ? {} : { evictAfter: options.evictAfter }) }),
   );
   // A worker that fails fails the test (instead of leaving it waiting on the store).
   const failed = new Promise<never>((_, reject) => worker.then(() => reject(new Error("the worker ended")), reject));
@@ -401,6 +401,33 @@ for (const kind of KINDS) describe(`durable execution on ${kind.name}`, () => {
     assert.equal(workflows.effects.count - before, 1, "the recorded step did not run again");
     const [row] = await inspect(store, id);
     assert.equal(row!.fence, 2, "claimed a second time, by the same worker");
+    await store.close();
+  });
+
+  it("a claim the store says a worker holds, with no copy of it running there, is handed back after two lease renewals and run", async () => {
+    const store = await freshStore();
+    // The worker's one place is taken by a coroutine waiting for signals, so that it claims nothing more.
+    const busy = await start(store, workflows.approval, [60_000]);
+    const outcome = await withWorker(
+      store,
+      async () => {
+        await waitFor(async () => (await inspect(store, busy))[0]!.status === "running");
+        // Claimed under the worker's name behind its back: a claim of the worker's with no copy running there.
+        const lost = await start(store, workflows.order, [4]);
+        const now = Date.now();
+        const [claimed] = await store.driver.claim("test-worker", 1, now, now + 300);
+        assert.equal(claimed?.id, lost);
+        await signal(store, busy, "one");
+        await signal(store, busy, "two");
+        assert.deepEqual(await result(store, busy, { poll: 5 }), ["one", "signal: two"]);
+        // Its lease is renewed with the worker's others; without the hand-back nothing would ever run it.
+        await waitFor(async () => (await inspect(store, lost))[0]!.status === "completed", 10_000);
+        return result(store, lost, { poll: 5 });
+      },
+      { concurrency: 1, lease: 300, evictAfter: Infinity },
+    );
+    assert.deepEqual(outcome, { n: 4, reserved: 40, charged: 41 });
+    assert.equal((await inspect(store))[1]!.fence, 2, "claimed by the test, then by the worker");
     await store.close();
   });
 

@@ -86,6 +86,12 @@ export interface Checkpoint {
   readonly taken: readonly number[];
 }
 
+/** A coroutine a worker holds in the store: its id and the fence of its claim. */
+export interface Held {
+  readonly id: string;
+  readonly fence: number;
+}
+
 export interface Driver {
   /** Records a new coroutine; false if `id` exists (then nothing changes). */
   insert(id: string, fn: string, start: Uint8Array, now: number): Promise<boolean>;
@@ -99,8 +105,8 @@ export interface Driver {
   evict(owner: string, id: string, fence: number, wakeAt: number, now: number): Promise<boolean>;
   /** Notes why a claimed coroutine's checkpoint could not be taken (it keeps running). */
   note(owner: string, id: string, fence: number, problem: string | null): Promise<void>;
-  /** Extends `owner`'s leases: returns the ids it still holds, and those of them whose cancellation was requested. */
-  renew(owner: string, now: number, leaseUntil: number): Promise<{ held: string[]; cancelled: string[] }>;
+  /** Extends `owner`'s leases: returns the coroutines it still holds (id and fence), and the ids of those whose cancellation was requested. */
+  renew(owner: string, now: number, leaseUntil: number): Promise<{ held: Held[]; cancelled: string[] }>;
   /** Hands `owner`'s running coroutines back (a worker that stops). */
   release(owner: string, now: number): Promise<void>;
   /** Records step `seq` of a claimed coroutine (its first record stands); false if refused (invariant 1). */

@@ -9,7 +9,7 @@
  * so workers starting together migrate once.
  */
 import { createRequire } from "node:module";
-import type { Checkpoint, Claimed, CoroutineRow, Driver, Status } from "./driver.js";
+import type { Checkpoint, Claimed, CoroutineRow, Driver, Held, Status } from "./driver.js";
 
 /** The subset of `pg` used here. */
 interface QueryResult<R> {
@@ -259,12 +259,12 @@ class PostgresDriver implements Driver {
     await this.query("UPDATE strand_coroutines SET problem = $1 WHERE id = $2 AND owner = $3 AND fence = $4 AND status = 'running'", [problem, id, owner, fence]);
   }
 
-  async renew(owner: string, _now: number, leaseUntil: number): Promise<{ held: string[]; cancelled: string[] }> {
-    const result = await this.query<{ id: string; cancel_requested: boolean }>(
-      "UPDATE strand_coroutines SET lease_until = $1 WHERE id IN (SELECT id FROM strand_coroutines WHERE owner = $2 AND status = 'running' ORDER BY id FOR UPDATE) AND owner = $2 AND status = 'running' RETURNING id, cancel_requested",
+  async renew(owner: string, _now: number, leaseUntil: number): Promise<{ held: Held[]; cancelled: string[] }> {
+    const result = await this.query<{ id: string; fence: string; cancel_requested: boolean }>(
+      "UPDATE strand_coroutines SET lease_until = $1 WHERE id IN (SELECT id FROM strand_coroutines WHERE owner = $2 AND status = 'running' ORDER BY id FOR UPDATE) AND owner = $2 AND status = 'running' RETURNING id, fence, cancel_requested",
       [leaseUntil, owner],
     );
-    return { held: result.rows.map((row) => row.id), cancelled: result.rows.filter((row) => row.cancel_requested).map((row) => row.id) };
+    return { held: result.rows.map((row) => ({ id: row.id, fence: Number(row.fence) })), cancelled: result.rows.filter((row) => row.cancel_requested).map((row) => row.id) };
   }
 
   async release(owner: string, now: number): Promise<void> {

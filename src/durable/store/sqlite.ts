@@ -8,7 +8,7 @@
  * default trades for needing no server.
  */
 import { createRequire } from "node:module";
-import type { Checkpoint, Claimed, CoroutineRow, Driver, Status } from "./driver.js";
+import type { Checkpoint, Claimed, CoroutineRow, Driver, Held, Status } from "./driver.js";
 
 /** The subset of better-sqlite3's and node:sqlite's APIs used here (they agree on it). */
 interface Statement {
@@ -236,11 +236,11 @@ class SqliteDriver implements Driver {
     this.sql("UPDATE strand_coroutines SET problem = ? WHERE id = ? AND owner = ? AND fence = ? AND status = 'running'").run(problem, id, owner, fence);
   }
 
-  async renew(owner: string, now: number, leaseUntil: number): Promise<{ held: string[]; cancelled: string[] }> {
+  async renew(owner: string, now: number, leaseUntil: number): Promise<{ held: Held[]; cancelled: string[] }> {
     return this.transaction(() => {
       this.sql("UPDATE strand_coroutines SET lease_until = ? WHERE owner = ? AND status = 'running'").run(leaseUntil, owner);
-      const rows = this.sql("SELECT id, cancel_requested FROM strand_coroutines WHERE owner = ? AND status = 'running'").all(owner) as { id: string; cancel_requested: number }[];
-      return { held: rows.map((row) => row.id), cancelled: rows.filter((row) => row.cancel_requested === 1).map((row) => row.id) };
+      const rows = this.sql("SELECT id, fence, cancel_requested FROM strand_coroutines WHERE owner = ? AND status = 'running'").all(owner) as { id: string; fence: number | bigint; cancel_requested: number }[];
+      return { held: rows.map((row) => ({ id: row.id, fence: Number(row.fence) })), cancelled: rows.filter((row) => row.cancel_requested === 1).map((row) => row.id) };
     });
   }
 

@@ -350,7 +350,7 @@ function* working(driver: Driver, settings: Settings): Iterator<Instruction, nev
         if (due === null) continue;
         const clock = running.root.runtime.clock;
         const left = due - clock.now();
-        if (!(left >= evictAfter)) continue;
+        if (!(left >= evictAfter) || evictAfter === Infinity) continue; // Infinity keeps them all, even those with no timer (left = Infinity)
         const wakeAt = left === Infinity ? Number.MAX_SAFE_INTEGER : Math.ceil(Date.now() + left);
         drop(running);
         yield* call(() => driver.evict(owner, running.id, running.fence, wakeAt, Date.now()));
@@ -359,16 +359,28 @@ function* working(driver: Driver, settings: Settings): Iterator<Instruction, nev
   }
 
   function* heartbeat(): Generator<Instruction, never, unknown> {
+    // Claims the store says this worker holds with no copy running here, at the last renewal (id → fence).
+    let stranded = new Map<string, number>();
     for (;;) {
       yield* sleep(lease / 3);
       const now = Date.now();
       const known = [...byId.values()];
       const { held, cancelled } = yield* call(() => driver.renew(owner, now, now + lease));
-      const holding = new Set(held);
+      const holding = new Map(held.map(({ id, fence }) => [id, fence]));
       for (const running of known) {
-        if (holding.has(running.id)) running.leaseUntil = now + lease;
+        if (holding.get(running.id) === running.fence) running.leaseUntil = now + lease;
         else if (byId.get(running.id) === running && !running.gone) drop(running); // another worker claimed it while this one was away (its lease lapsed)
       }
+      // A claim with no copy here is renewed above like the others, so no worker would ever take it again:
+      // still so at the next renewal (not a claim whose copy is just starting, or being handed back), it goes back to the store.
+      const unheld = new Map<string, number>();
+      for (const { id, fence } of held) {
+        const running = byId.get(id);
+        if (running !== undefined && running.fence === fence && !running.gone) continue;
+        if (stranded.get(id) !== fence) unheld.set(id, fence);
+        else if (yield* call(() => driver.evict(owner, id, fence, 0, Date.now()))) wakeLoop();
+      }
+      stranded = unheld;
       for (const id of cancelled) {
         const running = byId.get(id);
         if (running === undefined || running.cancelling || running.root === null || ended(running.root)) continue;
@@ -378,12 +390,14 @@ function* working(driver: Driver, settings: Settings): Iterator<Instruction, nev
     }
   }
 
-  function* runner(claimed: Claimed & { at: number }): Generator<Instruction, void, unknown> {
-    const task = requireCurrent("runWorker()");
+  /** This worker's copy of a coroutine it has just claimed (at `at`), known by id from now on: a copy left from an earlier claim is stale. */
+  const claimedCopy = (claimed: Claimed, at: number): Running => {
+    const stale = byId.get(claimed.id);
+    if (stale !== undefined) drop(stale);
     const running: Running = {
       id: claimed.id,
       fence: claimed.fence,
-      leaseUntil: claimed.at + lease,
+      leaseUntil: at + lease,
       owner,
       driver,
       steps: claimed.steps,
@@ -401,8 +415,13 @@ function* working(driver: Driver, settings: Settings): Iterator<Instruction, nev
       wake: wakeLoop,
       joins: [],
     };
-    setContext(task, RUNNING_KEY, running);
     byId.set(running.id, running);
+    return running;
+  };
+
+  function* runner(running: Running, claimed: Claimed): Generator<Instruction, void, unknown> {
+    const task = requireCurrent("runWorker()");
+    setContext(task, RUNNING_KEY, running);
     try {
       let root: TaskRecord<unknown>;
       try {
@@ -433,7 +452,7 @@ function* working(driver: Driver, settings: Settings): Iterator<Instruction, nev
       if (running.gone) return;
       yield* call(() => driver.finish(owner, running.id, running.fence, status, outcome, null, Date.now()));
     } finally {
-      byId.delete(running.id);
+      if (byId.get(running.id) === running) byId.delete(running.id);
       if (running.root !== null) byRoot.delete(running.root);
       freed.trySend(undefined);
     }
@@ -451,7 +470,10 @@ function* working(driver: Driver, settings: Settings): Iterator<Instruction, nev
       if (free > 0) {
         const now = Date.now();
         const claimed = yield* call(() => driver.claim(owner, free, now, now + lease));
-        for (const one of claimed) yield* spawn(() => runner({ ...one, at: now }), { name: `coroutine ${one.id}` });
+        for (const one of claimed) {
+          const running = claimedCopy(one, now);
+          yield* spawn(() => runner(running, one), { name: `coroutine ${one.id}` });
+        }
         if (claimed.length === free) continue; // there may be more
       }
       for (const running of [...byId.values()]) {
