@@ -75,14 +75,13 @@ export const nodeOnly: Suite = {
 
 /**
  * The store on Node 22 and 24, where SQLite is node:sqlite (better-sqlite3 is
- * built for Node 20): its behaviours and the changed-code checks, run apart with
- * a name pattern. Left out: the SIGKILL test, whose last worker sometimes stops
- * making progress there (seen on Node 24, and on Node 20 under heavy load: an
- * open question for the store), and PostgreSQL (plain JavaScript, run on Node 20).
+ * built for Node 20): its behaviours, the changed-code checks and the workers
+ * killed with SIGKILL, run apart with a name pattern. Left out: PostgreSQL
+ * (plain JavaScript, run on Node 20) and the tests of several workers on it.
  */
 export const nodeStore = {
   file: "test/durable/store.test.ts",
-  pattern: "^(durable execution on SQLite|changed code)",
+  pattern: "^(durable execution on SQLite|changed code|killed workers)",
   env: { STRAND_STORES: "sqlite" },
 } as const;
 
