@@ -308,7 +308,7 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
    * a thread that keeps losing sleeps in `Atomics.wait` until the holder's
    * `unlock` notifies it.
    */
-  private lock(): void {
+  protected lock(): void {
     const header = this.header;
     let state = Atomics.compareExchange(header, LOCK, 0, 1);
     if (state === 0) return;
@@ -323,7 +323,7 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
     }
   }
 
-  private unlock(): void {
+  protected unlock(): void {
     const header = this.header;
     if (Atomics.sub(header, LOCK, 1) !== 1) {
       Atomics.store(header, LOCK, 0);
@@ -954,9 +954,10 @@ function* receivingEach<T>(channel: SharedChannelImpl<T>, body: (value: T) => vo
 
 // Its words (Int32 indexes into the buffer), each side's on a cache line of its own.
 const N_TAIL = HEADER_WORDS; // next position to send to, and CLOSED_BIT once closed
-const N_SENT = HEADER_WORDS + 1;
+const N_TAIL_LAPS = HEADER_WORDS + 1; // times TAIL wrapped to 0 (changed under the lock)
 const N_HEAD = HEADER_WORDS + 16; // next position to receive from
-const N_RECEIVED = HEADER_WORDS + 17;
+const N_HEAD_LAPS = HEADER_WORDS + 17; // times HEAD wrapped to 0 (changed under the lock)
+const N_BASE = HEADER_WORDS + 18; // the position the counts start from (0, or where restartBeforeWrap put the ring)
 const N_SLOTS_BYTES = HEADER_BYTES + 128;
 /** A slot: [seq: int32][unused: int32][value: float64]. */
 const N_SLOT = 16;
@@ -976,6 +977,10 @@ const N_MAX_CAPACITY = 1 << 26;
  * positions by compare-and-swap on TAIL, receivers on HEAD; those two words
  * live on cache lines of their own, so a sender and a receiver on two
  * threads share only the slots they hand over (and the read-mostly header).
+ * No word is counted per element: `stats()` derives the counts from the
+ * positions and the laps each has made (a claim that wraps a position to 0
+ * counts its lap under the channel's lock, once every M elements, so that
+ * `stats()`, which reads under the lock, sees the position and its lap together).
  *
  * Positions count modulo M, a multiple of the capacity below 2^29 (sequence
  * words modulo 2M), so that bit 30 of TAIL is free for CLOSED_BIT: close and cancel set it with a
@@ -1037,17 +1042,18 @@ class NumberChannelImpl extends SharedChannelImpl<number> {
   protected override offer(value: number): SendResult {
     if (typeof value !== "number") throw new TypeError(`${this.name}.send(value): a channel with codec "number" sends numbers, got ${show(value)}`);
     const ints = this.ints;
-    let tail = Atomics.load(ints, N_TAIL);
+    // A plain read is enough to begin with: a stale position fails the compare-and-swap, which reads it again.
+    let tail = ints[N_TAIL]!;
     for (;;) {
       if ((tail & CLOSED_BIT) !== 0) return CLOSED_SEND;
       const seq = this.seqIndex(tail);
       const d = this.turns(Atomics.load(ints, seq), 2 * tail);
       if (d === 0) {
-        const seen = Atomics.compareExchange(ints, N_TAIL, tail, this.after(tail));
+        const next = this.after(tail);
+        const seen = next !== 0 ? Atomics.compareExchange(ints, N_TAIL, tail, next) : this.wrap(N_TAIL, N_TAIL_LAPS, tail, false);
         if (seen === tail) {
           this.values[(seq >> 1) + 1] = value;
           Atomics.store(ints, seq, 2 * tail + 1); // published
-          Atomics.add(ints, N_SENT, 1);
           this.wake(DATA_EPOCH, DATA_WAITERS);
           return SENT_OK;
         }
@@ -1060,25 +1066,34 @@ class NumberChannelImpl extends SharedChannelImpl<number> {
     }
   }
 
+  /** Claims position `from` (M - 1) of `word`, wrapping it to 0, and counts the lap: under the lock (held already if `locked`). Returns what the word held, as a compare-and-swap does. */
+  private wrap(word: number, laps: number, from: number, locked: boolean): number {
+    if (!locked) this.lock();
+    const seen = Atomics.compareExchange(this.ints, word, from, 0);
+    if (seen === from) Atomics.add(this.ints, laps, 1);
+    if (!locked) this.unlock();
+    return seen;
+  }
+
   protected override take(): number | typeof NOTHING | typeof DRAINED_CLOSED {
-    const value = this.takeOne();
+    const value = this.takeOne(false);
     if (value !== NOTHING && value !== DRAINED_CLOSED) this.wake(SPACE_EPOCH, SPACE_WAITERS);
     return value;
   }
 
-  /** Receives the element at HEAD, if published: the value, NOTHING (empty, or its sender is still writing) or DRAINED_CLOSED. */
-  private takeOne(): number | typeof NOTHING | typeof DRAINED_CLOSED {
+  /** Receives the element at HEAD, if published: the value, NOTHING (empty, or its sender is still writing) or DRAINED_CLOSED. `locked`: the caller holds the lock. */
+  private takeOne(locked: boolean): number | typeof NOTHING | typeof DRAINED_CLOSED {
     const ints = this.ints;
-    let head = Atomics.load(ints, N_HEAD);
+    let head = ints[N_HEAD]!; // plain, as in offer
     for (;;) {
       const seq = this.seqIndex(head);
       const d = this.turns(Atomics.load(ints, seq), 2 * head + 1);
       if (d === 0) {
-        const seen = Atomics.compareExchange(ints, N_HEAD, head, this.after(head));
+        const next = this.after(head);
+        const seen = next !== 0 ? Atomics.compareExchange(ints, N_HEAD, head, next) : this.wrap(N_HEAD, N_HEAD_LAPS, head, locked);
         if (seen === head) {
           const value = this.values[(seq >> 1) + 1]!;
           Atomics.store(ints, seq, (2 * (head + this.size)) % (2 * this.modulus)); // free for the next lap
-          Atomics.add(ints, N_RECEIVED, 1);
           return value;
         }
         head = seen;
@@ -1106,14 +1121,12 @@ class NumberChannelImpl extends SharedChannelImpl<number> {
   protected override dropLocked(dropped: unknown[]): unknown {
     const before = dropped.length;
     for (;;) {
-      const value = this.takeOne(); // CLOSED_BIT is set: it ends with DRAINED_CLOSED
+      const value = this.takeOne(true); // CLOSED_BIT is set: it ends with DRAINED_CLOSED
       if (value === DRAINED_CLOSED) break;
       if (value === NOTHING) continue; // a sender between its claim and its publication: a few instructions away
       dropped.push(value);
     }
-    const n = dropped.length - before;
-    Atomics.sub(this.ints, N_RECEIVED, n); // dropped, not received
-    this.header[UNDELIVERED]! += n;
+    this.header[UNDELIVERED]! += dropped.length - before; // dropped, not received (counts() subtracts them)
     return null;
   }
 
@@ -1128,6 +1141,9 @@ class NumberChannelImpl extends SharedChannelImpl<number> {
     }
     Atomics.store(ints, N_TAIL, position);
     Atomics.store(ints, N_HEAD, position);
+    Atomics.store(ints, N_TAIL_LAPS, 0);
+    Atomics.store(ints, N_HEAD_LAPS, 0);
+    Atomics.store(ints, N_BASE, position);
   }
 
   override get isClosedForSend(): boolean {
@@ -1141,12 +1157,13 @@ class NumberChannelImpl extends SharedChannelImpl<number> {
 
   protected override counts(): { capacity: number; sent: number; received: number; buffered: number } {
     const ints = this.ints;
-    return {
-      capacity: this.size,
-      sent: Atomics.load(ints, N_SENT),
-      received: Atomics.load(ints, N_RECEIVED),
-      buffered: this.distance(Atomics.load(ints, N_TAIL) & ~CLOSED_BIT, Atomics.load(ints, N_HEAD)),
-    };
+    const tail = Atomics.load(ints, N_TAIL) & ~CLOSED_BIT;
+    const head = Atomics.load(ints, N_HEAD);
+    const base = Atomics.load(ints, N_BASE);
+    const sent = Atomics.load(ints, N_TAIL_LAPS) * this.modulus + tail - base;
+    const passed = Atomics.load(ints, N_HEAD_LAPS) * this.modulus + head - base;
+    // Under the lock: no position wraps meanwhile (see the class comment), and cancel's drops are counted.
+    return { capacity: this.size, sent, received: passed - this.header[UNDELIVERED]!, buffered: this.distance(tail, head) };
   }
 }
 

@@ -232,7 +232,12 @@ describe("sharedChannel in one thread", () => {
     assert.deepEqual(got, Array.from({ length: 40 }, (_, i) => i));
     for (let k = 0; k < 5; k++) ch.trySend(k);
     assert.deepEqual(ch.trySend(5), { ok: false, reason: "full" });
-    assert.equal(ch.stats().buffered, 5);
+    // The counts come from the positions and their laps: right across the wrap, and after a cancel's drops.
+    assert.deepEqual(ch.stats(), openStats(ch, { capacity: 5, sent: 45, received: 40, buffered: 5 }));
+    assert.deepEqual(ch.tryReceive(), { ok: true, value: 0 });
+    ch.cancel();
+    const stats = ch.stats();
+    assert.deepEqual([stats.sent, stats.received, stats.undelivered, stats.buffered], [45, 41, 4, 0]);
   });
 
   test('codec "number": a send claimed but not yet published when the channel closes still arrives, and the channel reads closed only after it', () => {
