@@ -423,6 +423,7 @@ function* working(driver: Driver, settings: Settings): Iterator<Instruction, nev
     const task = requireCurrent("runWorker()");
     setContext(task, RUNNING_KEY, running);
     try {
+      if (running.gone) return; // dropped before it began (the worker stops, or the claim is not this worker's any more): nothing of it runs here
       let root: TaskRecord<unknown>;
       try {
         if (claimed.snapshot !== null) {
