@@ -404,6 +404,27 @@ for (const kind of KINDS) describe(`durable execution on ${kind.name}`, () => {
     await store.close();
   });
 
+  it("a worker runs at most `concurrency` coroutines at once: what it claims counts from the claim on", async () => {
+    const store = await freshStore();
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) ids.push(await start(store, workflows.napper, [40]));
+    let most = 0;
+    await withWorker(
+      store,
+      async () => {
+        for (;;) {
+          const rows = await inspect(store);
+          most = Math.max(most, rows.filter((row) => row.status === "running").length);
+          if (rows.every((row) => row.status === "completed")) break;
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        }
+      },
+      { concurrency: 3, evictAfter: Infinity },
+    );
+    assert.ok(most > 0 && most <= 3, `at most 3 running at once, saw ${most}`);
+    await store.close();
+  });
+
   it("a claim the store says a worker holds, with no copy of it running there, is handed back after two lease renewals and run", async () => {
     const store = await freshStore();
     // The worker's one place is taken by a coroutine waiting for signals, so that it claims nothing more.
