@@ -343,14 +343,16 @@ function* working(driver: Driver, settings: Settings): Iterator<Instruction, nev
         const running = byId.get(id);
         if (running !== undefined) drop(running);
       }
-      // A tree that sleeps long, unchanged since its checkpoint, goes back to the store until it is due.
+      // A tree that sleeps long, unchanged since its checkpoint, goes back to the store until it is due
+      // (none with evictAfter Infinity: not even those with no timer, whose `left` is Infinity too).
+      if (evictAfter === Infinity) continue;
       for (const running of included.keys()) {
         if (running.gone || running.dirty || running.root === null || refused.includes(running.id)) continue;
         const due = asleepUntil(running.root);
         if (due === null) continue;
         const clock = running.root.runtime.clock;
         const left = due - clock.now();
-        if (!(left >= evictAfter) || evictAfter === Infinity) continue; // Infinity keeps them all, even those with no timer (left = Infinity)
+        if (!(left >= evictAfter)) continue;
         const wakeAt = left === Infinity ? Number.MAX_SAFE_INTEGER : Math.ceil(Date.now() + left);
         drop(running);
         yield* call(() => driver.evict(owner, running.id, running.fence, wakeAt, Date.now()));
