@@ -1,13 +1,15 @@
 /**
  * A pool's worker thread: loads the pool's module, then runs one Strand
  * runtime. Each START calls its function at once, in the port's message
- * handler: a plain result is posted back from there; an operation (or a
- * promise) runs as a child task of the root, named for the function, and ends
+ * handler (or in the inject queue's loop, which takes the port's messages
+ * before each call of the queue): a plain result is posted back from there;
+ * an operation (or a promise) runs as a child task of the root, named for
+ * the function, and ends
  * by posting DONE, FAILED or CANCELLED — after its `finally` blocks and
  * children, since the runner's own frames unwind last. CLOSE cancels what
  * runs and ends the thread.
  */
-import { parentPort, threadId, workerData, type TransferListItem } from "node:worker_threads";
+import { parentPort, receiveMessageOnPort, threadId, workerData, type TransferListItem } from "node:worker_threads";
 import { setThreadTag } from "../core/ids.js";
 import { isOperation } from "../core/operation.js";
 import { channel, type Channel } from "../channel/channel.js";
@@ -138,11 +140,20 @@ function start(message: { id: number; fn: string; args: unknown[] }, inbox: Chan
  * running (a plain function's call runs to its end here, so it waits for it),
  * claiming each by its cell (protocol.ts) and telling the pool (protocol.ts's TOOK).
  */
-function* injecting(inbox: Channel<Inbox>, running: Map<number, Task<unknown>>, idle: Channel<true>): Operation<void> {
+function* injecting(inbox: Channel<Inbox>, running: Map<number, Task<unknown>>, idle: Channel<true>, onMessage: (message: ToWorker) => void): Operation<void> {
   const inject = attachChannel<Injected>(setup.inject, { codec: callCodec });
   for (;;) {
     if (running.size > 0) {
       yield* idle.receive(); // conflated: a stale signal only means one more look
+      continue;
+    }
+    // Calls posted to this worker come first. A run of queued plain calls never
+    // returns to the event loop, so they are taken from the port here: else a
+    // call posted to this worker waits behind the whole queue while the others,
+    // queue drained, have nothing to do.
+    const posted = receiveMessageOnPort(port);
+    if (posted !== undefined) {
+      onMessage(posted.message as ToWorker);
       continue;
     }
     if (inbox.stats().buffered > 0) {
@@ -172,7 +183,7 @@ await run(function* worker() {
   const running = new Map<number, Task<unknown>>();
   /** Told when the last running task ended: the injector may take more. */
   const idle = channel<true>("conflated", { name: "idle" });
-  const injector = yield* spawn(() => injecting(inbox, running, idle), { name: "inject queue" });
+  const injector = yield* spawn(() => injecting(inbox, running, idle, onMessage), { name: "inject queue" });
   try {
     for (;;) {
       const message = yield* inbox.receive();

@@ -22,7 +22,9 @@
  * Scheduling: a new task goes to an idle worker's port; with none idle, into
  * the inject queue (a shared channel every worker takes from while it has
  * nothing running); a task the queue cannot hold (shared or transferred
- * arguments) to the least busy worker's port. When a worker's last task ends
+ * arguments) to the least busy worker's port, or, every port full, into a
+ * backlog that waits for room. A worker takes the calls posted to its port
+ * before those of the inject queue (entry.ts). When a worker's last task ends
  * and another worker has tasks queued on its port but not started, the idle
  * one steals the oldest of them. The claim cells of protocol.ts decide every
  * race between a worker taking a task and the pool withdrawing or moving it.
@@ -229,8 +231,13 @@ export class Pool {
     return call;
   }
 
-  /** @internal A worker has room: it takes the oldest call waiting for it, if any. */
+  /**
+   * @internal A call of `slot` ended: if that left room on its port, it takes
+   * the oldest call waiting for room, if any. (The call that ended may have
+   * come from the inject queue, leaving the port as full as it was.)
+   */
   next(slot: WorkerSlot): boolean {
+    if (slot.calls.size >= CLAIM_CELLS - 1) return false;
     const backlog = this.backlog;
     while (this.backlogHead < backlog.length) {
       const call = backlog[this.backlogHead]!;

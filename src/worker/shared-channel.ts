@@ -352,7 +352,7 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
       tag = T_BYTES;
       inPlace = value;
     } else if (this.mode === "bytes") {
-      if (!(value instanceof Uint8Array)) throw new TypeError(`${this.name}.send(value): a channel with codec "bytes" sends Uint8Arrays, got ${show(value)}`);
+      if (!(value instanceof Uint8Array)) throw new TypeError(`${this.name}: value must be a Uint8Array (a channel with codec "bytes" sends Uint8Arrays), got ${show(value)}`);
       tag = T_BYTES;
       bytes = value;
     } else if (this.mode === "custom") {
@@ -1040,7 +1040,7 @@ class NumberChannelImpl extends SharedChannelImpl<number> {
   }
 
   protected override offer(value: number): SendResult {
-    if (typeof value !== "number") throw new TypeError(`${this.name}.send(value): a channel with codec "number" sends numbers, got ${show(value)}`);
+    if (typeof value !== "number") throw new TypeError(`${this.name}: value must be a number (a channel with codec "number" sends numbers), got ${show(value)}`);
     const ints = this.ints;
     // A plain read is enough to begin with: a stale position fails the compare-and-swap, which reads it again.
     let tail = ints[N_TAIL]!;
