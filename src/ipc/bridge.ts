@@ -45,7 +45,7 @@ import { ReadableSource, WritableTarget } from "../io/stream.js";
 import { Socket } from "../io/socket.js";
 import { ChildProcess } from "../io/process.js";
 import { IoClause, Notifier, waitFor } from "../io/wait.js";
-import { ACK, CANCEL, CLOSE, CREDIT, DATA, FrameReader, causeFrame, countFrame, dataHeader, joinFrames, readCause, readCount, structuredFrame, type Frame } from "./frames.js";
+import { ACK, BYTES, CANCEL, CLOSE, CREDIT, DATA, FrameReader, causeFrame, countFrame, dataHeader, elementFrame, joinFrames, readBytes, readCause, readCount, type Frame } from "./frames.js";
 
 /**
  * How elements become bytes and back. The default is structured clone
@@ -444,7 +444,7 @@ function* senderWrites<T>(end: SenderEnd<T>): Iterator<Instruction, void, unknow
         end.credits--;
         end.unacked.push(value);
         if (codec === structuredCodec) {
-          const frame = structuredFrame(value); // serialized behind its header: no copy
+          const frame = elementFrame(value); // bytes as they are, anything else serialized behind its header
           batch.push(frame);
           total += frame.length;
         } else {
@@ -535,6 +535,11 @@ function* receiverReads<T>(end: ReceiverEnd<T>): Iterator<Instruction, void, unk
         case DATA:
           if (end.queue.length >= end.capacity) throw new Error(`${wire.name}: the other end sent more than the ${end.capacity} elements it had room for`);
           end.queue.push(end.codec.decode(next.payload));
+          break;
+        case BYTES:
+          if (end.queue.length >= end.capacity) throw new Error(`${wire.name}: the other end sent more than the ${end.capacity} elements it had room for`);
+          if (end.codec !== structuredCodec) throw new Error(`${wire.name}: the other end sent a Uint8Array by structured clone, but this end decodes with a codec of its own`);
+          end.queue.push(readBytes(next.payload) as T);
           break;
         case CLOSE:
           end.state = CLOSING;

@@ -6,6 +6,8 @@
  * | kind   | direction            | payload                                  |
  * |--------|----------------------|------------------------------------------|
  * | DATA   | sender → receiver    | one element, as the codec encoded it      |
+ * | BYTES  | sender → receiver    | one element, a plain Uint8Array, as its   |
+ * |        |                      | bytes (structured clone's codec only)     |
  * | CLOSE  | sender → receiver    | the cause (v8-serialized), or empty       |
  * | CANCEL | either way           | the cause (v8-serialized), or empty       |
  * | CREDIT | receiver → sender    | u32: room in the receiver's buffer (sent  |
@@ -22,6 +24,7 @@ export const CLOSE = 2;
 export const CANCEL = 3;
 export const CREDIT = 4;
 export const ACK = 5;
+export const BYTES = 6;
 
 /** The largest payload a frame may carry (the length field is 32 bits; this keeps a bad peer from making us buffer 4 GiB). */
 export const MAX_FRAME = 256 * 1024 * 1024;
@@ -160,6 +163,24 @@ export function structuredFrame(value: unknown): Buffer {
 }
 
 const EMPTY_HEADER = Buffer.alloc(HEADER);
+
+/**
+ * The element of the structured clone codec as a frame: a plain `Uint8Array`
+ * as a BYTES frame of its bytes (one copy, none of the serializer's
+ * buffer growth and host-object encoding); anything else as a DATA frame.
+ */
+export function elementFrame(value: unknown): Buffer {
+  if (value instanceof Uint8Array && value.constructor === Uint8Array) return frame(BYTES, value);
+  return structuredFrame(value);
+}
+
+/**
+ * A BYTES frame's element: a view of the payload, as structured clone's
+ * deserializer gives (the payload is the frame's own memory: see FrameReader).
+ */
+export function readBytes(payload: Buffer): Uint8Array {
+  return new Uint8Array(payload.buffer, payload.byteOffset, payload.length);
+}
 
 /** A DATA frame's header alone, for a payload written after it as it is (no copy). */
 export function dataHeader(length: number): Buffer {

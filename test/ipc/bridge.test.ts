@@ -3,12 +3,13 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn as spawnChild } from "node:child_process";
 import { PassThrough, Writable } from "node:stream";
+import * as v8 from "node:v8";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { run, spawn, select, onTimeout, consumeEach, call, ChannelClosed, type Operation } from "../../src/index.js";
 import { listen, spawnProcess, type ChildProcess } from "../../src/io/index.js";
 import { remoteReceiver, remoteSender, PeerLost, type Codec } from "../../src/ipc/index.js";
-import { CREDIT, countFrame, structuredFrame } from "../../src/ipc/frames.js";
+import { CREDIT, countFrame, elementFrame } from "../../src/ipc/frames.js";
 import { assertNothingLeftOpen, openNow, tempDir } from "../io/helpers.js";
 
 const PEER = fileURLToPath(new URL("./fixtures/peer.ts", import.meta.url));
@@ -332,6 +333,40 @@ describe("IPC bridge", () => {
     }
   });
 
+  test("byte arrays cross as v8's structured clone has them: a Uint8Array as its bytes, copied when sent; a Buffer and other views as before", async () => {
+    const temp = tempDir();
+    try {
+      const path = join(temp.dir, "ipc.sock");
+      const got = await run(function* () {
+        const server = yield* listen({ path });
+        const { connect } = yield* call(() => import("../../src/io/index.js"));
+        const sending = yield* spawn(function* () {
+          const out = yield* remoteSender<unknown>(yield* connect({ path }));
+          const mutated = new Uint8Array([1, 2, 3]);
+          yield* out.send(mutated);
+          mutated[0] = 99; // after the send: what crosses is what was sent
+          yield* out.send(new Uint8Array([0, 5, 6, 7, 0]).subarray(1, 4)); // a view at an offset: its own bytes only
+          yield* out.send(new Uint8Array(0));
+          yield* out.send(Buffer.from([8, 9]));
+          yield* out.send(new Uint16Array([1000, 2000]));
+          yield* out.send({ inside: new Uint8Array([4]) });
+          yield* out.finish();
+        });
+        const input = yield* remoteReceiver<unknown>(yield* server.accept(), { capacity: 2 });
+        const got: unknown[] = [];
+        yield* consumeEach(input, (value) => void got.push(value));
+        yield* sending;
+        return got;
+      });
+      const described = got.map((value) => (ArrayBuffer.isView(value) ? [value.constructor.name, [...(value as Uint8Array)]] : value));
+      const expected = [new Uint8Array([1, 2, 3]), new Uint8Array([5, 6, 7]), new Uint8Array(0), Buffer.from([8, 9]), new Uint16Array([1000, 2000]), { inside: new Uint8Array([4]) }];
+      const cloned = expected.map((value) => v8.deserialize(v8.serialize(value)) as unknown); // what the codec gave before
+      assert.deepEqual(described, cloned.map((value) => (ArrayBuffer.isView(value) ? [value.constructor.name, [...(value as Uint8Array)]] : value)));
+    } finally {
+      temp.remove();
+    }
+  });
+
   test("a large frame goes to the stream at once, not held corked until the run loop returns to the host", async () => {
     // Held to the end of the tick (the end of the whole drain), the other process would
     // sit idle while this one serializes the next frames.
@@ -349,7 +384,7 @@ describe("IPC bridge", () => {
       const out = yield* remoteSender<Uint8Array>({ readable: credit, writable });
       yield* out.send(new Uint8Array(8)); // taken once the credit is in; its small frame is corked to the end of the tick
       yield* call(() => new Promise((resolve) => setImmediate(resolve))); // a turn of the host: it is written
-      assert.deepEqual(written, [structuredFrame(new Uint8Array(8)).length]);
+      assert.deepEqual(written, [elementFrame(new Uint8Array(8)).length]);
       let seen: number[] = [];
       const checked = new Promise<void>((resolve) => process.nextTick(() => resolve(void (seen = [...written])))); // before any nextTick the send schedules
       yield* out.send(big);
@@ -357,7 +392,7 @@ describe("IPC bridge", () => {
       return seen;
     });
     assert.equal(seen.length, 2, "the large frame reached the stream within the drain that wrote it");
-    assert.equal(seen[1], structuredFrame(big).length);
+    assert.equal(seen[1], elementFrame(big).length);
   });
 
   test("bad arguments are TypeErrors naming the argument", () => {

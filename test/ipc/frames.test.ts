@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { seededRandom } from "../../src/testing/index.js";
 import * as v8 from "node:v8";
-import { DATA, FrameReader, causeFrame, CLOSE, countFrame, ACK, dataFrames, dataHeader, joinFrames, readCause, readCount, structuredFrame, type Frame } from "../../src/ipc/frames.js";
+import { BYTES, DATA, FrameReader, causeFrame, CLOSE, countFrame, ACK, dataFrames, dataHeader, elementFrame, joinFrames, readBytes, readCause, readCount, structuredFrame, type Frame } from "../../src/ipc/frames.js";
 
 test("frames survive every way of splitting the stream (seeded; the seed is printed)", () => {
   const seed = Date.now() % 1_000_000;
@@ -76,4 +76,16 @@ test("a structured frame is the header followed by what v8.serialize writes", ()
   assert.equal(frame.readUInt32BE(0), payload.length);
   assert.equal(frame[4], DATA);
   assert.ok(frame.subarray(5).equals(payload));
+});
+
+test("a plain Uint8Array is a BYTES frame of its bytes; a Buffer, another view or an object is a structured frame", () => {
+  const bytes = new Uint8Array([0, 9, 8, 7, 0]).subarray(1, 4);
+  const frame = elementFrame(bytes);
+  assert.equal(frame.readUInt32BE(0), 3);
+  assert.equal(frame[4], BYTES);
+  assert.deepEqual([...frame.subarray(5)], [9, 8, 7]);
+  assert.deepEqual(readBytes(frame.subarray(5)), new Uint8Array([9, 8, 7]));
+  for (const value of [Buffer.from([1]), new Uint16Array([1]), { bytes }]) {
+    assert.ok(elementFrame(value).equals(structuredFrame(value)), `${Object.prototype.toString.call(value)}`);
+  }
 });
