@@ -524,7 +524,7 @@ class ReceiverEnd<T> {
   }
 }
 
-/** Reads DATA, CLOSE and CANCEL frames into the queue until the stream ends. */
+/** Reads DATA (and BYTES), CLOSE and CANCEL frames into the queue until the stream ends. */
 function* receiverReads<T>(end: ReceiverEnd<T>): Iterator<Instruction, void, unknown> {
   const wire = end.wire;
   try {
@@ -533,13 +533,11 @@ function* receiverReads<T>(end: ReceiverEnd<T>): Iterator<Instruction, void, unk
       if (next === null) break;
       switch (next.kind) {
         case DATA:
-          if (end.queue.length >= end.capacity) throw new Error(`${wire.name}: the other end sent more than the ${end.capacity} elements it had room for`);
-          end.queue.push(end.codec.decode(next.payload));
-          break;
         case BYTES:
           if (end.queue.length >= end.capacity) throw new Error(`${wire.name}: the other end sent more than the ${end.capacity} elements it had room for`);
-          if (end.codec !== structuredCodec) throw new Error(`${wire.name}: the other end sent a Uint8Array by structured clone, but this end decodes with a codec of its own`);
-          end.queue.push(readBytes(next.payload) as T);
+          if (next.kind === DATA) end.queue.push(end.codec.decode(next.payload));
+          else if (end.codec === structuredCodec) end.queue.push(readBytes(next.payload) as T);
+          else throw new Error(`${wire.name}: the other end sent a Uint8Array by structured clone, but this end decodes with a codec of its own`);
           break;
         case CLOSE:
           end.state = CLOSING;

@@ -4,10 +4,9 @@
  * handler (or in the inject queue's loop, which takes the port's messages
  * before each call of the queue): a plain result is posted back from there;
  * an operation (or a promise) runs as a child task of the root, named for
- * the function, and ends
- * by posting DONE, FAILED or CANCELLED — after its `finally` blocks and
- * children, since the runner's own frames unwind last. CLOSE cancels what
- * runs and ends the thread.
+ * the function, and ends by posting DONE, FAILED or CANCELLED — after its
+ * `finally` blocks and children, since the runner's own frames unwind last.
+ * CLOSE cancels what runs and ends the thread.
  */
 import { parentPort, receiveMessageOnPort, threadId, workerData, type TransferListItem } from "node:worker_threads";
 import { setThreadTag } from "../core/ids.js";
