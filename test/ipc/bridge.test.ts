@@ -305,6 +305,33 @@ describe("IPC bridge", () => {
     }
   });
 
+  test("a Uint8Array sent by structured clone to an end with a codec of its own fails the link with a PeerLost naming the mismatch", async () => {
+    const temp = tempDir();
+    try {
+      const path = join(temp.dir, "ipc.sock");
+      const text: Codec<string> = { encode: (s) => Buffer.from(s), decode: (b) => Buffer.from(b).toString() };
+      const result = await run(function* () {
+        const server = yield* listen({ path });
+        const { connect } = yield* call(() => import("../../src/io/index.js"));
+        const sending = yield* spawn(function* () {
+          const out = yield* remoteSender<Uint8Array>(yield* connect({ path })); // structured clone
+          yield* out.send(new Uint8Array([1]));
+          yield* out.finish();
+        });
+        const input = yield* remoteReceiver<string>(yield* server.accept(), { codec: text });
+        const result = yield* input.receiveCatching();
+        yield* sending.cancel();
+        return result;
+      });
+      assert.equal(result.ok, false);
+      const cause = (result as { cause?: unknown }).cause;
+      assert.ok(cause instanceof PeerLost, `cause: ${String(cause)}`);
+      assert.match(cause.message, /sent a Uint8Array by structured clone, but this end decodes with a codec of its own/);
+    } finally {
+      temp.remove();
+    }
+  });
+
   test("over strand/io Sockets, megabytes go through: the bridge reads the Socket's own stream, nothing is read twice", { timeout: 30_000 }, async () => {
     // A Socket already reads its stream for socket.read(); a second reader on the same
     // stream got every chunk twice, and the unread copies paused the stream at its
