@@ -7,7 +7,7 @@ import * as v8 from "node:v8";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { run, spawn, select, onTimeout, consumeEach, call, ChannelClosed, type Operation } from "../../src/index.js";
-import { listen, spawnProcess, type ChildProcess } from "../../src/io/index.js";
+import { connect, listen, spawnProcess, type ChildProcess } from "../../src/io/index.js";
 import { remoteReceiver, remoteSender, PeerLost, type Codec } from "../../src/ipc/index.js";
 import { CREDIT, countFrame, elementFrame } from "../../src/ipc/frames.js";
 import { assertNothingLeftOpen, openNow, tempDir } from "../io/helpers.js";
@@ -24,11 +24,19 @@ function* lines(output: ChildProcess["stdout"]): Operation<string[]> {
   return text.split("\n").filter((line) => line !== "");
 }
 
+/** Runs `body` with the path of a Unix socket in a fresh temp dir, removed after. */
+async function withSocketPath<R>(body: (path: string) => Promise<R>): Promise<R> {
+  const temp = tempDir();
+  try {
+    return await body(join(temp.dir, "ipc.sock"));
+  } finally {
+    temp.remove();
+  }
+}
+
 describe("IPC bridge", () => {
   test("elements cross to another process in order; close reaches it after the last one", async () => {
-    const temp = tempDir();
-    try {
-      const path = join(temp.dir, "ipc.sock");
+    await withSocketPath(async (path) => {
       const before = await openNow();
       const output = await run(function* () {
         const server = yield* listen({ path });
@@ -44,15 +52,11 @@ describe("IPC bridge", () => {
       assert.deepEqual(JSON.parse(output[42]!), { i: 42, text: "element 42", at: new Date(0).toJSON(), tags: {} });
       assert.equal(output[100], "closed");
       await assertNothingLeftOpen(before);
-    } finally {
-      temp.remove();
-    }
+    });
   });
 
   test("back-pressure across the wire: a receiver that does not receive lets exactly `capacity` sends through", async () => {
-    const temp = tempDir();
-    try {
-      const path = join(temp.dir, "ipc.sock");
+    await withSocketPath(async (path) => {
       const undelivered: number[] = [];
       const result = await run(function* () {
         const server = yield* listen({ path });
@@ -84,15 +88,11 @@ describe("IPC bridge", () => {
       assert.ok((result.error as ChannelClosed).cause instanceof PeerLost);
       // The three never received, and the send that was refused (send() owns its element from the call).
       assert.deepEqual(undelivered.sort((a, b) => a - b), [0, 1, 2, 99]);
-    } finally {
-      temp.remove();
-    }
+    });
   });
 
   test("the receiving process dies: the sender's channel closes with PeerLost, and every unreceived element goes to onUndelivered exactly once", async () => {
-    const temp = tempDir();
-    try {
-      const path = join(temp.dir, "ipc.sock");
+    await withSocketPath(async (path) => {
       const undelivered: number[] = [];
       const result = await run(function* () {
         const server = yield* listen({ path });
@@ -118,15 +118,11 @@ describe("IPC bridge", () => {
       // Only an element whose acknowledgement had not got out when the peer died can be both: at most the last one received.
       const both = undelivered.filter((n) => result.printed.includes(n));
       assert.ok(both.every((n) => n === 4), `received and undelivered: ${both}`);
-    } finally {
-      temp.remove();
-    }
+    });
   });
 
   test("the sending process dies: the receiver's channel closes with PeerLost after what it had", async () => {
-    const temp = tempDir();
-    try {
-      const path = join(temp.dir, "ipc.sock");
+    await withSocketPath(async (path) => {
       const result = await run(function* () {
         const server = yield* listen({ path });
         const child = yield* peer("send", path, "1000000");
@@ -147,20 +143,15 @@ describe("IPC bridge", () => {
       assert.ok(result.received >= 1); // as many as got through before the kill took effect
       assert.ok(result.error instanceof ChannelClosed);
       assert.ok((result.error as ChannelClosed).cause instanceof PeerLost);
-    } finally {
-      temp.remove();
-    }
+    });
   });
 
   test("a receiver that cancels: the sender's sends throw ChannelClosed and what was in flight goes to onUndelivered", async () => {
-    const temp = tempDir();
-    try {
-      const path = join(temp.dir, "ipc.sock");
+    await withSocketPath(async (path) => {
       const undelivered: number[] = [];
       const result = await run(function* () {
         const server = yield* listen({ path });
         const sending = yield* spawn(function* () {
-          const { connect } = yield* call(() => import("../../src/io/index.js"));
           const out = yield* remoteSender<number>(yield* connect({ path }), { onUndelivered: (n) => void undelivered.push(n) });
           let sent = 0;
           try {
@@ -178,15 +169,11 @@ describe("IPC bridge", () => {
       assert.ok(result.error instanceof ChannelClosed);
       // Sent = received + undelivered, each exactly once.
       assert.deepEqual([...result.got, ...undelivered].sort((a, b) => a - b), Array.from({ length: result.sent + 1 }, (_, i) => i));
-    } finally {
-      temp.remove();
-    }
+    });
   });
 
   test("select over two remote channels, and over a child's stdio as the transport", async () => {
-    const temp = tempDir();
-    try {
-      const path = join(temp.dir, "ipc.sock");
+    await withSocketPath(async (path) => {
       const result = await run(function* () {
         const server = yield* listen({ path });
         yield* peer("send", path, "3");
@@ -221,9 +208,7 @@ describe("IPC bridge", () => {
       assert.deepEqual(result.got.filter((x) => x.startsWith("a")), ["a0", "a1", "a2", "a closed"]);
       assert.deepEqual(result.got.filter((x) => x.startsWith("b")), ["b0", "b1", "b2", "b closed"]);
       assert.equal(result.stderr, "sum 5050\n");
-    } finally {
-      temp.remove();
-    }
+    });
   });
 
   test("over a strand/io child's stdio (spawnProcess): megabytes go through, and the child's exit is the end of the link", async () => {
@@ -281,13 +266,10 @@ describe("IPC bridge", () => {
   });
 
   test("a pluggable codec", async () => {
-    const temp = tempDir();
-    try {
-      const path = join(temp.dir, "ipc.sock");
+    await withSocketPath(async (path) => {
       const text: Codec<string> = { encode: (s) => Buffer.from(s.toUpperCase()), decode: (b) => Buffer.from(b).toString() };
       const got = await run(function* () {
         const server = yield* listen({ path });
-        const { connect } = yield* call(() => import("../../src/io/index.js"));
         const sending = yield* spawn(function* () {
           const out = yield* remoteSender<string>(yield* connect({ path }), { codec: text });
           yield* out.send("hello");
@@ -300,19 +282,14 @@ describe("IPC bridge", () => {
         return got;
       });
       assert.deepEqual(got, ["HELLO"]);
-    } finally {
-      temp.remove();
-    }
+    });
   });
 
   test("a Uint8Array sent by structured clone to an end with a codec of its own fails the link with a PeerLost naming the mismatch", async () => {
-    const temp = tempDir();
-    try {
-      const path = join(temp.dir, "ipc.sock");
+    await withSocketPath(async (path) => {
       const text: Codec<string> = { encode: (s) => Buffer.from(s), decode: (b) => Buffer.from(b).toString() };
       const result = await run(function* () {
         const server = yield* listen({ path });
-        const { connect } = yield* call(() => import("../../src/io/index.js"));
         const sending = yield* spawn(function* () {
           const out = yield* remoteSender<Uint8Array>(yield* connect({ path })); // structured clone
           yield* out.send(new Uint8Array([1]));
@@ -327,22 +304,17 @@ describe("IPC bridge", () => {
       const cause = (result as { cause?: unknown }).cause;
       assert.ok(cause instanceof PeerLost, `cause: ${String(cause)}`);
       assert.match(cause.message, /sent a Uint8Array by structured clone, but this end decodes with a codec of its own/);
-    } finally {
-      temp.remove();
-    }
+    });
   });
 
   test("over strand/io Sockets, megabytes go through: the bridge reads the Socket's own stream, nothing is read twice", { timeout: 30_000 }, async () => {
     // A Socket already reads its stream for socket.read(); a second reader on the same
     // stream got every chunk twice, and the unread copies paused the stream at its
     // high-water mark (16 KiB on Node 20): the link stalled after a few elements.
-    const temp = tempDir();
-    try {
-      const path = join(temp.dir, "ipc.sock");
+    await withSocketPath(async (path) => {
       const size = 64 * 1024;
       const got = await run(function* () {
         const server = yield* listen({ path });
-        const { connect } = yield* call(() => import("../../src/io/index.js"));
         const sending = yield* spawn(function* () {
           const out = yield* remoteSender<Uint8Array>(yield* connect({ path }));
           for (let i = 0; i < 64; i++) yield* out.send(new Uint8Array(size).fill(i));
@@ -355,18 +327,13 @@ describe("IPC bridge", () => {
         return got;
       });
       assert.deepEqual(got, Array.from({ length: 64 }, (_, i) => i));
-    } finally {
-      temp.remove();
-    }
+    });
   });
 
   test("byte arrays cross as v8's structured clone has them: a Uint8Array as its bytes, copied when sent; a Buffer and other views as before", async () => {
-    const temp = tempDir();
-    try {
-      const path = join(temp.dir, "ipc.sock");
+    await withSocketPath(async (path) => {
       const got = await run(function* () {
         const server = yield* listen({ path });
-        const { connect } = yield* call(() => import("../../src/io/index.js"));
         const sending = yield* spawn(function* () {
           const out = yield* remoteSender<unknown>(yield* connect({ path }));
           const mutated = new Uint8Array([1, 2, 3]);
@@ -389,9 +356,7 @@ describe("IPC bridge", () => {
       const expected = [new Uint8Array([1, 2, 3]), new Uint8Array([5, 6, 7]), new Uint8Array(0), Buffer.from([8, 9]), new Uint16Array([1000, 2000]), { inside: new Uint8Array([4]) }];
       const cloned = expected.map((value) => v8.deserialize(v8.serialize(value)) as unknown); // what the codec gave before
       assert.deepEqual(described, cloned.map((value) => (ArrayBuffer.isView(value) ? [value.constructor.name, [...(value as Uint8Array)]] : value)));
-    } finally {
-      temp.remove();
-    }
+    });
   });
 
   test("a large frame goes to the stream at once, not held corked until the run loop returns to the host", async () => {
