@@ -193,12 +193,14 @@ class WriteTrap<T> extends PollTrap<void> {
   private declare readonly stream: WritableTarget<T>;
   private declare readonly name: string;
   private declare readonly chunk: T;
+  private declare readonly done: (() => void) | undefined;
 
-  constructor(stream: WritableTarget<T>, name: string, chunk: T) {
+  constructor(stream: WritableTarget<T>, name: string, chunk: T, done: (() => void) | undefined) {
     super();
     this.stream = stream;
     this.name = name;
     this.chunk = chunk;
+    this.done = done;
   }
   protected get what(): string {
     return `${this.name} on ${this.stream.description}`;
@@ -207,10 +209,10 @@ class WriteTrap<T> extends PollTrap<void> {
     return this.stream.writable;
   }
   protected poll(): void | typeof NOT_READY {
-    return this.stream.pollWrite(this.name, this.chunk);
+    return this.stream.pollWrite(this.name, this.chunk, this.done);
   }
   protected again(): WriteTrap<T> {
-    return new WriteTrap(this.stream, this.name, this.chunk);
+    return new WriteTrap(this.stream, this.name, this.chunk, this.done);
   }
 }
 
@@ -278,16 +280,21 @@ export class WritableTarget<T = Uint8Array | string> {
     if (this.raw.destroyed) throw new HandleClosed(`${what}: ${this.description} is closed`);
   }
 
-  /** Writes `chunk` if the stream takes more now (undefined), else NOT_READY having written nothing. */
-  pollWrite(what: string, chunk: T): undefined | typeof NOT_READY {
+  /**
+   * Writes `chunk` if the stream takes more now (undefined), else NOT_READY
+   * having written nothing. `done` is called once the stream has written it
+   * (or failed to).
+   */
+  pollWrite(what: string, chunk: T, done?: () => void): undefined | typeof NOT_READY {
     this.usable(what);
     if (this.raw.writableEnded) throw new HandleClosed(`${what}: ${this.description} was ended; nothing more can be written`);
     if (this.window === undefined) {
       if (this.raw.writableNeedDrain) return NOT_READY;
-      this.raw.write(chunk);
+      this.raw.write(chunk, done);
     } else {
       if (this.raw.writableLength >= this.window) return NOT_READY;
-      this.raw.write(chunk, this.written);
+      const written = this.written!;
+      this.raw.write(chunk, done === undefined ? written : () => (done(), written()));
     }
     return undefined;
   }
@@ -296,9 +303,13 @@ export class WritableTarget<T = Uint8Array | string> {
     return new WriteClause(this, what, chunk, handler);
   }
 
-  /** Writes `chunk`, first waiting while the stream's buffer is full. */
-  write(what: string, chunk: T): Operation<void> {
-    return new WriteTrap(this, what, chunk);
+  /**
+   * Writes `chunk`, first waiting while the stream's buffer is full. `done`
+   * is called once the stream has written it (or failed to): the chunk's
+   * memory may be reused from then on.
+   */
+  write(what: string, chunk: T, done?: () => void): Operation<void> {
+    return new WriteTrap(this, what, chunk, done);
   }
 
   /** Ends the stream and waits until everything written has been flushed. */

@@ -45,7 +45,7 @@ import { ReadableSource, WritableTarget } from "../io/stream.js";
 import { Socket } from "../io/socket.js";
 import { ChildProcess } from "../io/process.js";
 import { IoClause, Notifier, waitFor } from "../io/wait.js";
-import { ACK, BYTES, CANCEL, CLOSE, CREDIT, DATA, FrameReader, causeFrame, countFrame, dataHeader, elementFrame, joinFrames, readBytes, readCause, readCount, type Frame } from "./frames.js";
+import { ACK, BYTES, CANCEL, CLOSE, CREDIT, DATA, FrameReader, causeFrame, countFrame, dataHeader, elementFrame, joinFrames, readBytes, readCause, readCount, whenWritten, type Frame } from "./frames.js";
 
 /**
  * How elements become bytes and back. The default is structured clone
@@ -94,7 +94,13 @@ export interface RemoteReceiverOptions<T> {
 /** The sending end of a remote channel. */
 export interface RemoteSender<T> {
   readonly name: string;
-  /** Sends `value`, waiting while the remote buffer is full. Throws `ChannelClosed` once closed, cancelled or lost. */
+  /**
+   * Sends `value`, waiting while the remote buffer is full. `value` is
+   * encoded when this runs (by `trySend` and `onSend` when they are called):
+   * what crosses is the value as it was then; a value the codec cannot
+   * encode throws the codec's error here. Throws `ChannelClosed` once closed,
+   * cancelled or lost.
+   */
   send(value: T): Operation<void>;
   trySend(value: T): SendResult;
   onSend<const R = void>(value: T, handler?: () => R): SelectClause<R>;
@@ -251,10 +257,11 @@ class Wire {
       process.nextTick(this.uncork);
     }
     if (pieces.length === 1 || total <= SMALL_WRITE) {
-      yield* this.output.write("IPC write", pieces.length === 1 ? pieces[0]! : joinFrames(pieces, total));
+      const bytes = pieces.length === 1 ? pieces[0]! : joinFrames(pieces, total);
+      yield* this.output.write("IPC write", bytes, whenWritten(bytes));
     } else {
-      yield* this.output.write("IPC write", pieces[0]!); // waits while the window is full; the rest follows it at once
-      for (let i = 1; i < pieces.length; i++) writable.write(pieces[i]!);
+      yield* this.output.write("IPC write", pieces[0]!, whenWritten(pieces[0]!)); // waits while the window is full; the rest follows it at once
+      for (let i = 1; i < pieces.length; i++) writable.write(pieces[i]!, whenWritten(pieces[i]!));
     }
     if (total > SMALL_WRITE) this.uncork(); // large: to the OS now
   }
@@ -311,13 +318,26 @@ const DONE = 2;
 const CANCELLED = 3;
 const LOST = 4;
 
+/**
+ * An element on its way to the writer pump: the value (for `onUndelivered`)
+ * and its bytes, encoded when it was sent — so what crosses is the value as
+ * it was then, whatever the sender does with it after (structured clone's
+ * rule). The bytes are the whole frame with the structured clone codec, the
+ * payload with a codec of the caller's.
+ */
+interface Outgoing<T> {
+  readonly value: T;
+  readonly bytes: Uint8Array;
+}
+
 class SenderEnd<T> implements RemoteSender<T> {
   state = OPEN;
   credits = 0;
   /** Written, not yet acknowledged, oldest first. */
   readonly unacked: T[] = [];
   cause: unknown = undefined;
-  readonly local: ChannelImpl<T>;
+  /** A rendezvous with the writer pump. */
+  readonly local: ChannelImpl<Outgoing<T>>;
 
   constructor(
     readonly wire: Wire,
@@ -325,20 +345,34 @@ class SenderEnd<T> implements RemoteSender<T> {
     private readonly onUndelivered: ((element: T) => void) | undefined,
     name: string,
   ) {
-    this.local = channel<T>(0, { name, onUndelivered }) as ChannelImpl<T>;
+    this.local = channel<Outgoing<T>>(0, {
+      name,
+      onUndelivered: (out) => {
+        whenWritten(out.bytes)?.(); // never written: its memory can go back
+        onUndelivered?.(out.value);
+      },
+    }) as ChannelImpl<Outgoing<T>>;
+  }
+
+  /** `value` encoded now. A pooled frame only for `send`: each run of it encodes afresh, so the frame is written once. */
+  outgoing(value: T, pooled: boolean): Outgoing<T> {
+    return { value, bytes: this.encode(value, pooled) };
+  }
+  encode(value: T, pooled: boolean): Uint8Array {
+    return this.codec === structuredCodec ? elementFrame(value, pooled) : this.codec.encode(value);
   }
 
   get name(): string {
     return this.local.name;
   }
   send(value: T): Operation<void> {
-    return this.local.send(value);
+    return new RemoteSend(this, value);
   }
   trySend(value: T): SendResult {
-    return this.local.trySend(value);
+    return this.local.trySend(this.outgoing(value, false));
   }
   onSend<const R = void>(value: T, handler?: () => R): SelectClause<R> {
-    return this.local.onSend(value, handler);
+    return this.local.onSend(this.outgoing(value, false), handler);
   }
   close(cause?: unknown): boolean {
     const closed = this.local.close(cause);
@@ -368,6 +402,32 @@ class SenderEnd<T> implements RemoteSender<T> {
     this.wire.changed.notify();
   }
 }
+
+/**
+ * A remote channel's `send(value)`: `value` is encoded each time it runs (see
+ * Outgoing). Its first run sends the operation itself as the Outgoing (one
+ * object per send, not two); a run after that, a fresh one.
+ */
+class RemoteSend<T> implements Operation<void>, Outgoing<T> {
+  bytes: Uint8Array = EMPTY;
+  private ran = false;
+  constructor(
+    private readonly end: SenderEnd<T>,
+    readonly value: T,
+  ) {}
+  [Symbol.iterator](): Iterator<Instruction, void, unknown> {
+    const end = this.end;
+    let out: Outgoing<T> = this;
+    if (this.ran) out = end.outgoing(this.value, true);
+    else {
+      this.ran = true;
+      this.bytes = end.encode(this.value, true);
+    }
+    return end.local.send(out)[Symbol.iterator]();
+  }
+}
+
+const EMPTY = new Uint8Array(0);
 
 function* finishing<T>(end: SenderEnd<T>): Iterator<Instruction, void, unknown> {
   end.close();
@@ -439,23 +499,21 @@ function* senderWrites<T>(end: SenderEnd<T>): Iterator<Instruction, void, unknow
       // Batch what is ready now, as far as the credits go: one write for many small elements.
       const batch: Uint8Array[] = [];
       let total = 0;
-      let value: T = first.value;
+      let out = first.value;
       for (;;) {
         end.credits--;
-        end.unacked.push(value);
+        end.unacked.push(out.value);
         if (codec === structuredCodec) {
-          const frame = elementFrame(value); // bytes as they are, anything else serialized behind its header
-          batch.push(frame);
-          total += frame.length;
+          batch.push(out.bytes); // the whole frame
+          total += out.bytes.length;
         } else {
-          const payload = codec.encode(value);
-          batch.push(dataHeader(payload.length), payload);
-          total += 5 + payload.length;
+          batch.push(dataHeader(out.bytes.length), out.bytes);
+          total += 5 + out.bytes.length;
         }
         if (end.credits === 0) break;
         const more = local.tryReceive();
         if (!more.ok) break;
-        value = more.value;
+        out = more.value;
       }
       yield* wire.writeAll(batch, total);
     }

@@ -168,10 +168,62 @@ const EMPTY_HEADER = Buffer.alloc(HEADER);
  * The element of the structured clone codec as a frame: a plain `Uint8Array`
  * as a BYTES frame of its bytes (one copy, none of the serializer's
  * buffer growth and host-object encoding); anything else as a DATA frame.
+ * `pooled`: a large BYTES frame may be in reused memory (see below), for a
+ * frame written once, and then given back with `whenWritten`.
  */
-export function elementFrame(value: unknown): Buffer {
-  if (value instanceof Uint8Array && value.constructor === Uint8Array) return frame(BYTES, value);
+export function elementFrame(value: unknown, pooled = false): Buffer {
+  if (value instanceof Uint8Array && value.constructor === Uint8Array) return pooled && value.length >= POOLED ? pooledFrame(BYTES, value) : frame(BYTES, value);
   return structuredFrame(value);
+}
+
+/*
+ * Large BYTES frames are written from reused memory. A fresh buffer for each
+ * frame costs more than the copy into it: its pages come from the OS one
+ * fault at a time, and the GC counts every one of them. A link keeps only a
+ * few frames in flight (its write window), so a few buffers, shared by every
+ * link of the process, serve them all. A pooled frame goes back to the pool
+ * when the stream has written it (`whenWritten`: its write callback), never
+ * before; one that is never written (its link failed) is left to the GC.
+ */
+
+/** Payloads at least this large go in pooled frames. */
+const POOLED = 16 * 1024;
+/** What the pool keeps at most, in bytes: a few 64 KiB frames per busy link. */
+const POOL_LIMIT = 2 * 1024 * 1024;
+const spare: ArrayBuffer[] = [];
+let spareBytes = 0;
+/** The frames lent out and not yet written. */
+const lent = new WeakSet<Uint8Array>();
+
+function pooledFrame(kind: number, payload: Uint8Array): Buffer {
+  const size = HEADER + payload.length;
+  let memory = spare.pop();
+  if (memory !== undefined) {
+    spareBytes -= memory.byteLength;
+    if (memory.byteLength < size || memory.byteLength > 2 * size) memory = undefined; // not this frame's size: the GC takes it
+  }
+  const bytes = memory === undefined ? Buffer.allocUnsafeSlow(size) : Buffer.from(memory, 0, size);
+  bytes.writeUInt32BE(payload.length, 0);
+  bytes[4] = kind;
+  bytes.set(payload, HEADER);
+  lent.add(bytes);
+  return bytes;
+}
+
+/**
+ * What to call once the stream has written `frame` (pass it as the write's
+ * callback): it gives a pooled frame's memory back. Undefined for a frame not
+ * from the pool.
+ */
+export function whenWritten(frame: Uint8Array): (() => void) | undefined {
+  if (!lent.has(frame)) return undefined;
+  return () => {
+    if (!lent.delete(frame)) return; // given back already
+    const memory = frame.buffer as ArrayBuffer;
+    if (spareBytes + memory.byteLength > POOL_LIMIT) return;
+    spare.push(memory);
+    spareBytes += memory.byteLength;
+  };
 }
 
 /**

@@ -359,6 +359,71 @@ describe("IPC bridge", () => {
     });
   });
 
+  test("large byte arrays of many sizes arrive as they were sent, each overwritten by the sender once sent (frames from reused memory)", async () => {
+    // Large frames are written from pooled memory: memory taken again before the
+    // stream had written its frame would show here as another element's bytes.
+    const sizes = [300_000, 200_000, 150_000, 128 * 1024, 100_000, 70_000, 64 * 1024 + 1, 64 * 1024, 40_000, 20_000, 16 * 1024]; // each about the one before: its memory, once free, fits
+    const count = 240;
+    const byteOf = (index: number, at: number) => (index * 31 + at * 7) & 255;
+    await withSocketPath(async (path) => {
+      const bad = await run(function* () {
+        const server = yield* listen({ path });
+        const sending = yield* spawn(function* () {
+          const out = yield* remoteSender<Uint8Array>(yield* connect({ path }));
+          for (let index = 0; index < count; index++) {
+            const bytes = new Uint8Array(sizes[index % sizes.length]!);
+            for (let at = 0; at < bytes.length; at++) bytes[at] = byteOf(index, at);
+            yield* out.send(bytes);
+            bytes.fill(0); // after the send: what crosses is what was sent
+          }
+          yield* out.finish();
+        });
+        const input = yield* remoteReceiver<Uint8Array>(yield* server.accept(), { capacity: 8 });
+        const bad: string[] = [];
+        let index = 0;
+        yield* consumeEach(input, (bytes) => {
+          const size = sizes[index % sizes.length]!;
+          if (bytes.length !== size) bad.push(`element ${index}: ${bytes.length} bytes, not ${size}`);
+          else for (let at = 0; at < size; at++) if (bytes[at] !== byteOf(index, at)) { bad.push(`element ${index}: byte ${at} is ${bytes[at]}, not ${byteOf(index, at)}`); break; }
+          index++;
+        });
+        yield* sending;
+        if (index !== count) bad.push(`${index} elements, not ${count}`);
+        return bad;
+      });
+      assert.deepEqual(bad, []);
+    });
+  });
+
+  test("a value structured clone cannot encode fails its send with the serializer's error, in the sender's task; the link goes on; a send run twice sends twice", async () => {
+    await withSocketPath(async (path) => {
+      const { failure, got } = await run(function* () {
+        const server = yield* listen({ path });
+        const sending = yield* spawn(function* () {
+          const out = yield* remoteSender<unknown>(yield* connect({ path }));
+          let failure: unknown;
+          try {
+            yield* out.send({ call: () => 1 });
+          } catch (error) {
+            failure = error;
+          }
+          const twice = out.send(new Uint8Array(20_000).fill(3)); // large: a frame from the pool, each run its own
+          yield* twice;
+          yield* twice;
+          yield* out.send("after");
+          yield* out.finish();
+          return failure;
+        });
+        const input = yield* remoteReceiver<unknown>(yield* server.accept());
+        const got: unknown[] = [];
+        yield* consumeEach(input, (value) => void got.push(value instanceof Uint8Array ? `${value.length} × ${value[0]}` : value));
+        return { failure: yield* sending, got };
+      });
+      assert.match(String(failure), /could not be cloned/);
+      assert.deepEqual(got, ["20000 × 3", "20000 × 3", "after"]);
+    });
+  });
+
   test("a large frame goes to the stream at once, not held corked until the run loop returns to the host", async () => {
     // Held to the end of the tick (the end of the whole drain), the other process would
     // sit idle while this one serializes the next frames.

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { seededRandom } from "../../src/testing/index.js";
 import * as v8 from "node:v8";
-import { BYTES, DATA, FrameReader, causeFrame, CLOSE, countFrame, ACK, dataFrames, dataHeader, elementFrame, joinFrames, readBytes, readCause, readCount, structuredFrame, type Frame } from "../../src/ipc/frames.js";
+import { BYTES, DATA, FrameReader, causeFrame, CLOSE, countFrame, ACK, dataFrames, dataHeader, elementFrame, joinFrames, readBytes, readCause, readCount, structuredFrame, whenWritten, type Frame } from "../../src/ipc/frames.js";
 
 test("frames survive every way of splitting the stream (seeded; the seed is printed)", () => {
   const seed = Date.now() % 1_000_000;
@@ -88,4 +88,32 @@ test("a plain Uint8Array is a BYTES frame of its bytes; a Buffer, another view o
   for (const value of [Buffer.from([1]), new Uint16Array([1]), { bytes }]) {
     assert.ok(elementFrame(value).equals(structuredFrame(value)), `${Object.prototype.toString.call(value)}`);
   }
+});
+
+test("a large Uint8Array's frame, asked for pooled, is reused memory, taken again only after its write has completed", () => {
+  const filled = (size: number, byte: number) => new Uint8Array(size).fill(byte);
+  const first = elementFrame(filled(64 * 1024, 1), true);
+  const second = elementFrame(filled(64 * 1024, 2), true); // the first is not written yet: other memory
+  assert.notEqual(second.buffer, first.buffer);
+  const written = whenWritten(first);
+  assert.equal(typeof written, "function");
+  written!();
+  assert.equal(whenWritten(first), undefined, "a frame goes back to the pool once");
+  const third = elementFrame(filled(60 * 1024, 3), true); // about the same size: the first frame's memory, now its bytes
+  assert.equal(third.buffer, first.buffer);
+  assert.equal(third.readUInt32BE(0), 60 * 1024);
+  assert.equal(third[4], BYTES);
+  assert.ok(third.subarray(5).every((byte) => byte === 3));
+  assert.equal(third.length, 5 + 60 * 1024);
+  whenWritten(third)!();
+  const small = elementFrame(filled(16 * 1024, 4), true); // a quarter of the spare: fresh memory, the spare is dropped
+  assert.notEqual(small.buffer, first.buffer);
+  assert.equal(whenWritten(elementFrame(filled(100, 5), true)), undefined, "small frames are not pooled");
+  assert.equal(whenWritten(elementFrame({ big: filled(64 * 1024, 6) }, true)), undefined, "nor structured ones");
+  assert.equal(whenWritten(elementFrame(filled(64 * 1024, 7))), undefined, "nor frames not asked to be");
+  const twice = whenWritten(second)!;
+  twice();
+  twice(); // a callback run twice gives the memory back once
+  assert.notEqual(elementFrame(filled(64 * 1024, 8), true).buffer, elementFrame(filled(64 * 1024, 9), true).buffer);
+  whenWritten(small)!();
 });
