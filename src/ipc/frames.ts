@@ -36,9 +36,8 @@ export interface Frame {
   payload: Buffer;
 }
 
-/** One frame as bytes. */
-export function frame(kind: number, payload: Uint8Array): Buffer {
-  const bytes = Buffer.allocUnsafe(HEADER + payload.length);
+/** One frame as bytes: in `bytes` if given (HEADER + payload.length of them), else in a buffer of its own. */
+export function frame(kind: number, payload: Uint8Array, bytes = Buffer.allocUnsafe(HEADER + payload.length)): Buffer {
   bytes.writeUInt32BE(payload.length, 0);
   bytes[4] = kind;
   bytes.set(payload, HEADER);
@@ -202,10 +201,7 @@ function pooledFrame(kind: number, payload: Uint8Array): Buffer {
     spareBytes -= memory.byteLength;
     if (memory.byteLength < size || memory.byteLength > 2 * size) memory = undefined; // not this frame's size: the GC takes it
   }
-  const bytes = memory === undefined ? Buffer.allocUnsafeSlow(size) : Buffer.from(memory, 0, size);
-  bytes.writeUInt32BE(payload.length, 0);
-  bytes[4] = kind;
-  bytes.set(payload, HEADER);
+  const bytes = frame(kind, payload, memory === undefined ? Buffer.allocUnsafeSlow(size) : Buffer.from(memory, 0, size));
   lent.add(bytes);
   return bytes;
 }
