@@ -18,6 +18,7 @@ import type { Operation } from "../types.js";
 import { checkOptions, show } from "../validate.js";
 import { Handle, own } from "./handle.js";
 import { HandleClosed } from "./errors.js";
+import { keep } from "../core/keep.js";
 import { feed } from "./stream.js";
 import { Pending, waitFor } from "./wait.js";
 
@@ -65,6 +66,7 @@ export class File extends Handle {
     private readonly appending: boolean,
   ) {
     super();
+    if (!keptFile) keepFile();
   }
 
   get description(): string {
@@ -141,6 +143,24 @@ export class File extends Handle {
       else this.idle = close;
     });
   }
+}
+
+let keptFile = false;
+
+/**
+ * Keeps the hidden classes of a file and of its sequential reads and writes
+ * alive (core/keep.ts), as for sockets (socket.ts `keepSocket`). The sample
+ * holds no descriptor (-1): it is never read, written or closed.
+ */
+function keepFile(): void {
+  keptFile = true;
+  const sample = new File(-1, "a sample", false);
+  keep(sample);
+  keep(sample.read(1));
+  keep(sample.write(Buffer.alloc(0)));
+  // The generators those operations run (not started: their bodies do not run).
+  keep(reading(sample, 1));
+  keep(writing(sample, Buffer.alloc(0)));
 }
 
 function* reading(file: File, size: number): Iterator<Instruction, Buffer | null, unknown> {

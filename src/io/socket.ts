@@ -13,6 +13,7 @@ import type { Instruction } from "../core/instructions.js";
 import { operation } from "../core/operation.js";
 import type { Operation } from "../types.js";
 import { show } from "../validate.js";
+import { keep } from "../core/keep.js";
 import { HandleClosed } from "./errors.js";
 import { Handle, own } from "./handle.js";
 import { ReadableSource, WritableTarget } from "./stream.js";
@@ -56,6 +57,7 @@ export class Socket extends Handle {
   /** @internal Wraps a connected `net.Socket`; the caller owns it. */
   constructor(readonly raw: net.Socket) {
     super();
+    if (!keptSocket) keepSocket();
     this.name =
       raw.remotePort !== undefined ? `socket ${raw.localAddress}:${raw.localPort} → ${raw.remoteAddress}:${raw.remotePort}` : `socket ${raw.remoteAddress ?? "(unix)"}`;
     const check = (what: string) => this.checkOpen(what);
@@ -120,6 +122,23 @@ export class Socket extends Handle {
   protected release(): Promise<void> {
     return destroyed(this.raw);
   }
+}
+
+let keptSocket = false;
+
+/**
+ * Keeps the hidden classes of a socket and of its reads and writes alive
+ * (core/keep.ts): a server whose connections have all closed when a full GC
+ * runs would otherwise lose them, and serve the next ones in code V8 has
+ * thrown away ("weak objects" in `--trace-deopt`). The sample wraps a socket
+ * that never connects: it holds no descriptor and no libuv handle.
+ */
+function keepSocket(): void {
+  keptSocket = true;
+  const sample = new Socket(new net.Socket());
+  keep(sample);
+  keep(sample.read());
+  keep(sample.write(Buffer.alloc(0)));
 }
 
 class EndClause extends IoClause<void> {

@@ -29,6 +29,7 @@ import type { Operation } from "../types.js";
 import { onTimeout, selectBiased } from "../select.js";
 import { TimeoutError } from "../errors.js";
 import { checkMs, checkOptions } from "../validate.js";
+import { keep, sampleTask } from "../core/keep.js";
 
 /** What a `Notifier` tells: an object, so that a wait registers itself and allocates no closure. */
 export interface Listener {
@@ -97,7 +98,7 @@ export abstract class IoClause<R> implements SelectClause<R> {
   }
 
   enqueue(selector: Selector): ClauseWait<R> {
-    return new IoWait<R>(this.source, selector, requireCurrent(this.describe()));
+    return new IoWait<R>(this.source, selector, requireCurrent(this.describe())).listen();
   }
 }
 
@@ -110,12 +111,18 @@ class IoWait<R> implements ClauseWait<R>, Listener {
   private declare readonly task: TaskRecord<unknown>;
 
   constructor(source: Notifier, selector: Selector, task: TaskRecord<unknown>) {
-    this.listening = true;
+    this.listening = false;
     this.source = source;
     this.selector = selector;
     this.task = task;
-    holdExternal(task);
-    source.add(this);
+  }
+
+  /** Registers with its source, holding the run meanwhile. */
+  listen(): this {
+    this.listening = true;
+    holdExternal(this.task);
+    this.source.add(this);
+    return this;
   }
 
   notified(): void {
@@ -371,7 +378,9 @@ export class Pending<T> implements Operation<T> {
     readonly description: string,
     /** Undoes what the work makes (closes the handle it opens), for `discard()`; settles once undone. */
     private undo?: () => Promise<void>,
-  ) {}
+  ) {
+    if (!keptPending) keepPending();
+  }
 
   /** @internal Nobody will take the outcome (the wait for it was cancelled or timed out): undoes the work's effect, once. */
   discard(): Promise<void> {
@@ -423,6 +432,26 @@ export class Pending<T> implements Operation<T> {
   }
 }
 ownOperation(Pending);
+
+let keptPending = false;
+
+/**
+ * Keeps the hidden classes of a set-up operation, of its clause and of the
+ * blocking wait on it alive (core/keep.ts): every file read and write,
+ * connect, listen and worker pool call makes them, and a program whose I/O has
+ * all ended when a full GC runs would otherwise lose them, and the optimized
+ * code made for them. The sample never settles; its wait never listens.
+ */
+function keepPending(): void {
+  keptPending = true;
+  const sample = new Pending<unknown>("a sample");
+  keep(sample);
+  const clause = sample.onDone();
+  keep(clause);
+  const trap = new ClauseTrap(clause);
+  keep(trap);
+  keep(new IoWait(sample.notifier, trap, sampleTask!)); // never listens
+}
 
 class DoneClause<T, R> extends IoClause<R> {
   constructor(
