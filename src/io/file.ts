@@ -148,19 +148,14 @@ export class File extends Handle {
 let keptFile = false;
 
 /**
- * Keeps the hidden classes of a file and of its sequential reads and writes
- * alive (core/keep.ts), as for sockets (socket.ts `keepSocket`). The sample
- * holds no descriptor (-1): it is never read, written or closed.
+ * Keeps a file's hidden classes alive (core/keep.ts), as for sockets
+ * (socket.ts `keepSocket`); the waits on its reads and writes are kept by
+ * wait.ts, the operations that run them by the core. The sample holds no
+ * descriptor (-1): it is never read, written or closed.
  */
 function keepFile(): void {
   keptFile = true;
-  const sample = new File(-1, "a sample", false);
-  keep(sample);
-  keep(sample.read(1));
-  keep(sample.write(Buffer.alloc(0)));
-  // The generators those operations run (not started: their bodies do not run).
-  keep(reading(sample, 1));
-  keep(writing(sample, Buffer.alloc(0)));
+  keep(new File(-1, "a sample", false));
 }
 
 function* reading(file: File, size: number): Iterator<Instruction, Buffer | null, unknown> {
