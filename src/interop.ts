@@ -9,8 +9,6 @@ import type { Operation } from "./types.js";
 import type { TaskRecord } from "./core/task.js";
 import { checkFunction, isGeneratorObject, isOperation } from "./validate.js";
 
-const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor as unknown;
-
 /**
  * Whether `value` is unmistakably an operation rather than a value that
  * happens to be iterable (call() may well return Headers or a Map): a
@@ -21,7 +19,9 @@ function looksLikeOperation(value: unknown): boolean {
   if (typeof value !== "object" || value === null) return false;
   if (isGeneratorObject(value) || isOwnOperation(value)) return true;
   const iterate = (value as { [Symbol.iterator]?: unknown })[Symbol.iterator];
-  return typeof iterate === "function" && iterate instanceof (GeneratorFunction as typeof Function);
+  // Found here rather than at import, so that a program without call() bundles none of this.
+  const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor as typeof Function;
+  return typeof iterate === "function" && iterate instanceof GeneratorFunction;
 }
 
 function describe(value: object): string {
@@ -33,84 +33,45 @@ const RESOLVED = 1;
 const REJECTED = 2;
 const ABORTED = 3; // the task was cancelled first; later settlements are ignored
 
-// What a settlement runs in its task.
-const ACTION = 0; // an executor given resolve and reject
-const CALL = 1; // a function whose promise (or plain value) is the result
-
 type Executor<T> = (resolve: (value: T) => void, reject: (error: unknown) => void) => (() => void) | void;
 
 /**
- * `action(executor)` and `call(fn)`: runs the callback in the task, then parks
- * until it settles, unless it settled at once; runs the executor's cleanup
- * exactly once. While parked, the wait counts as outside work: something
- * outside the runtime will settle it.
+ * A wait for something outside the runtime to settle: `start` (each kind's
+ * own) runs in the task, then the task parks until it settles, unless it
+ * settled at once; the cleanup `start` set runs exactly once. While parked,
+ * the wait counts as outside work. Three kinds: `action(executor)`,
+ * `call(fn)`, and `awaitable(promise)`, which a program that awaits no
+ * callback of its own pulls in alone (a channel's `each` awaits an async
+ * body's promise with it).
  */
-class Settlement<T> extends Trap<T> {
+abstract class Settlement<T> extends Trap<T> {
   state: number = WAITING;
   outcome: unknown = undefined;
   cleanup: (() => void) | null = null;
   /** It parked, counting as outside work until it settles or is aborted. */
   private holding = false;
 
-  constructor(
-    private readonly mode: typeof ACTION | typeof CALL,
-    private readonly callback: Executor<T> | ((signal: AbortSignal) => T | PromiseLike<T>),
-  ) {
+  constructor() {
     super(AFTER); // the callback has run: it cannot be held back, so the budget yield comes after
   }
 
-  protected get what(): string {
-    return this.mode === ACTION ? "action()" : "call()";
-  }
+  /** Runs the callback (or follows the promise); may settle at once. */
+  protected abstract start(me: TaskRecord<unknown>): void;
 
   protected begin(me: TaskRecord<unknown>): Begun {
-    if (this.mode === ACTION) this.runExecutor();
-    else this.runCall(me);
+    this.start(me);
     if (this.state !== WAITING) return AT_ONCE; // an immediate completion like any other: it counts against the budget
     holdExternal(me);
     this.holding = true;
     return PARK;
   }
 
-  private runExecutor(): void {
-    try {
-      const cleanup = (this.callback as Executor<T>)(
-        (value) => this.settle(RESOLVED, value),
-        (error) => this.settle(REJECTED, error),
-      );
-      if (typeof cleanup === "function") this.cleanup = cleanup;
-    } catch (error) {
-      this.settle(REJECTED, error);
-    }
-  }
-
-  private runCall(me: TaskRecord<unknown>): void {
-    const fn = this.callback as (signal: AbortSignal) => T | PromiseLike<T>;
-    const controller = new AbortController();
-    let result: T | PromiseLike<T>;
-    try {
-      result = inAsyncContext(me.runtime, () => fn(controller.signal));
-    } catch (error) {
-      this.settle(REJECTED, error);
-      return;
-    }
-    if (!isThenable(result)) {
-      if (looksLikeOperation(result)) {
-        throw new TypeError(
-          `call(fn): fn returned an operation (${describe(result as object)}); call() is for promises and plain values: use yield* on it directly`,
-        );
-      }
-      this.settle(RESOLVED, result);
-      return;
-    }
-    result.then(
+  /** Settles as `promise` does. */
+  protected follow(promise: PromiseLike<unknown>): void {
+    promise.then(
       (value) => this.settle(RESOLVED, value),
       (error) => this.settle(REJECTED, error),
     );
-    // Cancelled while waiting: abort the signal (the late settlement is ignored).
-    this.cleanup = () => {
-      if (this.state === ABORTED) controller.abort(new Cancelled(me));
-    };
   }
 
   settle(state: number, value: unknown): void {
@@ -125,15 +86,6 @@ class Settlement<T> extends Trap<T> {
     this.runCleanup();
     if (this.state === REJECTED) throw this.outcome;
     return this.outcome as T;
-  }
-
-  protected again(): Settlement<T> {
-    return new Settlement(this.mode, this.callback);
-  }
-
-  override describe(): string {
-    const name = this.callback.name;
-    return this.mode === ACTION ? (name !== "" ? `action(${name})` : "action()") : name !== "" ? `call(${name})` : "call()";
   }
 
   abort(): Abort {
@@ -161,6 +113,107 @@ class Settlement<T> extends Trap<T> {
   }
 }
 
+/** `action(executor)`: the executor gets resolve and reject, and may return a cleanup. */
+class Action<T> extends Settlement<T> {
+  constructor(private readonly executor: Executor<T>) {
+    super();
+  }
+
+  protected get what(): string {
+    return "action()";
+  }
+
+  protected start(): void {
+    try {
+      const cleanup = this.executor(
+        (value) => this.settle(RESOLVED, value),
+        (error) => this.settle(REJECTED, error),
+      );
+      if (typeof cleanup === "function") this.cleanup = cleanup;
+    } catch (error) {
+      this.settle(REJECTED, error);
+    }
+  }
+
+  protected again(): Action<T> {
+    return new Action(this.executor);
+  }
+
+  override describe(): string {
+    const name = this.executor.name;
+    return name !== "" ? `action(${name})` : "action()";
+  }
+}
+
+/** `call(fn)`: fn's promise (or plain value) is the result; its signal aborts if the task is cancelled while waiting. */
+class Call<T> extends Settlement<T> {
+  constructor(private readonly fn: (signal: AbortSignal) => T | PromiseLike<T>) {
+    super();
+  }
+
+  protected get what(): string {
+    return "call()";
+  }
+
+  protected start(me: TaskRecord<unknown>): void {
+    const fn = this.fn;
+    const controller = new AbortController();
+    let result: T | PromiseLike<T>;
+    try {
+      result = inAsyncContext(me.runtime, () => fn(controller.signal));
+    } catch (error) {
+      this.settle(REJECTED, error);
+      return;
+    }
+    if (!isThenable(result)) {
+      if (looksLikeOperation(result)) {
+        throw new TypeError(
+          `call(fn): fn returned an operation (${describe(result as object)}); call() is for promises and plain values: use yield* on it directly`,
+        );
+      }
+      this.settle(RESOLVED, result);
+      return;
+    }
+    this.follow(result);
+    // Cancelled while waiting: abort the signal (the late settlement is ignored).
+    this.cleanup = () => {
+      if (this.state === ABORTED) controller.abort(new Cancelled(me));
+    };
+  }
+
+  protected again(): Call<T> {
+    return new Call(this.fn);
+  }
+
+  override describe(): string {
+    const name = this.fn.name;
+    return name !== "" ? `call(${name})` : "call()";
+  }
+}
+
+/** `awaitable(promise)`: a promise that already exists (a callback's), awaited. */
+class Awaiting<T> extends Settlement<T> {
+  constructor(private readonly promise: PromiseLike<T>) {
+    super();
+  }
+
+  protected get what(): string {
+    return "a promise";
+  }
+
+  protected start(): void {
+    this.follow(this.promise);
+  }
+
+  protected again(): Awaiting<T> {
+    return new Awaiting(this.promise);
+  }
+
+  override describe(): string {
+    return "a promise";
+  }
+}
+
 /**
  * Wraps a callback API: `executor` receives `resolve` and `reject`, and may
  * return a cleanup that runs once, when the operation settles or is cancelled.
@@ -179,7 +232,7 @@ export function action<T>(
   executor: (resolve: (value: T) => void, reject: (error: unknown) => void) => (() => void) | void,
 ): Operation<T> {
   checkFunction("action(executor)", "executor", executor);
-  return new Settlement<T>(ACTION, executor);
+  return new Action<T>(executor);
 }
 
 /**
@@ -188,7 +241,7 @@ export function action<T>(
  * returned as it is.
  */
 export function awaitable(value: unknown): unknown {
-  return isThenable(value) && !isOperation(value) ? call(() => value) : value;
+  return isThenable(value) && !isOperation(value) ? new Awaiting(value) : value;
 }
 
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -210,7 +263,7 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
  */
 export function call<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>): Operation<T> {
   checkFunction("call(fn)", "fn", fn);
-  return new Settlement<T>(CALL, fn);
+  return new Call<T>(fn);
 }
 
 /**

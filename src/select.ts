@@ -43,8 +43,17 @@ import type { Operation } from "./types.js";
 import { checkMs } from "./validate.js";
 import { keep } from "./core/keep.js";
 
+/**
+ * What `select` checks of its own clause kinds, read from a field rather than
+ * by `instanceof`: a program that never makes a timeout clause bundles none.
+ */
+const TIMEOUT_ROLE = 1;
+const DEFAULT_ROLE = 2;
+type Role = { readonly selectRole?: number };
+
 /** @internal `onTimeout(ms)`: wins when its timer fires first. Several may be given; the earliest fires first. */
 export class TimeoutClause<R> implements SelectClause<R> {
+  readonly selectRole = TIMEOUT_ROLE;
   constructor(
     readonly ms: number,
     readonly handler: (() => R) | undefined,
@@ -85,6 +94,7 @@ export class TimeoutWait<R> implements ClauseWait<R>, TimerEntry {
 
 /** @internal `onDefault(handler)`: the select's own "nothing was ready" branch, not a clause that waits. */
 export class DefaultClause<R> implements SelectClause<R> {
+  readonly selectRole = DEFAULT_ROLE;
   constructor(readonly handler: () => R) {}
   describe(): string {
     return "default";
@@ -262,11 +272,13 @@ function checkClauses(what: string, clauses: readonly SelectClause<unknown>[]): 
         `${what}: clause ${i} is not a select clause; make clauses with ch.onReceive(), ch.onSend(), mutex.onLock(), task.onJoin(), onTimeout() or onDefault(), or implement SelectClause`,
       );
     }
-    if (clause instanceof DefaultClause) {
+    const role = (clause as Role).selectRole;
+    if (role === DEFAULT_ROLE) {
       defaults++;
-      fallback = clause;
+      fallback = clause as DefaultClause<unknown>;
+    } else if (role === TIMEOUT_ROLE) {
+      timeouts++;
     }
-    if (clause instanceof TimeoutClause) timeouts++;
   }
   if (defaults > 1) throw new TypeError(`${what}: at most one onDefault clause`);
   if (defaults > 0 && timeouts > 0) throw new TypeError(`${what}: onDefault and onTimeout cannot be combined (a select with a default never waits)`);

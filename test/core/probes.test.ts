@@ -2,7 +2,7 @@
 // what), woken, ended, timer set and fired — seen by a listener outside core.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { channel, sleep, spawn, yieldNow, type Channel } from "../../src/index.js";
+import { action, call, channel, run, sleep, spawn, yieldNow, type Channel } from "../../src/index.js";
 import { addProbe, probing } from "../../src/core/probes.js";
 import { runTest } from "../../src/testing/index.js";
 
@@ -106,4 +106,30 @@ test("a probe added inside a task sees wake-ups at once and the run loop's event
     "step ended worker",
     "step ended test",
   ]);
+});
+
+test("a task waiting on async code is described by what it waits on: call(name), action(name), or a promise (each's async body)", async () => {
+  const parked: string[] = [];
+  const remove = addProbe({ parked: (task, wait) => parked.push(`${task.name.replace(/#\d+/g, "")}: ${wait.describe()}`) });
+  try {
+    await run(
+      function* () {
+        yield* call(function fetchUser() {
+          return new Promise((resolve) => setImmediate(resolve));
+        });
+        yield* action(function onceTicked(resolve: (value: void) => void) {
+          setImmediate(resolve);
+        });
+        const lines = channel<string>(1);
+        yield* lines.send("alpha");
+        lines.close();
+        yield* lines.each(async () => new Promise((resolve) => setImmediate(resolve)));
+        yield* call(() => new Promise((resolve) => setImmediate(resolve)));
+      },
+      { name: "test" },
+    );
+  } finally {
+    remove();
+  }
+  assert.deepEqual(parked, ["test: call(fetchUser)", "test: action(onceTicked)", "test: a promise", "test: call()"]);
 });
