@@ -30,13 +30,14 @@
  * OPEN → CLOSING → DONE; OPEN/CLOSING → CANCELLED | LOST.
  */
 import * as v8 from "node:v8";
-import type { Duplex, Readable, Writable } from "node:stream";
+import { PassThrough, type Duplex, type Readable, type Writable } from "node:stream";
 import { NOT_READY } from "../core/clause.js";
 import type { Instruction } from "../core/instructions.js";
 import { operation } from "../core/operation.js";
 import { channel, ChannelImpl, channelSettings, type Channel, type ReceiveChannel, type SendResult } from "../channel/channel.js";
 import type { SelectClause } from "../core/clause.js";
 import { ChannelClosed } from "../errors.js";
+import { keep } from "../core/keep.js";
 import { resource } from "../resource.js";
 import { spawn } from "../spawn.js";
 import type { Operation } from "../types.js";
@@ -208,6 +209,7 @@ class Wire {
     readonly streams: Streams,
     readonly name: string,
   ) {
+    if (!keptLink) keepLink();
     this.input = streams.source ?? new ReadableSource<Buffer>(streams.readable, name);
     // Credits bound what is in flight, so the stream may queue up to a window of frames:
     // large frames go out as the OS takes them, without a wait for `drain` after each.
@@ -726,6 +728,29 @@ export function remoteReceiver<T>(transport: Transport, options?: RemoteReceiver
       wire.streams.destroy();
     }
   });
+}
+
+let keptLink = false;
+
+/**
+ * Keeps the hidden classes of a link's objects alive (core/keep.ts): its
+ * wire, both ends and their channels, a send, and a wait for credit. A
+ * program whose links have all closed when a full GC runs would otherwise
+ * lose them, and run its next link in code V8 has thrown away ("weak
+ * objects" in `--trace-deopt`). The sample's stream is a PassThrough that
+ * nothing writes: no descriptor, no libuv handle, no task.
+ */
+function keepLink(): void {
+  keptLink = true;
+  const stream = new PassThrough();
+  const wire = new Wire({ readable: stream, writable: stream, destroy: () => stream.destroy() }, "sample link");
+  const sender = new SenderEnd<unknown>(wire, structuredCodec, undefined, "sample link");
+  const receiver = new ReceiverEnd<unknown>(wire, structuredCodec, 1, "sample link");
+  // A send that has run once (its frame encoded, its channel send made), as every send has when it waits.
+  const send = new RemoteSend<unknown>(sender, 0);
+  const sending = send[Symbol.iterator]();
+  whenWritten(send.bytes)?.(); // never written: its pooled memory goes back (the sample never touches its bytes)
+  for (const sample of [wire, sender, sender.local, send, sending, receiver, receiver.local, until(wire.changed, () => false, "sample link")]) keep(sample);
 }
 
 export type { Channel };

@@ -123,3 +123,37 @@ rmSync(dir, { recursive: true });
 test("a full GC after every socket, file and wait has ended keeps the I/O waits' optimized code", () => {
   assertKeptOptimized(ioScript, 3);
 });
+
+// The same for the IPC bridge (src/ipc): links over a real loopback socket,
+// all finished and collected, must leave a send's optimized code in place.
+// Without bridge.ts's samples, both functions below lose it at the GC.
+const ipcScript = `
+import { run, spawn } from "./src/index.ts";
+import { listen, connect } from "./src/io/index.ts";
+import { remoteSender, remoteReceiver } from "./src/ipc/index.ts";
+
+let hot = null;
+function* round(n) {
+  const server = yield* listen({ port: 0, host: "127.0.0.1" });
+  const client = yield* connect({ port: server.port, host: "127.0.0.1" });
+  const conn = yield* server.accept();
+  const out = yield* remoteSender(client);
+  const inbox = yield* remoteReceiver(conn, { capacity: 8 });
+  // The bridge's classes are not exported: their methods are found through a link's objects.
+  hot ??= { "SenderEnd.send": Object.getPrototypeOf(out).send, "RemoteSend[Symbol.iterator]": Object.getPrototypeOf(out.send(0))[Symbol.iterator] };
+  const reader = yield* spawn(function* () { let sum = 0; for (let r; (r = yield* inbox.receiveCatching()).ok; ) sum += r.value.n; return sum; });
+  for (let i = 0; i < n; i++) yield* out.send({ n: i });
+  yield* out.finish();
+  if ((yield* reader) !== (n * (n - 1)) / 2) throw new Error("elements lost");
+}
+await run(() => round(1));
+for (const f of Object.values(hot)) %PrepareFunctionForOptimization(f);
+for (let r = 0; r < 3; r++) await run(() => round(200));
+for (const f of Object.values(hot)) %OptimizeFunctionOnNextCall(f);
+await run(() => round(200));
+await run(() => round(200));
+` + reportAfterGc;
+
+test("a full GC after every IPC link has finished keeps a remote send's optimized code", () => {
+  assertKeptOptimized(ipcScript, 2);
+});
