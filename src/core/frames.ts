@@ -73,18 +73,23 @@ function hasStack(value: unknown): value is FrameStack {
   return typeof value === "object" && value !== null && typeof (value as Partial<FrameStack>)[FRAME_STACK] === "function";
 }
 
-let debug = false;
+/**
+ * Debug mode's site capture, or null when debug mode is off. The capture is
+ * reachable only through `setFrameDebug`, so a program that never turns debug
+ * mode on bundles none of it.
+ */
+let capture: (() => string | undefined) | null = null;
 
 /** Records creation sites of tasks and `fn` calls from now on (slow: for debugging). */
 export function setFrameDebug(on: boolean): void {
-  debug = on;
+  capture = on ? callerSite : null;
 }
 
 /**
  * Strand's own source folder (src/ or dist/), as stack lines show it: its frames
- * are skipped in sites. Worked out on first use in debug mode, so importing the
- * core does nothing; a bundle that gives no `import.meta.url` (CommonJS, IIFE)
- * skips no frame.
+ * are skipped in sites and in errors' coroutine stacks. Worked out on first use,
+ * so importing the core does nothing; a bundle that gives no `import.meta.url`
+ * (CommonJS, IIFE) skips no frame.
  */
 let ownPrefixes: string[] | undefined;
 
@@ -96,12 +101,8 @@ function ownFolderPrefixes(): string[] {
   return (ownPrefixes = [ownFolder.href, decodeURIComponent(ownFolder.pathname)]);
 }
 
-/**
- * Where the code that called into Strand is, in debug mode: the first stack
- * line outside Strand's own files. Undefined when debug is off.
- */
-export function captureSite(): string | undefined {
-  if (!debug) return undefined;
+/** Where the code that called into Strand is: the first stack line outside Strand's own files. */
+function callerSite(): string | undefined {
   const lines = new Error().stack?.split("\n").slice(1) ?? [];
   const own = ownFolderPrefixes();
   const line = lines.find((text) => /:\d+:\d+\)?$/.test(text) && !own.some((prefix) => text.includes(prefix)));
@@ -113,8 +114,8 @@ const sites = new WeakMap<object, string>();
 
 /** Records where `created` (a task, an `fn` call) is being created, in debug mode. */
 export function recordSite(created: object): void {
-  if (!debug) return;
-  const site = captureSite();
+  if (capture === null) return;
+  const site = capture();
   if (site !== undefined) sites.set(created, site);
 }
 
