@@ -113,6 +113,11 @@ abstract class Settlement<T> extends Trap<T> {
   }
 }
 
+/** `call(fetchUser)`, or `call()` for an anonymous function: how dumps and probes show the wait. */
+function named(kind: string, callback: { readonly name: string }): string {
+  return callback.name !== "" ? `${kind}(${callback.name})` : `${kind}()`;
+}
+
 /** `action(executor)`: the executor gets resolve and reject, and may return a cleanup. */
 class Action<T> extends Settlement<T> {
   constructor(private readonly executor: Executor<T>) {
@@ -140,8 +145,7 @@ class Action<T> extends Settlement<T> {
   }
 
   override describe(): string {
-    const name = this.executor.name;
-    return name !== "" ? `action(${name})` : "action()";
+    return named("action", this.executor);
   }
 }
 
@@ -186,8 +190,7 @@ class Call<T> extends Settlement<T> {
   }
 
   override describe(): string {
-    const name = this.fn.name;
-    return name !== "" ? `call(${name})` : "call()";
+    return named("call", this.fn);
   }
 }
 
