@@ -69,6 +69,7 @@ import { ChannelIterator } from "../channel/iterator.js";
 import { IoClause, Notifier, PollTrap, type Listener } from "../io/wait.js";
 import type { Operation } from "../types.js";
 import { checkFunction, checkName, checkOptions, show } from "../validate.js";
+import { keep } from "../core/keep.js";
 
 // Header words.
 const LOCK = 0;
@@ -281,6 +282,7 @@ export class SharedChannelImpl<T> implements SharedChannel<T> {
 
   /** @internal */
   constructor(handle: SharedChannelHandle, codec: SharedCodec<T> | null, onUndelivered: ((element: T) => void) | undefined) {
+    if (!keptShared) keepShared();
     this.handle = handle;
     this.name = handle.name;
     this.mode = handle.codec;
@@ -1220,6 +1222,27 @@ export function sharedChannel<T>(capacity: number, options?: SharedChannelOption
   new Int32Array(buffer)[CAPACITY] = capacity;
   const handle: SharedChannelHandle = { kind: "strand.sharedChannel", buffer, name: channelName(options?.name), codec: typeof codec === "string" ? codec : "custom" };
   return new SharedChannelImpl<T>(handle, typeof codec === "string" ? null : codec, options?.onUndelivered);
+}
+
+let keptShared = false;
+
+/**
+ * Keeps the hidden classes of shared channels (both kinds), their sends and
+ * receives alive (core/keep.ts): a program whose shared channels have all been
+ * dropped when a full GC runs (a pool's inject queue, channels made per job)
+ * would otherwise run the next ones in code V8 has thrown away ("weak objects"
+ * in `--trace-deopt`). The samples are named, so they take no channel number,
+ * and their buffers are small (64 bytes of slab, one slot).
+ */
+function keepShared(): void {
+  keptShared = true;
+  for (const sample of [sharedChannel<unknown>(1, { name: "sample", bytes: 64 }), sharedChannel<number>(1, { name: "sample", codec: "number" })]) {
+    keep(sample);
+    keep(sample.send(0));
+    keep(sample.receive());
+    keep(sample.receiveCatching());
+  }
+  keep(new InPlace(0, () => {}));
 }
 
 function channelName(name: string | undefined): string {

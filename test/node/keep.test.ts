@@ -157,3 +157,32 @@ await run(() => round(200));
 test("a full GC after every IPC link has finished keeps a remote send's optimized code", () => {
   assertKeptOptimized(ipcScript, 2);
 });
+
+// The same for shared channels (src/worker): channels made per job, all
+// dropped and collected, must leave their sends' and receives' optimized code
+// in place. Without shared-channel.ts's samples, both lose it at the GC.
+const sharedScript = `
+import { run, spawn } from "./src/index.ts";
+import { sharedChannel } from "./src/worker/index.ts";
+import { SharedChannelImpl } from "./src/worker/shared-channel.ts";
+
+function* round(n) {
+  const objects = sharedChannel(8);
+  const numbers = sharedChannel(8, { codec: "number" });
+  const producer = yield* spawn(function* () { for (let i = 0; i < n; i++) { yield* objects.send({ i }); yield* numbers.send(i); } });
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += (yield* objects.receive()).i + (yield* numbers.receive());
+  yield* producer;
+  if (sum !== n * (n - 1)) throw new Error("elements lost");
+}
+const hot = { "SharedChannelImpl.send": SharedChannelImpl.prototype.send, "SharedChannelImpl.receive": SharedChannelImpl.prototype.receive };
+for (const f of Object.values(hot)) %PrepareFunctionForOptimization(f);
+for (let r = 0; r < 3; r++) await run(() => round(300));
+for (const f of Object.values(hot)) %OptimizeFunctionOnNextCall(f);
+await run(() => round(300));
+await run(() => round(300));
+` + reportAfterGc;
+
+test("a full GC after every shared channel has been dropped keeps their sends' and receives' optimized code", () => {
+  assertKeptOptimized(sharedScript, 2);
+});
