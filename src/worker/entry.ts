@@ -11,7 +11,7 @@
 import { parentPort, receiveMessageOnPort, threadId, workerData, type TransferListItem } from "node:worker_threads";
 import { setThreadTag } from "../core/ids.js";
 import { isOperation } from "../core/operation.js";
-import { channel, type Channel } from "../channel/channel.js";
+import { channel, type Channel, type ChannelImpl } from "../channel/channel.js";
 import { run } from "../run.js";
 import { yieldNow } from "../scheduling.js";
 import { spawn, current } from "../spawn.js";
@@ -139,7 +139,7 @@ function start(message: { id: number; fn: string; args: unknown[] }, inbox: Chan
  * running (a plain function's call runs to its end here, so it waits for it),
  * claiming each by its cell (protocol.ts) and telling the pool (protocol.ts's TOOK).
  */
-function* injecting(inbox: Channel<Inbox>, running: Map<number, Task<unknown>>, idle: Channel<true>, onMessage: (message: ToWorker) => void): Operation<void> {
+function* injecting(inbox: ChannelImpl<Inbox>, running: Map<number, Task<unknown>>, idle: Channel<true>, onMessage: (message: ToWorker) => void): Operation<void> {
   const inject = attachChannel<Injected>(setup.inject, { codec: callCodec });
   for (;;) {
     if (running.size > 0) {
@@ -155,7 +155,7 @@ function* injecting(inbox: Channel<Inbox>, running: Map<number, Task<unknown>>, 
       onMessage(posted.message as ToWorker);
       continue;
     }
-    if (inbox.stats().buffered > 0) {
+    if (inbox.buffer.length > 0) {
       yield* yieldNow(); // calls from the port come first
       continue;
     }
@@ -172,7 +172,7 @@ post({ t: READY, tag });
 
 await run(function* worker() {
   const release = yield* hold(); // the port: the pool may always send more
-  const inbox = channel<Inbox>("unlimited", { name: "pool messages" });
+  const inbox = channel<Inbox>("unlimited", { name: "pool messages" }) as ChannelImpl<Inbox>; // the inject loop looks at its buffer
   const onMessage = (message: ToWorker): void => {
     if (message.t !== START) inbox.trySend(message);
     // Lost the claim: the pool moved the task to another worker before this one took it.
