@@ -73,6 +73,15 @@ export function* parent(numbers) {
   return { ids, results };
 }
 
+export function* signalled() {
+  return yield* receiveSignal();
+}
+
+export function* awaitingChild() {
+  const child = yield* startChild(signalled, []);
+  return { child, outcome: yield* joinChild(child) };
+}
+
 export function* approval(wait) {
   const first = yield* receiveSignal();
   const decision = yield* select(onSignal((value) => "signal: " + value), onTimeout(wait, () => "timed out"));
@@ -389,6 +398,72 @@ for (const kind of KINDS) describe(`durable execution on ${kind.name}`, () => {
       },
       { evictAfter: 100 },
     );
+    await store.close();
+  });
+
+  it("a parent waiting for its child leaves the worker like a sleeping one, and the child's end makes it due", async () => {
+    const store = await freshStore();
+    const id = await start(store, workflows.awaitingChild, [], { id: "waits" });
+    await withWorker(
+      store,
+      async () => {
+        // The child waits for a signal, the parent for the child: both leave the worker, with no time to wake at.
+        await waitFor(async () => {
+          const rows = await inspect(store);
+          return rows.length === 2 && rows.every((row) => row.status === "runnable" && row.wakeAt === Number.MAX_SAFE_INTEGER && row.checkpoints > 0);
+        });
+        const [parent] = await inspect(store, id);
+        assert.match(parent!.suspendedAt!, /joinChild\("waits\/0"\)/);
+        await signal(store, "waits/0", "go");
+        assert.deepEqual(await result(store, id, { poll: 5 }), { child: "waits/0", outcome: "go" });
+        assert.equal((await inspect(store, id))[0]!.fence, 2, "the parent was claimed again once, when its child ended");
+      },
+      { evictAfter: 50 },
+    );
+    await store.close();
+  });
+
+  it("a child's end that races its parent's eviction wakes the parent: either order, and a cancel (invariant 4)", async () => {
+    const store = await freshStore();
+    const { driver } = store;
+    const now = Date.now();
+    const nothing = new Uint8Array(0);
+    const due = async (id: string): Promise<boolean> => (await driver.list(id))[0]!.wakeAt === null;
+    // The child ends first; the parent, evicted after it, names it among those it waits for: due at once.
+    await driver.insert("p1", "f", nothing, now);
+    await driver.insert("p1/0", "f", nothing, now, "p1");
+    const first = await driver.claim("w", 2, now, now + 60_000);
+    const [p1, c1] = ["p1", "p1/0"].map((id) => first.find((one) => one.id === id));
+    assert.equal(await driver.finish("w", "p1/0", c1!.fence, "completed", null, null, now), true);
+    assert.equal(await driver.evict("w", "p1", p1!.fence, Number.MAX_SAFE_INTEGER, now, ["p1/0"]), true);
+    assert.equal(await due("p1"), true, "evicted after its child ended: due at once");
+    // The parent is evicted first, waiting for a live child; the child's end makes it due.
+    await driver.insert("p2", "f", nothing, now);
+    await driver.insert("p2/0", "f", nothing, now, "p2");
+    await driver.insert("p2/1", "f", nothing, now, "p2");
+    const claimed = await driver.claim("w2", 4, now, now + 60_000); // p1 (due) as well
+    const fence = (id: string) => claimed.find((one) => one.id === id)!.fence;
+    assert.equal(await driver.evict("w2", "p2", fence("p2"), Number.MAX_SAFE_INTEGER, now, ["p2/0"]), true);
+    assert.equal(await due("p2"), false, "its child is alive: it sleeps");
+    assert.equal(await driver.finish("w2", "p2/0", fence("p2/0"), "failed", null, null, now), true);
+    assert.equal(await due("p2"), true, "its child ended: due");
+    // A child cancelled before any worker claimed it wakes its evicted parent too.
+    assert.equal(await driver.finish("w2", "p2/1", fence("p2/1"), "stuck", null, "changed code", now), true);
+    const [again] = await driver.claim("w3", 1, now, now + 60_000);
+    assert.equal(again!.id, "p2");
+    assert.equal(await driver.evict("w3", "p2", again!.fence, Number.MAX_SAFE_INTEGER, now, ["p2/1"]), true);
+    assert.equal(await due("p2"), false, "a stuck child has not ended: the parent sleeps");
+    assert.equal(await driver.requestCancel("p2/1", now), true);
+    assert.equal(await due("p2"), true, "its stuck child was cancelled: due");
+    // A child recorded before rows named their parent (schema 3) is named by the eviction that waits for it.
+    await driver.insert("p3", "f", nothing, now);
+    await driver.insert("p3/0", "f", nothing, now);
+    const third = await driver.claim("w4", 3, now, now + 60_000);
+    const [p3, c3] = ["p3", "p3/0"].map((id) => third.find((one) => one.id === id)!);
+    assert.equal(await driver.evict("w4", "p3", p3!.fence, Number.MAX_SAFE_INTEGER, now, ["p3/0"]), true);
+    assert.equal(await due("p3"), false);
+    assert.equal(await driver.finish("w4", "p3/0", c3!.fence, "completed", null, null, now), true);
+    assert.equal(await due("p3"), true, "its child, named at the eviction, ended: due");
     await store.close();
   });
 

@@ -9,7 +9,9 @@
  * `joinChild` is a saveable wait (durable/saving.ts): a parent checkpointed while
  * it waits for a child waits again where it is restored. The worker running
  * the parent looks at the child's row as it polls, and wakes the parent with
- * the child's result (or throws its error).
+ * the child's result (or throws its error). A parent whose tree waits long
+ * enough (`evictAfter`) leaves the worker like a sleeping one: the child's row
+ * names its parent, and its end makes the parent due in the store.
  */
 import { WITHDRAWN, type Abort } from "../../core/instructions.js";
 import { FREE, PARK, Trap, checkStage, savedStage, setStage, type Begun, type Stage } from "../../core/trap.js";
@@ -53,7 +55,7 @@ function* startingChild(fn: (...args: unknown[]) => Operation<unknown>, args: un
   return yield* recordedStep(running, (seq) => {
     const id = `${running.id}/${seq}`;
     return call(async () => {
-      await record("startChild(fn, args)", running.driver, fn, args, id);
+      await record("startChild(fn, args)", running.driver, fn, args, id, running.id);
       return id;
     });
   });
@@ -118,9 +120,9 @@ const childWaitType: SaveableWait<ChildWait> = {
     const running = (wait.running = runningOf(task, "joinChild(id)"));
     running.joins.push(wait);
   },
-  /** A child's end does not wake an evicted parent: a parent waiting for one stays loaded. */
-  wakesAt(): null {
-    return null;
+  /** No time of its own: the child's end wakes an evicted parent (the store makes it due at once). */
+  wakesAt(): number {
+    return Infinity;
   },
 };
 saveable(childWaitType);

@@ -28,6 +28,11 @@
  * 2. `snapshot` is the tree as it was at a suspension, with `steps` the number
  *    of steps it had taken then, written in one transaction.
  * 3. A recorded step is never replaced: its first record stands.
+ * 4. An evicted coroutine is never left asleep past what wakes it: a signal
+ *    or a child's end that races its eviction makes it due at once. A signal
+ *    is counted on the coroutine's own row; a child's end sets its parent's
+ *    `wake_at` to 0 after the child's row is written, and an eviction, after
+ *    writing the parent's row, looks again at the children it waits for.
  */
 
 export type Status = "runnable" | "running" | "completed" | "failed" | "cancelled" | "stuck";
@@ -50,7 +55,7 @@ export interface CoroutineRow {
   readonly steps: number;
   /** Where it was suspended at its last checkpoint: each task's path and its frames, innermost first. */
   readonly suspendedAt: string | null;
-  /** Evicted while it sleeps: when it is due (ms since the epoch; a signal wakes it earlier), else null. */
+  /** Evicted while it sleeps: when it is due (ms since the epoch; a signal, or the end of a child it waits for, wakes it earlier), else null. */
   readonly wakeAt: number | null;
   /** Why it is stuck, or why its last checkpoint could not be taken. */
   readonly problem: string | null;
@@ -93,16 +98,21 @@ export interface Held {
 }
 
 export interface Driver {
-  /** Records a new coroutine; false if `id` exists (then nothing changes). */
-  insert(id: string, fn: string, start: Uint8Array, now: number): Promise<boolean>;
+  /** Records a new coroutine (a child of `parent`, if given: its end wakes the parent); false if `id` exists (then nothing changes). */
+  insert(id: string, fn: string, start: Uint8Array, now: number, parent?: string): Promise<boolean>;
   /** Claims up to `limit` runnable coroutines (or running ones whose lease lapsed) for `owner`. */
   claim(owner: string, limit: number, now: number, leaseUntil: number): Promise<Claimed[]>;
   /** Writes checkpoints in one transaction; returns the ids refused (not claimed by `owner` with that fence any more). */
   checkpoint(owner: string, batch: readonly Checkpoint[], now: number, leaseUntil: number): Promise<string[]>;
-  /** Ends a claimed coroutine; false if refused (invariant 1). */
+  /** Ends a claimed coroutine, and makes its parent (if any) due at once; false if refused (invariant 1). */
   finish(owner: string, id: string, fence: number, status: "completed" | "failed" | "cancelled" | "stuck", outcome: Uint8Array | null, problem: string | null, now: number): Promise<boolean>;
-  /** Hands back a claimed coroutine that sleeps, to be claimed again at `wakeAt` (ms since the epoch) or when signalled; false if refused. */
-  evict(owner: string, id: string, fence: number, wakeAt: number, now: number): Promise<boolean>;
+  /**
+   * Hands back a claimed coroutine that sleeps, to be claimed again at `wakeAt`
+   * (ms since the epoch), when signalled, or when one of its children ends; due
+   * at once if a signal is pending or one of `children` (those it waits for)
+   * has ended; false if refused.
+   */
+  evict(owner: string, id: string, fence: number, wakeAt: number, now: number, children: readonly string[]): Promise<boolean>;
   /** Notes why a claimed coroutine's checkpoint could not be taken (it keeps running). */
   note(owner: string, id: string, fence: number, problem: string | null): Promise<void>;
   /** Extends `owner`'s leases: returns the coroutines it still holds (id and fence), and the ids of those whose cancellation was requested. */

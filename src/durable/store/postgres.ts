@@ -75,6 +75,8 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX strand_signals_next ON strand_signals (coroutine, taken, seq);`,
   `ALTER TABLE strand_coroutines ADD COLUMN wake_at BIGINT NOT NULL DEFAULT 0;
    ALTER TABLE strand_coroutines ADD COLUMN pending_signals BIGINT NOT NULL DEFAULT 0;`,
+  // 4: a child coroutine (startChild) names its parent, whose wait for it its end wakes.
+  `ALTER TABLE strand_coroutines ADD COLUMN parent TEXT;`,
 ];
 
 const SCHEMA_VERSION = MIGRATIONS.length;
@@ -180,10 +182,10 @@ class PostgresDriver implements Driver {
     }
   }
 
-  async insert(id: string, fn: string, start: Uint8Array, now: number): Promise<boolean> {
+  async insert(id: string, fn: string, start: Uint8Array, now: number, parent?: string): Promise<boolean> {
     const result = await this.query(
-      "WITH added AS (INSERT INTO strand_coroutines (id, fn, status, start, created_at, updated_at) VALUES ($1, $2, 'runnable', $3, $4, $4) ON CONFLICT (id) DO NOTHING RETURNING id) SELECT pg_notify('strand_work', id) FROM added",
-      [id, fn, buffer(start), now],
+      "WITH added AS (INSERT INTO strand_coroutines (id, fn, status, start, parent, created_at, updated_at) VALUES ($1, $2, 'runnable', $3, $5, $4, $4) ON CONFLICT (id) DO NOTHING RETURNING id) SELECT pg_notify('strand_work', id) FROM added",
+      [id, fn, buffer(start), now, parent ?? null],
     );
     return result.rows.length === 1;
   }
@@ -239,20 +241,44 @@ class PostgresDriver implements Driver {
 
   async finish(owner: string, id: string, fence: number, status: "completed" | "failed" | "cancelled" | "stuck", outcome: Uint8Array | null, problem: string | null, now: number): Promise<boolean> {
     const keep = status === "stuck" ? "snapshot" : "NULL";
-    const result = await this.query(
-      `UPDATE strand_coroutines SET status = $1, outcome = $2, problem = $3, snapshot = ${keep}, owner = NULL, lease_until = 0, updated_at = $4 WHERE id = $5 AND owner = $6 AND fence = $7 AND status = 'running'`,
-      [status, outcome === null ? null : buffer(outcome), problem, now, id, owner, fence],
+    // One statement: the row ends, then a parent evicted while it waits for it is due now (invariant 4; the
+    // parent's row is locked after the child's, as an eviction locks the parent's and then reads the children's).
+    const result = await this.query<{ ended: string }>(
+      `WITH ended AS (
+         UPDATE strand_coroutines SET status = $1, outcome = $2, problem = $3, snapshot = ${keep}, owner = NULL, lease_until = 0, updated_at = $4
+         WHERE id = $5 AND owner = $6 AND fence = $7 AND status = 'running' RETURNING parent
+       ), woken AS (
+         UPDATE strand_coroutines SET wake_at = 0 WHERE $8 AND id IN (SELECT parent FROM ended) RETURNING id
+       ), notified AS (SELECT pg_notify('strand_work', id) FROM woken)
+       SELECT (SELECT count(*) FROM ended) AS ended, (SELECT count(*) FROM notified) AS notified`,
+      [status, outcome === null ? null : buffer(outcome), problem, now, id, owner, fence, status !== "stuck"],
     );
-    return result.rowCount === 1;
+    return Number(result.rows[0]!.ended) === 1;
   }
 
-  async evict(owner: string, id: string, fence: number, wakeAt: number, now: number): Promise<boolean> {
-    const result = await this.query(
-      // A signal sent while it ran and not taken yet: it is due now.
-      "UPDATE strand_coroutines SET status = 'runnable', owner = NULL, lease_until = 0, wake_at = CASE WHEN pending_signals > 0 THEN 0::bigint ELSE $1::bigint END, updated_at = $2 WHERE id = $3 AND owner = $4 AND fence = $5 AND status = 'running'",
-      [wakeAt, now, id, owner, fence],
-    );
-    return result.rowCount === 1;
+  async evict(owner: string, id: string, fence: number, wakeAt: number, now: number, children: readonly string[]): Promise<boolean> {
+    // A signal sent while it ran and not taken yet: it is due now.
+    const evict =
+      "UPDATE strand_coroutines SET status = 'runnable', owner = NULL, lease_until = 0, wake_at = CASE WHEN pending_signals > 0 THEN 0::bigint ELSE $1::bigint END, updated_at = $2 WHERE id = $3 AND owner = $4 AND fence = $5 AND status = 'running'";
+    const values = [wakeAt, now, id, owner, fence];
+    if (children.length === 0) return (await this.query(evict, values)).rowCount === 1;
+    return this.transaction(async (client) => {
+      // A child started before its row named its parent (a store from before schema 4) names it now: its row is
+      // locked before the parent's, the order in which a child's end locks them.
+      await client.query("UPDATE strand_coroutines SET parent = $1 WHERE id = ANY($2::text[]) AND parent IS NULL", [id, children]);
+      if ((await client.query(evict, values)).rowCount !== 1) return false;
+      // With the row locked, a new statement (a new snapshot): a child it waits for that has ended, or is not
+      // in the store, makes it due now; a child that ends from here on finds the row evicted (invariant 4).
+      await client.query(
+        `WITH woken AS (
+           UPDATE strand_coroutines SET wake_at = 0 WHERE id = $1
+           AND (SELECT count(*) FROM strand_coroutines WHERE id = ANY($2::text[]) AND status IN ('runnable', 'running', 'stuck')) < $3
+           RETURNING id
+         ) SELECT pg_notify('strand_work', id) FROM woken`,
+        [id, children, children.length],
+      );
+      return true;
+    });
   }
 
   async note(owner: string, id: string, fence: number, problem: string | null): Promise<void> {
@@ -308,6 +334,11 @@ class PostgresDriver implements Driver {
       if (status === undefined) return false;
       if (status === "runnable" || status === "stuck") {
         await client.query("UPDATE strand_coroutines SET status = 'cancelled', snapshot = NULL, outcome = NULL, updated_at = $1 WHERE id = $2", [now, id]);
+        // A parent evicted while it waits for this child is due now (invariant 4).
+        await client.query(
+          "WITH woken AS (UPDATE strand_coroutines SET wake_at = 0 WHERE id = (SELECT parent FROM strand_coroutines WHERE id = $1) RETURNING id) SELECT pg_notify('strand_work', id) FROM woken",
+          [id],
+        );
         return true;
       }
       if (status !== "running") return false;

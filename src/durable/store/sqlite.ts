@@ -62,6 +62,8 @@ const MIGRATIONS: readonly string[] = [
   // 3: a coroutine evicted while it sleeps is claimed again at wake_at (ms since the epoch), or at once if a signal is pending.
   `ALTER TABLE strand_coroutines ADD COLUMN wake_at INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE strand_coroutines ADD COLUMN pending_signals INTEGER NOT NULL DEFAULT 0;`,
+  // 4: a child coroutine (startChild) names its parent, whose wait for it its end wakes.
+  `ALTER TABLE strand_coroutines ADD COLUMN parent TEXT;`,
 ];
 
 /** The schema version this code writes. */
@@ -174,10 +176,10 @@ class SqliteDriver implements Driver {
     }
   }
 
-  async insert(id: string, fn: string, start: Uint8Array, now: number): Promise<boolean> {
+  async insert(id: string, fn: string, start: Uint8Array, now: number, parent?: string): Promise<boolean> {
     const changes = this.sql(
-      "INSERT INTO strand_coroutines (id, fn, status, start, created_at, updated_at) VALUES (?, ?, 'runnable', ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-    ).run(id, fn, start, now, now).changes;
+      "INSERT INTO strand_coroutines (id, fn, status, start, parent, created_at, updated_at) VALUES (?, ?, 'runnable', ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+    ).run(id, fn, start, parent ?? null, now, now).changes;
     return Number(changes) === 1;
   }
 
@@ -218,18 +220,39 @@ class SqliteDriver implements Driver {
 
   async finish(owner: string, id: string, fence: number, status: "completed" | "failed" | "cancelled" | "stuck", outcome: Uint8Array | null, problem: string | null, now: number): Promise<boolean> {
     const keep = status === "stuck" ? "snapshot" : "NULL"; // a stuck coroutine keeps its checkpoint, to be resumed by the right code
-    const changes = this.sql(
-      `UPDATE strand_coroutines SET status = ?, outcome = ?, problem = ?, snapshot = ${keep}, owner = NULL, lease_until = 0, updated_at = ? WHERE id = ? AND owner = ? AND fence = ? AND status = 'running'`,
-    ).run(status, outcome, problem, now, id, owner, fence).changes;
-    return Number(changes) === 1;
+    return this.transaction(() => {
+      const changes = this.sql(
+        `UPDATE strand_coroutines SET status = ?, outcome = ?, problem = ?, snapshot = ${keep}, owner = NULL, lease_until = 0, updated_at = ? WHERE id = ? AND owner = ? AND fence = ? AND status = 'running'`,
+      ).run(status, outcome, problem, now, id, owner, fence).changes;
+      if (Number(changes) !== 1) return false;
+      if (status !== "stuck") this.wakeParent(id);
+      return true;
+    });
   }
 
-  async evict(owner: string, id: string, fence: number, wakeAt: number, now: number): Promise<boolean> {
-    const changes = this.sql(
-      // A signal sent while it ran and not taken yet: it is due now.
-      "UPDATE strand_coroutines SET status = 'runnable', owner = NULL, lease_until = 0, wake_at = CASE WHEN pending_signals > 0 THEN 0 ELSE ? END, updated_at = ? WHERE id = ? AND owner = ? AND fence = ? AND status = 'running'",
-    ).run(wakeAt, now, id, owner, fence).changes;
-    return Number(changes) === 1;
+  /** A parent evicted while it waits for child `id`, which has just ended: due now (invariant 4). In a transaction, after the child's row. */
+  private wakeParent(id: string): void {
+    this.sql("UPDATE strand_coroutines SET wake_at = 0 WHERE id = (SELECT parent FROM strand_coroutines WHERE id = ?)").run(id);
+  }
+
+  async evict(owner: string, id: string, fence: number, wakeAt: number, now: number, children: readonly string[]): Promise<boolean> {
+    return this.transaction(() => {
+      // A child started before its row named its parent (a store from before schema 4) names it now.
+      if (children.length > 0) this.sql("UPDATE strand_coroutines SET parent = ? WHERE id IN (SELECT value FROM json_each(?)) AND parent IS NULL").run(id, JSON.stringify(children));
+      const changes = this.sql(
+        // A signal sent while it ran and not taken yet: it is due now.
+        "UPDATE strand_coroutines SET status = 'runnable', owner = NULL, lease_until = 0, wake_at = CASE WHEN pending_signals > 0 THEN 0 ELSE ? END, updated_at = ? WHERE id = ? AND owner = ? AND fence = ? AND status = 'running'",
+      ).run(wakeAt, now, id, owner, fence).changes;
+      if (Number(changes) !== 1) return false;
+      // A child it waits for that has ended (or is not in the store): due now (invariant 4).
+      if (children.length > 0) {
+        const live = this.sql(
+          "SELECT count(*) AS live FROM strand_coroutines WHERE id IN (SELECT value FROM json_each(?)) AND status IN ('runnable', 'running', 'stuck')",
+        ).get(JSON.stringify(children)) as { live: number | bigint };
+        if (Number(live.live) < children.length) this.sql("UPDATE strand_coroutines SET wake_at = 0 WHERE id = ?").run(id);
+      }
+      return true;
+    });
   }
 
   async note(owner: string, id: string, fence: number, problem: string | null): Promise<void> {
@@ -273,6 +296,7 @@ class SqliteDriver implements Driver {
       if (row === undefined) return false;
       if (row.status === "runnable" || row.status === "stuck") {
         this.sql("UPDATE strand_coroutines SET status = 'cancelled', snapshot = NULL, outcome = NULL, updated_at = ? WHERE id = ?").run(now, id);
+        this.wakeParent(id);
         return true;
       }
       if (row.status !== "running") return false;

@@ -128,7 +128,7 @@ export async function start<A extends unknown[]>(store: Store, fn: (...args: A) 
 }
 
 /** Records `fn(...args)` under `id` (nothing if `id` exists). */
-export async function record(what: string, driver: Driver, fn: unknown, args: unknown, id: string): Promise<void> {
+export async function record(what: string, driver: Driver, fn: unknown, args: unknown, id: string, parent?: string): Promise<void> {
   if (typeof fn !== "function") throw new TypeError(`${what}: fn must be a generator function of a "use durable" module, got ${show(fn)}`);
   const entry = entryByFunction(fn);
   if (entry === undefined || entry.kind !== KIND_FUNCTION || functionInfo(entry.id) === undefined) {
@@ -136,7 +136,7 @@ export async function record(what: string, driver: Driver, fn: unknown, args: un
   }
   if (!Array.isArray(args)) throw new TypeError(`${what}: args must be an array, got ${show(args)}`);
   const start: Start = { fn: fn as Start["fn"], args };
-  await driver.insert(id, entry.id, encode(start), Date.now());
+  await driver.insert(id, entry.id, encode(start), Date.now(), parent);
 }
 
 /** Thrown by `result` for a coroutine that was cancelled. */
@@ -234,9 +234,10 @@ export interface WorkerOptions {
   name?: string;
   /**
    * A coroutine whose whole tree waits at least this long (milliseconds) on
-   * timers or signals only is handed back to the store after its checkpoint,
-   * to be claimed again when due (or signalled): a sleep of a month costs a
-   * row, not a process. Default 60 000; Infinity keeps every coroutine loaded.
+   * timers, signals or child coroutines only is handed back to the store after
+   * its checkpoint, to be claimed again when due, signalled, or when a child it
+   * waits for ends: a sleep of a month costs a row, not a process. Default
+   * 60 000; Infinity keeps every coroutine loaded.
    */
   evictAfter?: number;
 }
@@ -354,8 +355,9 @@ function* working(driver: Driver, settings: Settings): Iterator<Instruction, nev
         const left = due - clock.now();
         if (!(left >= evictAfter)) continue;
         const wakeAt = left === Infinity ? Number.MAX_SAFE_INTEGER : Math.ceil(Date.now() + left);
+        const children = [...new Set(running.joins.map((join) => join.child))];
         drop(running);
-        yield* call(() => driver.evict(owner, running.id, running.fence, wakeAt, Date.now()));
+        yield* call(() => driver.evict(owner, running.id, running.fence, wakeAt, Date.now(), children));
       }
     }
   }
@@ -380,7 +382,7 @@ function* working(driver: Driver, settings: Settings): Iterator<Instruction, nev
         const running = byId.get(id);
         if (running !== undefined && running.fence === fence && !running.gone) continue;
         if (stranded.get(id) !== fence) unheld.set(id, fence);
-        else if (yield* call(() => driver.evict(owner, id, fence, 0, Date.now()))) wakeLoop();
+        else if (yield* call(() => driver.evict(owner, id, fence, 0, Date.now(), []))) wakeLoop();
       }
       stranded = unheld;
       for (const id of cancelled) {
@@ -484,7 +486,7 @@ function* working(driver: Driver, settings: Settings): Iterator<Instruction, nev
         drop(running);
         // Handed back (unless another worker holds it now), to be claimed again from its checkpoint —
         // by this worker too: a copy stranded here until another worker came along would never end.
-        yield* call(() => driver.evict(owner, running.id, running.fence, 0, Date.now()));
+        yield* call(() => driver.evict(owner, running.id, running.fence, 0, Date.now(), []));
       }
       for (const running of byId.values()) if (running.receivers.length > 0) yield* call(() => deliverSignals(running));
       for (const running of byId.values()) if (running.joins.length > 0) yield* call(() => deliverChildren(running));
