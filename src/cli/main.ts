@@ -225,7 +225,7 @@ async function storeCommand(command: "inspect" | "cancel" | "retry", args: strin
   try {
     if (command === "cancel") {
       const done = await cancel(store, id!);
-      process.stdout.write(done ? `cancelled ${id} (a running one is cancelled by its worker)\n` : `${id} has ended or does not exist: nothing to cancel\n`);
+      process.stdout.write(done ? `cancelled ${id} (one that has run is unwound by a worker: its finally blocks run there)\n` : `${id} has ended or does not exist: nothing to cancel\n`);
       return done ? 0 : 1;
     }
     if (command === "retry") {
@@ -244,7 +244,7 @@ async function storeCommand(command: "inspect" | "cancel" | "retry", args: strin
     }
     for (const row of rows) {
       process.stdout.write(
-        `${row.id}  ${row.status}  ${row.fn}` +
+        `${row.id}  ${row.status}${row.cancelRequested ? " (cancel requested)" : ""}  ${row.fn}` +
           `${row.owner !== null ? `  on ${row.owner}` : ""}  claims ${row.fence}  checkpoints ${row.checkpoints}  steps ${row.steps}  snapshot ${row.snapshotBytes} B\n` +
           (row.suspendedAt !== null && (row.status === "running" || row.status === "runnable" || row.status === "stuck") ? row.suspendedAt.split("\n").map((line) => `    ${line}\n`).join("") : "") +
           (row.problem !== null ? `    problem: ${row.problem}\n` : ""),

@@ -244,9 +244,22 @@ await store.close();
     assert.match(text.stdout, /^g1 {2}completed {2}jobs\.ts#greet/m);
     // Where it waits: its task, then each compiled frame at the line of the yield it waits at (jobs.ts line 10: `return yield* receiveSignal()`).
     assert.match(text.stdout, /^w1 {2}runnable {2}jobs\.ts#waiting.*\n {4}.*: waits on receiveSignal\(\)\n {6}at waiting \(jobs\.ts:10:10\)$/m);
+    // It has run (its checkpoint is in the store): a worker claims it at once and unwinds it.
     const cancelled = strand(["cancel", "sqlite:app.db", "w1"]);
     assert.equal(cancelled.status, 0, cancelled.stderr);
-    assert.match(strand(["inspect", "sqlite:app.db", "w1"]).stdout, /^w1 {2}cancelled/m);
+    assert.match(cancelled.stdout, /cancelled w1 \(one that has run is unwound by a worker/);
+    assert.match(strand(["inspect", "sqlite:app.db", "w1"]).stdout, /^w1 {2}runnable \(cancel requested\) {2}jobs\.ts#waiting/m);
+    const unwinder = spawn(process.execPath, [bin, "worker", "jobs.ts", "--store", "sqlite:app.db", "--name", "cli-worker-2"], { cwd: project.dir, stdio: "ignore" });
+    const unwound = new Promise<number | null>((resolve) => unwinder.once("exit", (code) => resolve(code)));
+    try {
+      for (const until = Date.now() + 30_000; !/^w1 {2}cancelled/m.test(strand(["inspect", "sqlite:app.db", "w1"]).stdout); ) {
+        if (Date.now() > until) assert.fail("no worker unwound the cancelled coroutine");
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    } finally {
+      unwinder.kill("SIGTERM");
+      await unwound;
+    }
     assert.equal(strand(["cancel", "sqlite:app.db", "w1"]).status, 1, "ended: nothing to cancel");
     assert.equal(strand(["retry", "sqlite:app.db", "g1"]).status, 1, "not stuck: nothing to retry");
   });

@@ -106,6 +106,15 @@ export function* failing(message) {
   throw new Error(message);
 }
 
+export function* sleeper(ms) {
+  try {
+    yield* sleep(ms);
+    return "woke";
+  } finally {
+    effects.count += 1000;
+  }
+}
+
 export function* forever() {
   try {
     for (;;) yield* sleep(5);
@@ -307,7 +316,7 @@ for (const kind of KINDS) describe(`durable execution on ${kind.name}`, () => {
     await store.close();
   });
 
-  it("a worker that stops hands its coroutines back, unwound by nobody; the next worker resumes them from their checkpoints", async () => {
+  it("a worker that stops hands its coroutines back, unwound by nobody; the next worker resumes them from their checkpoints, and unwinds one cancelled while no worker held it", async () => {
     const store = await freshStore();
     const before = workflows.effects.count;
     const id = await start(store, workflows.forever, []);
@@ -321,6 +330,32 @@ for (const kind of KINDS) describe(`durable execution on ${kind.name}`, () => {
     assert.equal(row.fence, 2, "claimed twice");
     await cancel(store, id);
     await withWorker(store, () => assert.rejects(result(store, id, { poll: 5 }), CoroutineCancelled), { lease: 60 });
+    assert.equal(workflows.effects.count - before, 100, "cancelled while handed back, it was unwound by the next worker: its finally block ran once");
+    await store.close();
+  });
+
+  it("cancel(): an evicted coroutine is claimed at once and unwound by a worker (its finally runs); one that never ran ends at once", async () => {
+    const store = await freshStore();
+    const before = workflows.effects.count;
+    const id = await start(store, workflows.sleeper, [3_600_000]);
+    await withWorker(
+      store,
+      async () => {
+        await waitFor(async () => {
+          const [row] = await inspect(store, id);
+          return row!.status === "runnable" && row!.wakeAt !== null && row!.checkpoints > 0;
+        });
+        assert.equal(await cancel(store, id), true);
+        await assert.rejects(result(store, id, { poll: 5 }), CoroutineCancelled);
+      },
+      { evictAfter: 50 },
+    );
+    assert.equal(workflows.effects.count - before, 1000, "its finally block ran once");
+    assert.equal((await inspect(store, id))[0]!.fence, 2, "claimed again, at once, to be unwound");
+    const never = await start(store, workflows.sleeper, [10]);
+    assert.equal(await cancel(store, never), true);
+    await assert.rejects(result(store, never, { poll: 5 }), CoroutineCancelled);
+    assert.equal(workflows.effects.count - before, 1000, "nothing to unwind: no finally ran");
     await store.close();
   });
 

@@ -7,7 +7,7 @@
  *
  * | status    | meaning                                                            |
  * |-----------|--------------------------------------------------------------------|
- * | runnable  | recorded by `start`, or handed back by a worker that stopped       |
+ * | runnable  | recorded by `start`, or handed back (a worker stopped, or evicted) |
  * | running   | claimed by `owner` until `lease_until`; `fence` counts the claims  |
  * | completed | ended with the value in `outcome`                                  |
  * | failed    | ended with the error in `outcome`                                  |
@@ -59,6 +59,8 @@ export interface CoroutineRow {
   readonly wakeAt: number | null;
   /** Why it is stuck, or why its last checkpoint could not be taken. */
   readonly problem: string | null;
+  /** Its cancellation was requested and a worker has yet to unwind it (`cancel`). */
+  readonly cancelRequested: boolean;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -78,6 +80,8 @@ export interface Claimed {
    * records its steps — so they are run without looking them up first.
    */
   readonly recorded: number;
+  /** Its cancellation was requested: the worker unwinds it (its `finally` blocks run) as soon as it is restored. */
+  readonly cancelRequested: boolean;
 }
 
 export interface Checkpoint {
@@ -125,7 +129,12 @@ export interface Driver {
   step(id: string, seq: number): Promise<{ ok: boolean; value: Uint8Array } | null>;
   /** The row's status and outcome, or null if there is no such coroutine. */
   outcome(id: string): Promise<{ status: Status; outcome: Uint8Array | null; problem: string | null } | null>;
-  /** Cancels a runnable coroutine at once, or asks its worker to; false if it has ended (or does not exist). */
+  /**
+   * Cancels a coroutine that has nothing to unwind at once (never checkpointed,
+   * or stuck); asks a worker to unwind one that has (running: its worker;
+   * runnable with a checkpoint, evicted or handed back: the next worker to claim
+   * it, due at once). False if it has ended (or does not exist).
+   */
   requestCancel(id: string, now: number): Promise<boolean>;
   /** Queues a signal for a coroutine that has not ended; false if it has (or does not exist). */
   signal(id: string, value: Uint8Array, now: number): Promise<boolean>;

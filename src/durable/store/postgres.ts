@@ -191,7 +191,7 @@ class PostgresDriver implements Driver {
   }
 
   async claim(owner: string, limit: number, now: number, leaseUntil: number): Promise<Claimed[]> {
-    const result = await this.query<{ id: string; start: Uint8Array; snapshot: Uint8Array | null; steps: string; fence: string }>(
+    const result = await this.query<{ id: string; start: Uint8Array; snapshot: Uint8Array | null; steps: string; fence: string; cancel_requested: boolean }>(
       `UPDATE strand_coroutines SET status = 'running', owner = $1, fence = fence + 1, lease_until = $3, updated_at = $2
        WHERE id IN (
          SELECT id FROM strand_coroutines
@@ -199,7 +199,7 @@ class PostgresDriver implements Driver {
          ORDER BY created_at, id LIMIT $4
          FOR UPDATE SKIP LOCKED
        )
-       RETURNING id, start, snapshot, steps, fence`,
+       RETURNING id, start, snapshot, steps, fence, cancel_requested`,
       [owner, now, leaseUntil, limit],
     );
     if (result.rows.length === 0) return [];
@@ -217,6 +217,7 @@ class PostgresDriver implements Driver {
       snapshot: row.snapshot === null ? null : bytes(row.snapshot),
       steps: Number(row.steps),
       recorded: byId.get(row.id) ?? 0,
+      cancelRequested: row.cancel_requested,
     }));
   }
 
@@ -329,9 +330,15 @@ class PostgresDriver implements Driver {
 
   async requestCancel(id: string, now: number): Promise<boolean> {
     return this.transaction(async (client) => {
-      const found = await client.query<{ status: Status }>("SELECT status FROM strand_coroutines WHERE id = $1 FOR UPDATE", [id]);
+      const found = await client.query<{ status: Status; saved: boolean }>("SELECT status, snapshot IS NOT NULL AS saved FROM strand_coroutines WHERE id = $1 FOR UPDATE", [id]);
       const status = found.rows[0]?.status;
       if (status === undefined) return false;
+      if (status === "runnable" && found.rows[0]!.saved) {
+        // Handed back with a checkpoint (evicted, or its worker stopped): a worker claims it now and unwinds it.
+        await client.query("UPDATE strand_coroutines SET cancel_requested = TRUE, wake_at = 0, updated_at = $1 WHERE id = $2", [now, id]);
+        await client.query("SELECT pg_notify('strand_work', $1)", [id]);
+        return true;
+      }
       if (status === "runnable" || status === "stuck") {
         await client.query("UPDATE strand_coroutines SET status = 'cancelled', snapshot = NULL, outcome = NULL, updated_at = $1 WHERE id = $2", [now, id]);
         // A parent evicted while it waits for this child is due now (invariant 4).
@@ -378,7 +385,7 @@ class PostgresDriver implements Driver {
   }
 
   async list(id?: string): Promise<CoroutineRow[]> {
-    const columns = "id, fn, status, owner, fence, COALESCE(octet_length(snapshot), 0) AS snapshot_bytes, checkpoints, steps, suspended_at, problem, wake_at, created_at, updated_at";
+    const columns = "id, fn, status, owner, fence, COALESCE(octet_length(snapshot), 0) AS snapshot_bytes, checkpoints, steps, suspended_at, problem, wake_at, cancel_requested, created_at, updated_at";
     const result = await this.query<Record<string, unknown>>(
       id === undefined ? `SELECT ${columns} FROM strand_coroutines ORDER BY created_at, id` : `SELECT ${columns} FROM strand_coroutines WHERE id = $1`,
       id === undefined ? [] : [id],
@@ -395,6 +402,7 @@ class PostgresDriver implements Driver {
       suspendedAt: row.suspended_at as string | null,
       wakeAt: Number(row.wake_at) > 0 ? Number(row.wake_at) : null,
       problem: row.problem as string | null,
+      cancelRequested: row.cancel_requested === true && (row.status === "runnable" || row.status === "running"),
       createdAt: Number(row.created_at),
       updatedAt: Number(row.updated_at),
     }));

@@ -145,6 +145,7 @@ interface Row {
   steps: number;
   suspended_at: string | null;
   wake_at: number;
+  cancel_requested: number;
   problem: string | null;
   created_at: number;
   updated_at: number;
@@ -186,14 +187,22 @@ class SqliteDriver implements Driver {
   async claim(owner: string, limit: number, now: number, leaseUntil: number): Promise<Claimed[]> {
     return this.transaction(() => {
       const rows = this.sql(
-        "SELECT id, start, snapshot, steps, fence FROM strand_coroutines WHERE (status = 'runnable' AND wake_at <= ?) OR (status = 'running' AND lease_until < ? AND owner <> ?) ORDER BY created_at, id LIMIT ?",
-      ).all(now, now, owner, limit) as { id: string; start: Uint8Array; snapshot: Uint8Array | null; steps: number; fence: number }[];
+        "SELECT id, start, snapshot, steps, fence, cancel_requested FROM strand_coroutines WHERE (status = 'runnable' AND wake_at <= ?) OR (status = 'running' AND lease_until < ? AND owner <> ?) ORDER BY created_at, id LIMIT ?",
+      ).all(now, now, owner, limit) as { id: string; start: Uint8Array; snapshot: Uint8Array | null; steps: number; fence: number; cancel_requested: number }[];
       const update = this.sql("UPDATE strand_coroutines SET status = 'running', owner = ?, fence = fence + 1, lease_until = ?, updated_at = ? WHERE id = ?");
       const recorded = this.sql("SELECT coalesce(max(seq) + 1, 0) AS recorded FROM strand_steps WHERE coroutine = ?");
       return rows.map((row) => {
         update.run(owner, leaseUntil, now, row.id);
         const steps = Number((recorded.get(row.id) as { recorded: number | bigint }).recorded);
-        return { id: row.id, fence: row.fence + 1, start: bytes(row.start), snapshot: row.snapshot === null ? null : bytes(row.snapshot), steps: row.steps, recorded: steps };
+        return {
+          id: row.id,
+          fence: row.fence + 1,
+          start: bytes(row.start),
+          snapshot: row.snapshot === null ? null : bytes(row.snapshot),
+          steps: row.steps,
+          recorded: steps,
+          cancelRequested: row.cancel_requested === 1,
+        };
       });
     });
   }
@@ -292,8 +301,13 @@ class SqliteDriver implements Driver {
 
   async requestCancel(id: string, now: number): Promise<boolean> {
     return this.transaction(() => {
-      const row = this.sql("SELECT status FROM strand_coroutines WHERE id = ?").get(id) as { status: Status } | undefined;
+      const row = this.sql("SELECT status, snapshot IS NOT NULL AS saved FROM strand_coroutines WHERE id = ?").get(id) as { status: Status; saved: number } | undefined;
       if (row === undefined) return false;
+      if (row.status === "runnable" && row.saved === 1) {
+        // Handed back with a checkpoint (evicted, or its worker stopped): a worker claims it now and unwinds it.
+        this.sql("UPDATE strand_coroutines SET cancel_requested = 1, wake_at = 0, updated_at = ? WHERE id = ?").run(now, id);
+        return true;
+      }
       if (row.status === "runnable" || row.status === "stuck") {
         this.sql("UPDATE strand_coroutines SET status = 'cancelled', snapshot = NULL, outcome = NULL, updated_at = ? WHERE id = ?").run(now, id);
         this.wakeParent(id);
@@ -326,7 +340,7 @@ class SqliteDriver implements Driver {
   }
 
   async list(id?: string): Promise<CoroutineRow[]> {
-    const columns = "id, fn, status, owner, fence, length(snapshot) AS snapshot_bytes, checkpoints, steps, suspended_at, problem, wake_at, created_at, updated_at";
+    const columns = "id, fn, status, owner, fence, length(snapshot) AS snapshot_bytes, checkpoints, steps, suspended_at, problem, wake_at, cancel_requested, created_at, updated_at";
     const rows = (
       id === undefined
         ? this.sql(`SELECT ${columns} FROM strand_coroutines ORDER BY created_at, id`).all()
@@ -344,6 +358,7 @@ class SqliteDriver implements Driver {
       suspendedAt: row.suspended_at,
       wakeAt: Number(row.wake_at) > 0 ? Number(row.wake_at) : null,
       problem: row.problem,
+      cancelRequested: row.cancel_requested === 1 && (row.status === "runnable" || row.status === "running"),
       createdAt: Number(row.created_at),
       updatedAt: Number(row.updated_at),
     }));

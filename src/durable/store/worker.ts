@@ -174,9 +174,11 @@ export async function result<T = unknown>(store: Store, id: string, options?: Re
 }
 
 /**
- * Cancels a coroutine: one not running ends at once; a running one is
- * cancelled by its worker (its `finally` blocks run there) within a lease
- * renewal. False if it had ended already.
+ * Cancels a coroutine. One that has run (it has a checkpoint) is unwound by a
+ * worker, its `finally` blocks run there: a running one by its worker within a
+ * lease renewal, one evicted or handed back by the next worker to claim it (at
+ * once). One that never ran, or is stuck (its code changed), ends at once.
+ * False if it had ended already.
  */
 export async function cancel(store: Store, id: string): Promise<boolean> {
   checkStore("cancel(store, id)", store);
@@ -444,6 +446,11 @@ function* working(driver: Driver, settings: Settings): Iterator<Instruction, nev
       }
       running.root = root;
       byRoot.set(root, running);
+      // Cancelled while no worker held it (evicted, or handed back): unwound here, its finally blocks run.
+      if (claimed.cancelRequested) {
+        running.cancelling = true;
+        requestCancel(root);
+      }
       let status: "completed" | "failed" | "cancelled";
       let outcome: Uint8Array | null = null;
       try {
