@@ -304,6 +304,12 @@ function* working(driver: Driver, settings: Settings): Iterator<Instruction, nev
       }
     },
   });
+  // A cancellation the store asks for: the tree is cancelled here, once, and its finally blocks run.
+  const unwind = (running: Running): void => {
+    if (running.cancelling || running.root === null || ended(running.root)) return;
+    running.cancelling = true;
+    requestCancel(running.root);
+  };
   // Stopping: the trees are abandoned before any teardown reaches them (no finally of theirs runs here).
   const drop = (running: Running): void => {
     running.gone = true;
@@ -389,9 +395,7 @@ function* working(driver: Driver, settings: Settings): Iterator<Instruction, nev
       stranded = unheld;
       for (const id of cancelled) {
         const running = byId.get(id);
-        if (running === undefined || running.cancelling || running.root === null || ended(running.root)) continue;
-        running.cancelling = true;
-        requestCancel(running.root);
+        if (running !== undefined) unwind(running);
       }
     }
   }
@@ -447,10 +451,7 @@ function* working(driver: Driver, settings: Settings): Iterator<Instruction, nev
       running.root = root;
       byRoot.set(root, running);
       // Cancelled while no worker held it (evicted, or handed back): unwound here, its finally blocks run.
-      if (claimed.cancelRequested) {
-        running.cancelling = true;
-        requestCancel(root);
-      }
+      if (claimed.cancelRequested) unwind(running);
       let status: "completed" | "failed" | "cancelled";
       let outcome: Uint8Array | null = null;
       try {
