@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn as spawnProcess, spawnSync } from "node:child_process";
 import { createServer, type AddressInfo } from "node:net";
+import { createRequire } from "node:module";
 import { pathToFileURL, fileURLToPath } from "node:url";
 import { compile } from "../../src/compiler/index.js";
 import { run } from "../../src/index.js";
@@ -79,6 +80,12 @@ export function* signalled() {
 
 export function* awaitingChild() {
   const child = yield* startChild(signalled, []);
+  return { child, outcome: yield* joinChild(child) };
+}
+
+export function* sleepsThenJoins(ms) {
+  const child = yield* startChild(signalled, []);
+  yield* sleep(ms);
   return { child, outcome: yield* joinChild(child) };
 }
 
@@ -230,12 +237,45 @@ function freePort(): Promise<number> {
  * `npm run test:runtimes` checks SQLite alone on Node 22 and 24, where it runs on
  * node:sqlite (PostgreSQL's driver is plain JavaScript, tested on Node 20).
  */
-const KINDS: Array<{ id: string; name: string; fresh(): Promise<string> }> = [
-  { id: "sqlite", name: "SQLite", fresh: async () => `sqlite:${join(dir, `store-${count++}.db`)}` },
-  { id: "postgres", name: "PostgreSQL", fresh: async () => (await startPostgres()).create() },
+const KINDS: Array<{ id: string; name: string; fresh(): Promise<string>; exec(url: string, sql: string): Promise<void> }> = [
+  { id: "sqlite", name: "SQLite", fresh: async () => `sqlite:${join(dir, `store-${count++}.db`)}`, exec: async (url: string, sql: string) => execSqlite(url.slice("sqlite:".length), sql) },
+  {
+    id: "postgres",
+    name: "PostgreSQL",
+    fresh: async () => (await startPostgres()).create(),
+    exec: async (url: string, sql: string) => {
+      const pg = (await import("pg")).default;
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        await client.query(sql);
+      } finally {
+        await client.end();
+      }
+    },
+  },
 ].filter((kind) => process.env.STRAND_STORES === undefined || process.env.STRAND_STORES.split(",").includes(kind.id));
 
 let freshUrl: () => Promise<string> = KINDS[0]!.fresh;
+/** Runs `sql` on the store at `url` behind its back: to make a row as an older Strand left it. */
+let execSql: (url: string, sql: string) => Promise<void> = KINDS[0]!.exec;
+
+/** `sql` on the SQLite file at `path`, with the driver the store itself would use (better-sqlite3, else node:sqlite). */
+function execSqlite(path: string, sql: string): void {
+  const require = createRequire(import.meta.url);
+  type Db = { exec(sql: string): void; close(): void };
+  let db: Db;
+  try {
+    db = new (require("better-sqlite3") as new (path: string) => Db)(path);
+  } catch {
+    db = new (require("node:sqlite") as { DatabaseSync: new (path: string) => Db }).DatabaseSync(path);
+  }
+  try {
+    db.exec(sql);
+  } finally {
+    db.close();
+  }
+}
 
 async function freshStore(): Promise<Store> {
   return openStore(await freshUrl());
@@ -259,6 +299,7 @@ async function withWorker<T>(store: Store, body: () => Promise<T>, options: { na
 for (const kind of KINDS) describe(`durable execution on ${kind.name}`, () => {
   before(() => {
     freshUrl = kind.fresh;
+    execSql = kind.exec;
   });
 
   it("start, run on a worker, result: steps recorded, sleeps and channels inside", async () => {
@@ -458,6 +499,30 @@ for (const kind of KINDS) describe(`durable execution on ${kind.name}`, () => {
     await store.close();
   });
 
+  it("a parent that sleeps before it joins its child is left asleep by the child's end: it is claimed again when its sleep is due", async () => {
+    const store = await freshStore();
+    const id = await start(store, workflows.sleepsThenJoins, [1_500], { id: "naps" });
+    await withWorker(
+      store,
+      async () => {
+        await waitFor(async () => {
+          const rows = await inspect(store);
+          return rows.length === 2 && rows.every((row) => row.status === "runnable" && row.wakeAt !== null && row.checkpoints > 0);
+        });
+        const [parent] = await inspect(store, id);
+        assert.ok(parent!.wakeAt! > Date.now() && parent!.wakeAt! < Number.MAX_SAFE_INTEGER, "evicted with its sleep's deadline");
+        await signal(store, "naps/0", "go");
+        await waitFor(async () => (await inspect(store, "naps/0"))[0]!.status === "completed");
+        const [after] = await inspect(store, id);
+        assert.deepEqual([after!.status, after!.wakeAt, after!.fence], ["runnable", parent!.wakeAt, 1], "the child's end left the parent asleep");
+        assert.deepEqual(await result(store, id, { poll: 5 }), { child: "naps/0", outcome: "go" });
+        assert.equal((await inspect(store, id))[0]!.fence, 2, "claimed again once, when its sleep was due");
+      },
+      { evictAfter: 50 },
+    );
+    await store.close();
+  });
+
   it("a child's end that races its parent's eviction wakes the parent: either order, and a cancel (invariant 4)", async () => {
     const store = await freshStore();
     const { driver } = store;
@@ -499,6 +564,46 @@ for (const kind of KINDS) describe(`durable execution on ${kind.name}`, () => {
     assert.equal(await due("p3"), false);
     assert.equal(await driver.finish("w4", "p3/0", c3!.fence, "completed", null, null, now), true);
     assert.equal(await due("p3"), true, "its child, named at the eviction, ended: due");
+    await store.close();
+  });
+
+  it("a child's end wakes its evicted parent only if the parent waits for that child; a parent evicted before schema 5, whichever child ends", async () => {
+    const url = await freshUrl();
+    const store = await openStore(url);
+    const { driver } = store;
+    const now = Date.now();
+    const nothing = new Uint8Array(0);
+    const wakeAt = async (id: string): Promise<number | null> => (await driver.list(id))[0]!.wakeAt;
+    const inAnHour = now + 3_600_000;
+    await driver.insert("q", "f", nothing, now);
+    for (const child of ["q/0", "q/1", "q/2"]) await driver.insert(child, "f", nothing, now, "q");
+    const claimed = await driver.claim("w", 4, now, now + 60_000);
+    const fence = (id: string) => claimed.find((one) => one.id === id)!.fence;
+    // The parent sleeps an hour at most, waiting for q/1 alone.
+    assert.equal(await driver.evict("w", "q", fence("q"), inAnHour, now, ["q/1"]), true);
+    assert.equal(await driver.finish("w", "q/0", fence("q/0"), "completed", null, null, now), true);
+    assert.equal(await wakeAt("q"), inAnHour, "a child it does not wait for ended: it sleeps on");
+    assert.equal(await driver.finish("w", "q/1", fence("q/1"), "failed", null, null, now), true);
+    assert.equal(await wakeAt("q"), null, "the child it waits for ended: due");
+    // Claimed again, it now sleeps without joining any child: the end of q/2 (cancelled on its worker), or of
+    // q/3 (cancelled before any worker ran it), leaves it asleep.
+    const [again] = await driver.claim("w2", 1, now, now + 60_000);
+    assert.equal(again!.id, "q");
+    await driver.insert("q/3", "f", nothing, now, "q");
+    assert.equal(await driver.evict("w2", "q", again!.fence, inAnHour, now, []), true);
+    assert.equal(await driver.finish("w", "q/2", fence("q/2"), "cancelled", null, null, now), true);
+    assert.equal(await driver.requestCancel("q/3", now), true);
+    assert.equal((await driver.list("q/3"))[0]!.status, "cancelled");
+    assert.equal(await wakeAt("q"), inAnHour, "it joins no child: it sleeps on");
+    // A parent evicted by an older Strand (no list of the children it waits for) wakes at any child's end, as it did then.
+    await driver.insert("r", "f", nothing, now);
+    await driver.insert("r/0", "f", nothing, now, "r");
+    const third = await driver.claim("w3", 2, now, now + 60_000);
+    const [r, r0] = ["r", "r/0"].map((id) => third.find((one) => one.id === id)!);
+    assert.equal(await driver.evict("w3", "r", r!.fence, inAnHour, now, []), true);
+    await execSql(url, "UPDATE strand_coroutines SET awaits = NULL WHERE id = 'r'");
+    assert.equal(await driver.finish("w3", "r/0", r0!.fence, "completed", null, null, now), true);
+    assert.equal(await wakeAt("r"), null, "evicted before schema 5: any child's end makes it due");
     await store.close();
   });
 

@@ -11,7 +11,8 @@
  * the parent looks at the child's row as it polls, and wakes the parent with
  * the child's result (or throws its error). A parent whose tree waits long
  * enough (`evictAfter`) leaves the worker like a sleeping one: the child's row
- * names its parent, and its end makes the parent due in the store.
+ * names its parent, the parent's row the children it waits for, and the end of
+ * one of those makes the parent due in the store.
  */
 import { WITHDRAWN, type Abort } from "../../core/instructions.js";
 import { FREE, PARK, Trap, checkStage, savedStage, setStage, type Begun, type Stage } from "../../core/trap.js";

@@ -29,10 +29,14 @@
  *    of steps it had taken then, written in one transaction.
  * 3. A recorded step is never replaced: its first record stands.
  * 4. An evicted coroutine is never left asleep past what wakes it: a signal
- *    or a child's end that races its eviction makes it due at once. A signal
- *    is counted on the coroutine's own row; a child's end sets its parent's
- *    `wake_at` to 0 after the child's row is written, and an eviction, after
- *    writing the parent's row, looks again at the children it waits for.
+ *    or the end of a child it waits for, also one that races its eviction,
+ *    makes it due at once. A signal is counted on the coroutine's own row. An
+ *    eviction writes the children its tree waits for in the parent's row
+ *    (`awaits`); a child's end, after the child's row is written, sets its
+ *    parent's `wake_at` to 0 if `awaits` names it (or is NULL: the parent was
+ *    not evicted since schema 5), and an eviction, after writing the parent's
+ *    row, looks again at the children it waits for. The end of a child the
+ *    parent does not wait for (it sleeps, or joins another) leaves it asleep.
  */
 
 export type Status = "runnable" | "running" | "completed" | "failed" | "cancelled" | "stuck";
@@ -108,11 +112,11 @@ export interface Driver {
   claim(owner: string, limit: number, now: number, leaseUntil: number): Promise<Claimed[]>;
   /** Writes checkpoints in one transaction; returns the ids refused (not claimed by `owner` with that fence any more). */
   checkpoint(owner: string, batch: readonly Checkpoint[], now: number, leaseUntil: number): Promise<string[]>;
-  /** Ends a claimed coroutine, and makes its parent (if any) due at once; false if refused (invariant 1). */
+  /** Ends a claimed coroutine, and makes its parent due at once if the parent's eviction named it among those it waits for (invariant 4); false if refused (invariant 1). */
   finish(owner: string, id: string, fence: number, status: "completed" | "failed" | "cancelled" | "stuck", outcome: Uint8Array | null, problem: string | null, now: number): Promise<boolean>;
   /**
    * Hands back a claimed coroutine that sleeps, to be claimed again at `wakeAt`
-   * (ms since the epoch), when signalled, or when one of its children ends; due
+   * (ms since the epoch), when signalled, or when one of `children` ends; due
    * at once if a signal is pending or one of `children` (those it waits for)
    * has ended; false if refused.
    */

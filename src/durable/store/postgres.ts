@@ -77,9 +77,17 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE strand_coroutines ADD COLUMN pending_signals BIGINT NOT NULL DEFAULT 0;`,
   // 4: a child coroutine (startChild) names its parent, whose wait for it its end wakes.
   `ALTER TABLE strand_coroutines ADD COLUMN parent TEXT;`,
+  // 5: an evicted coroutine names the children it waits for: only their end wakes it (NULL: any child's).
+  `ALTER TABLE strand_coroutines ADD COLUMN awaits TEXT[];`,
 ];
 
 const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** In an UPDATE of a parent's row: whether it waits for the child whose id is the parameter `child` (its last eviction named it, or came before schema 5). */
+const waitsFor = (child: string) => `(awaits IS NULL OR ${child} = ANY(awaits))`;
+/** In an UPDATE of a parent's row: the child's end makes it due if it waits for that child (invariant 4). */
+const wakeFor = (child: string) => `wake_at = CASE WHEN ${waitsFor(child)} THEN 0::bigint ELSE wake_at END`;
+
 /** The advisory lock migrations hold (any fixed number: "strand" in ASCII). */
 const MIGRATION_LOCK = 0x737472616e64;
 
@@ -243,14 +251,15 @@ class PostgresDriver implements Driver {
   async finish(owner: string, id: string, fence: number, status: "completed" | "failed" | "cancelled" | "stuck", outcome: Uint8Array | null, problem: string | null, now: number): Promise<boolean> {
     const keep = status === "stuck" ? "snapshot" : "NULL";
     // One statement: the row ends, then a parent evicted while it waits for it is due now (invariant 4; the
-    // parent's row is locked after the child's, as an eviction locks the parent's and then reads the children's).
+    // parent's row is locked after the child's, as an eviction locks the parent's and then reads the children's:
+    // so the parent's row is updated, and locked, also when it does not wait for this child).
     const result = await this.query<{ ended: string }>(
       `WITH ended AS (
          UPDATE strand_coroutines SET status = $1, outcome = $2, problem = $3, snapshot = ${keep}, owner = NULL, lease_until = 0, updated_at = $4
          WHERE id = $5 AND owner = $6 AND fence = $7 AND status = 'running' RETURNING parent
        ), woken AS (
-         UPDATE strand_coroutines SET wake_at = 0 WHERE $8 AND id IN (SELECT parent FROM ended) RETURNING id
-       ), notified AS (SELECT pg_notify('strand_work', id) FROM woken)
+         UPDATE strand_coroutines SET ${wakeFor("$5")} WHERE $8 AND id IN (SELECT parent FROM ended) RETURNING id, ${waitsFor("$5")} AS woke
+       ), notified AS (SELECT pg_notify('strand_work', id) FROM woken WHERE woke)
        SELECT (SELECT count(*) FROM ended) AS ended, (SELECT count(*) FROM notified) AS notified`,
       [status, outcome === null ? null : buffer(outcome), problem, now, id, owner, fence, status !== "stuck"],
     );
@@ -260,8 +269,8 @@ class PostgresDriver implements Driver {
   async evict(owner: string, id: string, fence: number, wakeAt: number, now: number, children: readonly string[]): Promise<boolean> {
     // A signal sent while it ran and not taken yet: it is due now.
     const evict =
-      "UPDATE strand_coroutines SET status = 'runnable', owner = NULL, lease_until = 0, wake_at = CASE WHEN pending_signals > 0 THEN 0::bigint ELSE $1::bigint END, updated_at = $2 WHERE id = $3 AND owner = $4 AND fence = $5 AND status = 'running'";
-    const values = [wakeAt, now, id, owner, fence];
+      "UPDATE strand_coroutines SET status = 'runnable', owner = NULL, lease_until = 0, wake_at = CASE WHEN pending_signals > 0 THEN 0::bigint ELSE $1::bigint END, awaits = $6::text[], updated_at = $2 WHERE id = $3 AND owner = $4 AND fence = $5 AND status = 'running'";
+    const values = [wakeAt, now, id, owner, fence, children];
     if (children.length === 0) return (await this.query(evict, values)).rowCount === 1;
     return this.transaction(async (client) => {
       // A child started before its row named its parent (a store from before schema 4) names it now: its row is
@@ -343,7 +352,8 @@ class PostgresDriver implements Driver {
         await client.query("UPDATE strand_coroutines SET status = 'cancelled', snapshot = NULL, outcome = NULL, updated_at = $1 WHERE id = $2", [now, id]);
         // A parent evicted while it waits for this child is due now (invariant 4).
         await client.query(
-          "WITH woken AS (UPDATE strand_coroutines SET wake_at = 0 WHERE id = (SELECT parent FROM strand_coroutines WHERE id = $1) RETURNING id) SELECT pg_notify('strand_work', id) FROM woken",
+          `WITH woken AS (UPDATE strand_coroutines SET ${wakeFor("$1")} WHERE id = (SELECT parent FROM strand_coroutines WHERE id = $1) RETURNING id, ${waitsFor("$1")} AS woke)
+           SELECT pg_notify('strand_work', id) FROM woken WHERE woke`,
           [id],
         );
         return true;

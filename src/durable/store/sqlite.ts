@@ -64,6 +64,8 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE strand_coroutines ADD COLUMN pending_signals INTEGER NOT NULL DEFAULT 0;`,
   // 4: a child coroutine (startChild) names its parent, whose wait for it its end wakes.
   `ALTER TABLE strand_coroutines ADD COLUMN parent TEXT;`,
+  // 5: an evicted coroutine names the children it waits for (a JSON array): only their end wakes it (NULL: any child's).
+  `ALTER TABLE strand_coroutines ADD COLUMN awaits TEXT;`,
 ];
 
 /** The schema version this code writes. */
@@ -241,7 +243,9 @@ class SqliteDriver implements Driver {
 
   /** A parent evicted while it waits for child `id`, which has just ended: due now (invariant 4). In a transaction, after the child's row. */
   private wakeParent(id: string): void {
-    this.sql("UPDATE strand_coroutines SET wake_at = 0 WHERE id = (SELECT parent FROM strand_coroutines WHERE id = ?)").run(id);
+    this.sql(
+      "UPDATE strand_coroutines SET wake_at = 0 WHERE id = (SELECT parent FROM strand_coroutines WHERE id = ?) AND (awaits IS NULL OR EXISTS (SELECT 1 FROM json_each(awaits) WHERE value = ?))",
+    ).run(id, id);
   }
 
   async evict(owner: string, id: string, fence: number, wakeAt: number, now: number, children: readonly string[]): Promise<boolean> {
@@ -250,8 +254,8 @@ class SqliteDriver implements Driver {
       if (children.length > 0) this.sql("UPDATE strand_coroutines SET parent = ? WHERE id IN (SELECT value FROM json_each(?)) AND parent IS NULL").run(id, JSON.stringify(children));
       const changes = this.sql(
         // A signal sent while it ran and not taken yet: it is due now.
-        "UPDATE strand_coroutines SET status = 'runnable', owner = NULL, lease_until = 0, wake_at = CASE WHEN pending_signals > 0 THEN 0 ELSE ? END, updated_at = ? WHERE id = ? AND owner = ? AND fence = ? AND status = 'running'",
-      ).run(wakeAt, now, id, owner, fence).changes;
+        "UPDATE strand_coroutines SET status = 'runnable', owner = NULL, lease_until = 0, wake_at = CASE WHEN pending_signals > 0 THEN 0 ELSE ? END, awaits = ?, updated_at = ? WHERE id = ? AND owner = ? AND fence = ? AND status = 'running'",
+      ).run(wakeAt, JSON.stringify(children), now, id, owner, fence).changes;
       if (Number(changes) !== 1) return false;
       // A child it waits for that has ended (or is not in the store): due now (invariant 4).
       if (children.length > 0) {
