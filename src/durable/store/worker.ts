@@ -358,9 +358,10 @@ function* working(driver: Driver, settings: Settings): Iterator<Instruction, nev
       for (const running of included.keys()) {
         if (running.gone || running.dirty || running.root === null || refused.includes(running.id)) continue;
         // A child it waits for may have ended already: delivered here, it runs on (not evicted, made due and claimed again).
+        // Parked again since (dirty), it is not evicted either: its last checkpoint is behind it.
         if (running.joins.length > 0) {
           yield* call(() => deliverChildren(running));
-          if (running.gone || running.root === null) continue;
+          if (running.gone || running.dirty || running.root === null) continue;
         }
         const due = asleepUntil(running.root);
         if (due === null) continue;
