@@ -18,8 +18,11 @@
  *    MessageChannel fallback and the clock check: what an API whose every
  *    method can be left out would save.
  *
- * The cuts are anchored to the bundle's text: when the code changes under one,
- * the script stops and names it, and the anchor is to be updated by hand.
+ * The cut bundles are not meant to run: a working build of any of them would
+ * need some glue where a cut is, and could mangle no more names, so each figure
+ * is a floor. The cuts are anchored to the bundle's text: when the code changes
+ * under one, the script stops and names it, and the anchor is to be updated by
+ * hand.
  */
 import { parseSync, traverse, type types } from "@babel/core";
 import babelGenerator from "@babel/generator";
