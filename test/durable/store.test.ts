@@ -16,7 +16,7 @@ import { createRequire } from "node:module";
 import { pathToFileURL, fileURLToPath } from "node:url";
 import { compile } from "../../src/compiler/index.js";
 import { run } from "../../src/index.js";
-import { openStore, start, result, cancel, signal, inspect, retryStuck, runWorker, step, CoroutineCancelled, type Store } from "../../src/durable/store/index.js";
+import { openStore, start, result, cancel, signal, inspect, retryStuck, runWorker, step, CoroutineCancelled, type CoroutineRow, type Store } from "../../src/durable/store/index.js";
 import { seededRandom } from "../../src/testing/index.js";
 
 const here = (path: string): string => pathToFileURL(fileURLToPath(new URL(path, import.meta.url))).href;
@@ -461,7 +461,7 @@ for (const kind of KINDS) describe(`durable execution on ${kind.name}`, () => {
       store,
       async () => {
         // Both leave the worker: the napper until it is due, the other until a signal comes.
-        await waitFor(async () => (await inspect(store)).every((row) => row.status === "runnable" && row.wakeAt !== null && row.checkpoints > 0));
+        await untilEvicted(store, 2);
         const [nap, wait] = [(await inspect(store, napping))[0]!, (await inspect(store, waiting))[0]!];
         assert.ok(nap.wakeAt! > Date.now() && nap.wakeAt! < Date.now() + 1_000, `due within its sleep: ${nap.wakeAt! - Date.now()} ms`);
         assert.equal(wait.wakeAt, Number.MAX_SAFE_INTEGER, "no timer: only a signal wakes it");
@@ -484,10 +484,8 @@ for (const kind of KINDS) describe(`durable execution on ${kind.name}`, () => {
       store,
       async () => {
         // The child waits for a signal, the parent for the child: both leave the worker, with no time to wake at.
-        await waitFor(async () => {
-          const rows = await inspect(store);
-          return rows.length === 2 && rows.every((row) => row.status === "runnable" && row.wakeAt === Number.MAX_SAFE_INTEGER && row.checkpoints > 0);
-        });
+        const rows = await untilEvicted(store, 2);
+        assert.deepEqual(rows.map((row) => row.wakeAt), [Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER], "no time to wake at");
         const [parent] = await inspect(store, id);
         assert.match(parent!.suspendedAt!, /joinChild\("waits\/0"\)/);
         await signal(store, "waits/0", "go");
@@ -505,10 +503,7 @@ for (const kind of KINDS) describe(`durable execution on ${kind.name}`, () => {
     await withWorker(
       store,
       async () => {
-        await waitFor(async () => {
-          const rows = await inspect(store);
-          return rows.length === 2 && rows.every((row) => row.status === "runnable" && row.wakeAt !== null && row.checkpoints > 0);
-        });
+        await untilEvicted(store, 2);
         const [parent] = await inspect(store, id);
         assert.ok(parent!.wakeAt! > Date.now() && parent!.wakeAt! < Number.MAX_SAFE_INTEGER, "evicted with its sleep's deadline");
         await signal(store, "naps/0", "go");
@@ -878,6 +873,16 @@ function taskDump(child: ReturnType<typeof spawnProcess>): Promise<string> {
 }
 
 /** Polls `condition` (a store's state, changed by another task or process) until it holds. */
+/** Waits until the store holds `count` coroutines, each evicted after its checkpoint (runnable, with a time to wake at); returns them. */
+async function untilEvicted(store: Store, count: number): Promise<CoroutineRow[]> {
+  let rows: CoroutineRow[] = [];
+  await waitFor(async () => {
+    rows = await inspect(store);
+    return rows.length === count && rows.every((row) => row.status === "runnable" && row.wakeAt !== null && row.checkpoints > 0);
+  });
+  return rows;
+}
+
 async function waitFor(condition: () => Promise<boolean>, limit = 20_000): Promise<void> {
   const until = Date.now() + limit;
   while (!(await condition())) {
